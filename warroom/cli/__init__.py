@@ -1,0 +1,94 @@
+"""The `warroom` command. Subcommand modules load only when their command runs, and heavy
+imports (Textual, Jinja2, exporters) happen inside the commands that need them, so
+`warroom note` starts fast."""
+
+from __future__ import annotations
+
+import importlib
+import sqlite3
+import sys
+from typing import Any
+
+import click
+
+from warroom import __version__
+from warroom.cli.common import common_options, open_room
+from warroom.errors import WarroomError
+
+# name -> "module:function". Adding a command is one line here.
+COMMANDS: dict[str, str] = {
+    "declare": "warroom.cli.incident:declare",
+    "triage": "warroom.cli.incident:triage",
+    "note": "warroom.cli.incident:note",
+    "mitigate": "warroom.cli.incident:mitigate",
+    "assign": "warroom.cli.incident:assign",
+    "severity": "warroom.cli.incident:severity",
+    "status": "warroom.cli.incident:status",
+    "check": "warroom.cli.incident:check",
+    "list": "warroom.cli.incident:list_",
+    "show": "warroom.cli.incident:show",
+    "tail": "warroom.cli.incident:tail",
+    "demo": "warroom.cli.demo:demo",
+    "config": "warroom.cli.incident:config",
+}
+
+
+class CliError(click.ClickException):
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class WarroomGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        command = getattr(importlib.import_module(module_name), attr)
+        assert isinstance(command, click.Command)
+        return command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        # Failures users can act on become one line on stderr and an exit status, never a
+        # traceback: 2 for bad input, 1 for failures at run time.
+        try:
+            return super().invoke(ctx)
+        except WarroomError as exc:
+            raise CliError(exc.message, exc.exit_code) from None
+        except sqlite3.Error as exc:
+            raise CliError(f"database error: {exc}", 1) from None
+        except OSError as exc:
+            if isinstance(exc, BrokenPipeError):
+                raise
+            raise CliError(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), 1) from None
+
+
+@click.group(cls=WarroomGroup, invoke_without_command=True)
+@click.version_option(__version__, prog_name="warroom")
+@common_options
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """A terminal war room for small-team incident response.
+
+    With no command, opens the war room on the active incident (or a form to declare one).
+    Every action is also a command; `warroom COMMAND --help` tells more.
+    """
+    ctx.ensure_object(dict)
+    if ctx.invoked_subcommand is None:
+        from warroom.tui.run import run_tui
+
+        room = open_room(ctx)
+        sys.exit(run_tui(room))
+
+
+def main() -> None:
+    try:
+        cli(prog_name="warroom")
+    except BrokenPipeError:
+        # `warroom tail | head`: the reader left; not an error worth a traceback.
+        sys.stderr.close()
+        sys.exit(0)

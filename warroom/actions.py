@@ -1,0 +1,414 @@
+"""One function per user action. Each writes its state change and its timeline entry in one
+transaction, stamped with the injected clock's UTC time, the author and the Unix login.
+
+The CLI and the TUI both call these; neither writes SQL.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from warroom.domain import (
+    AUTO_EVENTS,
+    MITIGATIONS,
+    ROLES,
+    Clock,
+    Settings,
+    format_ref,
+    parse_role,
+    parse_severity,
+    parse_source,
+    parse_status,
+    require_text,
+    system_clock,
+    to_iso,
+)
+from warroom.errors import BadInput
+from warroom.storage import Store
+from warroom.storage import queries as q
+from warroom.views import Incident, load_incident
+
+
+def unix_login() -> str:
+    """The login of the process, whatever display name it claims."""
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError):
+        return getpass.getuser()
+
+
+def display_name(option: str | None) -> str:
+    """`--as NAME`, else `WARROOM_USER`, else the login name."""
+    if option is not None:
+        return require_text(option, "the author name (--as)")
+    env = os.environ.get("WARROOM_USER")
+    if env and env.strip():
+        return env.strip()
+    return unix_login()
+
+
+@dataclass(frozen=True)
+class Actor:
+    name: str
+    login: str
+
+    @classmethod
+    def current(cls, name: str | None = None) -> Actor:
+        return cls(display_name(name), unix_login())
+
+
+@dataclass
+class Room:
+    """What every action needs: the store, the settings, who is acting and the clock."""
+
+    store: Store
+    actor: Actor
+    settings: Settings = field(default_factory=Settings)
+    clock: Clock = system_clock
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        with self.store.read() as conn:
+            yield conn
+
+    def incident(self, incident_id: int) -> Incident:
+        with self.store.read() as conn:
+            return load_incident(conn, incident_id, self.settings)
+
+
+class _Tx:
+    """A write in progress: one timestamp for everything the action records."""
+
+    def __init__(self, room: Room, conn: sqlite3.Connection) -> None:
+        self.room = room
+        self.conn = conn
+        self.ts = to_iso(room.now())
+
+    def log(self, incident_id: int, kind: str, text: str, data: dict | None = None) -> int:
+        return q.append_timeline(
+            self.conn,
+            incident_id=incident_id,
+            ts=self.ts,
+            author=self.room.actor.name,
+            login=self.room.actor.login,
+            kind=kind,
+            text=text,
+            data=data,
+        )
+
+    def incident_row(self, incident_id: int) -> dict:
+        row = q.get_incident(self.conn, incident_id)
+        if row is None:
+            raise BadInput(f"no incident {format_ref(incident_id)}")
+        return row
+
+    def auto_tick(self, incident_id: int, event: str) -> None:
+        """Tick the checklist items that this event completes, each with its own entry."""
+        for item in q.open_auto_items(self.conn, incident_id, event):
+            q.set_checked(self.conn, item["id"], self.ts, self.room.actor.name)
+            self.log(
+                incident_id,
+                "checklist",
+                f"Checklist: ticked {item['text']!r} (auto: {AUTO_EVENTS[event]})",
+                {"item": item["position"], "done": True, "auto": event},
+            )
+
+
+@contextmanager
+def _write(room: Room) -> Iterator[_Tx]:
+    with room.store.write() as conn:
+        yield _Tx(room, conn)
+
+
+# --- declare and triage -----------------------------------------------------------------------
+
+
+def declare(
+    room: Room,
+    title: str,
+    severity: str,
+    services: Sequence[str] = (),
+    source: str | None = None,
+) -> int:
+    title = require_text(title, "the incident title")
+    severity = parse_severity(severity)
+    source = parse_source(source) if source is not None else None
+    service_names = [require_text(s, "a service name") for s in services]
+    with _write(room) as tx:
+        incident_id = q.insert_incident(
+            tx.conn,
+            title=title,
+            severity=severity,
+            status="investigating",
+            declared_at=tx.ts,
+            declared_by=room.actor.name,
+            detection_source=source,
+        )
+        q.add_services(tx.conn, incident_id, service_names)
+        q.insert_checklist(
+            tx.conn, incident_id, [(i.step, i.text, i.auto) for i in room.settings.checklist]
+        )
+        text = f"Declared {severity}: {title}"
+        if service_names:
+            text += f" (services: {', '.join(service_names)})"
+        tx.log(
+            incident_id,
+            "declared",
+            text,
+            {"severity": severity, "services": service_names, "source": source},
+        )
+        tx.auto_tick(incident_id, "severity")
+    return incident_id
+
+
+TRIAGE_LABELS = {
+    "impact": "Impact",
+    "affected": "Affected",
+    "workaround": "Workaround",
+    "detection_source": "Detected by",
+}
+
+
+def triage(
+    room: Room,
+    incident_id: int,
+    *,
+    impact: str | None = None,
+    affected: str | None = None,
+    workaround: str | None = None,
+    services: Sequence[str] = (),
+    source: str | None = None,
+) -> bool:
+    """Record triage facts. Returns False when nothing changed (nothing is written then)."""
+    given = {
+        "impact": impact,
+        "affected": affected,
+        "workaround": workaround,
+    }
+    fields = {
+        name: require_text(value, f"the {TRIAGE_LABELS[name].lower()} text")
+        for name, value in given.items()
+        if value is not None
+    }
+    if source is not None:
+        fields["detection_source"] = parse_source(source)
+    service_names = [require_text(s, "a service name") for s in services]
+    if not fields and not service_names:
+        raise BadInput("nothing to record; give --impact, --affected, --workaround, --service")
+    with _write(room) as tx:
+        row = tx.incident_row(incident_id)
+        changed = {k: v for k, v in fields.items() if row[k] != v}
+        q.update_incident(tx.conn, incident_id, **changed)
+        added = q.add_services(tx.conn, incident_id, service_names)
+        if not changed and not added:
+            return False
+        parts = [f"{TRIAGE_LABELS[k]}: {v}" for k, v in changed.items()]
+        if added:
+            parts.append(f"Services: +{', +'.join(added)}")
+        tx.log(incident_id, "triage", "; ".join(parts), {**changed, "services_added": added})
+        if "impact" in changed:
+            tx.auto_tick(incident_id, "impact")
+    return True
+
+
+# --- timeline entries -------------------------------------------------------------------------
+
+
+def note(room: Room, incident_id: int, text: str) -> int:
+    text = require_text(text, "the note")
+    with _write(room) as tx:
+        tx.incident_row(incident_id)
+        return tx.log(incident_id, "note", text)
+
+
+def mitigate(room: Room, incident_id: int, text: str, action: str | None = None) -> int:
+    """Log a mitigation action: one of MITIGATIONS (rollback, failover, ...) plus detail."""
+    text = require_text(text, "the mitigation detail")
+    if action is not None and action not in MITIGATIONS:
+        raise BadInput(f"unknown mitigation {action!r}; choose one of {', '.join(MITIGATIONS)}")
+    with _write(room) as tx:
+        tx.incident_row(incident_id)
+        shown = f"{MITIGATIONS[action]}: {text}" if action and action != "other" else text
+        entry = tx.log(incident_id, "mitigation", shown, {"action": action or "other"})
+        tx.auto_tick(incident_id, "mitigation")
+        return entry
+
+
+# --- roles, severity, status ------------------------------------------------------------------
+
+
+def assign(room: Room, incident_id: int, role: str, name: str) -> bool:
+    """Give a role to someone. A change of holder is logged as a handover.
+    Returns False when they already hold it (nothing is written then)."""
+    role = parse_role(role)
+    name = require_text(name, "the person's name")
+    with _write(room) as tx:
+        tx.incident_row(incident_id)
+        current = {r["role"]: r["name"] for r in q.get_roles(tx.conn, incident_id)}.get(role)
+        if current == name:
+            return False
+        q.set_role(tx.conn, incident_id, role, name, tx.ts, room.actor.name)
+        label = ROLES[role]
+        if current is None:
+            text = f"{label}: {name}"
+        else:
+            text = f"{label}: handover from {current} to {name}"
+        tx.log(incident_id, "role", text, {"role": role, "from": current, "to": name})
+        if role == "owner":
+            tx.auto_tick(incident_id, "owner")
+    return True
+
+
+def set_severity(room: Room, incident_id: int, severity: str) -> bool:
+    severity = parse_severity(severity)
+    with _write(room) as tx:
+        row = tx.incident_row(incident_id)
+        if row["severity"] == severity:
+            return False
+        q.update_incident(tx.conn, incident_id, severity=severity)
+        old = row["severity"]
+        verb = "raised" if severity < old else "lowered"
+        tx.log(
+            incident_id,
+            "severity",
+            f"Severity {verb}: {old} → {severity}",
+            {"from": old, "to": severity},
+        )
+        tx.auto_tick(incident_id, "severity")
+    return True
+
+
+def set_status(room: Room, incident_id: int, status: str) -> bool:
+    status = parse_status(status)
+    with _write(room) as tx:
+        row = tx.incident_row(incident_id)
+        old = row["status"]
+        if old == status:
+            return False
+        if status == "resolved":
+            q.update_incident(tx.conn, incident_id, status=status, resolved_at=tx.ts)
+            text = f"Status: {old} → resolved"
+        elif old == "resolved":
+            q.update_incident(tx.conn, incident_id, status=status, resolved_at=None)
+            text = f"Reopened: resolved → {status}"
+        else:
+            q.update_incident(tx.conn, incident_id, status=status)
+            text = f"Status: {old} → {status}"
+        tx.log(incident_id, "status", text, {"from": old, "to": status})
+    return True
+
+
+def check(room: Room, incident_id: int, number: int, *, undo: bool = False) -> bool:
+    """Tick (or untick) checklist item `number` as `show` numbers it."""
+    with _write(room) as tx:
+        tx.incident_row(incident_id)
+        items = q.get_checklist(tx.conn, incident_id)
+        item = next((i for i in items if i["position"] == number), None)
+        if item is None:
+            raise BadInput(
+                f"no checklist item {number} on {format_ref(incident_id)}"
+                f" (items are 1 to {len(items)})"
+            )
+        if (item["done_at"] is None) == undo:
+            return False
+        if undo:
+            q.set_checked(tx.conn, item["id"], None, None)
+            text = f"Checklist: unticked {item['text']!r}"
+        else:
+            q.set_checked(tx.conn, item["id"], tx.ts, room.actor.name)
+            text = f"Checklist: ticked {item['text']!r}"
+        tx.log(incident_id, "checklist", text, {"item": number, "done": not undo})
+    return True
+
+
+# --- customer updates -------------------------------------------------------------------------
+
+
+def publish_update(room: Room, incident_id: int, text: str, template: str | None = None) -> int:
+    """Record a customer update as published: its exact text, who and when. The cadence
+    countdown restarts from here, and the first one ticks 'publish first update'."""
+    text = require_text(text, "the update text").rstrip()
+    with _write(room) as tx:
+        row = tx.incident_row(incident_id)
+        update_id = q.insert_update(
+            tx.conn,
+            incident_id=incident_id,
+            published_at=tx.ts,
+            author=room.actor.name,
+            template=template,
+            status=row["status"],
+            text=text,
+        )
+        headline = text.splitlines()[0]
+        tx.log(
+            incident_id,
+            "update",
+            f"Customer update published: {headline}",
+            {"update_id": update_id, "template": template},
+        )
+        tx.auto_tick(incident_id, "first_update")
+    return update_id
+
+
+# --- follow-up actions ------------------------------------------------------------------------
+
+
+def add_followup(
+    room: Room,
+    incident_id: int,
+    text: str,
+    owner: str | None = None,
+    due: str | None = None,
+) -> int:
+    text = require_text(text, "the follow-up text")
+    owner = require_text(owner, "the owner") if owner is not None else None
+    with _write(room) as tx:
+        tx.incident_row(incident_id)
+        followup_id = q.insert_followup(
+            tx.conn,
+            incident_id=incident_id,
+            text=text,
+            owner=owner,
+            due=due,
+            created_at=tx.ts,
+            created_by=room.actor.name,
+        )
+        extra = ", ".join(
+            p for p in (f"owner {owner}" if owner else "", f"due {due}" if due else "") if p
+        )
+        tx.log(
+            incident_id,
+            "followup",
+            f"Follow-up #{followup_id}: {text}" + (f" ({extra})" if extra else ""),
+            {"followup_id": followup_id, "owner": owner, "due": due},
+        )
+        tx.auto_tick(incident_id, "followup")
+    return followup_id
+
+
+def complete_followup(room: Room, followup_id: int, *, undo: bool = False) -> bool:
+    with _write(room) as tx:
+        row = q.get_followup(tx.conn, followup_id)
+        if row is None:
+            raise BadInput(f"no follow-up #{followup_id}")
+        if (row["done_at"] is None) == undo:
+            return False
+        if undo:
+            q.set_followup_done(tx.conn, followup_id, None, None)
+            text = f"Follow-up #{followup_id} reopened: {row['text']}"
+        else:
+            q.set_followup_done(tx.conn, followup_id, tx.ts, room.actor.name)
+            text = f"Follow-up #{followup_id} done: {row['text']}"
+        tx.log(row["incident_id"], "followup", text, {"followup_id": followup_id, "done": not undo})
+    return True

@@ -1,0 +1,73 @@
+"""What every command shares: `--db` and `--as`, opening the room, the incident to act on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from warroom.actions import Actor, Room
+from warroom.config import load_settings
+from warroom.domain import system_clock
+from warroom.storage import open_store, resolve_db_path
+from warroom.views import resolve_incident
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    # Stored on the shared obj so `warroom --db X note` and `warroom note --db X` both work.
+    if value is not None:
+        ctx.ensure_object(dict)[param.name] = value
+    return value
+
+
+def common_options(f: F) -> F:
+    f = click.option(
+        "--db",
+        "db_path",
+        metavar="PATH",
+        expose_value=False,
+        callback=_remember,
+        help="Incident database (default: $WARROOM_DB, else the user data folder).",
+    )(f)
+    f = click.option(
+        "--as",
+        "author",
+        metavar="NAME",
+        expose_value=False,
+        callback=_remember,
+        help="Your name on the timeline (default: $WARROOM_USER, else your login).",
+    )(f)
+    return f
+
+
+incident_option = click.option(
+    "--incident",
+    "-i",
+    "ref",
+    metavar="REF",
+    help="Incident to act on (INC-12 or 12; default: the active incident).",
+)
+
+
+def open_room(ctx: click.Context, *, readonly: bool = False) -> Room:
+    """The store, settings, author and clock for this invocation; closed when it ends.
+    Tests inject a clock with `CliRunner().invoke(cli, args, obj={"clock": ...})`."""
+    obj = ctx.ensure_object(dict)
+    room = obj.get("room")
+    if isinstance(room, Room):
+        return room
+    settings = load_settings()
+    actor = Actor.current(obj.get("author"))
+    store = open_store(resolve_db_path(obj.get("db_path")), readonly=readonly)
+    ctx.call_on_close(store.close)
+    room = Room(store=store, actor=actor, settings=settings, clock=obj.get("clock", system_clock))
+    obj["room"] = room
+    return room
+
+
+def target_incident(room: Room, ref: str | None, *, after_recovery: bool = False) -> int:
+    with room.read() as conn:
+        return resolve_incident(conn, ref, after_recovery=after_recovery)

@@ -1,0 +1,329 @@
+"""Commands for the response itself: declare, triage, note, assign, status, show, tail ..."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from warroom import actions, views
+from warroom.cli.common import common_options, incident_option, open_room, target_incident
+from warroom.cli.output import format_entry, format_show, local_time
+from warroom.domain import (
+    DEFAULT_SEVERITIES,
+    MITIGATIONS,
+    SOURCES,
+    STATUSES,
+    from_iso,
+    parse_severity,
+    require_text,
+)
+from warroom.errors import BadInput
+from warroom.safe_text import json_dumps, one_line
+
+SEVERITY_HELP = "; ".join(f"{name}: {rule.definition}" for name, rule in DEFAULT_SEVERITIES.items())
+ROLE_CHOICE = click.Choice(["owner", "fix-lead", "comms"], case_sensitive=False)
+
+
+class SeverityType(click.ParamType):
+    """SEV1..SEV4, any case, or the bare number."""
+
+    name = "severity"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "SEV1|SEV2|SEV3|SEV4"
+
+    def convert(self, value: str, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        try:
+            return parse_severity(value)
+        except BadInput as exc:
+            self.fail(exc.message, param, ctx)
+
+
+SEVERITY = SeverityType()
+
+
+def _color() -> bool:
+    return sys.stdout.isatty()
+
+
+def _join(words: tuple[str, ...]) -> str:
+    return " ".join(words)
+
+
+@click.command()
+@click.argument("title", nargs=-1, required=True)
+@click.option(
+    "--severity",
+    "-s",
+    required=True,
+    type=SEVERITY,
+    help=f"How bad it is. {SEVERITY_HELP}",
+)
+@click.option("--service", "services", multiple=True, metavar="NAME", help="Affected service.")
+@click.option(
+    "--source",
+    type=click.Choice(list(SOURCES), case_sensitive=False),
+    help="How it was detected.",
+)
+@common_options
+@click.pass_context
+def declare(
+    ctx: click.Context,
+    title: tuple[str, ...],
+    severity: str,
+    services: tuple[str, ...],
+    source: str | None,
+) -> None:
+    """Declare an incident. Prints its reference alone on the last line.
+
+    \b
+    warroom declare "Checkout returns 500s" --severity SEV2 --service checkout
+    """
+    room = open_room(ctx)
+    incident_id = actions.declare(room, _join(title), severity, services, source)
+    incident = room.incident(incident_id)
+    rule = room.settings.rule(incident.severity)
+    click.echo(f"Declared {incident.ref} ({incident.severity}: {rule.definition})")
+    if incident.next_update_due:
+        due = local_time(incident.next_update_due, room.now(), seconds=False)
+        click.echo(f"First customer update due by {due}.")
+    click.echo(incident.ref)
+
+
+@click.command()
+@incident_option
+@click.option("--impact", help="What customers see failing.")
+@click.option("--affected", help="How many users are affected, e.g. 'about 30% of EU users'.")
+@click.option("--workaround", help="A workaround customers can use, if any.")
+@click.option("--service", "services", multiple=True, metavar="NAME", help="Add a service.")
+@click.option(
+    "--source", type=click.Choice(list(SOURCES), case_sensitive=False), help="How it was detected."
+)
+@common_options
+@click.pass_context
+def triage(
+    ctx: click.Context,
+    ref: str | None,
+    impact: str | None,
+    affected: str | None,
+    workaround: str | None,
+    services: tuple[str, ...],
+    source: str | None,
+) -> None:
+    """Record triage facts: impact, users affected, workaround, services."""
+    room = open_room(ctx)
+    incident_id = target_incident(room, ref)
+    changed = actions.triage(
+        room,
+        incident_id,
+        impact=impact,
+        affected=affected,
+        workaround=workaround,
+        services=services,
+        source=source,
+    )
+    click.echo("Triage recorded." if changed else "Nothing changed.")
+
+
+@click.command()
+@click.argument("text", nargs=-1, required=True)
+@incident_option
+@common_options
+@click.pass_context
+def note(ctx: click.Context, text: tuple[str, ...], ref: str | None) -> None:
+    """Add a note to the timeline.
+
+    \b
+    warroom note "error rate back under 1% after rollback"
+    """
+    room = open_room(ctx)
+    body = _join(text)
+    require_text(body, "the note")
+    entry = actions.note(room, target_incident(room, ref), body)
+    click.echo(f"Noted (#{entry}).")
+
+
+@click.command()
+@click.argument("text", nargs=-1, required=True)
+@click.option(
+    "--action",
+    "-a",
+    type=click.Choice(list(MITIGATIONS), case_sensitive=False),
+    help="Kind of mitigation.",
+)
+@incident_option
+@common_options
+@click.pass_context
+def mitigate(
+    ctx: click.Context, text: tuple[str, ...], action: str | None, ref: str | None
+) -> None:
+    """Log a mitigation action (rollback, feature flag, failover, reduce load, isolate).
+
+    \b
+    warroom mitigate --action rollback "checkout-api back to v1.41"
+    """
+    room = open_room(ctx)
+    body = _join(text)
+    require_text(body, "the mitigation detail")
+    entry = actions.mitigate(room, target_incident(room, ref), body, action)
+    click.echo(f"Mitigation logged (#{entry}).")
+
+
+@click.command()
+@click.argument("role", type=ROLE_CHOICE)
+@click.argument("name", nargs=-1, required=True)
+@incident_option
+@common_options
+@click.pass_context
+def assign(ctx: click.Context, role: str, name: tuple[str, ...], ref: str | None) -> None:
+    """Assign ROLE (owner, fix-lead, comms) to NAME; a new holder is a handover.
+
+    \b
+    warroom assign owner alice
+    """
+    room = open_room(ctx)
+    person = _join(name)
+    require_text(person, "the person's name")
+    incident_id = target_incident(room, ref)
+    if actions.assign(room, incident_id, role, person):
+        click.echo(f"{one_line(person)} is now {role}.")
+    else:
+        click.echo(f"{one_line(person)} is already {role}; nothing changed.")
+
+
+@click.command()
+@click.argument("level", type=SEVERITY)
+@incident_option
+@common_options
+@click.pass_context
+def severity(ctx: click.Context, level: str, ref: str | None) -> None:
+    """Change the severity (SEV1 to SEV4)."""
+    room = open_room(ctx)
+    incident_id = target_incident(room, ref)
+    if actions.set_severity(room, incident_id, level):
+        click.echo(f"Severity is now {level}: {room.settings.rule(level).definition}")
+    else:
+        click.echo(f"Severity is already {level}; nothing changed.")
+
+
+@click.command()
+@click.argument("value", metavar="STATUS", type=click.Choice(STATUSES, case_sensitive=False))
+@incident_option
+@common_options
+@click.pass_context
+def status(ctx: click.Context, value: str, ref: str | None) -> None:
+    """Change the status: investigating, identified, monitoring, resolved.
+
+    Setting a resolved incident to another status reopens it.
+    """
+    room = open_room(ctx)
+    value = value.lower()
+    # A resolved incident is not "active", so reopening needs the most recent one.
+    incident_id = target_incident(room, ref, after_recovery=True)
+    if actions.set_status(room, incident_id, value):
+        click.echo(f"Status is now {value}.")
+    else:
+        click.echo(f"Status is already {value}; nothing changed.")
+
+
+@click.command()
+@click.argument("number", type=int)
+@click.option("--undo", is_flag=True, help="Untick the item instead.")
+@incident_option
+@common_options
+@click.pass_context
+def check(ctx: click.Context, number: int, undo: bool, ref: str | None) -> None:
+    """Tick checklist item NUMBER (as `warroom show` numbers it)."""
+    room = open_room(ctx)
+    incident_id = target_incident(room, ref)
+    verb = "unticked" if undo else "ticked"
+    if actions.check(room, incident_id, number, undo=undo):
+        click.echo(f"Item {number} {verb}.")
+    else:
+        click.echo(f"Item {number} was already {verb}; nothing changed.")
+
+
+@click.command("list")
+@click.option("--all", "include_all", is_flag=True, help="Include resolved incidents.")
+@click.option("--json", "as_json", is_flag=True, help="A JSON array.")
+@common_options
+@click.pass_context
+def list_(ctx: click.Context, include_all: bool, as_json: bool) -> None:
+    """List open incidents (all with --all), newest first."""
+    room = open_room(ctx)
+    with room.read() as conn:
+        rows = views.list_incidents(conn, include_resolved=include_all)
+    if as_json:
+        click.echo(json_dumps(rows))
+        return
+    if not rows:
+        click.echo("No open incidents." if not include_all else "No incidents yet.")
+        return
+    now = room.now()
+    for row in rows:
+        owner = one_line(row["owner"]) if row["owner"] else "NO OWNER"
+        when = local_time(from_iso(row["declared_at"]), now, seconds=False)
+        click.echo(
+            f"{row['ref']:<8} {row['severity']}  {row['status']:<13} {when:>16}  "
+            f"{owner:<14} {one_line(row['title'], 60)}"
+        )
+
+
+@click.command()
+@click.argument("ref", required=False)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+@common_options
+@click.pass_context
+def show(ctx: click.Context, ref: str | None, as_json: bool) -> None:
+    """Show an incident: facts, roles, checklist (numbered), next update due."""
+    room = open_room(ctx)
+    incident = room.incident(target_incident(room, ref, after_recovery=True))
+    if as_json:
+        click.echo(json_dumps(incident.to_json()))
+        return
+    definition = room.settings.rule(incident.severity).definition
+    click.echo(format_show(incident, room.now(), color=_color(), definition=definition))
+
+
+@click.command()
+@click.argument("ref", required=False)
+@click.option(
+    "-n",
+    "count",
+    type=click.IntRange(min=0),
+    default=20,
+    show_default=True,
+    help="How many of the last entries.",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
+@common_options
+@click.pass_context
+def tail(ctx: click.Context, ref: str | None, count: int, as_json: bool) -> None:
+    """Print the last entries of an incident's timeline."""
+    room = open_room(ctx)
+    incident_id = target_incident(room, ref, after_recovery=True)
+    with room.read() as conn:
+        entries = views.tail(conn, incident_id, count)
+    now = room.now()
+    color = _color()
+    for entry in entries:
+        if as_json:
+            click.echo(json_dumps(entry.to_json()))
+        else:
+            click.echo(format_entry(entry, now, color=color))
+
+
+@click.command()
+@click.option("--example", is_flag=True, help="Print a commented example config file.")
+def config(example: bool) -> None:
+    """Show where the config file is read from (or print an example)."""
+    from warroom.config import EXAMPLE, config_path, load_settings
+
+    if example:
+        click.echo(EXAMPLE, nl=False)
+        return
+    path = config_path()
+    load_settings(path)  # a malformed file is reported here, as everywhere
+    state = "present" if path.exists() else "absent; defaults in use"
+    click.echo(f"{path} ({state})")

@@ -1,0 +1,124 @@
+"""Terminal output for the CLI: local times, colours on a TTY, every user text sanitised."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+
+from warroom.domain import ROLES, SOURCES, STEP_LABELS, format_duration
+from warroom.safe_text import clean, one_line
+from warroom.views import Entry, Incident
+
+SEVERITY_COLOURS = {"SEV1": "red", "SEV2": "yellow", "SEV3": "cyan", "SEV4": "white"}
+KIND_COLOURS = {
+    "declared": "red",
+    "note": "white",
+    "triage": "magenta",
+    "severity": "yellow",
+    "status": "cyan",
+    "role": "blue",
+    "checklist": "green",
+    "mitigation": "bright_yellow",
+    "update": "bright_green",
+    "followup": "bright_blue",
+}
+
+
+def local_time(moment: datetime, now: datetime, *, seconds: bool = True) -> str:
+    """Local wall-clock time, with the date when it is not today."""
+    local = moment.astimezone()
+    fmt = "%H:%M:%S" if seconds else "%H:%M"
+    if local.date() != now.astimezone().date():
+        fmt = "%Y-%m-%d " + fmt
+    return local.strftime(fmt)
+
+
+def relative(moment: datetime, now: datetime) -> str:
+    delta = (moment - now).total_seconds()
+    if abs(delta) < 1:
+        return "now"
+    return f"in {format_duration(delta)}" if delta > 0 else f"{format_duration(delta)} ago"
+
+
+def severity_label(severity: str, color: bool) -> str:
+    return (
+        click.style(severity, fg=SEVERITY_COLOURS.get(severity), bold=True) if color else severity
+    )
+
+
+def format_entry(entry: Entry, now: datetime, *, color: bool, show_ref: bool = False) -> str:
+    when = local_time(entry.ts, now)
+    author = one_line(entry.author, 16).ljust(16)
+    kind = entry.kind.ljust(10)
+    if color:
+        kind = click.style(kind, fg=KIND_COLOURS.get(entry.kind, "white"))
+        when = click.style(when, dim=True)
+    ref = f"INC-{entry.incident_id}  " if show_ref else ""
+    return f"{when}  {ref}{author}  {kind}  {one_line(entry.text)}"
+
+
+def due_line(incident: Incident, now: datetime, color: bool) -> str:
+    due = incident.next_update_due
+    if due is None:
+        if incident.status == "resolved":
+            return "no further update due (resolved)"
+        return f"no customer update required at {incident.severity}"
+    when = local_time(due, now, seconds=False)
+    left = (due - now).total_seconds()
+    what = "first customer update" if incident.last_update_at is None else "next customer update"
+    if left < 0:
+        text = f"{what} OVERDUE since {when} ({format_duration(left)})"
+        return click.style(text, fg="red", bold=True) if color else text
+    text = f"{what} due {when} ({relative(due, now)})"
+    if color and left <= 300:
+        return click.style(text, fg="yellow", bold=True)
+    return text
+
+
+def format_show(incident: Incident, now: datetime, *, color: bool, definition: str) -> str:
+    lines = []
+    title = one_line(incident.title)
+    head = f"{incident.ref}  {severity_label(incident.severity, color)}  {incident.status}  {title}"
+    lines.append(click.style(head, bold=True) if color else head)
+    lines.append(f"  severity    {incident.severity}: {definition}")
+    declared = local_time(incident.declared_at, now, seconds=False)
+    lines.append(
+        f"  declared    {declared} by {one_line(incident.declared_by)}"
+        f" ({relative(incident.declared_at, now)})"
+    )
+    if incident.impact_started_at:
+        lines.append(f"  started     {local_time(incident.impact_started_at, now, seconds=False)}")
+    if incident.resolved_at:
+        lines.append(f"  resolved    {local_time(incident.resolved_at, now, seconds=False)}")
+    for key, label in ROLES.items():
+        name = incident.roles.get(key)
+        shown = one_line(name) if name else "(unassigned)"
+        if color and not name:
+            shown = click.style(shown, fg="red" if key == "owner" else "yellow")
+        lines.append(f"  {label + ':':<22}{shown}")
+    facts = [
+        ("impact", incident.impact),
+        ("affected", incident.affected),
+        ("workaround", incident.workaround),
+        ("services", ", ".join(incident.services) or None),
+        ("detected", SOURCES.get(incident.detection_source or "", incident.detection_source)),
+    ]
+    for label, value in facts:
+        lines.append(f"  {label:<12}{one_line(value) if value else '—'}")
+    lines.append(f"  {due_line(incident, now, color)}")
+    lines.append("Checklist")
+    step = None
+    for item in incident.checklist:
+        if item.step != step:
+            step = item.step
+            lines.append(f"  {STEP_LABELS.get(step, step)}")
+        mark = "[x]" if item.done else "[ ]"
+        if color:
+            mark = click.style(mark, fg="green" if item.done else "yellow")
+        done = ""
+        if item.done and item.done_at:
+            when = local_time(item.done_at, now, seconds=False)
+            done = f"  ({one_line(item.done_by or '?')} {when})"
+        lines.append(f"    {item.number:>2}. {mark} {clean(item.text)}{done}")
+    return "\n".join(lines)

@@ -1,0 +1,138 @@
+"""The TOML config file: severity definitions and cadences, the checklist, team templates.
+
+Path: `WARROOM_CONFIG`, else `config.toml` in the user config directory. A missing file means
+the defaults; a malformed one is an error naming the file and the problem.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from warroom.domain import (
+    AUTO_EVENTS,
+    DEFAULT_SEVERITIES,
+    SEVERITIES,
+    STEPS,
+    ChecklistTemplateItem,
+    Settings,
+)
+from warroom.errors import WarroomError
+
+EXAMPLE = """\
+# warroom config. Every key is optional; leave one out for the default.
+company = "Example Ltd"            # used by customer-update templates
+templates = ["~/team-templates"]   # folders searched before the shipped templates
+
+[severities.SEV1]
+definition = "Critical: the product is down or data is at risk for most customers."
+cadence_minutes = 20               # customer update every N minutes; 0 = none required
+first_update_minutes = 10          # first update due N minutes after declaring; 0 = none
+
+# Giving [[checklist]] replaces the whole default checklist.
+[[checklist]]
+step = "triage"                    # detect, triage, assign, communicate, mitigate, review
+text = "Confirm user impact"
+auto = "impact"                    # optional: impact, severity, owner, first_update,
+                                   # mitigation, followup tick the item by themselves
+"""
+
+
+def config_path() -> Path:
+    env = os.environ.get("WARROOM_CONFIG")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("warroom")) / "config.toml"
+
+
+class ConfigError(WarroomError):
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(f"config {path}: {problem}")
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    path = path or config_path()
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Settings()
+    except OSError as exc:
+        raise ConfigError(path, exc.strerror or str(exc)) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(path, f"not valid TOML: {exc}") from None
+    return parse_settings(data, path)
+
+
+def _positive_or_none(value: Any, where: str, path: Path) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(path, f"{where} must be a whole number of minutes (0 for none)")
+    return value or None
+
+
+def parse_settings(data: dict[str, Any], path: Path) -> Settings:
+    known = {"company", "templates", "severities", "checklist"}
+    for key in data:
+        if key not in known:
+            raise ConfigError(path, f"unknown key {key!r} (known: {', '.join(sorted(known))})")
+    settings = Settings()
+    severities = dict(DEFAULT_SEVERITIES)
+    for name, table in (data.get("severities") or {}).items():
+        if name not in SEVERITIES:
+            raise ConfigError(path, f"unknown severity [severities.{name}]")
+        if not isinstance(table, dict):
+            raise ConfigError(path, f"severities.{name} must be a table")
+        rule = severities[name]
+        for key, value in table.items():
+            where = f"severities.{name}.{key}"
+            if key == "definition":
+                if not isinstance(value, str) or not value.strip():
+                    raise ConfigError(path, f"{where} must be non-empty text")
+                rule = replace(rule, definition=value.strip())
+            elif key == "cadence_minutes":
+                rule = replace(rule, cadence_minutes=_positive_or_none(value, where, path))
+            elif key == "first_update_minutes":
+                rule = replace(rule, first_update_minutes=_positive_or_none(value, where, path))
+            else:
+                raise ConfigError(path, f"unknown key {where}")
+        severities[name] = rule
+    checklist = settings.checklist
+    if "checklist" in data:
+        items = data["checklist"]
+        if not isinstance(items, list) or not items:
+            raise ConfigError(path, "checklist must be a non-empty array of [[checklist]] tables")
+        parsed = []
+        for index, item in enumerate(items, start=1):
+            where = f"checklist item {index}"
+            if not isinstance(item, dict):
+                raise ConfigError(path, f"{where} must be a table")
+            extra = set(item) - {"step", "text", "auto"}
+            if extra:
+                raise ConfigError(path, f"{where}: unknown key {sorted(extra)[0]!r}")
+            step, text, auto = item.get("step"), item.get("text"), item.get("auto")
+            if step not in STEPS:
+                raise ConfigError(path, f"{where}: step must be one of {', '.join(STEPS)}")
+            if not isinstance(text, str) or not text.strip():
+                raise ConfigError(path, f"{where}: text must be non-empty")
+            if auto is not None and auto not in AUTO_EVENTS:
+                raise ConfigError(path, f"{where}: auto must be one of {', '.join(AUTO_EVENTS)}")
+            parsed.append(ChecklistTemplateItem(step, text.strip(), auto))
+        checklist = tuple(parsed)
+    company = data.get("company")
+    if company is not None and (not isinstance(company, str) or not company.strip()):
+        raise ConfigError(path, "company must be non-empty text")
+    templates = data.get("templates", [])
+    if not isinstance(templates, list) or not all(isinstance(t, str) for t in templates):
+        raise ConfigError(path, "templates must be an array of folder paths")
+    return Settings(
+        severities=severities,
+        checklist=checklist,
+        company=company,
+        template_dirs=tuple(Path(t).expanduser() for t in templates),
+    )

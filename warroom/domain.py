@@ -1,0 +1,304 @@
+"""The incident domain: severities, statuses, roles, checklist and cadence rules.
+
+Pure functions and plain data. Nothing here reads the clock: callers pass `now`, so rules
+such as "next update due" are tested without sleeping.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from warroom.errors import BadInput
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def fixed_clock(at: datetime) -> Clock:
+    """A clock stopped at `at`, for tests and snapshots."""
+    return lambda: at
+
+
+def to_iso(moment: datetime) -> str:
+    """UTC, ISO 8601 with offset and a fixed width, so stored stamps sort as text."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime; warroom stores aware UTC times only")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def from_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+# --- severities -------------------------------------------------------------------------------
+
+SEVERITIES: tuple[str, ...] = ("SEV1", "SEV2", "SEV3", "SEV4")
+
+
+@dataclass(frozen=True)
+class SeverityRule:
+    name: str
+    definition: str
+    # None means no customer-update cadence is required at this severity.
+    cadence_minutes: int | None
+    first_update_minutes: int | None
+
+
+DEFAULT_SEVERITIES: dict[str, SeverityRule] = {
+    "SEV1": SeverityRule(
+        "SEV1",
+        "Critical: the product is down or data is at risk for most customers.",
+        20,
+        10,
+    ),
+    "SEV2": SeverityRule(
+        "SEV2",
+        "Major: a core feature is broken or badly degraded for many customers.",
+        30,
+        10,
+    ),
+    "SEV3": SeverityRule(
+        "SEV3",
+        "Minor: a non-core feature is degraded, or few customers are affected.",
+        60,
+        30,
+    ),
+    "SEV4": SeverityRule(
+        "SEV4",
+        "Low: little or no customer impact; no customer updates required.",
+        None,
+        None,
+    ),
+}
+
+
+def parse_severity(text: str) -> str:
+    value = text.strip().upper()
+    if value.isdigit():
+        value = f"SEV{value}"
+    if value not in SEVERITIES:
+        raise BadInput(f"unknown severity {text!r}; choose one of {', '.join(SEVERITIES)}")
+    return value
+
+
+# --- statuses ---------------------------------------------------------------------------------
+
+STATUSES: tuple[str, ...] = ("investigating", "identified", "monitoring", "resolved")
+STATUS_HELP: dict[str, str] = {
+    "investigating": "impact confirmed, cause not yet known",
+    "identified": "cause known, fix or mitigation under way",
+    "monitoring": "mitigation in place, watching for recovery",
+    "resolved": "customer impact has ended",
+}
+
+
+def parse_status(text: str) -> str:
+    value = text.strip().lower()
+    if value not in STATUSES:
+        raise BadInput(f"unknown status {text!r}; choose one of {', '.join(STATUSES)}")
+    return value
+
+
+# --- roles ------------------------------------------------------------------------------------
+
+# Stored key -> label. The CLI spells them owner, fix-lead, comms.
+ROLES: dict[str, str] = {
+    "owner": "Incident owner",
+    "fix_lead": "Fix lead",
+    "comms": "Communications owner",
+}
+ROLE_ALIASES: dict[str, str] = {
+    "owner": "owner",
+    "incident-owner": "owner",
+    "fix-lead": "fix_lead",
+    "fix_lead": "fix_lead",
+    "fixlead": "fix_lead",
+    "lead": "fix_lead",
+    "comms": "comms",
+    "communications": "comms",
+    "communications-owner": "comms",
+}
+
+
+def parse_role(text: str) -> str:
+    value = ROLE_ALIASES.get(text.strip().lower())
+    if value is None:
+        raise BadInput(f"unknown role {text!r}; choose one of owner, fix-lead, comms")
+    return value
+
+
+# --- detection sources ------------------------------------------------------------------------
+
+SOURCES: dict[str, str] = {
+    "monitoring": "Monitoring alert",
+    "customer": "Customer report",
+    "dashboard": "Internal dashboard",
+    "logs": "Logs or error-rate spike",
+    "other": "Other",
+}
+
+
+def parse_source(text: str) -> str:
+    value = text.strip().lower()
+    if value not in SOURCES:
+        raise BadInput(f"unknown detection source {text!r}; choose one of {', '.join(SOURCES)}")
+    return value
+
+
+# --- timeline kinds ---------------------------------------------------------------------------
+
+KINDS: tuple[str, ...] = (
+    "declared",
+    "note",
+    "triage",
+    "severity",
+    "status",
+    "role",
+    "checklist",
+    "mitigation",
+    "update",
+    "followup",
+)
+
+# Mitigation actions from the process guide, offered as quick picks.
+MITIGATIONS: dict[str, str] = {
+    "rollback": "Rolled back a deployment",
+    "feature-flag": "Disabled a feature flag",
+    "failover": "Failed over to another region",
+    "reduce-load": "Reduced load or queued traffic",
+    "isolate": "Isolated a failing dependency",
+    "other": "Other mitigation",
+}
+
+
+# --- checklist --------------------------------------------------------------------------------
+
+STEPS: tuple[str, ...] = ("detect", "triage", "assign", "communicate", "mitigate", "review")
+STEP_LABELS: dict[str, str] = {
+    "detect": "1. Detect",
+    "triage": "2. Triage",
+    "assign": "3. Assign an owner",
+    "communicate": "4. Communicate early",
+    "mitigate": "5. Mitigate and recover",
+    "review": "6. Review after recovery",
+}
+
+# Events that tick checklist items by themselves; an item names one in its `auto` field.
+AUTO_EVENTS: dict[str, str] = {
+    "impact": "impact recorded",
+    "severity": "severity set",
+    "owner": "owner assigned",
+    "first_update": "first update published",
+    "mitigation": "mitigation logged",
+    "followup": "follow-up added",
+}
+
+
+@dataclass(frozen=True)
+class ChecklistTemplateItem:
+    step: str
+    text: str
+    auto: str | None = None
+
+
+DEFAULT_CHECKLIST: tuple[ChecklistTemplateItem, ...] = (
+    ChecklistTemplateItem("triage", "Confirm user impact", "impact"),
+    ChecklistTemplateItem("triage", "Assign severity", "severity"),
+    ChecklistTemplateItem("assign", "Assign an owner", "owner"),
+    ChecklistTemplateItem("communicate", "Publish first update", "first_update"),
+    ChecklistTemplateItem("mitigate", "Mitigate and monitor", "mitigation"),
+    ChecklistTemplateItem("review", "Document follow-up actions", "followup"),
+)
+
+
+# --- configuration as the domain sees it ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Settings:
+    severities: dict[str, SeverityRule] = field(default_factory=lambda: dict(DEFAULT_SEVERITIES))
+    checklist: tuple[ChecklistTemplateItem, ...] = DEFAULT_CHECKLIST
+    company: str | None = None
+    template_dirs: tuple[Path, ...] = ()
+
+    def rule(self, severity: str) -> SeverityRule:
+        return self.severities[severity]
+
+
+# --- references -------------------------------------------------------------------------------
+
+_REF = re.compile(r"^\s*(?:inc-?)?0*(\d{1,12})\s*$", re.IGNORECASE)
+
+
+def format_ref(incident_id: int) -> str:
+    return f"INC-{incident_id}"
+
+
+def parse_ref(text: str) -> int:
+    """Accepts what `declare` printed (INC-12) and the bare number (12)."""
+    match = _REF.match(text)
+    if not match or int(match.group(1)) == 0:
+        raise BadInput(f"not an incident reference: {text!r} (expected e.g. INC-12 or 12)")
+    return int(match.group(1))
+
+
+# --- cadence ----------------------------------------------------------------------------------
+
+
+def next_update_due(
+    *,
+    rule: SeverityRule,
+    status: str,
+    declared_at: datetime,
+    last_update_at: datetime | None,
+) -> datetime | None:
+    """When the next customer update is due, or None when none is required.
+
+    Before the first update the clock runs from the declaration; after it, from the last
+    published update at the current severity's cadence. A resolved incident owes none.
+    """
+    if status == "resolved":
+        return None
+    if last_update_at is None:
+        if rule.first_update_minutes is None:
+            return None
+        return declared_at + timedelta(minutes=rule.first_update_minutes)
+    if rule.cadence_minutes is None:
+        return None
+    return last_update_at + timedelta(minutes=rule.cadence_minutes)
+
+
+def seconds_until(due: datetime | None, now: datetime) -> float | None:
+    """Positive while time is left, negative once overdue."""
+    if due is None:
+        return None
+    return (due - now).total_seconds()
+
+
+def format_duration(seconds: float) -> str:
+    """Compact human duration: 45s, 12m, 1h05m, 2d03h."""
+    seconds = int(abs(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, _ = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours}h{minutes:02d}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d{hours:02d}h"
+
+
+def require_text(text: str | None, what: str) -> str:
+    """User text must say something; surrounding whitespace is not kept."""
+    if text is None or not text.strip():
+        raise BadInput(f"{what} is empty")
+    return text.strip()

@@ -1,0 +1,230 @@
+"""Opening the incident file: path resolution, safety checks, pragmas, write transactions.
+
+Hot paths (a CLI note, a TUI refresh) talk to sqlite3 directly; sqlite-utils is imported only
+for schema work and for callers that want its API (`Store.utils`), because importing it costs
+about 90 ms and `warroom note` must start fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from warroom.errors import WarroomError
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+# PRAGMA application_id marks a file as ours, so a stranger's SQLite file is never migrated.
+APPLICATION_ID = 0x57415252  # "WARR"
+DEFAULT_BUSY_TIMEOUT = 10.0
+
+
+def default_db_path() -> Path:
+    env = os.environ.get("WARROOM_DB")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("warroom")) / "warroom.db"
+
+
+def resolve_db_path(option: str | os.PathLike[str] | None) -> Path:
+    """`--db PATH`, else `WARROOM_DB`, else the user data directory."""
+    if option:
+        return Path(option).expanduser()
+    return default_db_path()
+
+
+class DatabaseLocked(WarroomError):
+    pass
+
+
+class Store:
+    """One connection to the incident file. Not shared between threads."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, *, readonly: bool) -> None:
+        self.conn = conn
+        self.path = path
+        self.readonly = readonly
+        self._utils: sqlite_utils.Database | None = None
+
+    @property
+    def utils(self) -> sqlite_utils.Database:
+        if self._utils is None:
+            import sqlite_utils
+
+            self._utils = sqlite_utils.Database(self.conn, execute_plugins=False)
+        return self._utils
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction. BEGIN IMMEDIATE takes the write lock up front, so a transaction
+        that reads before it writes waits its turn (busy timeout) instead of failing at once."""
+        if self.readonly:
+            raise WarroomError(f"{self.path} is open read-only; this view cannot change it")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise _translate(exc, self.path) from None
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise _translate(exc, self.path) from None
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """Several reads from one snapshot, so a view never mixes two commits."""
+        if self.conn.in_transaction:
+            yield self.conn
+            return
+        try:
+            self.conn.execute("BEGIN")
+        except sqlite3.OperationalError as exc:
+            raise _translate(exc, self.path) from None
+        try:
+            yield self.conn
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT")
+
+    def data_version(self) -> int:
+        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _translate(exc: sqlite3.Error, path: Path) -> WarroomError:
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return DatabaseLocked(
+            f"{path} is locked by another process past the timeout; try again in a moment"
+        )
+    if "readonly" in text or "read-only" in text:
+        return WarroomError(f"{path} is read-only for you: {text}")
+    return WarroomError(f"database error in {path}: {text}")
+
+
+def _create_file(path: Path, mode: int) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise WarroomError(f"cannot create folder {path.parent}: {exc.strerror or exc}") from None
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
+    except FileExistsError:
+        return  # another process won the race; it is the same file either way
+    except OSError as exc:
+        raise WarroomError(f"cannot create {path}: {exc.strerror or exc}") from None
+    os.close(fd)
+
+
+def _check_header(path: Path) -> bool:
+    """True when the file is empty (new). Refuses anything that is not SQLite."""
+    try:
+        st = path.stat()
+    except OSError as exc:
+        raise WarroomError(f"cannot open {path}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise WarroomError(f"{path} is not a regular file")
+    if st.st_size == 0:
+        return True
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(SQLITE_MAGIC))
+    except OSError as exc:
+        raise WarroomError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if head != SQLITE_MAGIC:
+        raise WarroomError(f"{path} is not a SQLite database; refusing to touch it")
+    return False
+
+
+def open_store(
+    path: str | os.PathLike[str],
+    *,
+    readonly: bool = False,
+    busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+    file_mode: int = 0o600,
+) -> Store:
+    """Open (creating and migrating when needed) the incident file at `path`.
+
+    A foreign file, or one written by a newer warroom, is refused before anything is written.
+    """
+    from warroom.storage import schema
+
+    path = Path(path).expanduser()
+    if not path.exists():
+        if readonly:
+            raise WarroomError(f"no warroom database at {path}")
+        _create_file(path, file_mode)
+    _check_header(path)
+    try:
+        if readonly:
+            conn = sqlite3.connect(
+                f"{path.resolve().as_uri()}?mode=ro",
+                uri=True,
+                timeout=busy_timeout,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+        else:
+            conn = sqlite3.connect(
+                path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+            )
+    except sqlite3.Error as exc:
+        raise _translate(exc, path) from None
+    store = Store(conn, path, readonly=readonly)
+    try:
+        schema.check_compatible(store)
+        conn.execute("PRAGMA foreign_keys = ON")
+        if not readonly:
+            # FULL: a commit is on disk before `warroom note` says it is saved.
+            conn.execute("PRAGMA synchronous = FULL")
+            schema.ensure_current(store)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        if "not a database" in str(exc) or "malformed" in str(exc):
+            raise WarroomError(f"{path} is not a usable SQLite database: {exc}") from None
+        raise _translate(exc, path) from None
+    except BaseException:
+        conn.close()
+        raise
+    return store
+
+
+def set_wal(store: Store, attempts: int = 50) -> None:
+    """Switch to WAL so readers never block the writer. Several processes creating the file at
+    once can find it busy for a moment; the switch is persistent, so retry briefly."""
+    for _ in range(attempts):
+        try:
+            mode = store.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            time.sleep(0.02)
+            continue
+        if str(mode).lower() == "wal":
+            return
+        time.sleep(0.02)
+    raise DatabaseLocked(f"{store.path}: could not switch to WAL mode; another process holds it")

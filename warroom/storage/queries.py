@@ -1,0 +1,360 @@
+"""Every SQL statement warroom runs outside the schema. Functions take a sqlite3 connection
+(a Store's, inside `Store.write()` for writes) and return plain dicts."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+Row = dict[str, Any]
+
+
+def _all(conn: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+    cur = conn.cursor()
+    cur.row_factory = sqlite3.Row
+    return [dict(r) for r in cur.execute(sql, params)]
+
+
+def _one(conn: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> Row | None:
+    cur = conn.cursor()
+    cur.row_factory = sqlite3.Row
+    row = cur.execute(sql, params).fetchone()
+    return dict(row) if row is not None else None
+
+
+def _scalar(conn: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> Any:
+    row = conn.execute(sql, params).fetchone()
+    return row[0] if row is not None else None
+
+
+# --- incidents --------------------------------------------------------------------------------
+
+
+def insert_incident(
+    conn: sqlite3.Connection,
+    *,
+    title: str,
+    severity: str,
+    status: str,
+    declared_at: str,
+    declared_by: str,
+    detection_source: str | None,
+) -> int:
+    cur = conn.execute(
+        "INSERT INTO incidents (title, severity, status, declared_at, declared_by,"
+        " detection_source) VALUES (?, ?, ?, ?, ?, ?)",
+        (title, severity, status, declared_at, declared_by, detection_source),
+    )
+    assert cur.lastrowid is not None
+    return cur.lastrowid
+
+
+INCIDENT_FIELDS = frozenset(
+    {
+        "title",
+        "severity",
+        "status",
+        "resolved_at",
+        "impact",
+        "affected",
+        "workaround",
+        "detection_source",
+        "impact_started_at",
+    }
+)
+
+
+def update_incident(conn: sqlite3.Connection, incident_id: int, **fields: Any) -> None:
+    unknown = set(fields) - INCIDENT_FIELDS
+    if unknown:
+        raise ValueError(f"not incident fields: {sorted(unknown)}")
+    if not fields:
+        return
+    # Column names come from the fixed set above, never from user input.
+    assignments = ", ".join(f"{name} = ?" for name in fields)
+    conn.execute(
+        f"UPDATE incidents SET {assignments} WHERE id = ?", (*fields.values(), incident_id)
+    )
+
+
+def get_incident(conn: sqlite3.Connection, incident_id: int) -> Row | None:
+    return _one(conn, "SELECT * FROM incidents WHERE id = ?", (incident_id,))
+
+
+def latest_open_incident_id(conn: sqlite3.Connection) -> int | None:
+    return _scalar(
+        conn,
+        "SELECT id FROM incidents WHERE status != 'resolved' ORDER BY declared_at DESC, id DESC"
+        " LIMIT 1",
+    )
+
+
+def latest_incident_id(conn: sqlite3.Connection) -> int | None:
+    return _scalar(conn, "SELECT id FROM incidents ORDER BY declared_at DESC, id DESC LIMIT 1")
+
+
+def list_incidents(conn: sqlite3.Connection, *, include_resolved: bool) -> list[Row]:
+    where = "" if include_resolved else "WHERE i.status != 'resolved'"
+    return _all(
+        conn,
+        "SELECT i.*, (SELECT name FROM roles r WHERE r.incident_id = i.id AND r.role = 'owner')"
+        f" AS owner FROM incidents i {where} ORDER BY i.declared_at DESC, i.id DESC",
+    )
+
+
+# --- services ---------------------------------------------------------------------------------
+
+
+def add_services(conn: sqlite3.Connection, incident_id: int, names: Iterable[str]) -> list[str]:
+    """Adds the names not already listed; returns those that were new."""
+    added = []
+    for name in names:
+        cur = conn.execute(
+            "INSERT OR IGNORE INTO services (incident_id, name) VALUES (?, ?)", (incident_id, name)
+        )
+        if cur.rowcount:
+            added.append(name)
+    return added
+
+
+def get_services(conn: sqlite3.Connection, incident_id: int) -> list[str]:
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM services WHERE incident_id = ? ORDER BY rowid", (incident_id,)
+        )
+    ]
+
+
+# --- roles ------------------------------------------------------------------------------------
+
+
+def set_role(
+    conn: sqlite3.Connection, incident_id: int, role: str, name: str, at: str, by: str
+) -> None:
+    conn.execute(
+        "INSERT INTO roles (incident_id, role, name, assigned_at, assigned_by)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (incident_id, role) DO UPDATE SET"
+        " name = excluded.name, assigned_at = excluded.assigned_at,"
+        " assigned_by = excluded.assigned_by",
+        (incident_id, role, name, at, by),
+    )
+
+
+def get_roles(conn: sqlite3.Connection, incident_id: int) -> list[Row]:
+    return _all(conn, "SELECT * FROM roles WHERE incident_id = ?", (incident_id,))
+
+
+def people_seen(conn: sqlite3.Connection, incident_id: int) -> list[str]:
+    """Names that appear on this incident, most recent first: quick picks for assignment."""
+    rows = conn.execute(
+        "SELECT name FROM (SELECT author AS name, max(id) AS k FROM timeline"
+        " WHERE incident_id = ? GROUP BY author"
+        " UNION ALL SELECT name, 0 FROM roles WHERE incident_id = ?)"
+        " GROUP BY name ORDER BY max(k) DESC, name",
+        (incident_id, incident_id),
+    )
+    return [r[0] for r in rows]
+
+
+# --- checklist --------------------------------------------------------------------------------
+
+
+def insert_checklist(
+    conn: sqlite3.Connection, incident_id: int, items: Iterable[tuple[str, str, str | None]]
+) -> None:
+    conn.executemany(
+        "INSERT INTO checklist (incident_id, position, step, text, auto) VALUES (?, ?, ?, ?, ?)",
+        [(incident_id, i, step, text, auto) for i, (step, text, auto) in enumerate(items, 1)],
+    )
+
+
+def get_checklist(conn: sqlite3.Connection, incident_id: int) -> list[Row]:
+    return _all(
+        conn, "SELECT * FROM checklist WHERE incident_id = ? ORDER BY position", (incident_id,)
+    )
+
+
+def set_checked(
+    conn: sqlite3.Connection, item_id: int, done_at: str | None, done_by: str | None
+) -> None:
+    conn.execute(
+        "UPDATE checklist SET done_at = ?, done_by = ? WHERE id = ?", (done_at, done_by, item_id)
+    )
+
+
+def open_auto_items(conn: sqlite3.Connection, incident_id: int, event: str) -> list[Row]:
+    return _all(
+        conn,
+        "SELECT * FROM checklist WHERE incident_id = ? AND auto = ? AND done_at IS NULL"
+        " ORDER BY position",
+        (incident_id, event),
+    )
+
+
+# --- timeline ---------------------------------------------------------------------------------
+
+
+def append_timeline(
+    conn: sqlite3.Connection,
+    *,
+    incident_id: int,
+    ts: str,
+    author: str,
+    login: str,
+    kind: str,
+    text: str,
+    data: dict[str, Any] | None = None,
+) -> int:
+    cur = conn.execute(
+        "INSERT INTO timeline (incident_id, ts, author, login, kind, text, data)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            incident_id,
+            ts,
+            author,
+            login,
+            kind,
+            text,
+            json.dumps(data, ensure_ascii=False) if data else None,
+        ),
+    )
+    assert cur.lastrowid is not None
+    return cur.lastrowid
+
+
+def timeline_after(
+    conn: sqlite3.Connection,
+    incident_id: int | None,
+    after_id: int = 0,
+    limit: int | None = None,
+) -> list[Row]:
+    """Entries with id > after_id, oldest first; incident_id None means every incident."""
+    sql = "SELECT * FROM timeline WHERE id > ?"
+    params: list[Any] = [after_id]
+    if incident_id is not None:
+        sql += " AND incident_id = ?"
+        params.append(incident_id)
+    sql += " ORDER BY id"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return _all(conn, sql, params)
+
+
+def timeline_tail(conn: sqlite3.Connection, incident_id: int | None, n: int) -> list[Row]:
+    """The last n entries, oldest first."""
+    if incident_id is None:
+        rows = _all(conn, "SELECT * FROM timeline ORDER BY id DESC LIMIT ?", (n,))
+    else:
+        rows = _all(
+            conn,
+            "SELECT * FROM timeline WHERE incident_id = ? ORDER BY id DESC LIMIT ?",
+            (incident_id, n),
+        )
+    rows.reverse()
+    return rows
+
+
+def iter_timeline(conn: sqlite3.Connection, incident_id: int) -> Iterator[Row]:
+    """The whole timeline of an incident, oldest first, streamed (exports of 100k entries)."""
+    cur = conn.cursor()
+    cur.row_factory = sqlite3.Row
+    for row in cur.execute(
+        "SELECT * FROM timeline WHERE incident_id = ? ORDER BY id", (incident_id,)
+    ):
+        yield dict(row)
+
+
+def timeline_count(conn: sqlite3.Connection, incident_id: int) -> int:
+    return int(_scalar(conn, "SELECT count(*) FROM timeline WHERE incident_id = ?", (incident_id,)))
+
+
+def max_timeline_id(conn: sqlite3.Connection) -> int:
+    return int(_scalar(conn, "SELECT coalesce(max(id), 0) FROM timeline"))
+
+
+# --- customer updates -------------------------------------------------------------------------
+
+
+def insert_update(
+    conn: sqlite3.Connection,
+    *,
+    incident_id: int,
+    published_at: str,
+    author: str,
+    template: str | None,
+    status: str,
+    text: str,
+) -> int:
+    cur = conn.execute(
+        "INSERT INTO updates (incident_id, published_at, author, template, status, text)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (incident_id, published_at, author, template, status, text),
+    )
+    assert cur.lastrowid is not None
+    return cur.lastrowid
+
+
+def get_updates(conn: sqlite3.Connection, incident_id: int) -> list[Row]:
+    return _all(
+        conn,
+        "SELECT * FROM updates WHERE incident_id = ? ORDER BY published_at, id",
+        (incident_id,),
+    )
+
+
+def last_update_at(conn: sqlite3.Connection, incident_id: int) -> str | None:
+    return _scalar(
+        conn, "SELECT max(published_at) FROM updates WHERE incident_id = ?", (incident_id,)
+    )
+
+
+# --- follow-up actions ------------------------------------------------------------------------
+
+
+def insert_followup(
+    conn: sqlite3.Connection,
+    *,
+    incident_id: int,
+    text: str,
+    owner: str | None,
+    due: str | None,
+    created_at: str,
+    created_by: str,
+) -> int:
+    cur = conn.execute(
+        "INSERT INTO followups (incident_id, text, owner, due, created_at, created_by)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (incident_id, text, owner, due, created_at, created_by),
+    )
+    assert cur.lastrowid is not None
+    return cur.lastrowid
+
+
+def get_followup(conn: sqlite3.Connection, followup_id: int) -> Row | None:
+    return _one(conn, "SELECT * FROM followups WHERE id = ?", (followup_id,))
+
+
+def list_followups(
+    conn: sqlite3.Connection, *, incident_id: int | None, include_done: bool
+) -> list[Row]:
+    sql = "SELECT * FROM followups WHERE 1"
+    params: list[Any] = []
+    if incident_id is not None:
+        sql += " AND incident_id = ?"
+        params.append(incident_id)
+    if not include_done:
+        sql += " AND done_at IS NULL"
+    return _all(conn, sql + " ORDER BY id", params)
+
+
+def set_followup_done(
+    conn: sqlite3.Connection, followup_id: int, done_at: str | None, done_by: str | None
+) -> None:
+    conn.execute(
+        "UPDATE followups SET done_at = ?, done_by = ? WHERE id = ?",
+        (done_at, done_by, followup_id),
+    )

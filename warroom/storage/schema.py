@@ -1,0 +1,160 @@
+"""Schema and migrations. `PRAGMA user_version` records the schema version.
+
+Each migration runs inside one BEGIN IMMEDIATE transaction together with the version bump, so
+a file is either upgraded whole or not at all, and two processes opening an old file at once
+upgrade it once.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from warroom.errors import WarroomError
+from warroom.storage.connection import APPLICATION_ID, Store, set_wal
+
+V1 = """
+CREATE TABLE incidents (
+    id INTEGER PRIMARY KEY,
+    title TEXT NOT NULL,
+    severity TEXT NOT NULL CHECK (severity IN ('SEV1', 'SEV2', 'SEV3', 'SEV4')),
+    status TEXT NOT NULL
+        CHECK (status IN ('investigating', 'identified', 'monitoring', 'resolved')),
+    declared_at TEXT NOT NULL,
+    declared_by TEXT NOT NULL,
+    resolved_at TEXT,
+    impact TEXT,
+    affected TEXT,
+    workaround TEXT,
+    detection_source TEXT
+);
+CREATE TABLE services (
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    name TEXT NOT NULL,
+    PRIMARY KEY (incident_id, name)
+);
+CREATE TABLE roles (
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    role TEXT NOT NULL CHECK (role IN ('owner', 'fix_lead', 'comms')),
+    name TEXT NOT NULL,
+    assigned_at TEXT NOT NULL,
+    assigned_by TEXT NOT NULL,
+    PRIMARY KEY (incident_id, role)
+);
+CREATE TABLE checklist (
+    id INTEGER PRIMARY KEY,
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    position INTEGER NOT NULL,
+    step TEXT NOT NULL,
+    text TEXT NOT NULL,
+    auto TEXT,
+    done_at TEXT,
+    done_by TEXT,
+    UNIQUE (incident_id, position)
+);
+CREATE TABLE timeline (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    ts TEXT NOT NULL,
+    author TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    text TEXT NOT NULL,
+    data TEXT
+);
+CREATE INDEX timeline_incident ON timeline (incident_id, id);
+CREATE TRIGGER timeline_no_update BEFORE UPDATE ON timeline
+BEGIN SELECT RAISE(ABORT, 'the timeline is append-only'); END;
+CREATE TRIGGER timeline_no_delete BEFORE DELETE ON timeline
+BEGIN SELECT RAISE(ABORT, 'the timeline is append-only'); END;
+CREATE TABLE updates (
+    id INTEGER PRIMARY KEY,
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    published_at TEXT NOT NULL,
+    author TEXT NOT NULL,
+    template TEXT,
+    status TEXT NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX updates_incident ON updates (incident_id, published_at);
+CREATE TABLE followups (
+    id INTEGER PRIMARY KEY,
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    text TEXT NOT NULL,
+    owner TEXT,
+    due TEXT,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    done_at TEXT,
+    done_by TEXT
+);
+"""
+
+
+def _v1(store: Store) -> None:
+    _run_script(store, V1)
+
+
+def _v2(store: Store) -> None:
+    # Who really wrote an entry (the Unix login) besides the display name, and when the
+    # customer impact began, which is often before anyone declared the incident.
+    db = store.utils
+    db["timeline"].add_column("login", str)
+    db["incidents"].add_column("impact_started_at", str)
+
+
+def _run_script(store: Store, script: str) -> None:
+    # executescript() would COMMIT our transaction first; run the statements one by one.
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            if statement.strip():
+                store.conn.execute(statement)
+            statement = ""
+    if statement.strip():
+        raise AssertionError(f"incomplete statement in schema: {statement!r}")
+
+
+MIGRATIONS: list[Callable[[Store], None]] = [_v1, _v2]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _read_header(store: Store) -> tuple[int, int, int]:
+    conn = store.conn
+    app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    tables = int(conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0])
+    return app_id, version, tables
+
+
+def check_compatible(store: Store) -> None:
+    """Refuse a SQLite file that is not ours, or is from a newer warroom. Reads only."""
+    app_id, version, tables = _read_header(store)
+    if app_id not in (0, APPLICATION_ID) or (app_id == 0 and tables > 0):
+        raise WarroomError(
+            f"{store.path} is a SQLite database but not a warroom one; refusing to touch it"
+        )
+    if version > SCHEMA_VERSION:
+        raise WarroomError(
+            f"{store.path} was written by a newer warroom (schema {version}; this one knows "
+            f"up to {SCHEMA_VERSION}); upgrade warroom to open it"
+        )
+    if store.readonly and version < SCHEMA_VERSION:
+        raise WarroomError(
+            f"{store.path} has schema {version} and needs an upgrade; open it once read-write"
+        )
+
+
+def ensure_current(store: Store, target: int = SCHEMA_VERSION) -> None:
+    if int(store.conn.execute("PRAGMA user_version").fetchone()[0]) >= target:
+        return
+    if str(store.conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+        set_wal(store)
+    with store.write() as conn:
+        # Re-read inside the lock: another process may have migrated meanwhile.
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        for number in range(version + 1, target + 1):
+            MIGRATIONS[number - 1](store)
+        if version < target:
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.execute(f"PRAGMA user_version = {target}")

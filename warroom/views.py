@@ -1,0 +1,263 @@
+"""Read models: what the faces (CLI, TUI, templates, exports) show of an incident."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from warroom.domain import (
+    ROLES,
+    Settings,
+    format_ref,
+    from_iso,
+    next_update_due,
+    parse_ref,
+)
+from warroom.errors import BadInput, WarroomError
+from warroom.storage import queries as q
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    number: int
+    step: str
+    text: str
+    auto: str | None
+    done_at: datetime | None
+    done_by: str | None
+
+    @property
+    def done(self) -> bool:
+        return self.done_at is not None
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: int
+    incident_id: int
+    ts: datetime
+    author: str
+    login: str | None
+    kind: str
+    text: str
+    data: dict[str, Any] | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Entry:
+        return cls(
+            id=row["id"],
+            incident_id=row["incident_id"],
+            ts=from_iso(row["ts"]),
+            author=row["author"],
+            login=row.get("login"),
+            kind=row["kind"],
+            text=row["text"],
+            data=json.loads(row["data"]) if row.get("data") else None,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "incident": format_ref(self.incident_id),
+            "ts": self.ts.isoformat(),
+            "author": self.author,
+            "login": self.login,
+            "kind": self.kind,
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True)
+class Update:
+    id: int
+    published_at: datetime
+    author: str
+    template: str | None
+    status: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Incident:
+    id: int
+    title: str
+    severity: str
+    status: str
+    declared_at: datetime
+    declared_by: str
+    resolved_at: datetime | None
+    impact: str | None
+    affected: str | None
+    workaround: str | None
+    detection_source: str | None
+    impact_started_at: datetime | None
+    services: tuple[str, ...]
+    roles: dict[str, str | None]
+    checklist: tuple[ChecklistItem, ...]
+    last_update_at: datetime | None
+    next_update_due: datetime | None
+
+    @property
+    def ref(self) -> str:
+        return format_ref(self.id)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != "resolved"
+
+    def to_json(self) -> dict[str, Any]:
+        def iso(moment: datetime | None) -> str | None:
+            return moment.isoformat() if moment else None
+
+        return {
+            "ref": self.ref,
+            "id": self.id,
+            "title": self.title,
+            "severity": self.severity,
+            "status": self.status,
+            "declared_at": iso(self.declared_at),
+            "declared_by": self.declared_by,
+            "resolved_at": iso(self.resolved_at),
+            "impact_started_at": iso(self.impact_started_at),
+            "impact": self.impact,
+            "affected": self.affected,
+            "workaround": self.workaround,
+            "detection_source": self.detection_source,
+            "services": list(self.services),
+            "roles": dict(self.roles),
+            "checklist": [
+                {
+                    "number": item.number,
+                    "step": item.step,
+                    "text": item.text,
+                    "done": item.done,
+                    "done_at": iso(item.done_at),
+                    "done_by": item.done_by,
+                }
+                for item in self.checklist
+            ],
+            "last_update_at": iso(self.last_update_at),
+            "next_update_due": iso(self.next_update_due),
+        }
+
+
+def _maybe_time(text: str | None) -> datetime | None:
+    return from_iso(text) if text else None
+
+
+def load_incident(conn: sqlite3.Connection, incident_id: int, settings: Settings) -> Incident:
+    row = q.get_incident(conn, incident_id)
+    if row is None:
+        raise BadInput(f"no incident {format_ref(incident_id)}")
+    roles: dict[str, str | None] = dict.fromkeys(ROLES)
+    for role in q.get_roles(conn, incident_id):
+        roles[role["role"]] = role["name"]
+    checklist = tuple(
+        ChecklistItem(
+            number=item["position"],
+            step=item["step"],
+            text=item["text"],
+            auto=item["auto"],
+            done_at=_maybe_time(item["done_at"]),
+            done_by=item["done_by"],
+        )
+        for item in q.get_checklist(conn, incident_id)
+    )
+    declared_at = from_iso(row["declared_at"])
+    last_update = _maybe_time(q.last_update_at(conn, incident_id))
+    return Incident(
+        id=row["id"],
+        title=row["title"],
+        severity=row["severity"],
+        status=row["status"],
+        declared_at=declared_at,
+        declared_by=row["declared_by"],
+        resolved_at=_maybe_time(row["resolved_at"]),
+        impact=row["impact"],
+        affected=row["affected"],
+        workaround=row["workaround"],
+        detection_source=row["detection_source"],
+        impact_started_at=_maybe_time(row.get("impact_started_at")),
+        services=tuple(q.get_services(conn, incident_id)),
+        roles=roles,
+        checklist=checklist,
+        last_update_at=last_update,
+        next_update_due=next_update_due(
+            rule=settings.rule(row["severity"]),
+            status=row["status"],
+            declared_at=declared_at,
+            last_update_at=last_update,
+        ),
+    )
+
+
+def resolve_incident(conn: sqlite3.Connection, ref: str | None, *, after_recovery: bool) -> int:
+    """The incident a command acts on.
+
+    With no REF: the active incident (most recently declared and not resolved). Commands that
+    make sense after recovery fall back to the most recent incident of all.
+    """
+    if ref is not None:
+        incident_id = parse_ref(ref)
+        if q.get_incident(conn, incident_id) is None:
+            raise BadInput(f"no incident {format_ref(incident_id)}; `warroom list --all` shows all")
+        return incident_id
+    incident_id = q.latest_open_incident_id(conn)
+    if incident_id is None and after_recovery:
+        incident_id = q.latest_incident_id(conn)
+    if incident_id is None:
+        if after_recovery:
+            raise WarroomError(
+                'no incidents yet; declare one with: warroom declare "TITLE" --severity SEV2'
+            )
+        raise WarroomError(
+            'no open incident; declare one with: warroom declare "TITLE" --severity SEV2'
+            " (or name one with --incident REF)"
+        )
+    return incident_id
+
+
+def list_incidents(conn: sqlite3.Connection, *, include_resolved: bool) -> list[dict[str, Any]]:
+    return [
+        {
+            "ref": format_ref(row["id"]),
+            "id": row["id"],
+            "title": row["title"],
+            "severity": row["severity"],
+            "status": row["status"],
+            "declared_at": row["declared_at"],
+            "owner": row["owner"],
+        }
+        for row in q.list_incidents(conn, include_resolved=include_resolved)
+    ]
+
+
+def tail(conn: sqlite3.Connection, incident_id: int | None, n: int) -> list[Entry]:
+    return [Entry.from_row(r) for r in q.timeline_tail(conn, incident_id, n)]
+
+
+def entries_after(
+    conn: sqlite3.Connection, incident_id: int | None, after_id: int, limit: int | None = None
+) -> list[Entry]:
+    return [Entry.from_row(r) for r in q.timeline_after(conn, incident_id, after_id, limit)]
+
+
+def updates(conn: sqlite3.Connection, incident_id: int) -> list[Update]:
+    return [
+        Update(
+            id=r["id"],
+            published_at=from_iso(r["published_at"]),
+            author=r["author"],
+            template=r["template"],
+            status=r["status"],
+            text=r["text"],
+        )
+        for r in q.get_updates(conn, incident_id)
+    ]
+
+
+def people_seen(conn: sqlite3.Connection, incident_id: int) -> list[str]:
+    return q.people_seen(conn, incident_id)
