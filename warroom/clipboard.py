@@ -1,0 +1,161 @@
+"""Copy an update to wherever the user can paste it from.
+
+Responders work on laptops, over SSH and inside tmux, so no single clipboard works everywhere:
+the text goes to the system clipboard (pyperclip) on a desktop, or to the terminal's clipboard
+via OSC 52 when remote or headless, and it is ALWAYS saved to a file as well, so it is never
+lost when neither works.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from warroom.errors import WarroomError
+
+__all__ = [
+    "ENV_FILE",
+    "FILE_ONLY",
+    "OSC52",
+    "SYSTEM",
+    "CopyResult",
+    "copy_text",
+    "default_copy_file",
+    "osc52_sequence",
+    "terminal_osc52",
+]
+
+ENV_FILE = "WARROOM_CLIPBOARD_FILE"
+SYSTEM = "system clipboard"
+OSC52 = "terminal clipboard (OSC 52)"
+FILE_ONLY = "file only"
+
+
+@dataclass(frozen=True)
+class CopyResult:
+    method: str  # SYSTEM | OSC52 | FILE_ONLY
+    path: Path  # the file holding the copied text
+
+    def describe(self) -> str:
+        if self.method == SYSTEM:
+            return f"Copied to the system clipboard; also saved to {self.path}"
+        if self.method == OSC52:
+            # We cannot tell whether the terminal honoured the escape sequence.
+            return (
+                "Sent to the terminal clipboard (OSC 52, if your terminal allows it); "
+                f"also saved to {self.path}"
+            )
+        return f"No clipboard available; saved to {self.path}"
+
+
+def default_copy_file(environ: Mapping[str, str] | None = None) -> Path:
+    """``WARROOM_CLIPBOARD_FILE`` if set, else ``<user state dir>/warroom/last-update.txt``."""
+    env = os.environ if environ is None else environ
+    if env.get(ENV_FILE, "").strip():
+        return Path(env[ENV_FILE]).expanduser()
+    import platformdirs  # only needed for the default location
+
+    return Path(platformdirs.user_state_dir("warroom")) / "last-update.txt"
+
+
+def copy_text(
+    text: str,
+    *,
+    osc52: Callable[[str], None] | None = None,
+    file_path: Path | None = None,
+    use_system: bool = True,
+    system_copy: Callable[[str], None] | None = None,
+) -> CopyResult:
+    """Save ``text`` to the copy file, then put it on the best clipboard available.
+
+    ``osc52`` sends text to the terminal clipboard (the TUI passes ``app.copy_to_clipboard``;
+    the CLI can use ``terminal_osc52()``). ``system_copy`` replaces pyperclip (for tests).
+    """
+    path = Path(file_path) if file_path is not None else default_copy_file()
+    _write_private(path, text)  # first, so the text survives whatever the clipboards do
+
+    system: Callable[[str], None] | None = None
+    if use_system:
+        system = system_copy if system_copy is not None else _pyperclip_copy
+    attempts: list[tuple[str, Callable[[str], None] | None]] = [(SYSTEM, system), (OSC52, osc52)]
+    if _prefer_terminal():
+        attempts.reverse()
+    for method, copy in attempts:
+        if copy is None:
+            continue
+        try:
+            copy(text)
+        except Exception:
+            # Clipboard helpers fail in many ways (no xclip, no display, dead pipe); the text
+            # is already in the file, so try the next method instead of failing the copy.
+            continue
+        return CopyResult(method, path)
+    return CopyResult(FILE_ONLY, path)
+
+
+def _prefer_terminal(environ: Mapping[str, str] | None = None) -> bool:
+    """Over SSH, or on Linux with no display, the system clipboard is not the user's."""
+    env = os.environ if environ is None else environ
+    if env.get("SSH_CONNECTION") or env.get("SSH_TTY"):
+        return True
+    return sys.platform.startswith("linux") and not (
+        env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")
+    )
+
+
+def _pyperclip_copy(text: str) -> None:
+    # Imported lazily: pyperclip probes for helpers at first use and is not needed otherwise.
+    try:
+        import pyperclip
+    except ImportError as exc:
+        raise RuntimeError("pyperclip is not installed") from exc
+    try:
+        pyperclip.copy(text)
+    except pyperclip.PyperclipException as exc:  # no working copy mechanism here
+        raise RuntimeError(str(exc)) from exc
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` with mode 0o600, atomically, creating parent folders."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # mkstemp creates the file 0o600, so the text is never readable by others, even briefly.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise WarroomError(f"cannot save the copied text to {path}: {exc.strerror or exc}") from exc
+
+
+def osc52_sequence(text: str) -> str:
+    """The OSC 52 escape sequence that asks the terminal to put ``text`` on its clipboard."""
+    payload = base64.b64encode(text.encode("utf-8")).decode("ascii")
+    return f"\x1b]52;c;{payload}\x07"
+
+
+def terminal_osc52() -> Callable[[str], None] | None:
+    """An OSC 52 sender writing to /dev/tty for the CLI, or None when stdout is not a terminal."""
+    try:
+        if not sys.stdout.isatty():
+            return None
+    except (AttributeError, ValueError):  # replaced or closed stdout
+        return None
+
+    def send(text: str) -> None:
+        # /dev/tty, not stdout, so the escape never ends up in a pipe or redirected file.
+        with open("/dev/tty", "w", encoding="ascii") as tty:
+            tty.write(osc52_sequence(text))
+            tty.flush()
+
+    return send
