@@ -174,7 +174,9 @@ def test_failure_inside_action_rolls_back_state_and_entry(
 
 def test_followups_tick_and_complete(room: Room) -> None:
     incident_id = actions.declare(room, "x", "SEV2")
-    fid = actions.add_followup(room, incident_id, "Add a canary stage", owner="bob", due="2026-12-01")
+    fid = actions.add_followup(
+        room, incident_id, "Add a canary stage", owner="bob", due="2026-12-01"
+    )
     assert room.incident(incident_id).checklist[5].done
     assert actions.complete_followup(room, fid)
     assert not actions.complete_followup(room, fid)

@@ -29,8 +29,18 @@ def declare(run: Cli, *extra: str) -> str:
 
 
 def test_declare_prints_ref_last(run: Cli) -> None:
-    result = run.ok("declare", "Checkout down", "-s", "sev1", "--service", "checkout",
-                    "--service", "payments", "--source", "monitoring")
+    result = run.ok(
+        "declare",
+        "Checkout down",
+        "-s",
+        "sev1",
+        "--service",
+        "checkout",
+        "--service",
+        "payments",
+        "--source",
+        "monitoring",
+    )
     lines = result.stdout.strip().splitlines()
     assert lines[-1] == "INC-1"
     assert "Critical" in lines[0]
@@ -49,8 +59,12 @@ def test_show_json_shape(run: Cli, clock: FakeClock) -> None:
     assert data["status"] == "investigating"
     assert data["roles"] == {"owner": "alice", "fix_lead": "bob", "comms": None}
     assert data["checklist"][2] == {
-        "number": 3, "step": "assign", "text": "Assign an owner", "done": True,
-        "done_at": "2026-11-26T14:00:00+00:00", "done_by": "alice",
+        "number": 3,
+        "step": "assign",
+        "text": "Assign an owner",
+        "done": True,
+        "done_at": "2026-11-26T14:00:00+00:00",
+        "done_by": "alice",
     }
     assert data["next_update_due"] == "2026-11-26T14:10:00+00:00"
     assert all(set(item) >= {"text", "done"} for item in data["checklist"])
@@ -58,8 +72,19 @@ def test_show_json_shape(run: Cli, clock: FakeClock) -> None:
 
 def test_every_incident_command_changes_state(run: Cli, clock: FakeClock) -> None:
     ref = declare(run)
-    run.ok("triage", "--impact", "Card payments fail", "--affected", "1 in 5",
-           "--workaround", "PayPal", "--service", "payments", "--source", "customer")
+    run.ok(
+        "triage",
+        "--impact",
+        "Card payments fail",
+        "--affected",
+        "1 in 5",
+        "--workaround",
+        "PayPal",
+        "--service",
+        "payments",
+        "--source",
+        "customer",
+    )
     run.ok("note", "deploy", "at", "13:58", "looks", "related")
     run.ok("mitigate", "--action", "rollback", "checkout-api to v1.41")
     run.ok("assign", "comms", "carol", "--as", "bob")
@@ -225,7 +250,8 @@ def test_author_from_env_and_option(run: Cli, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("WARROOM_USER", "envname")
     run.runner.invoke(cli, ["--db", str(run.db_path), "note", "from env"], obj={"clock": run.clock})
     run.runner.invoke(
-        cli, ["--db", str(run.db_path), "note", "from option", "--as", "optname"],
+        cli,
+        ["--db", str(run.db_path), "note", "from option", "--as", "optname"],
         obj={"clock": run.clock},
     )
     entries = [json.loads(x) for x in run.ok("tail", "--json", "-n", "2").stdout.splitlines()]
@@ -279,7 +305,10 @@ def test_real_subprocess_run(tmp_path: Path) -> None:
     exe = [sys.executable, "-m", "warroom"]
     declared = subprocess.run(
         [*exe, "declare", "Login broken", "--severity", "SEV2"],
-        env=env, capture_output=True, text=True, check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     ref = declared.stdout.strip().splitlines()[-1]
     assert ref == "INC-1"

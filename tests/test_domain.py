@@ -33,16 +33,16 @@ def test_default_cadences(severity: str, first: int, cadence: int) -> None:
     )
     assert before_first == T + timedelta(minutes=first)
     published = T + timedelta(minutes=7)
-    after = next_update_due(
-        rule=rule, status="identified", declared_at=T, last_update_at=published
-    )
+    after = next_update_due(rule=rule, status="identified", declared_at=T, last_update_at=published)
     assert after == published + timedelta(minutes=cadence)
 
 
 def test_sev4_and_resolved_owe_no_update() -> None:
     assert (
         next_update_due(
-            rule=DEFAULT_SEVERITIES["SEV4"], status="investigating", declared_at=T,
+            rule=DEFAULT_SEVERITIES["SEV4"],
+            status="investigating",
+            declared_at=T,
             last_update_at=None,
         )
         is None
@@ -107,7 +107,7 @@ def test_config_overrides(tmp_path: Path) -> None:
     path = tmp_path / "c.toml"
     path.write_text(
         'company = "Acme"\n'
-        "[severities.SEV1]\ncadence_minutes = 15\ndefinition = \"Everything is on fire\"\n"
+        '[severities.SEV1]\ncadence_minutes = 15\ndefinition = "Everything is on fire"\n'
         "[severities.SEV4]\ncadence_minutes = 120\nfirst_update_minutes = 60\n"
         '[[checklist]]\nstep = "triage"\ntext = "Page the on-call DBA"\n'
         '[[checklist]]\nstep = "assign"\ntext = "Owner named"\nauto = "owner"\n'

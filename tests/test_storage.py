@@ -13,8 +13,7 @@ import pytest
 from warroom import actions
 from warroom.actions import Actor, Room
 from warroom.errors import WarroomError
-from warroom.storage import open_store, resolve_db_path
-from warroom.storage import schema
+from warroom.storage import open_store, resolve_db_path, schema
 from warroom.storage.connection import APPLICATION_ID, Store
 
 
@@ -50,34 +49,30 @@ def test_new_file_private_even_with_permissive_umask(tmp_path: Path) -> None:
 def test_timeline_is_append_only(room: Room) -> None:
     incident = actions.declare(room, "Checkout down", "SEV1")
     actions.note(room, incident, "first")
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        with room.store.write() as conn:
-            conn.execute("UPDATE timeline SET text = 'rewritten'")
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        with room.store.write() as conn:
-            conn.execute("DELETE FROM timeline")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"), room.store.write() as conn:
+        conn.execute("UPDATE timeline SET text = 'rewritten'")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"), room.store.write() as conn:
+        conn.execute("DELETE FROM timeline")
     with room.read() as conn:
         texts = [r[0] for r in conn.execute("SELECT text FROM timeline ORDER BY id")]
     assert "first" in texts
 
 
 def test_foreign_keys_enforced(store: Store) -> None:
-    with pytest.raises(sqlite3.IntegrityError):
-        with store.write() as conn:
-            conn.execute(
-                "INSERT INTO timeline (incident_id, ts, author, kind, text)"
-                " VALUES (999, 'x', 'a', 'note', 't')"
-            )
+    with pytest.raises(sqlite3.IntegrityError), store.write() as conn:
+        conn.execute(
+            "INSERT INTO timeline (incident_id, ts, author, kind, text)"
+            " VALUES (999, 'x', 'a', 'note', 't')"
+        )
 
 
 def test_write_rolls_back_on_error(store: Store) -> None:
-    with pytest.raises(RuntimeError):
-        with store.write() as conn:
-            conn.execute(
-                "INSERT INTO incidents (title, severity, status, declared_at, declared_by)"
-                " VALUES ('x', 'SEV1', 'investigating', 't', 'a')"
-            )
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), store.write() as conn:
+        conn.execute(
+            "INSERT INTO incidents (title, severity, status, declared_at, declared_by)"
+            " VALUES ('x', 'SEV1', 'investigating', 't', 'a')"
+        )
+        raise RuntimeError("boom")
     assert store.conn.execute("SELECT count(*) FROM incidents").fetchone()[0] == 0
 
 
@@ -169,9 +164,8 @@ def test_readonly_open_refuses_writes(db_path: Path, room: Room) -> None:
     actions.declare(room, "x", "SEV3")
     ro = open_store(db_path, readonly=True)
     try:
-        with pytest.raises(WarroomError, match="read-only"):
-            with ro.write():
-                pass
+        with pytest.raises(WarroomError, match="read-only"), ro.write():
+            pass
         assert ro.conn.execute("SELECT count(*) FROM incidents").fetchone()[0] == 1
     finally:
         ro.close()
