@@ -7,14 +7,13 @@ from datetime import datetime, timedelta
 
 from warroom import actions
 from warroom.actions import Actor, Room
-from warroom.domain import Clock
 
 DEMO_UPDATE = """\
-Investigating: checkout errors for some customers
+Identified: checkout errors for card payments
 
-Some customers see an error when paying at checkout on the web shop. Card payments
-are affected; orders placed earlier are not. We are investigating and will post the
-next update within 30 minutes.
+Some customers see an error when paying by card at checkout. We have found the cause,
+a change we made earlier today, and are rolling it back. PayPal checkout still works.
+We will post the next update within 30 minutes.
 """
 
 
@@ -48,7 +47,7 @@ def seed_demo(room: Room, now: datetime | None = None) -> int:
         source="monitoring",
     )
     script.advance(1)
-    actions.note(maya, ref, "Alert: checkout-api 5xx rate 18% (threshold 2%) since 14:02")
+    actions.note(maya, ref, "Alert fired: checkout-api 5xx rate 18% (threshold 2%)")
     actions.assign(maya, ref, "owner", "maya")
     script.advance(2)
     actions.triage(
@@ -63,19 +62,15 @@ def seed_demo(room: Room, now: datetime | None = None) -> int:
     actions.note(jonas, ref, "Errors started 2 min after deploy of checkout-api v1.42")
     script.advance(3)
     actions.note(priya, ref, "Support has 14 tickets mentioning 'payment failed'")
-    script.advance(2)
-    actions.publish_update(maya, ref, DEMO_UPDATE, template="investigating")
     script.advance(4)
     actions.set_status(jonas, ref, "identified")
     actions.note(jonas, ref, "v1.42 changed the card tokeniser timeout from 5s to 500ms")
     script.advance(3)
     actions.mitigate(jonas, ref, "checkout-api back to v1.41 on all nodes", "rollback")
+    script.advance(3.5)
+    actions.publish_update(maya, ref, DEMO_UPDATE, template="identified")
     script.advance(6)
     actions.note(jonas, ref, "5xx rate down to 3% and falling; some nodes still draining")
-    script.advance(4)
+    script.advance(6)
     actions.note(priya, ref, "New tickets slowing down; 2 in the last 5 minutes")
     return ref
-
-
-def demo_clock(now: datetime) -> Clock:
-    return lambda: now

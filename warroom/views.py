@@ -261,3 +261,7 @@ def updates(conn: sqlite3.Connection, incident_id: int) -> list[Update]:
 
 def people_seen(conn: sqlite3.Connection, incident_id: int) -> list[str]:
     return q.people_seen(conn, incident_id)
+
+
+def entries_of_kind(conn: sqlite3.Connection, incident_id: int, kind: str) -> list[Entry]:
+    return [Entry.from_row(r) for r in q.timeline_of_kind(conn, incident_id, kind)]

@@ -358,3 +358,11 @@ def set_followup_done(
         "UPDATE followups SET done_at = ?, done_by = ? WHERE id = ?",
         (done_at, done_by, followup_id),
     )
+
+
+def timeline_of_kind(conn: sqlite3.Connection, incident_id: int, kind: str) -> list[Row]:
+    return _all(
+        conn,
+        "SELECT * FROM timeline WHERE incident_id = ? AND kind = ? ORDER BY id",
+        (incident_id, kind),
+    )

@@ -1,0 +1,85 @@
+"""Customer updates: the facts a template sees, and rendering one for an incident.
+
+Jinja2 is imported only when something is rendered (through warroom.templating).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from warroom.actions import Room
+from warroom.domain import Settings
+from warroom.views import Incident, entries_of_kind
+
+
+def template_dirs(settings: Settings) -> list[Path]:
+    """Team folders: `WARROOM_TEMPLATES` first, then the config's `templates`; the shipped
+    templates come after all of them."""
+    from warroom.templating import template_dirs_from_env
+
+    return [*template_dirs_from_env(), *settings.template_dirs]
+
+
+def update_context(
+    incident: Incident,
+    *,
+    mitigations: list[str],
+    now: datetime,
+    company: str | None,
+    definition: str,
+) -> dict[str, Any]:
+    """The variables every update template gets. User text goes in as data, never as code."""
+    return {
+        "incident": {
+            "ref": incident.ref,
+            "title": incident.title,
+            "severity": incident.severity,
+            "severity_definition": definition,
+            "status": incident.status,
+            "services": list(incident.services),
+            "impact": incident.impact,
+            "affected": incident.affected,
+            "workaround": incident.workaround,
+            "detection_source": incident.detection_source,
+            "declared_at": incident.declared_at,
+            "resolved_at": incident.resolved_at,
+            "roles": dict(incident.roles),
+            "mitigations": mitigations,
+        },
+        "next_update_due": incident.next_update_due,
+        "now": now,
+        "company": company,
+    }
+
+
+def context_for(room: Room, incident_id: int) -> dict[str, Any]:
+    with room.read() as conn:
+        from warroom.views import load_incident
+
+        incident = load_incident(conn, incident_id, room.settings)
+        mitigations = [e.text for e in entries_of_kind(conn, incident_id, "mitigation")]
+    return update_context(
+        incident,
+        mitigations=mitigations,
+        now=room.now(),
+        company=room.settings.company,
+        definition=room.settings.rule(incident.severity).definition,
+    )
+
+
+def render_for(room: Room, incident_id: int, template: str | None = None) -> tuple[str, str]:
+    """Render `template` (default: the one named after the incident's status).
+    Returns (template name, text)."""
+    from warroom.templating import render_update
+
+    context = context_for(room, incident_id)
+    name = template or context["incident"]["status"]
+    return name, render_update(name, context, template_dirs(room.settings))
+
+
+def available_templates(room: Room) -> list[str]:
+    from warroom.templating import list_update_templates
+
+    return list_update_templates(template_dirs(room.settings))
