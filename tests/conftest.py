@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import sys
 import time
+import types
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -42,6 +44,19 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[No
     monkeypatch.delenv("WARROOM_TEMPLATES", raising=False)
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
+    # Should anything reach pyperclip, it fails as pyperclip does with no copy helper,
+    # instead of touching a real clipboard.
+    fake = types.ModuleType("pyperclip")
+
+    class PyperclipException(RuntimeError):
+        pass
+
+    def copy(text: str) -> None:
+        raise PyperclipException("tests never use a real clipboard")
+
+    fake.PyperclipException = PyperclipException  # type: ignore[attr-defined]
+    fake.copy = copy  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "pyperclip", fake)
     yield
     time.tzset()
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import stat
 import sys
-import types
 from pathlib import Path
 
 import pytest
@@ -35,18 +34,7 @@ def desktop(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("DISPLAY", ":0")
     target = tmp_path / "env" / "copied.txt"
     monkeypatch.setenv("WARROOM_CLIPBOARD_FILE", str(target))
-    # Should anything reach pyperclip by mistake, make it fail instead of touching a clipboard.
-    fake = types.ModuleType("pyperclip")
-
-    class PyperclipException(RuntimeError):
-        pass
-
-    def copy(text: str) -> None:
-        raise PyperclipException("tests never use a real clipboard")
-
-    fake.PyperclipException = PyperclipException  # type: ignore[attr-defined]
-    fake.copy = copy  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "pyperclip", fake)
+    # conftest replaces pyperclip with a fake that always fails; tests here patch its copy().
     return target
 
 

@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "tail": "warroom.cli.incident:tail",
     "demo": "warroom.cli.demo:demo",
     "config": "warroom.cli.incident:config",
+    "update": "warroom.cli.update:update",
 }
 
 
