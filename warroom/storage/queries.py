@@ -366,3 +366,17 @@ def timeline_of_kind(conn: sqlite3.Connection, incident_id: int, kind: str) -> l
         "SELECT * FROM timeline WHERE incident_id = ? AND kind = ? ORDER BY id",
         (incident_id, kind),
     )
+
+
+# --- bulk import (benchmarks, imports of automation output) -----------------------------------
+
+
+def append_timeline_many(
+    conn: sqlite3.Connection, rows: Iterable[tuple[int, str, str, str, str, str]]
+) -> None:
+    """Rows of (incident_id, ts, author, login, kind, text), inside the caller's transaction."""
+    conn.executemany(
+        "INSERT INTO timeline (incident_id, ts, author, login, kind, text)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        rows,
+    )
