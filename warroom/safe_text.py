@@ -67,6 +67,10 @@ _TOKEN = re.compile(
     )
 )
 
+# Fast path: most text has nothing to replace, and one class search is far cheaper than the
+# alternation above (tail -n 100000 cleans 200,000 strings).
+_ANY_UNSAFE = re.compile(_UNSAFE_CHAR)
+
 # What json.dumps(ensure_ascii=False) leaves raw but a terminal must not receive.
 _JSON_UNSAFE = re.compile(f"[\x7f-\x9f{_BIDI}\u2028\u2029\ud800-\udfff]")
 
@@ -86,6 +90,9 @@ def _char_marker(char: str, multiline: bool) -> str:
 
 def clean(text: str, *, multiline: bool = False) -> str:
     """Return ``text`` made safe to write to a terminal (see the module docstring for rules)."""
+
+    if _ANY_UNSAFE.search(text) is None:
+        return text
 
     def replace(match: re.Match[str]) -> str:
         if match.group("seq") is not None:
