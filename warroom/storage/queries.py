@@ -366,3 +366,18 @@ def timeline_of_kind(conn: sqlite3.Connection, incident_id: int, kind: str) -> l
         "SELECT * FROM timeline WHERE incident_id = ? AND kind = ? ORDER BY id",
         (incident_id, kind),
     )
+
+
+# --- after recovery: follow-ups across incidents, metrics, exports ---------------------------
+
+
+def timeline_of_kinds(
+    conn: sqlite3.Connection, incident_id: int, kinds: Sequence[str]
+) -> list[Row]:
+    """Entries of the given kinds, oldest first: what metrics need without reading every note."""
+    marks = ", ".join("?" for _ in kinds)
+    return _all(
+        conn,
+        f"SELECT * FROM timeline WHERE incident_id = ? AND kind IN ({marks}) ORDER BY id",
+        (incident_id, *kinds),
+    )
