@@ -138,34 +138,41 @@ class Metrics:
         rows = [
             (
                 "Time to declare (impact start → declared)",
-                _span(self.time_to_declare, missing="impact start not recorded"),
+                format_span(self.time_to_declare, missing="impact start not recorded"),
             ),
             (
                 "Time to confirm impact (declared → impact recorded)",
-                _span(self.time_to_confirm_impact),
+                format_span(self.time_to_confirm_impact),
             ),
             (
                 "Time to first customer update (declared → published)",
-                _span(self.time_to_first_update),
+                format_span(self.time_to_first_update),
             ),
-            ("Time to mitigate (declared → first mitigation)", _span(self.time_to_mitigate)),
-            ("Time to resolve (declared → resolved)", _span(self.time_to_resolve)),
-            (f"Total duration ({start} → {end})", _span(self.total_duration)),
+            ("Time to mitigate (declared → first mitigation)", format_span(self.time_to_mitigate)),
+            ("Time to resolve (declared → resolved)", format_span(self.time_to_resolve)),
+            (f"Total duration ({start} → {end})", format_span(self.total_duration)),
         ]
-        rows += [(f"Time at {name}", _span(span)) for name, span in self.time_at_severity.items()]
+        rows += [
+            (f"Time at {name}", format_span(span)) for name, span in self.time_at_severity.items()
+        ]
         rows.append(("Customer updates published", str(self.updates_published)))
         late = str(self.updates_late)
         if self.late_updates:
-            late += " (" + ", ".join(f"{_span(u.late_by)} late" for u in self.late_updates) + ")"
+            late += (
+                " (" + ", ".join(f"{format_span(u.late_by)} late" for u in self.late_updates) + ")"
+            )
         rows.append(("Updates later than the cadence promised", late))
         if self.update_missed_due is not None:
             when = "by now" if self.ongoing else "before resolution"
             missed_by = self.end - self.update_missed_due
-            rows.append(("Update owed and not published " + when, f"{_span(missed_by)} overdue"))
+            rows.append(
+                ("Update owed and not published " + when, f"{format_span(missed_by)} overdue")
+            )
         return rows
 
 
-def _span(span: timedelta | None, missing: str = "not recorded") -> str:
+def format_span(span: timedelta | None, missing: str = "not recorded") -> str:
+    """A duration for people ("1h05m"), or a dash saying why there is none."""
     if span is None:
         return f"— ({missing})"
     if span < timedelta(0):

@@ -30,6 +30,8 @@ COMMANDS: dict[str, str] = {
     "tail": "warroom.cli.incident:tail",
     "demo": "warroom.cli.demo:demo",
     "config": "warroom.cli.incident:config",
+    "followup": "warroom.cli.followup:followup",
+    "export": "warroom.cli.export:export",
 }
 
 
