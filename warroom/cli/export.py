@@ -6,6 +6,7 @@ import contextlib
 import io
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -46,7 +47,7 @@ def export(ctx: click.Context, ref: str | None, fmt: str, output: str | None, fo
     room = open_room(ctx)
     incident_id = target_incident(room, ref, after_recovery=True)
     if output is None or output == "-":
-        stdout = click.get_text_stream("stdout")
+        stdout = sys.stdout
         if fmt == "csv" and stdout.isatty():
             # CSV keeps text exact, control characters included; a terminal must not get
             # those raw, so on a terminal it goes through the sanitiser like everything else.

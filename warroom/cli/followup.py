@@ -4,6 +4,7 @@ until someone marks them done."""
 from __future__ import annotations
 
 import re
+import sys
 
 import click
 
@@ -104,6 +105,6 @@ def list_(ctx: click.Context, ref: str | None, include_all: bool, as_json: bool)
         click.echo("No follow-ups." if include_all else "No open follow-ups.")
         return
     today = room.now().astimezone().date().isoformat()
-    color = click.get_text_stream("stdout").isatty()
+    color = sys.stdout.isatty()
     for item in items:
         click.echo(format_followup(item, today_iso=today, color=color))
