@@ -48,7 +48,7 @@ def export(ctx: click.Context, ref: str | None, fmt: str, output: str | None, fo
     incident_id = target_incident(room, ref, after_recovery=True)
     if output is None or output == "-":
         stdout = sys.stdout
-        if fmt == "csv" and stdout.isatty():
+        if fmt == "csv" and _is_terminal(stdout):
             # CSV keeps text exact, control characters included; a terminal must not get
             # those raw, so on a terminal it goes through the sanitiser like everything else.
             from warroom.safe_text import clean
@@ -67,6 +67,10 @@ def export(ctx: click.Context, ref: str | None, fmt: str, output: str | None, fo
 
     (_replace if force else _create)(path, write)
     click.echo(f"Wrote {click.format_filename(path)}.", err=True)
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    return stream.isatty()
 
 
 def _create(path: Path, write: Callable[[TextIO], None]) -> None:
