@@ -261,6 +261,8 @@ def test_triage_started_after_recovery_uses_the_latest_incident(
     assert counts(db_path)[1] == "2026-11-26T13:50:00.000000+00:00"
     # Other triage facts still need an open incident (or --incident).
     assert run("triage", "--impact", "x").exit_code == 1
+    assert run("triage", "--started", "13:00", "--impact", "x").exit_code == 1
+    assert counts(db_path)[1] == "2026-11-26T13:50:00.000000+00:00"
 
 
 def test_action_refuses_naive_start(room: Room) -> None:

@@ -183,10 +183,6 @@ def _when(moment: datetime | None) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M %Z")
 
 
-def _clock(moment: datetime) -> str:
-    return moment.astimezone().strftime("%H:%M:%S")
-
-
 def _event_line(entry: Entry) -> str:
     return f"{_when(entry.ts)} — {md.inline(entry.text)} ({md.inline(entry.author)})"
 

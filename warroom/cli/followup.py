@@ -87,7 +87,9 @@ def done(ctx: click.Context, number: str, undo: bool) -> None:
 
 
 @followup.command("list")
-@incident_option
+@click.option(
+    "--incident", "-i", "ref", metavar="REF", help="Only this incident's (default: every incident)."
+)
 @click.option("--all", "include_all", is_flag=True, help="Include follow-ups already done.")
 @click.option("--json", "as_json", is_flag=True, help="A JSON array.")
 @common_options

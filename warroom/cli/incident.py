@@ -122,8 +122,12 @@ def triage(
     """Record triage facts: impact, users affected, workaround, services, impact start."""
     room = open_room(ctx)
     started_at = parse_started(started, room.now()) if started is not None else None
-    # The impact start is often settled while writing the postmortem, after resolution.
-    incident_id = target_incident(room, ref, after_recovery=started is not None)
+    # The impact start is often settled while writing the postmortem, after resolution; the
+    # other facts belong to a response under way.
+    only_started = started is not None and not (
+        impact or affected or workaround or services or source
+    )
+    incident_id = target_incident(room, ref, after_recovery=only_started)
     changed = actions.triage(
         room,
         incident_id,
