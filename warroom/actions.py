@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from warroom.domain import (
     AUTO_EVENTS,
@@ -21,6 +21,8 @@ from warroom.domain import (
     Clock,
     Settings,
     format_ref,
+    from_iso,
+    parse_due,
     parse_role,
     parse_severity,
     parse_source,
@@ -177,7 +179,13 @@ TRIAGE_LABELS = {
     "affected": "Affected",
     "workaround": "Workaround",
     "detection_source": "Detected by",
+    "impact_started_at": "Impact started",
 }
+
+
+def _started_text(stored: str) -> str:
+    # The entry is read by people in any zone, so it names UTC explicitly.
+    return f"{from_iso(stored).astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
 
 
 def triage(
@@ -189,8 +197,13 @@ def triage(
     workaround: str | None = None,
     services: Sequence[str] = (),
     source: str | None = None,
+    started: datetime | None = None,
 ) -> bool:
-    """Record triage facts. Returns False when nothing changed (nothing is written then)."""
+    """Record triage facts. Returns False when nothing changed (nothing is written then).
+
+    `started` is when customer impact began; it may be earlier than the declaration (impact
+    often starts before anyone declares) but never later.
+    """
     given = {
         "impact": impact,
         "affected": affected,
@@ -204,16 +217,31 @@ def triage(
     if source is not None:
         fields["detection_source"] = parse_source(source)
     service_names = [require_text(s, "a service name") for s in services]
+    if started is not None:
+        if started.tzinfo is None:
+            raise ValueError("naive datetime for the impact start; pass an aware one")
+        fields["impact_started_at"] = to_iso(started)
     if not fields and not service_names:
-        raise BadInput("nothing to record; give --impact, --affected, --workaround, --service")
+        raise BadInput(
+            "nothing to record; give --impact, --affected, --workaround, --service or --started"
+        )
     with _write(room) as tx:
         row = tx.incident_row(incident_id)
+        if started is not None and started > from_iso(row["declared_at"]):
+            declared = from_iso(row["declared_at"]).strftime("%Y-%m-%d %H:%M:%S UTC")
+            raise BadInput(
+                f"the impact start ({started.astimezone(UTC):%Y-%m-%d %H:%M:%S UTC}) is after"
+                f" the declaration ({declared}); it can only be earlier"
+            )
         changed = {k: v for k, v in fields.items() if row[k] != v}
         q.update_incident(tx.conn, incident_id, **changed)
         added = q.add_services(tx.conn, incident_id, service_names)
         if not changed and not added:
             return False
-        parts = [f"{TRIAGE_LABELS[k]}: {v}" for k, v in changed.items()]
+        parts = [
+            f"{TRIAGE_LABELS[k]}: {_started_text(v) if k == 'impact_started_at' else v}"
+            for k, v in changed.items()
+        ]
         if added:
             parts.append(f"Services: +{', +'.join(added)}")
         tx.log(incident_id, "triage", "; ".join(parts), {**changed, "services_added": added})
@@ -371,8 +399,11 @@ def add_followup(
     owner: str | None = None,
     due: str | None = None,
 ) -> int:
+    """Record a follow-up action. `due` is YYYY-MM-DD or +7d / +2w from today (local); it is
+    stored as YYYY-MM-DD."""
     text = require_text(text, "the follow-up text")
     owner = require_text(owner, "the owner") if owner is not None else None
+    due = parse_due(due, room.now()) if due is not None else None
     with _write(room) as tx:
         tx.incident_row(incident_id)
         followup_id = q.insert_followup(

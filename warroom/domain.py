@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from warroom.errors import BadInput
@@ -302,3 +302,86 @@ def require_text(text: str | None, what: str) -> str:
     if text is None or not text.strip():
         raise BadInput(f"{what} is empty")
     return text.strip()
+
+
+# --- times typed by people (after recovery) ---------------------------------------------------
+
+_CLOCK_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+# "45m ago", "-45m", "2h ago", "1h30m ago", "-1d": a span back from now.
+_SPAN = re.compile(r"^(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m)?$")
+_RELATIVE_DUE = re.compile(r"^\+(\d+)([dw])$")
+
+
+def _span_ago(text: str) -> timedelta | None:
+    """The span in "45m ago" / "-45m", or None when `text` is not of that form."""
+    body = text.strip().lower()
+    if body.startswith("-"):
+        body = body[1:].strip()
+    elif body.endswith(" ago"):
+        body = body[: -len(" ago")].strip()
+    else:
+        return None
+    match = _SPAN.match(body)
+    if not body or not match:
+        return None
+    days, hours, minutes = (int(g) if g else 0 for g in match.groups())
+    return timedelta(days=days, hours=hours, minutes=minutes)
+
+
+def _local_wall_time(day: date, at: time) -> datetime:
+    # A naive datetime is the system's local time to astimezone(), DST included.
+    return datetime.combine(day, at).astimezone().astimezone(UTC)
+
+
+def parse_started(text: str, now: datetime) -> datetime:
+    """When impact started, as typed with `triage --started`; an aware UTC datetime.
+
+    Accepts ISO 8601 (with an offset, or without one meaning local time), `HH:MM[:SS]` (local
+    time today, or yesterday when that would be in the future) and spans back from `now`:
+    `45m ago`, `-45m`, `2h ago`, `1h30m ago`, `1d ago`.
+    """
+    value = text.strip()
+    hint = "expected e.g. 13:05, '45m ago', -2h or 2026-11-26T13:05+01:00"
+    if not value:
+        raise BadInput(f"the impact start is empty ({hint})")
+    span = _span_ago(value)
+    if span is not None:
+        return (now - span).astimezone(UTC)
+    match = _CLOCK_TIME.match(value)
+    if match:
+        hour, minute, second = (int(g) if g else 0 for g in match.groups())
+        if hour > 23 or minute > 59 or second > 59:
+            raise BadInput(f"not a time of day: {text!r} ({hint})")
+        at = time(hour, minute, second)
+        today = now.astimezone().date()
+        moment = _local_wall_time(today, at)
+        if moment > now:
+            moment = _local_wall_time(today - timedelta(days=1), at)
+        return moment
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise BadInput(f"not a time: {text!r} ({hint})") from None
+    if moment.tzinfo is None:
+        moment = moment.astimezone()  # no offset given: the reader's local time
+    return moment.astimezone(UTC)
+
+
+def parse_due(text: str, now: datetime) -> str:
+    """A follow-up's due date as YYYY-MM-DD: a date, or `+7d` / `+2w` from today (local)."""
+    value = text.strip()
+    relative = _RELATIVE_DUE.match(value.lower())
+    if relative:
+        count, unit = int(relative.group(1)), relative.group(2)
+        days = count * 7 if unit == "w" else count
+        if days > 36500:
+            raise BadInput(f"due date too far ahead: {text!r}")
+        return (now.astimezone().date() + timedelta(days=days)).isoformat()
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise BadInput(
+            f"not a due date: {text!r} (expected YYYY-MM-DD, or +7d / +2w from today)"
+        ) from None

@@ -11,7 +11,7 @@ from typing import Any
 
 from warroom.actions import Room
 from warroom.domain import Settings
-from warroom.views import Incident, entries_of_kind
+from warroom.views import Incident, entries_of_kinds
 
 
 def template_dirs(settings: Settings) -> list[Path]:
@@ -59,7 +59,7 @@ def context_for(room: Room, incident_id: int) -> dict[str, Any]:
         from warroom.views import load_incident
 
         incident = load_incident(conn, incident_id, room.settings)
-        mitigations = [e.text for e in entries_of_kind(conn, incident_id, "mitigation")]
+        mitigations = [e.text for e in entries_of_kinds(conn, incident_id, ("mitigation",))]
     return update_context(
         incident,
         mitigations=mitigations,

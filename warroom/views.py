@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from warroom.domain import (
@@ -263,5 +264,80 @@ def people_seen(conn: sqlite3.Connection, incident_id: int) -> list[str]:
     return q.people_seen(conn, incident_id)
 
 
-def entries_of_kind(conn: sqlite3.Connection, incident_id: int, kind: str) -> list[Entry]:
-    return [Entry.from_row(r) for r in q.timeline_of_kind(conn, incident_id, kind)]
+def entries_of_kinds(
+    conn: sqlite3.Connection, incident_id: int, kinds: Sequence[str]
+) -> list[Entry]:
+    return [Entry.from_row(r) for r in q.timeline_of_kinds(conn, incident_id, kinds)]
+
+
+# --- follow-up actions ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Followup:
+    id: int
+    incident_id: int
+    text: str
+    owner: str | None
+    due: str | None  # YYYY-MM-DD as validated by domain.parse_due
+    created_at: datetime
+    created_by: str
+    done_at: datetime | None
+    done_by: str | None
+
+    @property
+    def ref(self) -> str:
+        return format_ref(self.incident_id)
+
+    @property
+    def done(self) -> bool:
+        return self.done_at is not None
+
+    @property
+    def due_date(self) -> date | None:
+        # Rows written before due dates were validated may hold other text; it is kept as is.
+        try:
+            return date.fromisoformat(self.due) if self.due else None
+        except ValueError:
+            return None
+
+    def overdue(self, today: date) -> bool:
+        due = self.due_date
+        return not self.done and due is not None and due < today
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "incident": self.ref,
+            "text": self.text,
+            "owner": self.owner,
+            "due": self.due,
+            "done": self.done,
+            "created_at": self.created_at.isoformat(),
+            "created_by": self.created_by,
+            "done_at": self.done_at.isoformat() if self.done_at else None,
+            "done_by": self.done_by,
+        }
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Followup:
+        return cls(
+            id=row["id"],
+            incident_id=row["incident_id"],
+            text=row["text"],
+            owner=row["owner"],
+            due=row["due"],
+            created_at=from_iso(row["created_at"]),
+            created_by=row["created_by"],
+            done_at=_maybe_time(row["done_at"]),
+            done_by=row["done_by"],
+        )
+
+
+def followups(
+    conn: sqlite3.Connection, incident_id: int | None = None, *, include_done: bool = False
+) -> list[Followup]:
+    """Follow-up actions, oldest first: open ones of every incident (incident_id None), or of
+    one incident; done ones too with include_done."""
+    rows = q.list_followups(conn, incident_id=incident_id, include_done=include_done)
+    return [Followup.from_row(r) for r in rows]

@@ -31,6 +31,8 @@ COMMANDS: dict[str, str] = {
     "demo": "warroom.cli.demo:demo",
     "config": "warroom.cli.incident:config",
     "update": "warroom.cli.update:update",
+    "followup": "warroom.cli.followup:followup",
+    "export": "warroom.cli.export:export",
 }
 
 

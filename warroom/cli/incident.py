@@ -16,6 +16,7 @@ from warroom.domain import (
     STATUSES,
     from_iso,
     parse_severity,
+    parse_started,
     require_text,
 )
 from warroom.errors import BadInput
@@ -100,6 +101,12 @@ def declare(
 @click.option(
     "--source", type=click.Choice(list(SOURCES), case_sensitive=False), help="How it was detected."
 )
+@click.option(
+    "--started",
+    metavar="TIME",
+    help="When customer impact began, if before the declaration: 13:05 (local), '45m ago',"
+    " -2h, or ISO 8601 such as 2026-11-26T13:05+01:00.",
+)
 @common_options
 @click.pass_context
 def triage(
@@ -110,10 +117,17 @@ def triage(
     workaround: str | None,
     services: tuple[str, ...],
     source: str | None,
+    started: str | None,
 ) -> None:
-    """Record triage facts: impact, users affected, workaround, services."""
+    """Record triage facts: impact, users affected, workaround, services, impact start."""
     room = open_room(ctx)
-    incident_id = target_incident(room, ref)
+    started_at = parse_started(started, room.now()) if started is not None else None
+    # The impact start is often settled while writing the postmortem, after resolution; the
+    # other facts belong to a response under way.
+    only_started = started is not None and not (
+        impact or affected or workaround or services or source
+    )
+    incident_id = target_incident(room, ref, after_recovery=only_started)
     changed = actions.triage(
         room,
         incident_id,
@@ -122,6 +136,7 @@ def triage(
         workaround=workaround,
         services=services,
         source=source,
+        started=started_at,
     )
     click.echo("Triage recorded." if changed else "Nothing changed.")
 

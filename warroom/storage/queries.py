@@ -360,14 +360,6 @@ def set_followup_done(
     )
 
 
-def timeline_of_kind(conn: sqlite3.Connection, incident_id: int, kind: str) -> list[Row]:
-    return _all(
-        conn,
-        "SELECT * FROM timeline WHERE incident_id = ? AND kind = ? ORDER BY id",
-        (incident_id, kind),
-    )
-
-
 # --- bulk import (benchmarks, imports of automation output) -----------------------------------
 
 
@@ -379,4 +371,19 @@ def append_timeline_many(
         "INSERT INTO timeline (incident_id, ts, author, login, kind, text)"
         " VALUES (?, ?, ?, ?, ?, ?)",
         rows,
+    )
+
+
+# --- after recovery: follow-ups across incidents, metrics, exports ---------------------------
+
+
+def timeline_of_kinds(
+    conn: sqlite3.Connection, incident_id: int, kinds: Sequence[str]
+) -> list[Row]:
+    """Entries of the given kinds, oldest first: what metrics need without reading every note."""
+    marks = ", ".join("?" for _ in kinds)
+    return _all(
+        conn,
+        f"SELECT * FROM timeline WHERE incident_id = ? AND kind IN ({marks}) ORDER BY id",
+        (incident_id, *kinds),
     )
