@@ -37,6 +37,12 @@ from util import (
 
 HERE = Path(__file__).resolve().parent
 TITLE = "Checkout returns 500s for card payments"
+# The floor for bulk reads: the same rows, straight from sqlite3 to stdout.
+DUMP_FLOOR = (
+    "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]);"
+    "w=sys.stdout.write; [w(f'{r[0]} {r[1]} {r[2]}\\n') for r in "
+    "c.execute('SELECT ts, author, text FROM timeline ORDER BY id')]"
+)
 CASES: dict[str, Callable[[Path, int], list[Figure]]] = {}
 
 
@@ -123,12 +129,7 @@ def tail(tmp: Path, repeat: int) -> list[Figure]:
     db = tmp / "big.db"
     make_incident(db, 100_000)
     env = env_for(db)
-    floor_code = (
-        "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]);"
-        "w=sys.stdout.write; [w(f'{r[0]} {r[1]} {r[2]}\\n') for r in "
-        "c.execute('SELECT ts, author, text FROM timeline ORDER BY id')]"
-    )
-    floor = timed_runs(lambda: run_quiet([PY, "-c", floor_code, str(db)]), max(3, repeat // 3))
+    floor = timed_runs(lambda: run_quiet([PY, "-c", DUMP_FLOOR, str(db)]), max(3, repeat // 3))
     ours = timed_runs(
         lambda: run_quiet([PY, "-m", "warroom", "tail", "-n", "100000"], env), max(3, repeat // 3)
     )
@@ -144,6 +145,31 @@ def tail(tmp: Path, repeat: int) -> list[Figure]:
             value <= 1.5,
         )
     ]
+
+
+@case
+def export(tmp: Path, repeat: int) -> list[Figure]:
+    db = tmp / "export.db"
+    make_incident(db, 100_000)
+    env = env_for(db)
+    n = max(3, repeat // 3)
+    floor = median(timed_runs(lambda: run_quiet([PY, "-c", DUMP_FLOOR, str(db)]), n))
+    figures = []
+    for fmt in ("markdown", "json", "csv"):
+        args = [PY, "-m", "warroom", "export", "--format", fmt]
+        value = median(timed_runs(lambda args=args: run_quiet(args, env), n))
+        figures.append(
+            Figure(
+                f"export --format {fmt}, 100k entries",
+                value * 1000,
+                "ms",
+                floor * 1000,
+                "python sqlite3 dump of the rows",
+                "about 1 s",
+                value <= 1.5,
+            )
+        )
+    return figures
 
 
 @case
