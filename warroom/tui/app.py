@@ -71,6 +71,7 @@ class WarroomApp(ActionsMixin, App[int]):
         self.timeline_filter = TimelineFilter()
         self.latest: Snapshot | None = None
         self.problem = ""
+        self.notices: list[str] = []  # every notification shown, newest last
         self._version = -1
         self._db_lock = threading.Lock()
         self._watcher: ChangeWatcher | None = None
@@ -271,7 +272,9 @@ class WarroomApp(ActionsMixin, App[int]):
 
     def say(self, text: str, severity: str = "information") -> None:
         """A notification of plain text: never parsed as markup, control characters shown."""
-        self.notify(clean(text), severity=severity, markup=False)  # type: ignore[arg-type]
+        shown = clean(text)
+        self.notices.append(shown)
+        self.notify(shown, severity=severity, markup=False)  # type: ignore[arg-type]
 
     # --- which actions are offered -----------------------------------------------------------
 

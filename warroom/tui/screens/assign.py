@@ -13,7 +13,7 @@ from textual.widgets.option_list import Option
 
 from warroom.domain import ROLES
 from warroom.safe_text import one_line
-from warroom.tui.screens.forms import FormScreen
+from warroom.tui.screens.forms import FormScreen, highlight_pressed
 from warroom.views import Incident
 
 
@@ -50,6 +50,7 @@ class AssignScreen(FormScreen[Assignment]):
             yield Label(Text("Enter assigns · Tab moves · Esc cancels"), classes="dialog-hint")
 
     def on_mount(self) -> None:
+        highlight_pressed(self.query_one(RadioSet))
         target = "#people" if self.people else "#name"
         self.query_one(target).focus()
 

@@ -31,6 +31,15 @@ def definitions_text(rules: dict[str, SeverityRule], chosen: str | None) -> Text
     return Text("\n").join(lines)
 
 
+def highlight_pressed(radio_set: RadioSet) -> None:
+    """Start the keyboard highlight on the pressed button, so arrow keys move from the
+    current value instead of from the top. RadioSet has no public API for this."""
+    buttons = list(radio_set.query(RadioButton))
+    pressed = radio_set.pressed_button
+    if pressed is not None and hasattr(radio_set, "_selected"):
+        radio_set._selected = buttons.index(pressed)
+
+
 class SeverityChoice(Horizontal):
     """A radio set of SEV1..SEV4 with every definition shown beside it."""
 
@@ -44,6 +53,9 @@ class SeverityChoice(Horizontal):
             for name in SEVERITIES:
                 yield RadioButton(name, value=name == self.value, name=name)
         yield Static(definitions_text(self.rules, self.value), classes="definitions")
+
+    def on_mount(self) -> None:
+        highlight_pressed(self.query_one(RadioSet))
 
     @on(RadioSet.Changed)
     def changed(self, event: RadioSet.Changed) -> None:

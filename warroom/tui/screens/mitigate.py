@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label, RadioButton, RadioSet
 
 from warroom.domain import MITIGATIONS
-from warroom.tui.screens.forms import FormScreen
+from warroom.tui.screens.forms import FormScreen, highlight_pressed
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class MitigateScreen(FormScreen[Mitigation]):
             yield Label(Text("Enter logs it · Esc cancels"), classes="dialog-hint")
 
     def on_mount(self) -> None:
+        highlight_pressed(self.query_one(RadioSet))
         self.query_one(RadioSet).focus()
 
     @on(Input.Submitted)
