@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.widgets import Input, Label, Select
 
 from warroom.domain import SOURCES, SeverityRule
@@ -33,7 +33,7 @@ class DeclareScreen(FormScreen[DeclareForm]):
         self.first = first
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog wide"):
+        with VerticalScroll(classes="dialog wide"):
             heading = "No incident in this file yet: declare one" if self.first else "Declare"
             yield Label(Text(heading), classes="dialog-title")
             yield Label("Title: what is broken, as users see it")

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.widgets import Input, Label
 
 from warroom.domain import SeverityRule
@@ -43,11 +43,13 @@ class TriageScreen(FormScreen[TriageForm]):
         self.initial = {name: clean(getattr(incident, name) or "") for name in FIELDS}
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog wide"):
+        with VerticalScroll(classes="dialog wide"):
             yield Label(Text(f"Triage {self.incident.ref}"), classes="dialog-title")
             for name, (label, placeholder) in FIELDS.items():
                 yield Label(label)
-                yield Input(self.initial[name], placeholder=placeholder, id=name)
+                yield Input(
+                    self.initial[name], placeholder=placeholder, id=name, select_on_focus=False
+                )
             services = ", ".join(self.incident.services) or "none"
             yield Label(Text(f"Add services (now: {clean(services)})"))
             yield Input(placeholder="comma-separated", id="services")

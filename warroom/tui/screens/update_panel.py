@@ -34,6 +34,8 @@ class UpdatePanelScreen(Screen[None]):
         Binding("ctrl+r", "rerender", "Re-render", priority=True, id="update.rerender"),
     ]
 
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-normal")]
+
     app: WarroomApp
 
     def __init__(self, incident: Incident, templates: list[str], template: str | None) -> None:
