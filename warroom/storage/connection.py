@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -140,6 +141,27 @@ def _create_file(path: Path, mode: int) -> None:
     os.close(fd)
 
 
+# Closing ANY descriptor of a file drops every POSIX lock this process holds on it, SQLite's
+# locks included, so opening a second store on a file this process already has open (the TUI's
+# live-refresh thread does) would let another process checkpoint the WAL under our readers
+# ("database disk image is malformed"). The header is therefore read through one descriptor
+# per file that stays open for the life of the process.
+_HEADER_FDS: dict[tuple[int, int], int] = {}
+_HEADER_LOCK = threading.Lock()
+
+
+def _read_header(path: Path, key: tuple[int, int]) -> bytes:
+    with _HEADER_LOCK:
+        fd = _HEADER_FDS.get(key)
+        if fd is None:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            if os.fstat(fd)[stat.ST_INO] != key[1]:
+                os.close(fd)  # replaced between stat and open: not ours to cache
+                raise OSError(0, "the file changed while being opened")
+            _HEADER_FDS[key] = fd
+        return os.pread(fd, len(SQLITE_MAGIC), 0)
+
+
 def _check_header(path: Path) -> bool:
     """True when the file is empty (new). Refuses anything that is not SQLite."""
     try:
@@ -151,8 +173,7 @@ def _check_header(path: Path) -> bool:
     if st.st_size == 0:
         return True
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(len(SQLITE_MAGIC))
+        head = _read_header(path, (st.st_dev, st.st_ino))
     except OSError as exc:
         raise WarroomError(f"cannot read {path}: {exc.strerror or exc}") from None
     if head != SQLITE_MAGIC:

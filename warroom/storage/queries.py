@@ -387,3 +387,42 @@ def timeline_of_kinds(
         f"SELECT * FROM timeline WHERE incident_id = ? AND kind IN ({marks}) ORDER BY id",
         (incident_id, *kinds),
     )
+
+
+# --- tui timeline ---------------------------------------------------------------------------
+
+
+def timeline_page(
+    conn: sqlite3.Connection,
+    incident_id: int,
+    *,
+    before_id: int | None,
+    limit: int,
+    kind: str | None = None,
+    author: str | None = None,
+) -> list[Row]:
+    """Up to `limit` entries older than `before_id` (newest when None), oldest first,
+    optionally only one kind or one author: the TUI loads the timeline a page at a time."""
+    sql = "SELECT * FROM timeline WHERE incident_id = ?"
+    params: list[Any] = [incident_id]
+    if before_id is not None:
+        sql += " AND id < ?"
+        params.append(before_id)
+    if kind is not None:
+        sql += " AND kind = ?"
+        params.append(kind)
+    if author is not None:
+        sql += " AND author = ?"
+        params.append(author)
+    rows = _all(conn, sql + " ORDER BY id DESC LIMIT ?", [*params, limit])
+    rows.reverse()
+    return rows
+
+
+def timeline_authors(conn: sqlite3.Connection, incident_id: int) -> list[str]:
+    """Everyone who wrote on this incident's timeline, for the author filter."""
+    rows = conn.execute(
+        "SELECT DISTINCT author FROM timeline WHERE incident_id = ? ORDER BY author",
+        (incident_id,),
+    )
+    return [r[0] for r in rows]

@@ -1,0 +1,324 @@
+"""Pilot tests: every war room action from the keyboard, checked in the database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, Select, TextArea
+
+from tests.conftest import T0, FakeClock, as_person
+from warroom import actions
+from warroom.actions import Room
+from warroom.demo import seed_demo
+from warroom.tui.screens.assign import AssignScreen
+from warroom.tui.screens.declare import DeclareScreen
+from warroom.tui.screens.main import WarRoomScreen
+from warroom.tui.screens.update_panel import UpdatePanelScreen
+from warroom.tui.widgets.countdown import CountdownPane
+from warroom.tui.widgets.header import HeaderBar
+from warroom.views import entries_of_kinds, updates
+
+from .tui_helpers import FakeClipboard, make_app, settle, until
+
+
+def label_text(app, selector: str) -> str:
+    return str(app.main.query_one(HeaderBar).query_one(selector).render())
+
+
+def incident(room: Room, incident_id: int = 1):
+    return room.incident(incident_id)
+
+
+@pytest.fixture
+def declared(room: Room) -> int:
+    return actions.declare(room, "Checkout returns 500s", "SEV2", services=["checkout"])
+
+
+async def test_header_shows_the_incident_and_a_loud_no_owner(room: Room, declared: int) -> None:
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, WarRoomScreen)
+        assert label_text(app, "#hdr-ref") == "INC-1"
+        assert "Checkout returns 500s" in label_text(app, "#hdr-title")
+        assert "SEV2" in label_text(app, "#hdr-sev")
+        assert app.main.query_one("#hdr-sev").has_class("-sev2")
+        owner = app.main.query_one("#hdr-owner")
+        assert "NO OWNER" in str(owner.render()) and owner.has_class("-none")
+        assert "Declared SEV2: Checkout returns 500s" in app.main.timeline.texts()[0]
+
+
+async def test_note_from_the_keyboard(room: Room, declared: int) -> None:
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        assert app.focused is app.main.query_one("#note", Input)
+        await pilot.press(*"db failover started", "enter")
+        await settle(pilot)
+        assert app.main.timeline.texts()[-1] == "db failover started"
+    with room.read() as conn:
+        assert [e.text for e in entries_of_kinds(conn, declared, ("note",))] == [
+            "db failover started"
+        ]
+
+
+async def test_severity_and_status_pickers(room: Room, declared: int) -> None:
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("v", "1")
+        await settle(pilot)
+        await pilot.press("s", "3")
+        await settle(pilot)
+        assert "SEV1" in label_text(app, "#hdr-sev")
+        assert label_text(app, "#hdr-status") == "monitoring"
+    assert incident(room).severity == "SEV1"
+    assert incident(room).status == "monitoring"
+
+
+async def test_escape_cancels_a_picker(room: Room, declared: int) -> None:
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("v", "escape")
+        await settle(pilot)
+        assert isinstance(app.screen, WarRoomScreen)
+    assert incident(room).severity == "SEV2"
+
+
+async def test_assign_with_a_quick_pick(room: Room, declared: int) -> None:
+    actions.note(as_person(room, "bob"), declared, "on it")
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        assert isinstance(app.screen, AssignScreen)
+        assert app.screen.people[0] == "bob"  # most recently seen first
+        await pilot.press("enter")  # the quick-pick list has focus; owner is unassigned
+        await settle(pilot)
+        assert "bob" in label_text(app, "#hdr-owner")
+        # A second assignment: fix lead now defaults; type a name instead.
+        await pilot.press("a")
+        await pilot.press("tab", "shift+tab", "shift+tab")  # to the name field
+        assert isinstance(app.focused, Input)
+        await pilot.press(*"carol", "enter")
+        await settle(pilot)
+    assert incident(room).roles == {"owner": "bob", "fix_lead": "carol", "comms": None}
+
+
+async def test_tick_and_untick_a_checklist_item(room: Room, declared: int) -> None:
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("c", "6")
+        await settle(pilot)
+        assert incident(room).checklist[5].done
+        assert incident(room).checklist[5].done_by == "alice"
+        await pilot.press("c", "6")
+        await settle(pilot)
+    assert not incident(room).checklist[5].done
+
+
+async def test_triage_form(room: Room, declared: int) -> None:
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await pilot.press(*"Card payments fail", "enter")  # impact, then on to affected
+        await pilot.press(*"1 in 5", "enter", "enter")  # workaround left empty
+        await pilot.press(*"payments", "enter")  # services: saves
+        await settle(pilot)
+        assert isinstance(app.screen, WarRoomScreen)
+    found = incident(room)
+    assert found.impact == "Card payments fail"
+    assert found.affected == "1 in 5"
+    assert found.workaround is None
+    assert found.services == ("checkout", "payments")
+    assert found.checklist[0].done  # 'confirm user impact' ticks itself
+
+
+async def test_triage_form_changes_severity_with_definitions_beside(
+    room: Room, declared: int
+) -> None:
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        definitions = str(app.screen.query_one(".definitions").render())
+        assert "Critical: the product is down" in definitions
+        app.screen.query_one("RadioSet").focus()
+        await pilot.press("up", "enter", "ctrl+s")  # from SEV2 to SEV1
+        await settle(pilot)
+    assert incident(room).severity == "SEV1"
+
+
+async def test_mitigation_with_kind_and_detail(room: Room, declared: int) -> None:
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("m")
+        await pilot.press("down", "enter", "tab")  # from rollback to feature flag
+        await pilot.press(*"new-pricing off", "enter")
+        await settle(pilot)
+    with room.read() as conn:
+        [entry] = entries_of_kinds(conn, declared, ("mitigation",))
+    assert entry.text == "Disabled a feature flag: new-pricing off"
+    assert entry.data == {"action": "feature-flag"}
+
+
+async def test_empty_file_opens_the_declare_form(room: Room) -> None:
+    app = make_app(room)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, DeclareScreen)
+        await pilot.press(*"Login fails", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, WarRoomScreen)
+        assert app.incident_id == 1
+        assert "Login fails" in label_text(app, "#hdr-title")
+    assert incident(room).severity == "SEV2"
+
+
+async def test_declare_another_and_switch_back(room: Room, declared: int) -> None:
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("d", *"Search is slow", "enter")
+        await settle(pilot)
+        assert app.incident_id == 2
+        assert "Search is slow" in label_text(app, "#hdr-title")
+        await pilot.press("i")
+        await settle(pilot)
+        choices = app.screen.options
+        await pilot.press(str([value for value, _ in choices].index("1") + 1))
+        await settle(pilot)
+        assert app.incident_id == 1
+        assert "Checkout returns 500s" in label_text(app, "#hdr-title")
+        assert app.main.timeline.texts()[0].startswith("Declared SEV2: Checkout")
+
+
+async def test_filter_by_kind(room: Room, declared: int) -> None:
+    actions.note(room, declared, "first note")
+    actions.set_status(room, declared, "identified")
+    actions.note(room, declared, "second note")
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        await pilot.press("3")  # 1 all, 2 declared, 3 note
+        await settle(pilot)
+        assert app.main.timeline.texts() == ["first note", "second note"]
+        await pilot.press("n", *"third note", "enter")
+        await settle(pilot)
+        assert app.main.timeline.texts()[-1] == "third note"
+        await pilot.press("f", "1")
+        await settle(pilot)
+        assert len(app.main.timeline.texts()) == 6
+
+
+async def test_countdown_colours_follow_the_injected_clock(
+    room: Room, clock: FakeClock, declared: int
+) -> None:
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        pane = app.main.query_one(CountdownPane)
+        assert pane.state == "normal" and pane.has_class("-normal")
+        assert "First update due in 10:00" in str(pane.render())
+        clock.advance(minutes=6)
+        app.tick()
+        assert pane.state == "warning" and pane.has_class("-warning")
+        assert "04:00" in str(pane.render())
+        clock.advance(minutes=5, seconds=12)
+        app.tick()
+        assert pane.state == "overdue" and pane.has_class("-overdue")
+        assert not pane.has_class("-warning")
+        assert "OVERDUE by 01:12" in str(pane.render())
+        assert "open 11m" in label_text(app, "#hdr-elapsed")
+
+
+async def test_update_panel_pick_edit_copy_publish(
+    room: Room, clock: FakeClock, declared: int, tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("DISPLAY", ":0")  # a desktop: the system clipboard comes first
+    monkeypatch.delenv("SSH_CONNECTION", raising=False)
+    monkeypatch.delenv("SSH_TTY", raising=False)
+    actions.triage(room, declared, impact="Card payments fail")
+    clipboard = FakeClipboard()
+    app = make_app(room, system_copy=clipboard)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("u")
+        await settle(pilot)
+        panel = app.screen
+        assert isinstance(panel, UpdatePanelScreen)
+        select = panel.query_one(Select)
+        assert select.value == "investigating"  # the current status
+        area = panel.query_one(TextArea)
+        assert "Card payments fail" in area.text
+        # Pick another template from the keyboard.
+        select.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        options = [str(o) for o in panel.templates]
+        for _ in range(options.index("monitoring") - options.index("investigating")):
+            await pilot.press("down")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert select.value == "monitoring"
+        await until(pilot, lambda: "monitoring" in area.text.lower(), "the monitoring text")
+        # Edit, copy, publish.
+        area.focus()
+        area.move_cursor((0, 0))
+        await pilot.press(*"EDITED ")
+        edited = area.text
+        assert edited.startswith("EDITED ")
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        copy_file = tmp_path / "clipboard.txt"
+        await until(pilot, lambda: clipboard.copied == [edited], "the copy")
+        assert copy_file.read_text() == edited
+        assert any("system clipboard" in n and str(copy_file) in n for n in app.notices)
+        clock.advance(minutes=2)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, WarRoomScreen)
+    with room.read() as conn:
+        [published] = updates(conn, declared)
+        [entry] = entries_of_kinds(conn, declared, ("update",))
+    assert published.text == edited.rstrip()
+    assert published.template == "monitoring"
+    assert entry.text.startswith("Customer update published: EDITED")
+    found = incident(room)
+    assert found.checklist[3].done  # publish first update
+    # The countdown restarts from the publication at the SEV2 cadence.
+    assert found.next_update_due is not None
+    assert (found.next_update_due - clock()).total_seconds() == 30 * 60
+
+
+async def test_demo_incident_shows_everything(room: Room) -> None:
+    seed_demo(room, now=T0)
+    app = make_app(room)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await settle(pilot)
+        assert app.main.has_class("-wide")
+        assert "owner maya" in label_text(app, "#hdr-owner")
+        roles = str(app.main.query_one("#roles").render())
+        assert "jonas" in roles and "UNASSIGNED" in roles
+        update = str(app.main.query_one("#update").render())
+        assert "1 published" in update
+        assert app.main.timeline.entry_count == len(app.main.timeline.texts()) > 12
+
+
+async def test_help_lists_every_key(room: Room, declared: int) -> None:
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        shown = [key for key, _, _ in app.screen.keys]
+        assert shown == ["n", "v", "s", "a", "c", "t", "m", "u", "f", "i", "d", "?", "ctrl+q"]
+        await pilot.press("escape")
+        assert isinstance(app.screen, WarRoomScreen)

@@ -1,0 +1,39 @@
+"""SVG snapshots of the war room on the demo incident, with the clock fixed at T0."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import T0
+from warroom.actions import Actor, Room
+from warroom.demo import seed_demo
+from warroom.domain import Settings, fixed_clock
+from warroom.storage import open_store
+from warroom.tui.app import WarroomApp
+
+from .tui_helpers import settle
+
+
+@pytest.fixture
+def demo_app(tmp_path: Path):
+    store = open_store(tmp_path / "demo.db")
+    room = Room(store, Actor("demo", "demo"), Settings(), fixed_clock(T0))
+    seed_demo(room, now=T0)
+    yield WarroomApp(room, live=False)
+    store.close()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_war_room_snapshot(snap_compare, demo_app: WarroomApp, size: tuple[int, int]) -> None:
+    assert snap_compare(demo_app, terminal_size=size, run_before=settle)
+
+
+def test_update_panel_snapshot(snap_compare, demo_app: WarroomApp) -> None:
+    async def open_panel(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("u")
+        await settle(pilot)
+
+    assert snap_compare(demo_app, terminal_size=(120, 40), run_before=open_panel)

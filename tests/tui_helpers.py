@@ -1,0 +1,54 @@
+"""Helpers for the Pilot tests of the war room: build the app, wait for its workers."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+from textual.pilot import Pilot
+
+from warroom.actions import Room
+from warroom.tui.app import WarroomApp
+
+DEADLINE = 10.0
+
+
+class FakeClipboard:
+    def __init__(self) -> None:
+        self.copied: list[str] = []
+
+    def __call__(self, text: str) -> None:
+        self.copied.append(text)
+
+
+def make_app(room: Room, incident_id: int | None = None, **kwargs: object) -> WarroomApp:
+    kwargs.setdefault("live", False)
+    kwargs.setdefault("system_copy", FakeClipboard())
+    return WarroomApp(room, incident_id, **kwargs)  # type: ignore[arg-type]
+
+
+async def settle(pilot: Pilot) -> None:
+    """Wait until every worker except the live-refresh loop has finished and its messages
+    have been handled (an action starts a refresh, so loop until none is left)."""
+    app = pilot.app
+    for _ in range(20):
+        await pilot.pause()
+        busy = [w for w in app.workers if w.group != "live" and w.is_running]
+        if not busy:
+            await pilot.pause()
+            if not [w for w in app.workers if w.group != "live" and w.is_running]:
+                return
+            continue
+        await app.workers.wait_for_complete(busy)
+    raise AssertionError("workers did not settle")
+
+
+async def until(pilot: Pilot, condition: Callable[[], bool], what: str) -> None:
+    """Poll (letting the app run) until `condition` holds, or fail after a deadline."""
+    deadline = time.monotonic() + DEADLINE
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.02)
+        await pilot.pause()

@@ -1,0 +1,170 @@
+"""What the war room shows, read from the store in a worker thread (never on the event loop).
+
+A `Snapshot` is everything the main screen needs after one change, read in one go, so a burst
+of commits by other processes becomes one refresh. The functions here take a `Room` whose store
+belongs to the calling thread: sqlite3 connections are not shared between threads.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+
+from warroom.actions import Room
+from warroom.errors import WarroomError
+from warroom.storage import queries as q
+from warroom.views import (
+    Entry,
+    Incident,
+    Update,
+    list_incidents,
+    load_incident,
+    people_seen,
+    resolve_incident,
+    updates,
+)
+
+# Entries loaded at once; older ones are paged in when the user scrolls to the top.
+PAGE = 500
+
+
+@dataclass(frozen=True)
+class TimelineFilter:
+    kind: str | None = None
+    author: str | None = None
+
+    def __bool__(self) -> bool:
+        return self.kind is not None or self.author is not None
+
+    def accepts(self, entry: Entry) -> bool:
+        return (self.kind is None or entry.kind == self.kind) and (
+            self.author is None or entry.author == self.author
+        )
+
+    def describe(self) -> str:
+        parts = []
+        if self.kind:
+            parts.append(f"kind {self.kind}")
+        if self.author:
+            parts.append(f"author {self.author}")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class TimelineKey:
+    """Which timeline a batch of entries belongs to; a batch for another key is stale."""
+
+    incident_id: int
+    filter: TimelineFilter = field(default_factory=TimelineFilter)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    incident: Incident | None
+    # The newest timeline id in the file. Every write adds an entry, so it orders snapshots
+    # read by different connections: an older one arriving late is ignored.
+    version: int
+    key: TimelineKey | None
+    entries: tuple[Entry, ...] = ()
+    reset: bool = False  # entries replace the timeline instead of extending it
+    more_before: bool = False  # older entries exist (after a reset)
+    people: tuple[str, ...] = ()
+    updates: tuple[Update, ...] = ()
+    template: str | None = None
+    rendered: str | None = None
+    render_error: str | None = None
+
+
+def _page(
+    conn: sqlite3.Connection, key: TimelineKey, before_id: int | None, limit: int = PAGE
+) -> tuple[list[Entry], bool]:
+    rows = q.timeline_page(
+        conn,
+        key.incident_id,
+        before_id=before_id,
+        limit=limit + 1,
+        kind=key.filter.kind,
+        author=key.filter.author,
+    )
+    more = len(rows) > limit
+    return [Entry.from_row(r) for r in rows[-limit:]], more
+
+
+def load_snapshot(
+    room: Room,
+    incident_id: int | None,
+    *,
+    after_id: int,
+    timeline_filter: TimelineFilter,
+) -> Snapshot:
+    """Read the incident (the active one when `incident_id` is None), and the timeline entries
+    after `after_id` (0: the last page). Raises WarroomError / sqlite3.Error."""
+    with room.read() as conn:
+        version = q.max_timeline_id(conn)
+        if incident_id is None:
+            try:
+                incident_id = resolve_incident(conn, None, after_recovery=True)
+            except WarroomError:
+                return Snapshot(incident=None, version=version, key=None)
+        incident = load_incident(conn, incident_id, room.settings)
+        key = TimelineKey(incident_id, timeline_filter)
+        reset = after_id == 0
+        more = False
+        if not reset:
+            rows = q.timeline_after(conn, incident_id, after_id, PAGE + 1)
+            if len(rows) > PAGE:
+                reset = True  # too far behind to catch up entry by entry
+            else:
+                entries = [e for e in map(Entry.from_row, rows) if timeline_filter.accepts(e)]
+        if reset:
+            entries, more = _page(conn, key, None)
+        people = tuple(people_seen(conn, incident_id))
+        published = tuple(updates(conn, incident_id))
+    template, rendered, error = render_current(room, incident)
+    return Snapshot(
+        incident=incident,
+        version=version,
+        key=key,
+        entries=tuple(entries),
+        reset=reset,
+        more_before=more,
+        people=people,
+        updates=published,
+        template=template,
+        rendered=rendered,
+        render_error=error,
+    )
+
+
+def render_current(
+    room: Room, incident: Incident, template: str | None = None
+) -> tuple[str, str | None, str | None]:
+    """(template name, text, error): a broken template must not break the refresh."""
+    from warroom.updates import render_for
+
+    name = template or incident.status
+    try:
+        name, text = render_for(room, incident.id, template)
+    except WarroomError as exc:
+        return name, None, exc.message
+    return name, text, None
+
+
+def load_older(room: Room, key: TimelineKey, before_id: int) -> tuple[list[Entry], bool]:
+    with room.read() as conn:
+        return _page(conn, key, before_id)
+
+
+def load_incidents(room: Room) -> list[dict]:
+    with room.read() as conn:
+        return list_incidents(conn, include_resolved=True)
+
+
+def load_authors(room: Room, incident_id: int) -> list[str]:
+    with room.read() as conn:
+        return q.timeline_authors(conn, incident_id)
+
+
+def load_updates(room: Room, incident_id: int) -> list[Update]:
+    with room.read() as conn:
+        return updates(conn, incident_id)

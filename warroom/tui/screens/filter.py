@@ -1,0 +1,34 @@
+"""Filter the timeline by kind or by author."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from warroom.domain import KINDS
+from warroom.safe_text import one_line
+from warroom.tui.data import TimelineFilter
+from warroom.tui.screens.pickers import ChoiceScreen
+
+
+def filter_picker(authors: list[str], current: TimelineFilter) -> ChoiceScreen:
+    options: list[tuple[str, Text | str]] = [("all", "All entries")]
+    options += [(f"kind:{kind}", Text(f"Kind: {kind}")) for kind in KINDS]
+    options += [(f"author:{name}", Text(f"Author: {one_line(name, 40)}")) for name in authors]
+    if current.kind:
+        selected = f"kind:{current.kind}"
+    elif current.author:
+        selected = f"author:{current.author}"
+    else:
+        selected = "all"
+    return ChoiceScreen(
+        "Show timeline entries", options, current=selected, hint="Enter chooses · Esc cancels"
+    )
+
+
+def parse_choice(choice: str) -> TimelineFilter:
+    what, _, value = choice.partition(":")
+    if what == "kind":
+        return TimelineFilter(kind=value)
+    if what == "author":
+        return TimelineFilter(author=value)
+    return TimelineFilter()

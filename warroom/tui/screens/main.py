@@ -1,0 +1,132 @@
+"""The war room: header, countdown, roles, checklist, facts, timeline, update, note input."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Input, Static
+
+from warroom.safe_text import clean
+from warroom.tui.data import Snapshot, TimelineKey
+from warroom.tui.widgets.checklist import ChecklistPane
+from warroom.tui.widgets.countdown import CountdownPane
+from warroom.tui.widgets.facts import FactsPane
+from warroom.tui.widgets.footer import KeysFooter
+from warroom.tui.widgets.header import HeaderBar
+from warroom.tui.widgets.roles import RolesPane
+from warroom.tui.widgets.timeline import TimelineView
+from warroom.tui.widgets.update_pane import UpdatePane
+from warroom.views import Incident
+
+if TYPE_CHECKING:
+    from warroom.tui.app import WarroomApp
+
+
+class WarRoomScreen(Screen[None]):
+    # Narrow terminals stack the panes and hide the facts and the update preview (both have
+    # their own screens); wide ones give the update preview a column of its own.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-normal"), (170, "-wide")]
+
+    BINDINGS = [Binding("escape", "leave_note", "Leave the note", show=False)]
+
+    app: WarroomApp
+
+    def __init__(self, readonly: bool) -> None:
+        super().__init__(id="warroom")
+        self.readonly = readonly
+        self.incident: Incident | None = None
+        self.timeline_key: TimelineKey | None = None
+
+    def compose(self) -> ComposeResult:
+        yield HeaderBar(id="header")
+        with Horizontal(id="body"):
+            with Vertical(id="side"):
+                with Vertical(id="side-top"):
+                    yield CountdownPane(id="countdown")
+                    yield RolesPane(id="roles")
+                yield ChecklistPane(id="checklist")
+                yield FactsPane(id="facts")
+            with Vertical(id="main"):
+                timeline = TimelineView(id="timeline")
+                timeline.border_title = "Timeline"
+                timeline.empty_text = "Loading…"
+                yield timeline
+                yield UpdatePane(id="update")
+        yield Static(Text(""), id="problem")
+        if not self.readonly:
+            yield Input(placeholder="n: add a note to the timeline, Enter saves", id="note")
+        yield KeysFooter(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.query_one(TimelineView).focus()
+
+    @property
+    def timeline(self) -> TimelineView:
+        return self.query_one(TimelineView)
+
+    def apply(self, snapshot: Snapshot, now: datetime, wanted: TimelineKey | None) -> None:
+        """Show a snapshot. Its entries are used only if they belong to the wanted timeline."""
+        self.incident = snapshot.incident
+        self.query_one(HeaderBar).show(snapshot.incident, now)
+        self.query_one(CountdownPane).show(snapshot.incident, now)
+        self.query_one(RolesPane).show(snapshot.incident)
+        self.query_one(ChecklistPane).show(snapshot.incident)
+        self.query_one(FactsPane).show(snapshot.incident)
+        self.query_one(UpdatePane).show(
+            snapshot.template, snapshot.rendered, snapshot.render_error, snapshot.updates
+        )
+        timeline = self.timeline
+        if snapshot.incident is None:
+            timeline.empty_text = "No incident yet. Press d to declare one."
+            timeline.reset([], more_before=False)
+            self.timeline_key = None
+            return
+        if snapshot.key != wanted:
+            return
+        if snapshot.reset:
+            timeline.empty_text = "No entries match the filter." if wanted.filter else ""
+            timeline.reset(snapshot.entries, more_before=snapshot.more_before)
+            self.timeline_key = snapshot.key
+        elif self.timeline_key == snapshot.key:
+            timeline.append(snapshot.entries)
+        shown = wanted.filter.describe() if wanted and wanted.filter else ""
+        timeline.border_title = f"Timeline ({clean(shown)}; f: filter)" if shown else "Timeline"
+
+    def tick(self, now: datetime) -> None:
+        if self.incident is not None:
+            self.query_one(HeaderBar).tick(self.incident, now)
+        self.query_one(CountdownPane).show(self.incident, now)
+
+    def show_problem(self, text: str) -> None:
+        problem = self.query_one("#problem", Static)
+        problem.update(Text(clean(text)))
+        problem.display = bool(text)
+
+    def action_leave_note(self) -> None:
+        self.timeline.focus()
+
+    def focus_note(self) -> None:
+        if not self.readonly:
+            self.query_one("#note", Input).focus()
+
+    @on(Input.Submitted, "#note")
+    def note_submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if not text:
+            self.timeline.focus()
+            return
+        event.input.clear()
+        self.timeline.focus()  # so the single-letter keys work again
+        self.app.add_note(text)
+
+    @on(TimelineView.NeedOlder)
+    def need_older(self, event: TimelineView.NeedOlder) -> None:
+        if self.timeline_key is not None:
+            self.app.load_older(self.timeline_key, event.before_id)

@@ -1,0 +1,47 @@
+"""Triage facts: impact, who is affected, workaround, services, how it was detected."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from warroom.domain import SOURCES
+from warroom.safe_text import clean
+from warroom.views import Incident
+
+
+class FactsPane(Static):
+    COMPONENT_CLASSES = {"facts--label", "facts--missing"}
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id)
+        self.border_title = "Triage (t: edit)"
+        self.incident: Incident | None = None
+
+    def show(self, incident: Incident | None) -> None:
+        self.incident = incident
+        self.refresh(layout=True)
+
+    def render(self) -> Text:
+        incident = self.incident
+        if incident is None:
+            return Text()
+        label = self.get_component_rich_style("facts--label")
+        missing = self.get_component_rich_style("facts--missing")
+        source = incident.detection_source
+        rows = [
+            ("Impact", incident.impact),
+            ("Affected", incident.affected),
+            ("Workaround", incident.workaround),
+            ("Services", ", ".join(incident.services) or None),
+            ("Detected", SOURCES.get(source, source) if source else None),
+        ]
+        lines = []
+        for name, value in rows:
+            line = Text(f"{name:<11}", label)
+            if value:
+                line.append(clean(value))
+            else:
+                line.append("not recorded", missing)
+            lines.append(line)
+        return Text("\n").join(lines)

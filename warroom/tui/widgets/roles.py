@@ -1,0 +1,42 @@
+"""Who holds which role; an unassigned role stands out."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from warroom.domain import ROLES
+from warroom.safe_text import one_line
+from warroom.views import Incident
+
+SHORT_ROLES = {"owner": "Owner", "fix_lead": "Fix lead", "comms": "Comms"}
+
+
+class RolesPane(Static):
+    COMPONENT_CLASSES = {"roles--unassigned", "roles--label"}
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id)
+        self.border_title = "Roles"
+        self.incident: Incident | None = None
+
+    def show(self, incident: Incident | None) -> None:
+        self.incident = incident
+        self.refresh(layout=True)
+
+    def render(self) -> Text:
+        text = Text()
+        if self.incident is None:
+            return text
+        label_style = self.get_component_rich_style("roles--label")
+        missing = self.get_component_rich_style("roles--unassigned")
+        for i, role in enumerate(ROLES):
+            if i:
+                text.append("\n")
+            text.append(f"{SHORT_ROLES[role]:<9}", label_style)
+            name = self.incident.roles.get(role)
+            if name:
+                text.append(one_line(name, 40))
+            else:
+                text.append(" UNASSIGNED ", missing)
+        return text

@@ -1,0 +1,269 @@
+"""The timeline pane: a virtualised log, one rendered line at a time (the Line API).
+
+Only the entries loaded so far are kept (the last page, plus older pages fetched when the user
+scrolls to the top), and only the lines on screen are rendered, so 100,000 entries cost no
+more than 500. Long texts fold onto continuation lines under the text column.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+from itertools import accumulate
+
+from rich.cells import cell_len, chop_cells
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from warroom.domain import KINDS
+from warroom.safe_text import one_line
+from warroom.views import Entry
+
+SHORT_KINDS = {
+    "declared": "declare",
+    "mitigation": "mitigate",
+    "checklist": "check",
+    "followup": "follow",
+}
+
+
+@dataclass(frozen=True)
+class _Row:
+    id: int
+    when: str
+    author: str
+    kind: str
+    text: str  # sanitised, one line
+
+
+def _row(entry: Entry) -> _Row:
+    return _Row(
+        entry.id,
+        entry.ts.astimezone().strftime("%H:%M:%S"),
+        one_line(entry.author),
+        entry.kind,
+        one_line(entry.text),
+    )
+
+
+def _fold(text: str, width: int) -> list[str]:
+    """Word-wrap to `width` cells; a word longer than a line is cut."""
+    if len(text) <= width and (text.isascii() or cell_len(text) <= width):
+        return [text]
+    measure = len if text.isascii() else cell_len  # ASCII: cells == characters
+    lines: list[str] = []
+    line = ""
+    for word in text.split(" "):
+        candidate = f"{line} {word}" if line else word
+        if measure(candidate) <= width:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        while measure(word) > width:
+            head = chop_cells(word, width)[0] if measure is cell_len else word[:width]
+            lines.append(head)
+            word = word[len(head) :]
+        line = word
+    lines.append(line)
+    return lines
+
+
+class TimelineView(ScrollView, can_focus=True):
+    """Newest at the bottom; follows new entries unless the user has scrolled up."""
+
+    COMPONENT_CLASSES = {
+        "timeline--time",
+        "timeline--author",
+        "timeline--empty",
+        *(f"timeline--{kind}" for kind in KINDS),
+    }
+    BINDINGS = [
+        Binding("home", "scroll_home", "Oldest", show=False),
+        Binding("end", "scroll_end", "Newest", show=False),
+    ]
+
+    @dataclass
+    class NeedOlder(Message):
+        """Scrolled to the top while older entries exist in the file."""
+
+        before_id: int
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._rows: list[_Row] = []
+        self._ids: set[int] = set()
+        self._counts: list[int] = []
+        self._offsets: list[int] = []
+        self._layout_width = 0
+        self.more_before = False
+        self.loading_older = False
+        self.empty_text = "No entries yet."
+        self._cache: LRUCache[tuple[int, int], Strip] = LRUCache(512)
+
+    # --- content ----------------------------------------------------------------------------
+
+    @property
+    def entry_count(self) -> int:
+        return len(self._rows)
+
+    @property
+    def last_id(self) -> int:
+        return self._rows[-1].id if self._rows else 0
+
+    @property
+    def first_id(self) -> int | None:
+        return self._rows[0].id if self._rows else None
+
+    def texts(self) -> list[str]:
+        """The shown text of every loaded entry (for tests and the help screen)."""
+        return [r.text for r in self._rows]
+
+    def reset(self, entries: list[Entry] | tuple[Entry, ...], *, more_before: bool) -> None:
+        self._rows = [_row(e) for e in entries]
+        self._ids = {r.id for r in self._rows}
+        self.more_before = more_before
+        self.loading_older = False
+        self._relayout(force=True)
+        self._follow()
+
+    def _follow(self) -> None:
+        # Again after the next layout: the first time, the size is not known yet.
+        self.scroll_end(animate=False, immediate=True, x_axis=False)
+        self.call_after_refresh(self.scroll_end, animate=False, immediate=True, x_axis=False)
+
+    def append(self, entries: list[Entry] | tuple[Entry, ...]) -> int:
+        """Add entries newer than those shown; returns how many were new."""
+        fresh = [_row(e) for e in entries if e.id not in self._ids and e.id > self.last_id]
+        if not fresh:
+            return 0
+        following = self.is_vertical_scroll_end or self.max_scroll_y == 0
+        self._rows.extend(fresh)
+        self._ids.update(r.id for r in fresh)
+        self._relayout()
+        if following:
+            self._follow()
+        self._update_subtitle()
+        return len(fresh)
+
+    def prepend(self, entries: list[Entry], *, more_before: bool) -> None:
+        first = self.first_id
+        older = [_row(e) for e in entries if first is None or e.id < first]
+        self.loading_older = False
+        self.more_before = more_before
+        if not older:
+            return
+        before = self.virtual_size.height
+        self._rows[:0] = older
+        self._ids.update(r.id for r in older)
+        self._relayout(force=True)
+        # Keep the line the user was reading where it was.
+        added = self.virtual_size.height - before
+        self.scroll_to(y=self.scroll_y + added, animate=False, immediate=True)
+
+    # --- layout -----------------------------------------------------------------------------
+
+    def _columns(self, width: int) -> tuple[int, int]:
+        """(author width, kind width): narrower columns on a narrow pane."""
+        return (12, 9) if width >= 90 else (8, 8)
+
+    def _prefix_width(self, width: int) -> int:
+        author_w, kind_w = self._columns(width)
+        return 8 + 1 + author_w + 1 + kind_w + 1
+
+    def _text_width(self, width: int) -> int:
+        return max(10, width - self._prefix_width(width))
+
+    def _relayout(self, force: bool = False) -> None:
+        width = self.scrollable_content_region.width or self.size.width or 80
+        text_w = self._text_width(width)
+        if force or width != self._layout_width or len(self._counts) > len(self._rows):
+            self._counts = [len(_fold(r.text, text_w)) for r in self._rows]
+        else:
+            self._counts.extend(len(_fold(r.text, text_w)) for r in self._rows[len(self._counts) :])
+        self._layout_width = width
+        self._offsets = [0, *accumulate(self._counts)]
+        self._cache.clear()
+        self.virtual_size = Size(width, max(self._offsets[-1], 1))
+        self.refresh()
+
+    def on_resize(self) -> None:
+        width = self.scrollable_content_region.width
+        if width and width != self._layout_width:
+            following = self.is_vertical_scroll_end
+            self._relayout(force=True)
+            if following:
+                self._follow()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._cache.clear()
+
+    # --- scrolling --------------------------------------------------------------------------
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._update_subtitle()
+        if new_value <= 0 and self.more_before and not self.loading_older and self._rows:
+            self.loading_older = True
+            self.post_message(self.NeedOlder(self._rows[0].id))
+
+    def _update_subtitle(self) -> None:
+        if self.is_vertical_scroll_end or self.max_scroll_y == 0:
+            self.border_subtitle = ""
+        else:
+            self.border_subtitle = "scrolled up (End to follow)"
+
+    # --- rendering --------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.scrollable_content_region.width
+        line = scroll_y + y
+        key = (line, width)
+        strip = self._cache.get(key)
+        if strip is None:
+            strip = self._render(line, width)
+            self._cache[key] = strip
+        return strip.apply_offsets(scroll_x, line)
+
+    def _render(self, line: int, width: int) -> Strip:
+        base = self.rich_style
+        if not self._rows:
+            if line == 0:
+                style = base + self.get_component_rich_style("timeline--empty")
+                return Strip([Segment(self.empty_text[:width], style)]).extend_cell_length(
+                    width, base
+                )
+            return Strip.blank(width, base)
+        index = bisect_right(self._offsets, line) - 1
+        if index >= len(self._rows):
+            return Strip.blank(width, base)
+        row = self._rows[index]
+        sub = line - self._offsets[index]
+        author_w, kind_w = self._columns(width)
+        chunks = _fold(row.text, self._text_width(width))
+        chunk = chunks[sub] if sub < len(chunks) else ""
+        kind_style = base + self.get_component_rich_style(f"timeline--{row.kind}", partial=True)
+        if sub == 0:
+            author = one_line(row.author, author_w)
+            kind = SHORT_KINDS.get(row.kind, row.kind)[:kind_w]
+            segments = [
+                Segment(row.when + " ", base + self.get_component_rich_style("timeline--time")),
+                Segment(
+                    author + " " * (author_w - cell_len(author) + 1),
+                    base + self.get_component_rich_style("timeline--author"),
+                ),
+                Segment(kind.ljust(kind_w) + " ", kind_style + Style(bold=True)),
+            ]
+        else:
+            segments = [Segment(" " * self._prefix_width(width), base)]
+        text_style = kind_style if row.kind != "note" else base
+        segments.append(Segment(chunk, text_style))
+        return Strip(segments).adjust_cell_length(width, base)
