@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +21,6 @@ from warroom.errors import WarroomError
 if TYPE_CHECKING:
     import sqlite_utils
 
-SQLITE_MAGIC = b"SQLite format 3\x00"
 # PRAGMA application_id marks a file as ours, so a stranger's SQLite file is never migrated.
 APPLICATION_ID = 0x57415252  # "WARR"
 DEFAULT_BUSY_TIMEOUT = 10.0
@@ -141,44 +139,17 @@ def _create_file(path: Path, mode: int) -> None:
     os.close(fd)
 
 
-# Closing ANY descriptor of a file drops every POSIX lock this process holds on it, SQLite's
-# locks included, so opening a second store on a file this process already has open (the TUI's
-# live-refresh thread does) would let another process checkpoint the WAL under our readers
-# ("database disk image is malformed"). The header is therefore read through one descriptor
-# per file that stays open for the life of the process.
-_HEADER_FDS: dict[tuple[int, int], int] = {}
-_HEADER_LOCK = threading.Lock()
-
-
-def _read_header(path: Path, key: tuple[int, int]) -> bytes:
-    with _HEADER_LOCK:
-        fd = _HEADER_FDS.get(key)
-        if fd is None:
-            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-            if os.fstat(fd)[stat.ST_INO] != key[1]:
-                os.close(fd)  # replaced between stat and open: not ours to cache
-                raise OSError(0, "the file changed while being opened")
-            _HEADER_FDS[key] = fd
-        return os.pread(fd, len(SQLITE_MAGIC), 0)
-
-
-def _check_header(path: Path) -> bool:
-    """True when the file is empty (new). Refuses anything that is not SQLite."""
+def _check_file(path: Path) -> None:
+    """A regular file, or refuse. The header itself is checked by SQLite on first read: reading
+    it here through a Python file object would be unsafe, because closing ANY descriptor of a
+    file drops every POSIX lock this process holds on it, SQLite's own locks included (the
+    TUI's live-refresh thread opens a second store on a file the process already has open)."""
     try:
         st = path.stat()
     except OSError as exc:
         raise WarroomError(f"cannot open {path}: {exc.strerror or exc}") from None
     if not stat.S_ISREG(st.st_mode):
         raise WarroomError(f"{path} is not a regular file")
-    if st.st_size == 0:
-        return True
-    try:
-        head = _read_header(path, (st.st_dev, st.st_ino))
-    except OSError as exc:
-        raise WarroomError(f"cannot read {path}: {exc.strerror or exc}") from None
-    if head != SQLITE_MAGIC:
-        raise WarroomError(f"{path} is not a SQLite database; refusing to touch it")
-    return False
 
 
 def open_store(
@@ -199,7 +170,7 @@ def open_store(
         if readonly:
             raise WarroomError(f"no warroom database at {path}")
         _create_file(path, file_mode)
-    _check_header(path)
+    _check_file(path)
     try:
         if readonly:
             conn = sqlite3.connect(
@@ -225,8 +196,10 @@ def open_store(
             schema.ensure_current(store)
     except sqlite3.DatabaseError as exc:
         conn.close()
-        if "not a database" in str(exc) or "malformed" in str(exc):
-            raise WarroomError(f"{path} is not a usable SQLite database: {exc}") from None
+        if "not a database" in str(exc):
+            raise WarroomError(f"{path} is not a SQLite database; refusing to touch it") from None
+        if "malformed" in str(exc):
+            raise WarroomError(f"{path} is damaged ({exc}); restore it from a backup") from None
         raise _translate(exc, path) from None
     except BaseException:
         conn.close()
