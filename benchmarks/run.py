@@ -209,6 +209,13 @@ def first_paint(tmp: Path, repeat: int) -> list[Figure]:
     ]
 
 
+@case
+def live(tmp: Path, repeat: int) -> list[Figure]:
+    import live as live_cases
+
+    return live_cases.figures(tmp)
+
+
 def print_table(figures: list[Figure]) -> None:
     print(f"{'figure':<44} {'value':>12} {'floor':>12} {'ratio':>7}  target / floor")
     for f in figures:

@@ -189,3 +189,21 @@ def test_storage_and_actions_never_import_textual() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_participants_follow_the_timeline_and_survive_upgrade(tmp_path: Path, clock) -> None:
+    path = tmp_path / "old.db"
+    make_v1_file(path)
+    store = open_store(path)
+    try:
+        room = Room(store, Actor("new", "new-login"), clock=clock)
+        actions.note(room, 1, "hello")
+        actions.assign(room, 1, "comms", "zoe")
+        with room.read() as conn:
+            from warroom.views import people_seen
+
+            # Most recent writer first, then the old author backfilled by the migration,
+            # then people who hold a role without having written.
+            assert people_seen(conn, 1) == ["new", "old", "zoe"]
+    finally:
+        store.close()

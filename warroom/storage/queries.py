@@ -150,9 +150,8 @@ def get_roles(conn: sqlite3.Connection, incident_id: int) -> list[Row]:
 def people_seen(conn: sqlite3.Connection, incident_id: int) -> list[str]:
     """Names that appear on this incident, most recent first: quick picks for assignment."""
     rows = conn.execute(
-        "SELECT name FROM (SELECT author AS name, max(id) AS k FROM timeline"
-        " WHERE incident_id = ? GROUP BY author"
-        " UNION ALL SELECT name, 0 FROM roles WHERE incident_id = ?)"
+        "SELECT name FROM (SELECT name, last_entry_id AS k FROM participants"
+        " WHERE incident_id = ? UNION ALL SELECT name, 0 FROM roles WHERE incident_id = ?)"
         " GROUP BY name ORDER BY max(k) DESC, name",
         (incident_id, incident_id),
     )

@@ -102,6 +102,32 @@ def _v2(store: Store) -> None:
     db["incidents"].add_column("impact_started_at", str)
 
 
+V3 = """
+CREATE INDEX timeline_incident_kind ON timeline (incident_id, kind, id);
+CREATE TABLE participants (
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    name TEXT NOT NULL,
+    last_entry_id INTEGER NOT NULL,
+    PRIMARY KEY (incident_id, name)
+) WITHOUT ROWID;
+INSERT INTO participants (incident_id, name, last_entry_id)
+    SELECT incident_id, author, max(id) FROM timeline GROUP BY incident_id, author;
+CREATE TRIGGER timeline_participant AFTER INSERT ON timeline
+BEGIN
+    INSERT INTO participants (incident_id, name, last_entry_id)
+    VALUES (new.incident_id, new.author, new.id)
+    ON CONFLICT (incident_id, name) DO UPDATE SET last_entry_id = excluded.last_entry_id;
+END;
+"""
+
+
+def _v3(store: Store) -> None:
+    # Long incidents with chatty automation reach 100k entries: the war room asks for the
+    # entries of one kind (mitigations, updates) and for the people seen on every refresh,
+    # so both must not scan the whole timeline. The trigger keeps participants current.
+    _run_script(store, V3)
+
+
 def _run_script(store: Store, script: str) -> None:
     # executescript() would COMMIT our transaction first; run the statements one by one.
     statement = ""
@@ -115,7 +141,7 @@ def _run_script(store: Store, script: str) -> None:
         raise AssertionError(f"incomplete statement in schema: {statement!r}")
 
 
-MIGRATIONS: list[Callable[[Store], None]] = [_v1, _v2]
+MIGRATIONS: list[Callable[[Store], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -1,0 +1,226 @@
+"""Live propagation and idle cost: the owner's TUI, `tail -f`, and `tail -F` as the floor."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+from util import (
+    PY,
+    Figure,
+    capture,
+    children,
+    env_for,
+    make_incident,
+    p95,
+    pane_pid,
+    rss_mb,
+    tmux_session,
+    tree_cpu_seconds,
+)
+
+TITLE = "Checkout returns 500s for card payments"
+SAMPLES = 60
+GAP = 0.03  # between writes, so each is a separate burst
+
+
+def tail_F_floor(tmp: Path) -> list[float]:
+    """Writer appends a line; `tail -F` prints it; we time the arrival."""
+    path = tmp / "floor.log"
+    path.write_text("")
+    proc = subprocess.Popen(
+        ["tail", "-n", "0", "-F", str(path)], stdout=subprocess.PIPE, text=True, bufsize=1
+    )
+    time.sleep(0.3)
+    delays = []
+    assert proc.stdout is not None
+    with path.open("a") as fh:
+        for i in range(SAMPLES):
+            fh.write(f"line {i}\n")
+            fh.flush()
+            sent = time.perf_counter()
+            line = proc.stdout.readline()
+            delays.append(time.perf_counter() - sent)
+            assert line.strip() == f"line {i}"
+            time.sleep(GAP)
+    proc.kill()
+    proc.wait()
+    return delays
+
+
+def follower_delays(db: Path, extra: list[str]) -> list[float]:
+    """`warroom tail -f` in a process; this process writes; time commit -> line read."""
+    from warroom.actions import Actor, Room, note
+    from warroom.storage import open_store
+
+    proc = subprocess.Popen(
+        [PY, "-m", "warroom", "tail", "-f", "-n", "0", "--json", *extra],
+        stdout=subprocess.PIPE,
+        text=True,
+        bufsize=1,
+        env=env_for(db),
+    )
+    assert proc.stdout is not None
+    proc.stdout.readline()  # the header line
+    time.sleep(0.5)
+    room = Room(open_store(db), Actor("writer", "writer"))
+    delays = []
+    try:
+        for i in range(SAMPLES):
+            note(room, 1, f"probe {i}")
+            sent = time.perf_counter()
+            while True:
+                line = proc.stdout.readline()
+                if not line:
+                    raise RuntimeError("follower exited")
+                if f"probe {i}" in line:
+                    break
+            delays.append(time.perf_counter() - sent)
+            time.sleep(GAP)
+    finally:
+        proc.terminate()
+        proc.wait()
+        room.store.close()
+    return delays
+
+
+def tui_delays(db: Path) -> list[float]:
+    """The real app (headless, in this process) with its live worker; a writer thread commits
+    through its own connection; time commit -> entry applied and the screen refreshed."""
+    from warroom.actions import Actor, Room, note
+    from warroom.storage import open_store
+    from warroom.tui.app import WarroomApp
+    from warroom.tui.messages import Refreshed
+
+    arrived: dict[str, float] = {}
+
+    import warroom.tui.app
+
+    class Probe(WarroomApp):
+        # Textual resolves CSS_PATH next to the subclass's file; point it back at ours.
+        CSS_PATH = str(Path(warroom.tui.app.__file__).with_name("warroom.tcss"))
+
+        def on_refreshed(self, message: Refreshed) -> None:
+            super().on_refreshed(message)
+            texts = [e.text for e in message.snapshot.entries if e.text.startswith("probe ")]
+            if texts:
+                self.call_after_refresh(
+                    lambda: arrived.update({t: time.perf_counter() for t in texts})
+                )
+
+    sent: dict[str, float] = {}
+
+    def writer() -> None:
+        room = Room(open_store(db), Actor("writer", "writer"))
+        time.sleep(1.0)
+        for i in range(SAMPLES):
+            note(room, 1, f"probe {i}")
+            sent[f"probe {i}"] = time.perf_counter()
+            time.sleep(GAP)
+        room.store.close()
+
+    async def drive() -> None:
+        store = open_store(db)
+        app = Probe(Room(store, Actor("owner", "owner")))
+        async with app.run_test(size=(120, 40)) as pilot:
+            thread = threading.Thread(target=writer)
+            thread.start()
+            while thread.is_alive() or len(arrived) < len(sent):
+                await pilot.pause(0.05)
+                if not thread.is_alive() and time.perf_counter() - max(sent.values()) > 3:
+                    break
+            thread.join()
+        store.close()
+
+    asyncio.run(drive())
+    return [arrived[k] - sent[k] for k in sent if k in arrived]
+
+
+def idle_cpu(command: list[str], env: dict[str, str], seconds: float = 10.0) -> float:
+    """Percent of one core used by an idle process over `seconds`."""
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, env=env)
+    time.sleep(2.0)
+    before = tree_cpu_seconds(proc.pid)
+    time.sleep(seconds)
+    used = tree_cpu_seconds(proc.pid) - before
+    proc.terminate()
+    proc.wait()
+    return 100 * used / seconds
+
+
+def idle_tui_cpu_and_rss(db: Path, seconds: float = 10.0) -> tuple[float, float]:
+    command = f"{PY} -m warroom --db {db}"
+    with tmux_session(command) as session:
+        deadline = time.monotonic() + 30
+        while TITLE not in capture(session) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(2.0)
+        root = pane_pid(session)
+        pids = [root, *children(root)]
+        before = tree_cpu_seconds(root)
+        time.sleep(seconds)
+        used = tree_cpu_seconds(root) - before
+        rss = max(rss_mb(p) for p in pids if Path(f"/proc/{p}").exists())
+    return 100 * used / seconds, rss
+
+
+def figures(tmp: Path) -> list[Figure]:
+    db = tmp / "live.db"
+    make_incident(db)
+    floor = p95(tail_F_floor(tmp))
+    out = []
+    try:
+        follow = p95(follower_delays(db, []))
+        out.append(
+            Figure(
+                "commit -> tail -f line (p95)",
+                follow * 1000,
+                "ms",
+                floor * 1000,
+                "tail -F on a text file",
+                "< 10 ms",
+                follow < 0.010,
+            )
+        )
+    except (RuntimeError, OSError) as exc:
+        out.append(Figure(f"commit -> tail -f line: {exc}", float("nan"), "ms"))
+    tui = p95(tui_delays(db))
+    out.append(
+        Figure(
+            "commit -> owner TUI screen (p95)",
+            tui * 1000,
+            "ms",
+            floor * 1000,
+            "tail -F on a text file",
+            "< 10 ms",
+            tui < 0.010,
+        )
+    )
+    follower_cpu = idle_cpu([PY, "-m", "warroom", "tail", "-f"], env_for(db))
+    floor_cpu = idle_cpu(["tail", "-F", str(tmp / "floor.log")], dict(os.environ))
+    out.append(
+        Figure(
+            "idle tail -f CPU",
+            follower_cpu,
+            "% core",
+            floor_cpu,
+            "idle tail -F",
+            "< 1%",
+            follower_cpu < 1.0,
+        )
+    )
+    big = tmp / "big-live.db"
+    make_incident(big, 100_000)
+    tui_cpu, _ = idle_tui_cpu_and_rss(db)
+    out.append(
+        Figure("idle TUI CPU", tui_cpu, "% core", floor_cpu, "idle tail -F", "< 1%", tui_cpu < 1.0)
+    )
+    _, rss = idle_tui_cpu_and_rss(big, seconds=1.0)
+    out.append(
+        Figure("TUI resident memory, 100k entries", rss, "MB", target="< 150 MB", ok=rss < 150)
+    )
+    return out
