@@ -265,3 +265,8 @@ def people_seen(conn: sqlite3.Connection, incident_id: int) -> list[str]:
 
 def entries_of_kind(conn: sqlite3.Connection, incident_id: int, kind: str) -> list[Entry]:
     return [Entry.from_row(r) for r in q.timeline_of_kind(conn, incident_id, kind)]
+
+
+def last_entry_id(conn: sqlite3.Connection) -> int:
+    """The newest timeline id of any incident (0 when empty): where a follower starts."""
+    return q.max_timeline_id(conn)

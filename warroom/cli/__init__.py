@@ -27,7 +27,10 @@ COMMANDS: dict[str, str] = {
     "check": "warroom.cli.incident:check",
     "list": "warroom.cli.incident:list_",
     "show": "warroom.cli.incident:show",
-    "tail": "warroom.cli.incident:tail",
+    "tail": "warroom.cli.follow:tail",
+    "watch": "warroom.cli.follow:watch",
+    "init": "warroom.cli.admin:init",
+    "backup": "warroom.cli.admin:backup",
     "demo": "warroom.cli.demo:demo",
     "config": "warroom.cli.incident:config",
 }

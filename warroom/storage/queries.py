@@ -366,3 +366,19 @@ def timeline_of_kind(conn: sqlite3.Connection, incident_id: int, kind: str) -> l
         "SELECT * FROM timeline WHERE incident_id = ? AND kind = ? ORDER BY id",
         (incident_id, kind),
     )
+
+
+# --- responders: backup -----------------------------------------------------------------------
+
+
+def quick_check(conn: sqlite3.Connection) -> str:
+    """'ok', or SQLite's first complaint about the file's structure."""
+    return str(_scalar(conn, "PRAGMA quick_check"))
+
+
+def table_counts(conn: sqlite3.Connection) -> tuple[int, int]:
+    """(incidents, timeline entries)."""
+    return (
+        int(_scalar(conn, "SELECT count(*) FROM incidents")),
+        int(_scalar(conn, "SELECT count(*) FROM timeline")),
+    )
