@@ -127,11 +127,13 @@ def prepare_shared(path: Path, group: grp.struct_group) -> SharedSetup:
     if folder.exists():
         _check_folder(folder, group)
     else:
-        folder.parent.mkdir(parents=True, exist_ok=True)  # like mkdir -p: umask applies
         try:
+            folder.parent.mkdir(parents=True, exist_ok=True)  # like mkdir -p: umask applies
             os.mkdir(folder, 0o700)
         except FileExistsError:
             pass  # another init won the race; checked below
+        except OSError as exc:
+            raise WarroomError(f"cannot create folder {folder}: {exc.strerror or exc}") from None
         else:
             setup.created_folder = True
             os.chown(folder, -1, group.gr_gid)
