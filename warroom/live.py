@@ -294,18 +294,37 @@ class ChangeWatcher:
                 return True
 
     def _recheck(self, deadline: float | None) -> bool:
-        """After a file event: look for the commit a few times over ~50 ms."""
+        """After a file event: look for the commit a few times over ~50 ms.
+
+        A new file event during the series restarts it: events left over from the previous
+        commit (a commit writes the -wal several times) can start a series just before the
+        next commit, whose own event must not wait for the series' long, late steps.
+        """
         if self.changed():
             return True
-        for delay in _RECHECK_DELAYS:
+        step = 0
+        while step < len(_RECHECK_DELAYS):
             remaining = self._remaining(deadline)
             if remaining is not None and remaining <= 0.0:
                 return False
-            # Sleep on the wake pipe only, so close() still interrupts but further file
-            # events from the same burst do not wake us again.
-            pause = delay if remaining is None else min(delay, remaining)
-            if _wait_readable([self._wake_r], pause) or self._closed:
+            pause = (
+                _RECHECK_DELAYS[step]
+                if remaining is None
+                else min(_RECHECK_DELAYS[step], remaining)
+            )
+            step += 1
+            fds = [self._wake_r]
+            if self._inotify is not None:
+                fds.append(self._inotify.fd)
+            ready = _wait_readable(fds, pause)
+            if self._wake_r in ready or self._closed:
                 return False
+            if self._inotify is not None and self._inotify.fd in ready:
+                relevant, gone = self._inotify.drain()
+                if gone:
+                    self._fall_back_to_polling("the watched folder went away")
+                if relevant:
+                    step = 0
             if self.changed():
                 return True
         return False
