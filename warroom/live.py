@@ -11,8 +11,10 @@ each of them when someone else committed, cheaply enough to run all day:
 * Polling data_version fast enough for "milliseconds" would burn CPU, so on Linux inotify on
   the database's FOLDER is the hint (the -wal file comes and goes, so watching it directly
   would miss its re-creation). A write to ``db``, ``db-wal`` or ``db-journal`` lands before the
-  commit is visible, so after an event data_version is re-checked at 0, 0.5, 1, 2, 4 ... ms
-  for about 50 ms.
+  commit is visible, so after an event data_version is re-checked at 0, 0.5, 1, 2, 4 ... ms,
+  then every 25 ms for about half a second (the writer's fsync comes between its last file
+  event and the commit becoming visible). A new event restarts the series, and an event
+  drained while one commit was found is looked into again on the next wait().
 * Correctness never depends on inotify: data_version is also read every ``poll_interval``
   seconds. Where inotify is unavailable (not Linux, NFS, limits exhausted) the watcher only
   polls; ``mode`` says which ("inotify" or "poll") and ``poll_reason`` says why.
@@ -70,8 +72,11 @@ _IN_IGNORED = 0x00008000  # the watch is gone (folder deleted or unmounted)
 _WATCH_MASK = _IN_MODIFY | _IN_CLOSE_WRITE | _IN_MOVED_TO | _IN_CREATE | _IN_DELETE
 _EVENT_HEADER = struct.Struct("iIII")  # wd, mask, cookie, len; then len bytes of name
 
-# Re-check delays after a file event; they sum to about 50 ms.
-_RECHECK_DELAYS = (0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.0185)
+# Re-check delays after a file event: quick at first, then every 25 ms up to about half a
+# second, because a commit shows only after the writer's fsync, which a busy disk can stretch
+# far past the last file event. Each check is one PRAGMA (microseconds).
+_RECHECK_DELAYS = (0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, *(0.025,) * 18)
+_RECHECK_WINDOW = sum(_RECHECK_DELAYS)
 
 
 def _wait_readable(fds: list[int], timeout: float | None) -> list[int]:
@@ -175,6 +180,9 @@ class ChangeWatcher:
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_w, False)  # close() must never block on a full pipe
         self._inotify: _Inotify | None = None
+        # When the last file event was drained. An event drained while looking for one
+        # commit may belong to the next, not yet visible one: the next wait() looks again.
+        self._event_at = -math.inf
         self.mode = "poll"
         self.poll_reason = "disabled by use_inotify=False"
         if use_inotify:
@@ -275,6 +283,11 @@ class ChangeWatcher:
                 return False
             if self.changed():
                 return True
+            if time.monotonic() - self._event_at < _RECHECK_WINDOW:
+                self._event_at = -math.inf  # one look per event
+                if self._recheck(deadline):
+                    return True
+                continue
             remaining = self._remaining(deadline)
             if remaining == 0.0:
                 return False
@@ -290,22 +303,42 @@ class ChangeWatcher:
             relevant, gone = self._inotify.drain()
             if gone:
                 self._fall_back_to_polling("the watched folder went away")
-            if relevant and self._recheck(deadline):
-                return True
+            if relevant:
+                self._event_at = time.monotonic()
 
     def _recheck(self, deadline: float | None) -> bool:
-        """After a file event: look for the commit a few times over ~50 ms."""
+        """After a file event: look for the commit, often at first, for about half a second.
+
+        A new file event during the series restarts it: events left over from the previous
+        commit (a commit writes the -wal several times) can start a series just before the
+        next commit, whose own event must not wait for the series' long, late steps.
+        """
         if self.changed():
             return True
-        for delay in _RECHECK_DELAYS:
+        step = 0
+        while step < len(_RECHECK_DELAYS):
             remaining = self._remaining(deadline)
             if remaining is not None and remaining <= 0.0:
                 return False
-            # Sleep on the wake pipe only, so close() still interrupts but further file
-            # events from the same burst do not wake us again.
-            pause = delay if remaining is None else min(delay, remaining)
-            if _wait_readable([self._wake_r], pause) or self._closed:
+            pause = (
+                _RECHECK_DELAYS[step]
+                if remaining is None
+                else min(_RECHECK_DELAYS[step], remaining)
+            )
+            step += 1
+            fds = [self._wake_r]
+            if self._inotify is not None:
+                fds.append(self._inotify.fd)
+            ready = _wait_readable(fds, pause)
+            if self._wake_r in ready or self._closed:
                 return False
+            if self._inotify is not None and self._inotify.fd in ready:
+                relevant, gone = self._inotify.drain()
+                if gone:
+                    self._fall_back_to_polling("the watched folder went away")
+                if relevant:
+                    self._event_at = time.monotonic()
+                    step = 0
             if self.changed():
                 return True
         return False

@@ -341,3 +341,12 @@ def followups(
     one incident; done ones too with include_done."""
     rows = q.list_followups(conn, incident_id=incident_id, include_done=include_done)
     return [Followup.from_row(r) for r in rows]
+
+
+def entries_of_kind(conn: sqlite3.Connection, incident_id: int, kind: str) -> list[Entry]:
+    return [Entry.from_row(r) for r in q.timeline_of_kind(conn, incident_id, kind)]
+
+
+def last_entry_id(conn: sqlite3.Connection) -> int:
+    """The newest timeline id of any incident (0 when empty): where a follower starts."""
+    return q.max_timeline_id(conn)

@@ -14,6 +14,7 @@ import click
 from warroom import __version__
 from warroom.cli.common import common_options, open_room
 from warroom.errors import WarroomError
+from warroom.safe_text import one_line
 
 # name -> "module:function". Adding a command is one line here.
 COMMANDS: dict[str, str] = {
@@ -27,7 +28,10 @@ COMMANDS: dict[str, str] = {
     "check": "warroom.cli.incident:check",
     "list": "warroom.cli.incident:list_",
     "show": "warroom.cli.incident:show",
-    "tail": "warroom.cli.incident:tail",
+    "tail": "warroom.cli.follow:tail",
+    "watch": "warroom.cli.follow:watch",
+    "init": "warroom.cli.admin:init",
+    "backup": "warroom.cli.admin:backup",
     "demo": "warroom.cli.demo:demo",
     "config": "warroom.cli.incident:config",
     "update": "warroom.cli.update:update",
@@ -61,13 +65,15 @@ class WarroomGroup(click.Group):
         try:
             return super().invoke(ctx)
         except WarroomError as exc:
-            raise CliError(exc.message, exc.exit_code) from None
+            # Messages quote what people typed (paths, names): sanitised like all output.
+            raise CliError(one_line(exc.message), exc.exit_code) from None
         except sqlite3.Error as exc:
-            raise CliError(f"database error: {exc}", 1) from None
+            raise CliError(one_line(f"database error: {exc}"), 1) from None
         except OSError as exc:
             if isinstance(exc, BrokenPipeError):
                 raise
-            raise CliError(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), 1) from None
+            message = f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+            raise CliError(one_line(message), 1) from None
 
 
 @click.group(cls=WarroomGroup, invoke_without_command=True)

@@ -1,4 +1,5 @@
-"""Commands for the response itself: declare, triage, note, assign, status, show, tail ..."""
+"""Commands for the response itself: declare, triage, note, assign, status, show ...
+(`tail` and `watch` live in follow.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import click
 
 from warroom import actions, views
 from warroom.cli.common import common_options, incident_option, open_room, target_incident
-from warroom.cli.output import format_entry, format_show, local_time
+from warroom.cli.output import format_show, local_time
 from warroom.domain import (
     DEFAULT_SEVERITIES,
     MITIGATIONS,
@@ -299,34 +300,6 @@ def show(ctx: click.Context, ref: str | None, as_json: bool) -> None:
         return
     definition = room.settings.rule(incident.severity).definition
     click.echo(format_show(incident, room.now(), color=_color(), definition=definition))
-
-
-@click.command()
-@click.argument("ref", required=False)
-@click.option(
-    "-n",
-    "count",
-    type=click.IntRange(min=0),
-    default=20,
-    show_default=True,
-    help="How many of the last entries.",
-)
-@click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
-@common_options
-@click.pass_context
-def tail(ctx: click.Context, ref: str | None, count: int, as_json: bool) -> None:
-    """Print the last entries of an incident's timeline."""
-    room = open_room(ctx)
-    incident_id = target_incident(room, ref, after_recovery=True)
-    with room.read() as conn:
-        entries = views.tail(conn, incident_id, count)
-    now = room.now()
-    color = _color()
-    for entry in entries:
-        if as_json:
-            click.echo(json_dumps(entry.to_json()))
-        else:
-            click.echo(format_entry(entry, now, color=color))
 
 
 @click.command()

@@ -47,9 +47,18 @@ def severity_label(severity: str, color: bool) -> str:
     )
 
 
+def author_label(entry: Entry) -> str:
+    """The display name, plus the Unix login where it differs: `--as` is a claim, the login
+    is who actually wrote the entry."""
+    name = one_line(entry.author, 16)
+    if entry.login and entry.login != entry.author:
+        return f"{name} (login {one_line(entry.login, 16)})"
+    return name
+
+
 def format_entry(entry: Entry, now: datetime, *, color: bool, show_ref: bool = False) -> str:
     when = local_time(entry.ts, now)
-    author = one_line(entry.author, 16).ljust(16)
+    author = author_label(entry).ljust(16)
     kind = entry.kind.ljust(10)
     if color:
         kind = click.style(kind, fg=KIND_COLOURS.get(entry.kind, "white"))

@@ -125,15 +125,25 @@ def _translate(exc: sqlite3.Error, path: Path) -> WarroomError:
     return WarroomError(f"database error in {path}: {text}")
 
 
+def _denied(path: Path) -> str:
+    from warroom.storage.sharing import denied_message
+
+    return denied_message(path)
+
+
 def _create_file(path: Path, mode: int) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except PermissionError:
+        raise WarroomError(_denied(path)) from None
     except OSError as exc:
         raise WarroomError(f"cannot create folder {path.parent}: {exc.strerror or exc}") from None
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
     except FileExistsError:
         return  # another process won the race; it is the same file either way
+    except PermissionError:
+        raise WarroomError(_denied(path)) from None
     except OSError as exc:
         raise WarroomError(f"cannot create {path}: {exc.strerror or exc}") from None
     os.close(fd)
@@ -146,6 +156,8 @@ def _check_file(path: Path) -> None:
     TUI's live-refresh thread opens a second store on a file the process already has open)."""
     try:
         st = path.stat()
+    except PermissionError:
+        raise WarroomError(_denied(path)) from None
     except OSError as exc:
         raise WarroomError(f"cannot open {path}: {exc.strerror or exc}") from None
     if not stat.S_ISREG(st.st_mode):
@@ -166,7 +178,12 @@ def open_store(
     from warroom.storage import schema
 
     path = Path(path).expanduser()
-    if not path.exists():
+    try:
+        exists = path.exists()
+    except PermissionError:
+        # A folder we may not enter: most likely a team's shared file; say whose.
+        raise WarroomError(_denied(path)) from None
+    if not exists:
         if readonly:
             raise WarroomError(f"no warroom database at {path}")
         _create_file(path, file_mode)

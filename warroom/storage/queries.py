@@ -425,3 +425,19 @@ def timeline_authors(conn: sqlite3.Connection, incident_id: int) -> list[str]:
         (incident_id,),
     )
     return [r[0] for r in rows]
+
+
+# --- responders: backup -----------------------------------------------------------------------
+
+
+def quick_check(conn: sqlite3.Connection) -> str:
+    """'ok', or SQLite's first complaint about the file's structure."""
+    return str(_scalar(conn, "PRAGMA quick_check"))
+
+
+def table_counts(conn: sqlite3.Connection) -> tuple[int, int]:
+    """(incidents, timeline entries)."""
+    return (
+        int(_scalar(conn, "SELECT count(*) FROM incidents")),
+        int(_scalar(conn, "SELECT count(*) FROM timeline")),
+    )

@@ -1,0 +1,543 @@
+"""`warroom tail -f` as a real process following writes from other processes; `watch`;
+hostile text on every CLI output path; a round trip over a real SSH session."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Cli
+from warroom import actions
+from warroom.actions import Actor, Room, unix_login
+from warroom.domain import Settings, system_clock
+from warroom.errors import WarroomError
+from warroom.storage import open_store
+
+WARROOM = [sys.executable, "-m", "warroom"]
+DEADLINE = 30.0  # a guard against hanging, never a speed requirement
+
+HOSTILE = (
+    "A\x1b]52;c;aGk=\x07B\x1b]0;pwned\x07C\x1b[2JD\x9b31mE\x9dF[/]G[@click=app.quit]H\x1b[31mI"
+)
+# Anything a terminal could act on: C0 (but newline), DEL, C1.
+UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
+def assert_safe(output: str, *, markup_literal: bool = True) -> None:
+    assert not UNSAFE.search(output), repr(output)
+    assert "pwned\x07" not in output
+    if markup_literal:
+        assert "[/]" in output and "[@click=app.quit]" in output
+
+
+def env_for(db_path: Path) -> dict[str, str]:
+    return {**os.environ, "WARROOM_DB": str(db_path), "PYTHONUNBUFFERED": "0"}
+
+
+def live_room(db_path: Path, name: str = "alice") -> Room:
+    """A room on the real clock, as the follower (a separate process) sees time."""
+    return Room(open_store(db_path), Actor(name, f"{name}-login"), Settings(), system_clock)
+
+
+class Follower:
+    """`warroom tail -f` in its own process; its lines are collected by a reader thread."""
+
+    def __init__(self, db_path: Path, *args: str, cmd: list[str] | None = None) -> None:
+        argv = cmd or [*WARROOM, "tail", "-f", *args]
+        self.proc = subprocess.Popen(
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env_for(db_path),
+        )
+        self.lines: list[str] = []
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for raw in self.proc.stdout:
+            self._queue.put(raw.decode("utf-8"))
+        self._queue.put(None)
+
+    def wait_for(self, predicate: Callable[[list[str]], bool], what: str) -> list[str]:
+        deadline = time.monotonic() + DEADLINE
+        while not predicate(self.lines):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.kill()
+                pytest.fail(f"follower never showed {what}; got {self.lines!r}")
+            try:
+                line = self._queue.get(timeout=left)
+            except queue.Empty:
+                continue
+            if line is None:
+                err = self.proc.stderr.read().decode() if self.proc.stderr else ""
+                pytest.fail(f"follower ended before {what}: {self.lines!r} {err}")
+            self.lines.append(line.rstrip("\n"))
+        return self.lines
+
+    def wait_line(self, needle: str) -> str:
+        self.wait_for(lambda lines: any(needle in line for line in lines), repr(needle))
+        return next(line for line in self.lines if needle in line)
+
+    def interrupt(self) -> tuple[int, str]:
+        """Ctrl-C; returns (exit status, stderr). Remaining stdout lands in self.lines."""
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            code = self.proc.wait(timeout=DEADLINE)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            pytest.fail("follower ignored Ctrl-C")
+        self._reader.join(timeout=DEADLINE)
+        while True:
+            line = self._queue.get_nowait() if not self._queue.empty() else None
+            if line is None:
+                break
+            self.lines.append(line.rstrip("\n"))
+        assert self.proc.stderr is not None
+        return code, self.proc.stderr.read().decode()
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@pytest.fixture
+def followers() -> Iterator[list[Follower]]:
+    started: list[Follower] = []
+    yield started
+    for follower in started:
+        follower.kill()
+
+
+def follow(followers: list[Follower], db_path: Path, *args: str) -> Follower:
+    follower = Follower(db_path, *args)
+    followers.append(follower)
+    return follower
+
+
+def cli(db_path: Path, *args: str, author: str = "sam") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*WARROOM, "--as", author, *args],
+        env=env_for(db_path),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+
+# --- tail -f -----------------------------------------------------------------------------------
+
+
+def test_follow_shows_header_tail_then_notes_from_other_processes(
+    db_path: Path, followers: list[Follower]
+) -> None:
+    room = live_room(db_path)
+    incident = actions.declare(room, "Checkout returns 500s", "SEV2", ["checkout"])
+    actions.note(room, incident, "old note")
+    actions.note(room, incident, "latest before start")
+    follower = follow(followers, db_path, "-n", "1")
+    header = follower.wait_line("== INC-1")
+    assert "SEV2" in header and "investigating" in header and "NO OWNER" in header
+    assert "first customer update due" in header and "Checkout returns 500s" in header
+    follower.wait_line("latest before start")
+    cli(db_path, "note", "from another process", author="priya")
+    line = follower.wait_line("from another process")
+    assert "priya" in line and "note" in line
+    code, err = follower.interrupt()
+    assert code == 0 and err == ""
+    assert not any("old note" in line for line in follower.lines)  # -n 1: only the last one
+
+
+def test_many_writers_at_once_every_note_once_in_id_order(
+    db_path: Path, followers: list[Follower]
+) -> None:
+    room = live_room(db_path)
+    actions.declare(room, "Load spike", "SEV3")
+    follower = follow(followers, db_path, "--json", "-n", "0")
+    follower.wait_for(lambda lines: bool(lines), "the header")
+    writers, per_writer = 8, 25
+    script = (
+        "import sys\n"
+        "from warroom.actions import Actor, Room, note\n"
+        "from warroom.storage import open_store\n"
+        "name = sys.argv[2]\n"
+        "room = Room(open_store(sys.argv[1]), Actor(name, 'w'))\n"
+        "for j in range(int(sys.argv[3])):\n"
+        "    note(room, 1, f'{name}-{j}')\n"
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(db_path), f"w{i}", str(per_writer)],
+            env=env_for(db_path),
+        )
+        for i in range(writers)
+    ]
+    for proc in procs:
+        assert proc.wait(timeout=120) == 0
+
+    def notes(lines: list[str]) -> list[dict]:
+        return [e for e in map(json.loads, lines) if e.get("kind") == "note"]
+
+    follower.wait_for(lambda lines: len(notes(lines)) >= writers * per_writer, "all notes")
+    code, _ = follower.interrupt()
+    assert code == 0
+    got = notes(follower.lines)
+    texts = [e["text"] for e in got]
+    expected = {f"w{i}-{j}" for i in range(writers) for j in range(per_writer)}
+    assert sorted(texts) == sorted(expected)  # each exactly once
+    ids = [e["id"] for e in got]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    for i in range(writers):  # each writer's notes in the order it wrote them
+        mine = [int(t.split("-")[1]) for t in texts if t.startswith(f"w{i}-")]
+        assert mine == list(range(per_writer))
+
+
+def test_header_follows_severity_status_and_owner(db_path: Path, followers: list[Follower]) -> None:
+    room = live_room(db_path)
+    incident = actions.declare(room, "Search slow", "SEV3")
+    follower = follow(followers, db_path, "-n", "0")
+    follower.wait_line("NO OWNER")
+    actions.assign(room, incident, "owner", "maya")
+    assert "SEV3" in follower.wait_line("owner maya")
+    actions.set_severity(room, incident, "SEV1")
+    assert "owner maya" in follower.wait_line("== INC-1  SEV1")
+    actions.set_status(room, incident, "identified")
+    header = follower.wait_line("identified  owner")
+    assert header.startswith("== INC-1  SEV1  identified  owner maya")
+    actions.assign(room, incident, "owner", "omar")  # a handover
+    follower.wait_line("owner omar")
+    actions.note(room, incident, "after the changes")
+    follower.wait_line("after the changes")
+    headers = [line for line in follower.lines if line.startswith("== ")]
+    assert len(headers) == 5  # the first, then one per change; none for the note
+    code, err = follower.interrupt()
+    assert (code, err) == (0, "")
+
+
+def test_ctrl_c_while_idle_exits_quietly(db_path: Path, followers: list[Follower]) -> None:
+    room = live_room(db_path)
+    actions.declare(room, "Idle", "SEV4")
+    follower = follow(followers, db_path)
+    follower.wait_line("== INC-1")
+    code, err = follower.interrupt()
+    assert code == 0
+    assert "Traceback" not in err and "Aborted" not in err and err == ""
+
+
+def test_json_lines_parse_and_carry_login(db_path: Path, followers: list[Follower]) -> None:
+    room = live_room(db_path, "maya")
+    incident = actions.declare(room, "Queue stuck", "SEV2")
+    follower = follow(followers, db_path, "--json", "-n", "5")
+    follower.wait_line('"type": "header"')  # started: what follows is new to it
+    cli(db_path, "note", "json please", author="kim")
+    actions.set_status(room, incident, "monitoring")
+    follower.wait_for(
+        lambda lines: sum('"type": "header"' in line for line in lines) >= 2, "two headers"
+    )
+    code, _ = follower.interrupt()
+    assert code == 0
+    objects = [json.loads(line) for line in follower.lines]  # every line is one object
+    headers = [o for o in objects if o.get("type") == "header"]
+    entries = [o for o in objects if "type" not in o]
+    assert headers[0]["incident"] == "INC-1" and headers[0]["owner"] is None
+    assert headers[-1]["status"] == "monitoring"
+    note = next(e for e in entries if e["text"] == "json please")
+    assert note["author"] == "kim" and note["login"] == unix_login()
+    assert set(note) == {"id", "incident", "ts", "author", "login", "kind", "text"}
+    assert entries[0]["login"] == "maya-login"
+
+
+def test_follow_all_shows_every_incident_with_refs(
+    db_path: Path, followers: list[Follower]
+) -> None:
+    room = live_room(db_path)
+    first = actions.declare(room, "Checkout down", "SEV1")
+    second = actions.declare(room, "Search slow", "SEV3")
+    follower = follow(followers, db_path, "--all", "-n", "0")
+    follower.wait_for(lambda lines: len(lines) >= 2, "two headers")
+    assert follower.lines[0].startswith("== INC-1  SEV1")
+    assert follower.lines[1].startswith("== INC-2  SEV3")
+    actions.note(room, first, "on the first")
+    actions.note(room, second, "on the second")
+    assert "INC-1" in follower.wait_line("on the first")
+    assert "INC-2" in follower.wait_line("on the second")
+    actions.declare(room, "Email delayed", "SEV2")
+    follower.wait_line("== INC-3  SEV2")
+    code, _ = follower.interrupt()
+    assert code == 0
+
+
+def test_deleted_database_stops_the_follower_with_one_line(
+    db_path: Path, followers: list[Follower]
+) -> None:
+    room = live_room(db_path)
+    actions.declare(room, "Disk trouble", "SEV2")
+    room.store.close()
+    follower = follow(followers, db_path)
+    follower.wait_line("== INC-1")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    code = follower.proc.wait(timeout=DEADLINE)
+    assert follower.proc.stderr is not None
+    err = follower.proc.stderr.read().decode()
+    assert code == 1
+    assert "has been deleted" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+# --- tail without -f ---------------------------------------------------------------------------
+
+
+def test_tail_all_and_login_beside_display_name(run: Cli) -> None:
+    run.ok("declare", "One", "-s", "SEV2")
+    run.ok("declare", "Two", "-s", "SEV3")
+    run.ok("note", "-i", "1", "first", author="maya")
+    run.ok("note", "-i", "2", "second", author=unix_login())
+    out = run.ok("tail", "--all", "-n", "2").stdout.splitlines()
+    assert "INC-1" in out[0] and f"maya (login {unix_login()})" in out[0]
+    assert "INC-2" in out[1] and "(login" not in out[1]
+    both = run("tail", "INC-1", "--all")
+    assert both.exit_code == 2 and "not both" in both.stderr
+
+
+# --- watch -------------------------------------------------------------------------------------
+
+
+def test_watch_opens_read_only_and_refuses_writes(
+    run: Cli, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import warroom.tui.run
+
+    run.ok("declare", "Checkout down", "-s", "SEV2")
+    run.ok("declare", "Other", "-s", "SEV3")
+    seen: dict[str, object] = {}
+
+    def fake_run_tui(room: Room, incident_id: int | None = None, readonly: bool = False) -> int:
+        seen.update(readonly=readonly, incident_id=incident_id, store_ro=room.store.readonly)
+        with pytest.raises(WarroomError, match="read-only"):
+            actions.note(room, 1, "must not land")
+        with pytest.raises(Exception, match="readonly"):
+            room.store.conn.execute("DELETE FROM services")
+        return 0
+
+    monkeypatch.setattr(warroom.tui.run, "run_tui", fake_run_tui)
+    result = run("watch", "INC-1")
+    assert result.exit_code == 0, result.output
+    assert seen == {"readonly": True, "incident_id": 1, "store_ro": True}
+    notes = run.ok("tail", "INC-1", "--json").stdout
+    assert "must not land" not in notes
+    assert run("watch").exit_code == 0 and seen["incident_id"] is None
+    bad = run("watch", "INC-9")
+    assert bad.exit_code == 2 and "no incident INC-9" in bad.stderr
+
+
+def test_watch_without_a_database_is_a_clear_error(run: Cli, tmp_path: Path) -> None:
+    from warroom.cli import cli
+
+    result = run.runner.invoke(cli, ["--db", str(tmp_path / "none.db"), "watch"])
+    assert result.exit_code == 1
+    assert "no warroom database" in result.stderr
+    assert not (tmp_path / "none.db").exists()
+
+
+# --- hostile text on every output path ---------------------------------------------------------
+
+
+def hostile_incident(run: Cli) -> None:
+    run.ok("declare", f"T{HOSTILE}", "-s", "SEV2", "--service", f"S{HOSTILE}", author=HOSTILE)
+    run.ok("triage", "--impact", f"I{HOSTILE}", author=HOSTILE)
+    run.ok("assign", "owner", f"O{HOSTILE}", author=HOSTILE)
+    run.ok("note", f"N{HOSTILE}", author=HOSTILE)
+
+
+def test_hostile_text_on_every_cli_output_path(run: Cli) -> None:
+    hostile_incident(run)
+    show = run.ok("show").stdout
+    assert_safe(show)
+    for prefix in ("T", "S", "I", "O"):
+        assert f"{prefix}A␛B␛C␛D" in show
+    assert_safe(run.ok("list").stdout)
+    assert_safe(run.ok("list", "--all").stdout)
+    tail = run.ok("tail").stdout
+    assert_safe(tail)
+    assert "NA␛B␛C␛D␛E<U+009D>F[/]G[@click=app.quit]H␛I" in tail
+    assert_safe(run.ok("tail", "--all").stdout)
+    # JSON: escaped on the wire, exact once parsed.
+    for args in (("show", "--json"), ("list", "--json"), ("tail", "--json")):
+        raw = run.ok(*args).stdout
+        assert_safe(raw, markup_literal=False)
+    shown = json.loads(run.ok("show", "--json").stdout)
+    assert shown["title"] == f"T{HOSTILE}" and shown["impact"] == f"I{HOSTILE}"
+    assert shown["services"] == [f"S{HOSTILE}"] and shown["roles"]["owner"] == f"O{HOSTILE}"
+    assert json.loads(run.ok("list", "--json").stdout)[0]["title"] == f"T{HOSTILE}"
+    last = json.loads(run.ok("tail", "--json").stdout.splitlines()[-1])
+    assert last["text"] == f"N{HOSTILE}" and last["author"] == HOSTILE
+    # Errors quote what was typed: sanitised too.
+    err = run("show", HOSTILE).stderr
+    assert_safe(err, markup_literal=False)
+
+
+def test_hostile_text_with_colours(run: Cli, room: Room) -> None:
+    """On a TTY the only escapes are our own colour codes (SGR)."""
+    from warroom import views
+    from warroom.cli.follow import format_header
+    from warroom.cli.output import format_entry, format_show
+
+    hostile_room = Room(room.store, Actor(HOSTILE, HOSTILE), room.settings, room.clock)
+    incident = actions.declare(hostile_room, HOSTILE, "SEV1", [HOSTILE])
+    actions.assign(hostile_room, incident, "owner", HOSTILE)
+    actions.note(hostile_room, incident, HOSTILE)
+    loaded = room.incident(incident)
+    with room.read() as conn:
+        entries = views.tail(conn, incident, 50)
+    texts = [
+        format_header(loaded, room.now(), color=True),
+        format_show(loaded, room.now(), color=True, definition="d"),
+        *(format_entry(e, room.now(), color=True, show_ref=True) for e in entries),
+    ]
+    for text in texts:
+        assert_safe(re.sub(r"\x1b\[[0-9;]*m", "", text), markup_literal=False)
+    assert_safe(re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(texts)))
+    assert "\x1b[" in texts[0]  # colours are on: the check above is not vacuous
+
+
+def test_hostile_text_through_tail_f(run: Cli, db_path: Path, followers: list[Follower]) -> None:
+    hostile_incident(run)
+    for args in ((), ("--json",), ("--all",)):
+        follower = follow(followers, db_path, *args)
+        follower.wait_for(lambda lines: len(lines) >= 3, "the header and entries")
+        cli(db_path, "note", f"live{HOSTILE}", author=HOSTILE)
+        follower.wait_line("live")
+        code, err = follower.interrupt()
+        assert code == 0 and err == ""
+        out = "\n".join(follower.lines)
+        assert_safe(out, markup_literal=args != ("--json",))
+        if args == ("--json",):
+            objects = [json.loads(line) for line in follower.lines]
+            assert objects[0]["title"] == f"T{HOSTILE}"
+            assert objects[0]["owner"] == f"O{HOSTILE}"
+            assert objects[-1]["text"] == f"live{HOSTILE}"
+        else:
+            assert "TA␛B␛C␛D" in follower.lines[0]  # the header's title
+
+
+# --- over SSH ----------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_note_and_tail_over_a_real_ssh_session(run: Cli, db_path: Path, tmp_path: Path) -> None:
+    sshd = shutil.which("sshd") or ("/usr/sbin/sshd" if Path("/usr/sbin/sshd").exists() else None)
+    ssh, keygen = shutil.which("ssh"), shutil.which("ssh-keygen")
+    if not (sshd and ssh and keygen):
+        pytest.skip("needs sshd, ssh and ssh-keygen (Debian openssh-server, openssh-client)")
+    run.ok("declare", "Checkout down", "-s", "SEV2")
+    keys = tmp_path / "ssh"
+    keys.mkdir(mode=0o700)
+    for name in ("host", "client"):
+        subprocess.run(
+            [keygen, "-q", "-t", "ed25519", "-N", "", "-f", str(keys / name)],
+            check=True,
+            capture_output=True,
+        )
+    (keys / "authorized_keys").write_text((keys / "client.pub").read_text())
+    if os.geteuid() == 0:
+        Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # privilege separation folder
+    port = _free_port()
+    config = keys / "sshd_config"
+    config.write_text(
+        f"ListenAddress 127.0.0.1:{port}\n"
+        f"HostKey {keys / 'host'}\n"
+        f"AuthorizedKeysFile {keys / 'authorized_keys'}\n"
+        f"PidFile {keys / 'sshd.pid'}\n"
+        "UsePAM no\nStrictModes no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
+        f"PermitRootLogin {'yes' if os.geteuid() == 0 else 'no'}\n"
+        "LogLevel ERROR\n"
+    )
+    server = subprocess.Popen(
+        [sshd, "-D", "-e", "-f", str(config), "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + DEADLINE
+        while True:
+            if server.poll() is not None:
+                err = server.stderr.read().decode() if server.stderr else ""
+                pytest.skip(f"sshd would not start here: {err.strip()[:200]}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail("sshd never listened")
+                time.sleep(0.05)
+        exe = Path(sys.executable).parent / "warroom"
+        warroom = shlex.quote(str(exe)) if exe.exists() else f"{sys.executable} -m warroom"
+        base = (
+            f"WARROOM_CONFIG={shlex.quote(str(tmp_path / 'none.toml'))} {warroom}"
+            f" --db {shlex.quote(str(db_path))}"
+        )
+
+        def over_ssh(command: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [
+                    ssh,
+                    "-F",
+                    "/dev/null",
+                    "-o",
+                    "StrictHostKeyChecking=no",
+                    "-o",
+                    "UserKnownHostsFile=/dev/null",
+                    "-o",
+                    "BatchMode=yes",
+                    "-o",
+                    "IdentitiesOnly=yes",
+                    "-o",
+                    "LogLevel=ERROR",
+                    "-i",
+                    str(keys / "client"),
+                    "-p",
+                    str(port),
+                    "127.0.0.1",
+                    command,
+                ],
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+
+        noted = over_ssh(f"{base} --as remote-maya note 'hi from ssh'")
+        assert noted.returncode == 0, noted.stderr
+        assert "Noted" in noted.stdout
+        tailed = over_ssh(f"{base} tail -n 5")
+        assert tailed.returncode == 0, tailed.stderr
+        assert "hi from ssh" in tailed.stdout and "remote-maya" in tailed.stdout
+        local = json.loads(run.ok("tail", "-n", "1", "--json").stdout)
+        assert local["text"] == "hi from ssh" and local["author"] == "remote-maya"
+    finally:
+        server.terminate()
+        server.wait(timeout=DEADLINE)

@@ -1,0 +1,297 @@
+"""Following an incident from a shell: `warroom tail [-f]` and the read-only `warroom watch`.
+
+`tail -f` prints the last entries, then every entry any process commits, until Ctrl-C. It
+sleeps in `ChangeWatcher.wait()` (inotify hint + PRAGMA data_version), so an idle follower
+costs next to nothing and a new line shows within milliseconds of the writer's commit.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from warroom import views
+from warroom.actions import Room
+from warroom.cli.common import common_options, open_room, target_incident
+from warroom.cli.output import due_line, format_entry, severity_label
+from warroom.errors import BadInput, WarroomError
+from warroom.safe_text import json_dumps, one_line
+from warroom.storage import DatabaseLocked
+from warroom.views import Entry, Incident
+
+# Entries after which the header (severity, status, owner, next update due) may have changed.
+HEADER_KINDS = frozenset({"declared", "severity", "status", "role", "update"})
+# How often an idle follower re-checks on its own: the file still being there, an update
+# falling overdue. ChangeWatcher wakes it at once for commits.
+IDLE_TICK = 1.0
+PAGE = 500
+
+
+def _color() -> bool:
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def _emit(line: str) -> None:
+    # Flush every line: a follower reading our pipe must see it now, not at 4 KiB.
+    click.echo(line)
+    sys.stdout.flush()
+
+
+def _warn(message: str) -> None:
+    click.echo(f"warroom: {message}", err=True)
+
+
+def header_json(incident: Incident, now: datetime) -> dict[str, Any]:
+    due = incident.next_update_due
+    return {
+        "type": "header",
+        "incident": incident.ref,
+        "title": incident.title,
+        "severity": incident.severity,
+        "status": incident.status,
+        "owner": incident.roles.get("owner"),
+        "next_update_due": due.isoformat() if due else None,
+        "overdue": due is not None and due <= now,
+    }
+
+
+def format_header(incident: Incident, now: datetime, *, color: bool) -> str:
+    owner_name = incident.roles.get("owner")
+    if owner_name:
+        owner = f"owner {one_line(owner_name, 24)}"
+    else:
+        owner = click.style("NO OWNER", fg="red", bold=True) if color else "NO OWNER"
+    ref = click.style(incident.ref, bold=True, reverse=True) if color else incident.ref
+    parts = [
+        f"== {ref}",
+        severity_label(incident.severity, color),
+        incident.status,
+        owner,
+        due_line(incident, now, color),
+        f"| {one_line(incident.title, 60)}",
+    ]
+    return "  ".join(parts)
+
+
+def _header_key(incident: Incident) -> tuple[Any, ...]:
+    return (
+        incident.severity,
+        incident.status,
+        incident.roles.get("owner"),
+        incident.next_update_due,
+        incident.title,
+    )
+
+
+class Follower:
+    """Prints entries and header lines for one incident (or all) as they are committed."""
+
+    def __init__(self, room: Room, incident_id: int | None, *, as_json: bool) -> None:
+        self.room = room
+        self.incident_id = incident_id  # None: every incident
+        self.as_json = as_json
+        self.color = _color() and not as_json
+        self.last_id = 0
+        self.shown: dict[int, tuple[Any, ...]] = {}  # incident id -> header last printed
+        self.incidents: dict[int, Incident] = {}
+        self.overdue_told: set[tuple[int, datetime]] = set()
+        path = room.store.path
+        self.path = path
+        self.identity = _identity(path)
+
+    # --- output ---
+
+    def entry(self, entry: Entry) -> None:
+        if self.as_json:
+            _emit(json_dumps(entry.to_json()))
+        else:
+            now = self.room.now()
+            show_ref = self.incident_id is None
+            _emit(format_entry(entry, now, color=self.color, show_ref=show_ref))
+
+    def header(self, incident: Incident, *, force: bool = False) -> None:
+        key = _header_key(incident)
+        self.incidents[incident.id] = incident
+        if not force and self.shown.get(incident.id) == key:
+            return
+        self.shown[incident.id] = key
+        now = self.room.now()
+        due = incident.next_update_due
+        if due is not None and due <= now:
+            self.overdue_told.add((incident.id, due))  # this line already says OVERDUE
+        if self.as_json:
+            _emit(json_dumps(header_json(incident, now)))
+        else:
+            _emit(format_header(incident, now, color=self.color))
+
+    # --- reading ---
+
+    def start(self, count: int) -> None:
+        """The header(s) and the last `count` entries, all from one snapshot."""
+        with self.room.read() as conn:
+            if self.incident_id is None:
+                ids = [row["id"] for row in views.list_incidents(conn, include_resolved=False)]
+                ids.reverse()  # oldest first, like the entries
+            else:
+                ids = [self.incident_id]
+            heads = [views.load_incident(conn, i, self.room.settings) for i in ids]
+            entries = views.tail(conn, self.incident_id, count)
+            self.last_id = views.last_entry_id(conn)
+        for incident in heads:
+            self.header(incident)
+        if self.incident_id is None and not heads and not self.as_json:
+            _emit("== no open incident; waiting for new entries")
+        for entry in entries:
+            self.entry(entry)
+
+    def catch_up(self) -> None:
+        """Print everything committed since the last call, header changes in place."""
+        while True:
+            with self.room.read() as conn:
+                batch = views.entries_after(conn, self.incident_id, self.last_id, PAGE)
+                # Header state as of this snapshot, for incidents whose header may have moved.
+                last_change: dict[int, int] = {}
+                for index, entry in enumerate(batch):
+                    if entry.kind in HEADER_KINDS:
+                        last_change[entry.incident_id] = index
+                heads = {i: views.load_incident(conn, i, self.room.settings) for i in last_change}
+            for index, entry in enumerate(batch):
+                self.entry(entry)
+                self.last_id = entry.id
+                if last_change.get(entry.incident_id) == index:
+                    self.header(heads[entry.incident_id])
+            if len(batch) < PAGE:
+                return
+
+    def tell_overdue(self) -> None:
+        """Repeat the header once when a customer update falls overdue: no entry marks that."""
+        now = self.room.now()
+        for incident in list(self.incidents.values()):
+            due = incident.next_update_due
+            if due is None or due > now or (incident.id, due) in self.overdue_told:
+                continue
+            self.overdue_told.add((incident.id, due))
+            self.header(incident, force=True)
+
+    def check_file(self) -> None:
+        """The database still being the file we opened; a deleted or replaced file gets no
+        more commits, so following it would wait forever."""
+        try:
+            identity = _identity(self.path)
+        except FileNotFoundError:
+            raise WarroomError(f"{self.path} has been deleted; stopped following") from None
+        except PermissionError:
+            raise WarroomError(f"{self.path}: permission denied; stopped following") from None
+        if identity != self.identity:
+            raise WarroomError(
+                f"{self.path} has been replaced by another file; run the command again"
+            )
+
+    def run(self, count: int) -> None:
+        from warroom.live import ChangeWatcher
+
+        # The watcher first: its baseline predates the snapshot, so no commit falls between.
+        watcher = ChangeWatcher(self.path, poll_interval=IDLE_TICK)
+        try:
+            self.start(count)
+            pending = False  # a read failed (locked); retry on the next tick even if idle
+            locked_told = False
+            while True:
+                changed = watcher.wait(IDLE_TICK)
+                self.check_file()
+                if changed or pending:
+                    try:
+                        self.catch_up()
+                    except (DatabaseLocked, sqlite3.OperationalError) as exc:
+                        if not _is_locked(exc):
+                            raise
+                        pending = True
+                        if not locked_told:
+                            _warn(f"{self.path} is locked by another process; still trying")
+                            locked_told = True
+                        continue
+                    if locked_told:
+                        _warn(f"{self.path} is readable again")
+                    pending = locked_told = False
+                self.tell_overdue()
+        finally:
+            watcher.close()
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    st = os.stat(path)
+    return (st.st_dev, st.st_ino)
+
+
+def _is_locked(exc: Exception) -> bool:
+    text = str(exc)
+    return isinstance(exc, DatabaseLocked) or "locked" in text or "busy" in text
+
+
+@click.command()
+@click.argument("ref", required=False)
+@click.option(
+    "-n",
+    "count",
+    type=click.IntRange(min=0),
+    default=20,
+    show_default=True,
+    help="How many of the last entries.",
+)
+@click.option("--follow", "-f", is_flag=True, help="Keep printing new entries until Ctrl-C.")
+@click.option("--all", "every", is_flag=True, help="Every incident (lines show the reference).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
+@common_options
+@click.pass_context
+def tail(
+    ctx: click.Context, ref: str | None, count: int, follow: bool, every: bool, as_json: bool
+) -> None:
+    """Print the last entries of an incident's timeline; with -f, follow it live.
+
+    \b
+    warroom tail -f            # the active incident, until Ctrl-C
+    warroom tail -f --all      # every incident
+    warroom tail INC-3 --json  # one JSON object a line
+    """
+    if every and ref is not None:
+        raise BadInput("give an incident REF or --all, not both")
+    room = open_room(ctx)
+    incident_id = None if every else target_incident(room, ref, after_recovery=True)
+    follower = Follower(room, incident_id, as_json=as_json)
+    if not follow:
+        with room.read() as conn:
+            entries = views.tail(conn, incident_id, count)
+        for entry in entries:
+            follower.entry(entry)
+        return
+    # Ctrl-C must stop a follower even where it was started with SIGINT ignored (a shell
+    # script's background job, some CI runners).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        follower.run(count)
+    except KeyboardInterrupt:
+        # Ctrl-C is how a follower stops: quietly, status 0.
+        return
+
+
+@click.command()
+@click.argument("ref", required=False)
+@common_options
+@click.pass_context
+def watch(ctx: click.Context, ref: str | None) -> None:
+    """Open the war room read-only: the live screen, nothing that writes.
+
+    The database is opened read-only; add a note from another shell with `warroom note`.
+    """
+    from warroom.tui.run import run_tui
+
+    room = open_room(ctx, readonly=True)
+    incident_id = None if ref is None else target_incident(room, ref, after_recovery=True)
+    ctx.exit(run_tui(room, incident_id, readonly=True))
