@@ -108,13 +108,21 @@ class Follower:
 
     # --- output ---
 
-    def entry(self, entry: Entry) -> None:
+    def format(self, entry: Entry, now: datetime) -> str:
         if self.as_json:
-            _emit(json_dumps(entry.to_json()))
-        else:
-            now = self.room.now()
-            show_ref = self.incident_id is None
-            _emit(format_entry(entry, now, color=self.color, show_ref=show_ref))
+            return json_dumps(entry.to_json())
+        return format_entry(entry, now, color=self.color, show_ref=self.incident_id is None)
+
+    def entry(self, entry: Entry) -> None:
+        _emit(self.format(entry, self.room.now()))
+
+    def dump(self, entries: list[Entry]) -> None:
+        """Print a finished list in large writes: `tail -n 100000` must not flush per line."""
+        now = self.room.now()
+        for start in range(0, len(entries), PAGE):
+            chunk = entries[start : start + PAGE]
+            sys.stdout.write("".join(self.format(e, now) + "\n" for e in chunk))
+        sys.stdout.flush()
 
     def header(self, incident: Incident, *, force: bool = False) -> None:
         key = _header_key(incident)
@@ -268,8 +276,7 @@ def tail(
     if not follow:
         with room.read() as conn:
             entries = views.tail(conn, incident_id, count)
-        for entry in entries:
-            follower.entry(entry)
+        follower.dump(entries)
         return
     # Ctrl-C must stop a follower even where it was started with SIGINT ignored (a shell
     # script's background job, some CI runners).
