@@ -126,7 +126,7 @@ def load_snapshot(
             entries, more = _page(conn, key, None)
         people = tuple(people_seen(conn, incident_id))
         published = tuple(updates(conn, incident_id))
-        actions_after = tuple(followups(conn, incident_id, include_done=True))
+        follow_ups = tuple(followups(conn, incident_id, include_done=True))
         metrics = ()
         if incident.status == "resolved":
             metrics = tuple(load_metrics(conn, incident_id, room.settings, room.now()).rows())
@@ -143,7 +143,7 @@ def load_snapshot(
         template=template,
         rendered=rendered,
         render_error=error,
-        followups=actions_after,
+        followups=follow_ups,
         metrics=metrics,
     )
 
