@@ -319,6 +319,22 @@ async def test_help_lists_every_key(room: Room, declared: int) -> None:
         await settle(pilot)
         await pilot.press("question_mark")
         shown = [key for key, _, _ in app.screen.keys]
-        assert shown == ["n", "v", "s", "a", "c", "t", "m", "u", "f", "i", "d", "?", "ctrl+q"]
+        assert shown == [
+            "n",
+            "v",
+            "s",
+            "a",
+            "c",
+            "t",
+            "m",
+            "u",
+            "o",
+            "x",
+            "f",
+            "i",
+            "d",
+            "?",
+            "ctrl+q",
+        ]
         await pilot.press("escape")
         assert isinstance(app.screen, WarRoomScreen)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import T0
+from warroom import actions
 from warroom.actions import Actor, Room
 from warroom.demo import seed_demo
 from warroom.domain import Settings, fixed_clock
@@ -37,3 +38,22 @@ def test_update_panel_snapshot(snap_compare, demo_app: WarroomApp) -> None:
         await settle(pilot)
 
     assert snap_compare(demo_app, terminal_size=(120, 40), run_before=open_panel)
+
+
+@pytest.fixture
+def resolved_app(tmp_path: Path):
+    """The demo incident resolved at T0, with follow-ups (one overdue, one done)."""
+    store = open_store(tmp_path / "resolved.db")
+    room = Room(store, Actor("demo", "demo"), Settings(), fixed_clock(T0))
+    incident_id = seed_demo(room, now=T0)
+    actions.set_status(room, incident_id, "resolved")
+    actions.add_followup(room, incident_id, "Alert on tokeniser timeouts", "jonas", "+7d")
+    actions.add_followup(room, incident_id, "Canary deploys for checkout-api", None, "2026-11-20")
+    done = actions.add_followup(room, incident_id, "Write the postmortem", "maya")
+    actions.complete_followup(room, done)
+    yield WarroomApp(room, live=False)
+    store.close()
+
+
+def test_review_pane_snapshot(snap_compare, resolved_app: WarroomApp) -> None:
+    assert snap_compare(resolved_app, terminal_size=(120, 40), run_before=settle)

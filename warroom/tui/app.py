@@ -32,6 +32,7 @@ from warroom.tui.data import (
 )
 from warroom.tui.handlers import ActionsMixin
 from warroom.tui.messages import ActionDone, ActionFailed, DatabaseProblem, OlderLoaded, Refreshed
+from warroom.tui.screens.followups import FollowupsScreen
 from warroom.tui.screens.main import WarRoomScreen
 
 T = TypeVar("T")
@@ -246,6 +247,10 @@ class WarroomApp(ActionsMixin, App[int]):
         self.latest = snapshot
         self.main.apply(snapshot, self.room.clock(), self._wanted())
         self._update_cursor()
+        if incident is not None:
+            for screen in self.screen_stack:
+                if isinstance(screen, FollowupsScreen) and screen.incident.id == incident.id:
+                    screen.show(snapshot.followups, self.today())
         if incident is None and not self.readonly and not self._offered_declare:
             self._offered_declare = True
             self.action_declare(first=True)

@@ -12,11 +12,14 @@ from dataclasses import dataclass, field
 
 from warroom.actions import Room
 from warroom.errors import WarroomError
+from warroom.metrics import load_metrics
 from warroom.storage import queries as q
 from warroom.views import (
     Entry,
+    Followup,
     Incident,
     Update,
+    followups,
     list_incidents,
     load_incident,
     people_seen,
@@ -73,6 +76,9 @@ class Snapshot:
     template: str | None = None
     rendered: str | None = None
     render_error: str | None = None
+    followups: tuple[Followup, ...] = ()  # this incident's, done ones too
+    # (label, value) rows of the response metrics; only once resolved, when they are final.
+    metrics: tuple[tuple[str, str], ...] = ()
 
 
 def _page(
@@ -120,6 +126,10 @@ def load_snapshot(
             entries, more = _page(conn, key, None)
         people = tuple(people_seen(conn, incident_id))
         published = tuple(updates(conn, incident_id))
+        follow_ups = tuple(followups(conn, incident_id, include_done=True))
+        metrics = ()
+        if incident.status == "resolved":
+            metrics = tuple(load_metrics(conn, incident_id, room.settings, room.now()).rows())
     template, rendered, error = render_current(room, incident)
     return Snapshot(
         incident=incident,
@@ -133,6 +143,8 @@ def load_snapshot(
         template=template,
         rendered=rendered,
         render_error=error,
+        followups=follow_ups,
+        metrics=metrics,
     )
 
 

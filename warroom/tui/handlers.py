@@ -6,17 +6,21 @@ A mixin of WarroomApp, kept apart so the app module stays about threads and mess
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from warroom import actions
 from warroom.actions import Room
 from warroom.domain import format_ref
+from warroom.errors import WarroomError
 from warroom.tui.commands import ALL_COMMANDS, WRITE_ACTIONS
 from warroom.tui.data import TimelineFilter, load_authors, load_incidents
 from warroom.tui.messages import ActionDone
 from warroom.tui.screens.assign import Assignment, AssignScreen
 from warroom.tui.screens.declare import DeclareForm, DeclareScreen
 from warroom.tui.screens.filter import filter_picker, parse_choice
+from warroom.tui.screens.followups import FollowupForm, FollowupsScreen
 from warroom.tui.screens.help import HelpScreen
 from warroom.tui.screens.mitigate import MitigateScreen, Mitigation
 from warroom.tui.screens.pickers import (
@@ -27,7 +31,7 @@ from warroom.tui.screens.pickers import (
 )
 from warroom.tui.screens.triage import TriageForm, TriageScreen
 from warroom.tui.screens.update_panel import UpdatePanelScreen
-from warroom.views import Incident
+from warroom.views import Followup, Incident
 
 if TYPE_CHECKING:
     from warroom.tui.app import WarroomApp
@@ -176,6 +180,47 @@ class ActionsMixin(_Base):
             return ActionDone("Customer update published; the countdown restarts now")
 
         self.write(work, then=then)
+
+    def today(self) -> date:
+        """The local date of the injected clock (overdue follow-ups, dated timeline lines)."""
+        return self.room.clock().astimezone().date()
+
+    def action_followups(self) -> None:
+        if incident := self._incident():
+            items = self.latest.followups if self.latest else ()
+            self.push_screen(FollowupsScreen(incident, items, self.today(), readonly=self.readonly))
+
+    def add_followup(self, incident_id: int, form: FollowupForm) -> None:
+        def work(room: Room) -> ActionDone:
+            number = actions.add_followup(
+                room, incident_id, form.text, owner=form.owner, due=form.due
+            )
+            return ActionDone(f"Follow-up #{number} added to {format_ref(incident_id)}")
+
+        self.write(work)
+
+    def toggle_followup(self, item: Followup) -> None:
+        undo = item.done
+        self.write(
+            lambda room: ActionDone(
+                f"Follow-up #{item.id} is {'open again' if undo else 'done'}"
+                if actions.complete_followup(room, item.id, undo=undo)
+                else f"Follow-up #{item.id} had already changed"
+            )
+        )
+
+    def action_export(self) -> None:
+        if incident := self._incident():
+            from warroom.tui.postmortem import write_postmortem
+
+            def work(room: Room) -> Path:
+                try:
+                    folder = Path.cwd()
+                except OSError as exc:  # the current folder was deleted
+                    raise WarroomError(f"no current folder to write to: {exc}") from None
+                return write_postmortem(room, incident.id, folder)
+
+            self.db_then(work, lambda path: self.say(f"Postmortem draft written to {path}"))
 
     def action_filter(self) -> None:
         if self.incident_id is not None:

@@ -1,4 +1,5 @@
-"""The war room: header, countdown, roles, checklist, facts, timeline, update, note input."""
+"""The war room: header, countdown, roles, checklist, facts, timeline, update, note input;
+once resolved, the review (metrics and follow-ups) instead of the countdown and update."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from warroom.tui.widgets.countdown import CountdownPane
 from warroom.tui.widgets.facts import FactsPane
 from warroom.tui.widgets.footer import KeysFooter
 from warroom.tui.widgets.header import HeaderBar
+from warroom.tui.widgets.review import ReviewPane
 from warroom.tui.widgets.roles import RolesPane
 from warroom.tui.widgets.timeline import TimelineView
 from warroom.tui.widgets.update_pane import UpdatePane
@@ -31,8 +33,9 @@ if TYPE_CHECKING:
 
 class WarRoomScreen(Screen[None]):
     # Narrow terminals stack the panes and hide the facts and the update preview (both have
-    # their own screens); wide ones give the update preview a column of its own.
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-normal"), (170, "-wide")]
+    # their own screens); wide ones give the update preview a column of its own. Below
+    # -roomy the footer needs two rows to show every key.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-normal"), (140, "-roomy"), (170, "-wide")]
 
     BINDINGS = [Binding("escape", "leave_note", "Leave the note", show=False)]
 
@@ -59,6 +62,7 @@ class WarRoomScreen(Screen[None]):
                 timeline.empty_text = "Loading…"
                 yield timeline
                 yield UpdatePane(id="update")
+                yield ReviewPane(id="review")
         yield Static(Text(""), id="problem")
         if not self.readonly:
             yield Input(placeholder="n: add a note to the timeline, Enter saves", id="note")
@@ -74,6 +78,11 @@ class WarRoomScreen(Screen[None]):
     def apply(self, snapshot: Snapshot, now: datetime, wanted: TimelineKey | None) -> None:
         """Show a snapshot. Its entries are used only if they belong to the wanted timeline."""
         self.incident = snapshot.incident
+        resolved = snapshot.incident is not None and snapshot.incident.status == "resolved"
+        self.set_class(resolved, "-resolved")
+        if resolved:
+            today = now.astimezone().date()
+            self.query_one(ReviewPane).show(snapshot.metrics, snapshot.followups, today)
         self.query_one(HeaderBar).show(snapshot.incident, now)
         self.query_one(CountdownPane).show(snapshot.incident, now)
         self.query_one(RolesPane).show(snapshot.incident)
@@ -83,6 +92,7 @@ class WarRoomScreen(Screen[None]):
             snapshot.template, snapshot.rendered, snapshot.render_error, snapshot.updates
         )
         timeline = self.timeline
+        timeline.set_today(now.astimezone().date())
         if snapshot.incident is None:
             timeline.empty_text = "No incident yet. Press d to declare one."
             timeline.reset([], more_before=False)
@@ -100,6 +110,7 @@ class WarRoomScreen(Screen[None]):
         timeline.border_title = f"Timeline ({clean(shown)}; f: filter)" if shown else "Timeline"
 
     def tick(self, now: datetime) -> None:
+        self.timeline.set_today(now.astimezone().date())
         if self.incident is not None:
             self.query_one(HeaderBar).tick(self.incident, now)
         self.query_one(CountdownPane).show(self.incident, now)

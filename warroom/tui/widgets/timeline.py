@@ -3,12 +3,16 @@
 Only the entries loaded so far are kept (the last page, plus older pages fetched when the user
 scrolls to the top), and only the lines on screen are rendered, so 100,000 entries cost no
 more than 500. Long texts fold onto continuation lines under the text column.
+
+Times are local `HH:MM:SS`; an entry from another day than today (by the injected clock) gets
+its date in front (`11-25 23:58:01`), so an incident that crosses midnight reads unambiguously.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass
+from datetime import date
 from itertools import accumulate
 
 from rich.cells import cell_len, chop_cells
@@ -36,16 +40,23 @@ SHORT_KINDS = {
 @dataclass(frozen=True)
 class _Row:
     id: int
-    when: str
+    day: date  # local
+    time: str  # local HH:MM:SS
     author: str
     kind: str
     text: str  # sanitised, one line
 
 
+TIME_W = 8  # HH:MM:SS
+DATED_TIME_W = 14  # MM-DD HH:MM:SS
+
+
 def _row(entry: Entry) -> _Row:
+    local = entry.ts.astimezone()
     return _Row(
         entry.id,
-        entry.ts.astimezone().strftime("%H:%M:%S"),
+        local.date(),
+        local.strftime("%H:%M:%S"),
         one_line(entry.author),
         entry.kind,
         one_line(entry.text),
@@ -105,6 +116,8 @@ class TimelineView(ScrollView, can_focus=True):
         self.more_before = False
         self.loading_older = False
         self.empty_text = "No entries yet."
+        self.today: date | None = None  # None: every entry is taken as today's
+        self._time_w = TIME_W
         self._cache: LRUCache[tuple[int, int], Strip] = LRUCache(512)
 
     # --- content ----------------------------------------------------------------------------
@@ -120,6 +133,19 @@ class TimelineView(ScrollView, can_focus=True):
     @property
     def first_id(self) -> int | None:
         return self._rows[0].id if self._rows else None
+
+    def set_today(self, today: date) -> None:
+        """The local date of the injected clock; entries from other days show their date."""
+        if today != self.today:
+            self.today = today
+            self._relayout(force=True)
+
+    def when(self, index: int) -> str:
+        """The time column of loaded entry `index`, as shown."""
+        row = self._rows[index]
+        if self.today is not None and row.day != self.today:
+            return f"{row.day:%m-%d} {row.time}"
+        return row.time.rjust(self._time_w)
 
     def texts(self) -> list[str]:
         """The shown text of every loaded entry (for tests and the help screen)."""
@@ -175,13 +201,22 @@ class TimelineView(ScrollView, can_focus=True):
 
     def _prefix_width(self, width: int) -> int:
         author_w, kind_w = self._columns(width)
-        return 8 + 1 + author_w + 1 + kind_w + 1
+        return self._time_w + 1 + author_w + 1 + kind_w + 1
 
     def _text_width(self, width: int) -> int:
         return max(10, width - self._prefix_width(width))
 
     def _relayout(self, force: bool = False) -> None:
         width = self.scrollable_content_region.width or self.size.width or 80
+        # The time column widens for dates only while an entry from another day is loaded.
+        time_w = (
+            DATED_TIME_W
+            if self.today is not None and any(r.day != self.today for r in self._rows)
+            else TIME_W
+        )
+        if time_w != self._time_w:
+            self._time_w = time_w
+            force = True
         text_w = self._text_width(width)
         if force or width != self._layout_width or len(self._counts) > len(self._rows):
             self._counts = [len(_fold(r.text, text_w)) for r in self._rows]
@@ -255,7 +290,9 @@ class TimelineView(ScrollView, can_focus=True):
             author = one_line(row.author, author_w)
             kind = SHORT_KINDS.get(row.kind, row.kind)[:kind_w]
             segments = [
-                Segment(row.when + " ", base + self.get_component_rich_style("timeline--time")),
+                Segment(
+                    self.when(index) + " ", base + self.get_component_rich_style("timeline--time")
+                ),
                 Segment(
                     author + " " * (author_w - cell_len(author) + 1),
                     base + self.get_component_rich_style("timeline--author"),

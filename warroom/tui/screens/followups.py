@@ -1,0 +1,215 @@
+"""Follow-up actions of the incident: the list (open first, overdue loud), add one, mark one
+done or open again. The list follows the app's snapshots, so other writers show up too."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from warroom.domain import parse_due
+from warroom.errors import BadInput
+from warroom.safe_text import clean, one_line
+from warroom.tui.screens.forms import FormScreen
+from warroom.views import Followup, Incident
+
+if TYPE_CHECKING:
+    from warroom.tui.app import WarroomApp
+
+WRITES = frozenset({"add", "toggle"})
+
+
+def followup_prompt(item: Followup, today: date, due_w: int = 14) -> Text:
+    mark = "✔" if item.done else "☐"
+    owner = one_line(item.owner, 14) if item.owner else "no owner"
+    text = Text(f"{mark} #{item.id:<3} {owner:<14} ", style="dim" if item.done else "")
+    due = f"due {one_line(item.due, 10)}" if item.due else "no due date"
+    if item.overdue(today):
+        text.append(f"{due} OVERDUE", "bold red")
+        text.append(" " * (due_w - len(due) - 8))
+    else:
+        text.append(f"{due:<{due_w}}")
+    text.append("  ")
+    text.append(one_line(item.text))
+    if item.done:
+        text.append(f"  (done by {one_line(item.done_by or '?', 14)})", "italic")
+    return text
+
+
+def ordered(items: tuple[Followup, ...] | list[Followup]) -> list[Followup]:
+    """Open ones first, each group oldest first (the store's order)."""
+    return [f for f in items if not f.done] + [f for f in items if f.done]
+
+
+class FollowupsScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape", "close", "Close"),
+        Binding("a", "add", "Add"),
+        Binding("space", "toggle", "Done/reopen"),
+    ]
+
+    app: WarroomApp
+
+    def __init__(
+        self, incident: Incident, items: tuple[Followup, ...], today: date, *, readonly: bool
+    ) -> None:
+        super().__init__(classes="picker")
+        self.incident = incident
+        self.items: list[Followup] = []
+        self.today = today
+        self.readonly = readonly
+        self._initial = items
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Label(Text(f"Follow-up actions · {self.incident.ref}"), classes="dialog-title")
+            yield OptionList(id="followups")
+            hint = (
+                "Read-only: watching, not writing · Esc closes"
+                if self.readonly
+                else "a adds · Enter or space marks done / reopens · Esc closes"
+            )
+            yield Label(Text(hint), classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.show(self._initial, self.today)
+        self.query_one(OptionList).focus()
+
+    def show(self, items: tuple[Followup, ...] | list[Followup], today: date) -> None:
+        """Replace the list, keeping the highlight on the same follow-up."""
+        options = self.query_one(OptionList)
+        highlighted = options.highlighted
+        current = self.items[highlighted].id if highlighted is not None and self.items else None
+        self.items, self.today = ordered(items), today
+        options.clear_options()
+        if not self.items:
+            empty = "No follow-up actions yet." + ("" if self.readonly else " Press a to add one.")
+            options.add_option(Option(Text(empty, style="italic"), disabled=True))
+            return
+        # The due column widens for the OVERDUE mark only when one is overdue.
+        due_w = 22 if any(f.overdue(today) for f in self.items) else 14
+        options.add_options(
+            Option(followup_prompt(f, today, due_w), id=str(f.id)) for f in self.items
+        )
+        ids = [f.id for f in self.items]
+        options.highlighted = ids.index(current) if current in ids else 0
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (self.readonly and action in WRITES)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_add(self) -> None:
+        if self.readonly:
+            return
+        people = self.app.latest.people if self.app.latest else ()
+        self.app.push_screen(
+            AddFollowupScreen(self.incident, people, self.app.room.clock),
+            lambda form: form and self.app.add_followup(self.incident.id, form),
+        )
+
+    def action_toggle(self) -> None:
+        highlighted = self.query_one(OptionList).highlighted
+        if self.readonly or highlighted is None or not self.items:
+            return
+        self.app.toggle_followup(self.items[highlighted])
+
+    @on(OptionList.OptionSelected)
+    def selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_toggle()
+
+
+@dataclass(frozen=True)
+class FollowupForm:
+    text: str
+    owner: str | None
+    due: str | None  # as typed; validated already, the action parses it again
+
+
+class AddFollowupScreen(FormScreen[FollowupForm]):
+    """Text, an optional owner (quick picks of people seen) and an optional due date, checked
+    here with the parser the action uses, so a bad date is an inline error and writes nothing."""
+
+    def __init__(
+        self, incident: Incident, people: tuple[str, ...], clock: Callable[[], datetime]
+    ) -> None:
+        super().__init__(classes="form", id="add-followup")
+        self.incident = incident
+        self.people = list(people)
+        self.clock = clock
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            title = f"Add a follow-up action to {self.incident.ref}"
+            yield Label(Text(title), classes="dialog-title")
+            yield Label("What needs doing")
+            yield Input(placeholder="e.g. alert on tokeniser timeouts", id="text")
+            yield Label("Owner (optional): type a name or pick someone seen here")
+            yield Input(placeholder="who will do it", id="owner")
+            if self.people:
+                yield OptionList(
+                    *(Option(Text(one_line(p, 40)), id=str(i)) for i, p in enumerate(self.people)),
+                    id="people",
+                )
+            yield Label("Due (optional): YYYY-MM-DD, or +7d / +2w from today")
+            yield Input(placeholder="e.g. +2w", id="due")
+            yield Label(Text(""), id="error", classes="dialog-error")
+            yield Label(
+                Text("Enter moves on, Enter in Due adds · ctrl+s adds · Esc cancels"),
+                classes="dialog-hint",
+            )
+
+    def on_mount(self) -> None:
+        self.query_one("#text", Input).focus()
+        self.query_one("#error", Label).display = False
+
+    @on(OptionList.OptionSelected, "#people")
+    def picked(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.query_one("#owner", Input).value = self.people[int(event.option.id or 0)]
+        self.query_one("#due", Input).focus()
+
+    @on(Input.Submitted, "#text")
+    def text_submitted(self) -> None:
+        self.query_one("#owner", Input).focus()
+
+    @on(Input.Submitted, "#owner")
+    def owner_submitted(self) -> None:
+        self.query_one("#due", Input).focus()
+
+    @on(Input.Submitted, "#due")
+    def due_submitted(self) -> None:
+        self.action_save()
+
+    def error(self, message: str, field: str) -> None:
+        label = self.query_one("#error", Label)
+        label.update(Text(clean(message)))
+        label.display = True
+        self.query_one(f"#{field}", Input).focus()
+
+    def action_save(self) -> None:
+        text = self.query_one("#text", Input).value.strip()
+        owner = self.query_one("#owner", Input).value.strip() or None
+        due = self.query_one("#due", Input).value.strip() or None
+        if not text:
+            self.error("Say what needs doing.", "text")
+            return
+        if due is not None:
+            try:
+                parse_due(due, self.clock())
+            except BadInput as exc:
+                self.error(exc.message, "due")
+                return
+        self.dismiss(FollowupForm(text, owner, due))
