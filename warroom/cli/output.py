@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
+from functools import lru_cache
 
 import click
 
@@ -27,11 +29,22 @@ KIND_COLOURS = {
 
 def local_time(moment: datetime, now: datetime, *, seconds: bool = True) -> str:
     """Local wall-clock time, with the date when it is not today."""
-    local = moment.astimezone()
-    fmt = "%H:%M:%S" if seconds else "%H:%M"
-    if local.date() != now.astimezone().date():
-        fmt = "%Y-%m-%d " + fmt
-    return local.strftime(fmt)
+    # time.localtime and plain formatting: `tail -n 100000` formats every entry's time, and
+    # datetime.astimezone + strftime cost twice as much.
+    t = time.localtime(moment.timestamp())
+    text = (
+        f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}"
+        if seconds
+        else (f"{t.tm_hour:02d}:{t.tm_min:02d}")
+    )
+    if (t.tm_year, t.tm_yday) != _local_day(now.timestamp()):
+        text = f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d} {text}"
+    return text
+
+
+def _local_day(epoch: float) -> tuple[int, int]:
+    t = time.localtime(epoch)
+    return t.tm_year, t.tm_yday
 
 
 def relative(moment: datetime, now: datetime) -> str:
@@ -50,9 +63,15 @@ def severity_label(severity: str, color: bool) -> str:
 def author_label(entry: Entry) -> str:
     """The display name, plus the Unix login where it differs: `--as` is a claim, the login
     is who actually wrote the entry."""
-    name = one_line(entry.author, 16)
-    if entry.login and entry.login != entry.author:
-        return f"{name} (login {one_line(entry.login, 16)})"
+    return _author_label(entry.author, entry.login)
+
+
+@lru_cache(maxsize=512)
+def _author_label(author: str, login: str | None) -> str:
+    # A timeline has few distinct authors and many entries: sanitise each pair once.
+    name = one_line(author, 16)
+    if login and login != author:
+        return f"{name} (login {one_line(login, 16)})"
     return name
 
 
