@@ -110,6 +110,8 @@ class WarRoomScreen(Screen[None]):
         timeline.border_title = f"Timeline ({clean(shown)}; f: filter)" if shown else "Timeline"
 
     def tick(self, now: datetime) -> None:
+        if not self.query(TimelineView):
+            return  # the app is shutting down and the panes are already gone
         self.timeline.set_today(now.astimezone().date())
         if self.incident is not None:
             self.query_one(HeaderBar).tick(self.incident, now)
