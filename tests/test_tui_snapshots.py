@@ -14,7 +14,26 @@ from warroom.domain import Settings, fixed_clock
 from warroom.storage import open_store
 from warroom.tui.app import WarroomApp
 
-from .tui_helpers import settle
+from .tui_helpers import settle as settle_workers
+from .tui_helpers import until
+
+
+async def settle(pilot) -> None:
+    """Workers done, and the timeline's follow-to-newest scroll (which runs after a refresh,
+    and again after the re-wrap on resize) has landed, so every run draws the same frame."""
+    from warroom.tui.widgets.timeline import TimelineView
+
+    await settle_workers(pilot)
+    timeline = (
+        pilot.app.screen.query_one(TimelineView) if pilot.app.screen.query(TimelineView) else None
+    )
+    if timeline is not None:
+        await until(pilot, lambda: timeline.is_vertical_scroll_end, "the timeline at its end")
+        # Once more, now that every layout pass has run: a follow-scroll computed against an
+        # earlier virtual height would leave the scrollbar thumb a half cell off.
+        timeline.scroll_end(animate=False, immediate=True)
+    await pilot.pause()
+    await pilot.pause()
 
 
 @pytest.fixture
