@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
-import threading
 import time
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from util import (
     children,
     env_for,
     make_incident,
+    median,
     p95,
     pane_pid,
     rss_mb,
@@ -88,15 +88,34 @@ def follower_delays(db: Path, extra: list[str]) -> list[float]:
     return delays
 
 
-def tui_delays(db: Path) -> list[float]:
-    """The real app (headless, in this process) with its live worker; a writer thread commits
-    through its own connection; time commit -> entry applied and the screen refreshed."""
-    from warroom.actions import Actor, Room, note
+# Another process commits notes; it prints when each commit returned (CLOCK_MONOTONIC, the
+# same clock in every process on Linux) so the TUI's process can time the arrival.
+WRITER = """
+import sys, time
+from warroom.actions import Actor, Room, note
+from warroom.storage import open_store
+room = Room(open_store(sys.argv[1]), Actor("writer", "writer"))
+count, gap, tag = int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+sys.stdin.readline()  # start when the app is ready, not while it starts
+for i in range(count):
+    note(room, 1, f"probe {tag} {i}")
+    print(i, time.monotonic(), flush=True)
+    time.sleep(gap)
+"""
+
+
+def tui_delays(db: Path, samples: int = SAMPLES) -> tuple[list[float], list[float]]:
+    """The real app (headless, in this process) with its live worker; another process commits
+    notes. Returns, per note, the seconds from commit to (the refresh received on the event
+    loop, the screen repainted with it)."""
+    from warroom.actions import Actor, Room
     from warroom.storage import open_store
     from warroom.tui.app import WarroomApp
     from warroom.tui.messages import Refreshed
 
-    arrived: dict[str, float] = {}
+    received: dict[int, float] = {}
+    painted: dict[int, float] = {}
+    tag = f"t{time.monotonic_ns()}"  # this run's notes, not an earlier run's
 
     import warroom.tui.app
 
@@ -105,39 +124,57 @@ def tui_delays(db: Path) -> list[float]:
         CSS_PATH = str(Path(warroom.tui.app.__file__).with_name("warroom.tcss"))
 
         def on_refreshed(self, message: Refreshed) -> None:
-            super().on_refreshed(message)
-            texts = [e.text for e in message.snapshot.entries if e.text.startswith("probe ")]
-            if texts:
+            now = time.monotonic()
+            ids = [
+                int(e.text.split()[2])
+                for e in message.snapshot.entries
+                if e.text.startswith(f"probe {tag} ")
+            ]
+            for i in ids:
+                received.setdefault(i, now)
+            # No super() call: Textual runs WarroomApp.on_refreshed itself after this one
+            # (handlers of every class in the MRO are called), which applies the snapshot.
+            if ids:
+                # Called once the screen has been drawn with this refresh.
                 self.call_after_refresh(
-                    lambda: arrived.update({t: time.perf_counter() for t in texts})
+                    lambda: painted.update({i: time.monotonic() for i in ids if i not in painted})
                 )
 
-    sent: dict[str, float] = {}
-
-    def writer() -> None:
-        room = Room(open_store(db), Actor("writer", "writer"))
-        time.sleep(1.0)
-        for i in range(SAMPLES):
-            note(room, 1, f"probe {i}")
-            sent[f"probe {i}"] = time.perf_counter()
-            time.sleep(GAP)
-        room.store.close()
+    writer = subprocess.Popen(
+        [PY, "-c", WRITER, str(db), str(samples), str(GAP), tag],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env_for(db),
+    )
+    assert writer.stdin is not None and writer.stdout is not None
 
     async def drive() -> None:
         store = open_store(db)
         app = Probe(Room(store, Actor("owner", "owner")))
         async with app.run_test(size=(120, 40)) as pilot:
-            thread = threading.Thread(target=writer)
-            thread.start()
-            while thread.is_alive() or len(arrived) < len(sent):
+            await pilot.pause(1.0)  # started, first refresh shown, live worker waiting
+            writer.stdin.write("go\n")
+            writer.stdin.flush()
+            deadline = time.monotonic() + samples * (GAP + 0.2) + 10
+            while writer.poll() is None or len(painted) < samples:
                 await pilot.pause(0.05)
-                if not thread.is_alive() and time.perf_counter() - max(sent.values()) > 3:
+                if time.monotonic() > deadline:
                     break
-            thread.join()
         store.close()
 
-    asyncio.run(drive())
-    return [arrived[k] - sent[k] for k in sent if k in arrived]
+    try:
+        asyncio.run(drive())
+    finally:
+        writer.kill()
+    sent = {}
+    for line in writer.communicate()[0].splitlines():
+        i, at = line.split()
+        sent[int(i)] = float(at)
+    return (
+        [received[i] - sent[i] for i in sent if i in received],
+        [painted[i] - sent[i] for i in sent if i in painted],
+    )
 
 
 def idle_cpu(command: list[str], env: dict[str, str], seconds: float = 10.0) -> float:
@@ -152,11 +189,18 @@ def idle_cpu(command: list[str], env: dict[str, str], seconds: float = 10.0) -> 
     return 100 * used / seconds
 
 
-def idle_tui_cpu_and_rss(db: Path, seconds: float = 10.0) -> tuple[float, float]:
-    command = f"{PY} -m warroom --db {db}"
+HELLO = Path(__file__).resolve().parent / "hello_app.py"
+
+
+def idle_tui_cpu_and_rss(
+    db: Path | None, seconds: float = 10.0, needle: str = TITLE
+) -> tuple[float, float]:
+    """CPU (% of a core) and resident memory of an idle TUI in a real terminal (tmux); with
+    no database, the hello-world Textual app: the floor for idle CPU."""
+    command = f"{PY} -m warroom --db {db}" if db is not None else f"{PY} {HELLO}"
     with tmux_session(command) as session:
         deadline = time.monotonic() + 30
-        while TITLE not in capture(session) and time.monotonic() < deadline:
+        while needle not in capture(session) and time.monotonic() < deadline:
             time.sleep(0.05)
         time.sleep(2.0)
         root = pane_pid(session)
@@ -188,10 +232,20 @@ def figures(tmp: Path) -> list[Figure]:
         )
     except (RuntimeError, OSError) as exc:
         out.append(Figure(f"commit -> tail -f line: {exc}", float("nan"), "ms"))
-    tui = p95(tui_delays(db))
+    received, painted = tui_delays(db)
     out.append(
         Figure(
-            "commit -> owner TUI screen (p95)",
+            f"commit -> owner TUI refresh received (p50 {median(received) * 1000:.1f} ms; p95)",
+            p95(received) * 1000,
+            "ms",
+            floor * 1000,
+            "tail -F on a text file",
+        )
+    )
+    tui = p95(painted)
+    out.append(
+        Figure(
+            f"commit -> owner TUI screen (p50 {median(painted) * 1000:.1f} ms; p95)",
             tui * 1000,
             "ms",
             floor * 1000,
@@ -216,8 +270,17 @@ def figures(tmp: Path) -> list[Figure]:
     big = tmp / "big-live.db"
     make_incident(big, 100_000)
     tui_cpu, _ = idle_tui_cpu_and_rss(db)
+    hello_cpu, _ = idle_tui_cpu_and_rss(None, needle="Hello from Textual")
     out.append(
-        Figure("idle TUI CPU", tui_cpu, "% core", floor_cpu, "idle tail -F", "< 1%", tui_cpu < 1.0)
+        Figure(
+            "idle TUI CPU",
+            tui_cpu,
+            "% core",
+            hello_cpu,
+            "idle hello-world Textual app",
+            "< 1%",
+            tui_cpu < 1.0,
+        )
     )
     _, rss = idle_tui_cpu_and_rss(big, seconds=1.0)
     out.append(

@@ -216,6 +216,13 @@ def live(tmp: Path, repeat: int) -> list[Figure]:
     return live_cases.figures(tmp)
 
 
+@case
+def keys(tmp: Path, repeat: int) -> list[Figure]:
+    import keys as key_cases
+
+    return key_cases.figures(tmp, repeat)
+
+
 def print_table(figures: list[Figure]) -> None:
     print(f"{'figure':<44} {'value':>12} {'floor':>12} {'ratio':>7}  target / floor")
     for f in figures:

@@ -5,6 +5,8 @@ Jinja2 is imported only when something is rendered (through warroom.templating).
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -59,11 +61,22 @@ def context_for(room: Room, incident_id: int) -> dict[str, Any]:
         from warroom.views import load_incident
 
         incident = load_incident(conn, incident_id, room.settings)
-        mitigations = [e.text for e in entries_of_kinds(conn, incident_id, ("mitigation",))]
+        mitigations = mitigations_of(conn, incident_id)
+    return context_with(room, incident, mitigations, room.now())
+
+
+def mitigations_of(conn: sqlite3.Connection, incident_id: int) -> list[str]:
+    return [e.text for e in entries_of_kinds(conn, incident_id, ("mitigation",))]
+
+
+def context_with(
+    room: Room, incident: Incident, mitigations: Sequence[str], now: datetime
+) -> dict[str, Any]:
+    """The context of `incident` as already read (context_for reads it)."""
     return update_context(
         incident,
-        mitigations=mitigations,
-        now=room.now(),
+        mitigations=list(mitigations),
+        now=now,
         company=room.settings.company,
         definition=room.settings.rule(incident.severity).definition,
     )
@@ -72,9 +85,14 @@ def context_for(room: Room, incident_id: int) -> dict[str, Any]:
 def render_for(room: Room, incident_id: int, template: str | None = None) -> tuple[str, str]:
     """Render `template` (default: the one named after the incident's status).
     Returns (template name, text)."""
+    return render_context(room, context_for(room, incident_id), template)
+
+
+def render_context(
+    room: Room, context: dict[str, Any], template: str | None = None
+) -> tuple[str, str]:
     from warroom.templating import render_update
 
-    context = context_for(room, incident_id)
     name = template or context["incident"]["status"]
     return name, render_update(name, context, template_dirs(room.settings))
 

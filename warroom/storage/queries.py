@@ -419,10 +419,11 @@ def timeline_page(
 
 
 def timeline_authors(conn: sqlite3.Connection, incident_id: int) -> list[str]:
-    """Everyone who wrote on this incident's timeline, for the author filter."""
+    """Everyone who wrote on this incident's timeline, for the author filter. From the
+    participants table (one row per author, kept by a trigger): DISTINCT over the timeline
+    read every entry, 80 ms at 100,000 entries before the filter picker could open."""
     rows = conn.execute(
-        "SELECT DISTINCT author FROM timeline WHERE incident_id = ? ORDER BY author",
-        (incident_id,),
+        "SELECT name FROM participants WHERE incident_id = ? ORDER BY name", (incident_id,)
     )
     return [r[0] for r in rows]
 

@@ -7,6 +7,7 @@ connection, blocks in `ChangeWatcher.wait()` and posts one `Refreshed` per burst
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from typing import Any, TypeVar
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widgets import Input, TextArea
 from textual.worker import get_current_worker
 
 from warroom.actions import Room
@@ -37,6 +39,10 @@ from warroom.tui.screens.main import WarRoomScreen
 
 T = TypeVar("T")
 WATCH_TIMEOUT = 2.0  # seconds between checks that the file is still there
+# Checked when a key arrives, before it is passed on. An ordinary binding is looked at only
+# once the key has bubbled up from the focused widget, and by then the keys typed after it are
+# queued for that widget too: "n" then a quickly typed note went to the timeline's bindings.
+PRIORITY = frozenset({"quit", "note"})
 
 
 def _problem_text(exc: BaseException) -> str:
@@ -50,7 +56,7 @@ class WarroomApp(ActionsMixin, App[int]):
     CSS_PATH = "warroom.tcss"
     COMMANDS = App.COMMANDS | {WarroomCommands}
     BINDINGS = [
-        Binding(c.key, c.action, c.title, id=f"warroom.{c.action}", priority=c.action == "quit")
+        Binding(c.key, c.action, c.title, id=f"warroom.{c.action}", priority=c.action in PRIORITY)
         for c in ALL_COMMANDS
     ]
 
@@ -78,6 +84,7 @@ class WarroomApp(ActionsMixin, App[int]):
         self._watcher: ChangeWatcher | None = None
         self._stopping = threading.Event()
         self._offered_declare = False
+        self._frozen = False
         # What the live worker reads next: (incident, entries after this id, filter).
         self._cursor: tuple[int | None, int, TimelineFilter] = (incident_id, 0, TimelineFilter())
 
@@ -97,6 +104,16 @@ class WarroomApp(ActionsMixin, App[int]):
 
     def on_unmount(self) -> None:
         self._stop_watching()
+        if self._frozen:
+            gc.unfreeze()  # another app may start in this process (tests): let it all go
+
+    def _freeze(self) -> None:
+        """Once the first state is on screen: move every object alive now (modules, styles,
+        widgets) out of the garbage collector's sight. A full collection otherwise walks all
+        of them, a pause of tens of milliseconds in the middle of a live refresh."""
+        if not self._frozen and self.is_running:
+            self._frozen = True
+            gc.freeze()
 
     def _stop_watching(self) -> None:
         self._stopping.set()
@@ -247,6 +264,8 @@ class WarroomApp(ActionsMixin, App[int]):
         self.latest = snapshot
         self.main.apply(snapshot, self.room.clock(), self._wanted())
         self._update_cursor()
+        if not self._frozen:
+            self.call_after_refresh(self._freeze)
         if incident is not None:
             for screen in self.screen_stack:
                 if isinstance(screen, FollowupsScreen) and screen.incident.id == incident.id:
@@ -287,6 +306,8 @@ class WarroomApp(ActionsMixin, App[int]):
         if self.readonly and action in WRITE_ACTIONS:
             return False
         screen = screen or self.screen
+        if action == "note" and isinstance(screen.focused, Input | TextArea):
+            return False  # a priority key: "n" typed into a text field is just a letter
         return action not in MAIN_ACTIONS or isinstance(screen, WarRoomScreen)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -8,12 +8,14 @@ belongs to the calling thread: sqlite3 connections are not shared between thread
 from __future__ import annotations
 
 import sqlite3
+import threading
 from dataclasses import dataclass, field
 
 from warroom.actions import Room
 from warroom.errors import WarroomError
 from warroom.metrics import load_metrics
 from warroom.storage import queries as q
+from warroom.updates import mitigations_of
 from warroom.views import (
     Entry,
     Followup,
@@ -130,7 +132,8 @@ def load_snapshot(
         metrics = ()
         if incident.status == "resolved":
             metrics = tuple(load_metrics(conn, incident_id, room.settings, room.now()).rows())
-    template, rendered, error = render_current(room, incident)
+        mitigations = tuple(mitigations_of(conn, incident_id))
+    template, rendered, error = _PREVIEW.render(room, incident, mitigations)
     return Snapshot(
         incident=incident,
         version=version,
@@ -160,6 +163,46 @@ def render_current(
     except WarroomError as exc:
         return name, None, exc.message
     return name, text, None
+
+
+class _Preview:
+    """The last customer-update preview, rendered again only when what it shows may have
+    changed: the incident, its mitigations, or the minute of the clock (templates may show
+    `now`; a team template edited on disk shows within a minute). A plain note changes none
+    of these, and rendering is most of the cost of reading a snapshot."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # the live worker and the read workers share it
+        self._last: tuple[tuple[object, ...], tuple[str, str | None, str | None]] | None = None
+
+    def render(
+        self, room: Room, incident: Incident, mitigations: tuple[str, ...]
+    ) -> tuple[str, str | None, str | None]:
+        from warroom.updates import context_with, render_context, template_dirs
+
+        now = room.now()
+        key = (
+            incident,
+            mitigations,
+            now.replace(second=0, microsecond=0),
+            room.settings,
+            tuple(template_dirs(room.settings)),
+        )
+        with self._lock:
+            if self._last is not None and self._last[0] == key:
+                return self._last[1]
+        try:
+            name, text = render_context(room, context_with(room, incident, mitigations, now))
+        except WarroomError as exc:
+            result: tuple[str, str | None, str | None] = (incident.status, None, exc.message)
+        else:
+            result = (name, text, None)
+        with self._lock:
+            self._last = (key, result)
+        return result
+
+
+_PREVIEW = _Preview()
 
 
 def load_older(room: Room, key: TimelineKey, before_id: int) -> tuple[list[Entry], bool]:

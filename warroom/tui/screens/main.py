@@ -4,7 +4,7 @@ once resolved, the review (metrics and follow-ups) instead of the countdown and 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from rich.text import Text
 from textual import on
@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from warroom.safe_text import clean
@@ -30,6 +31,8 @@ from warroom.views import Incident
 if TYPE_CHECKING:
     from warroom.tui.app import WarroomApp
 
+W = TypeVar("W", bound=Widget)
+
 
 class WarRoomScreen(Screen[None]):
     # Narrow terminals stack the panes and hide the facts and the update preview (both have
@@ -46,6 +49,7 @@ class WarRoomScreen(Screen[None]):
         self.readonly = readonly
         self.incident: Incident | None = None
         self.timeline_key: TimelineKey | None = None
+        self._panes: dict[type[Widget], Widget] = {}
 
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
@@ -73,7 +77,14 @@ class WarRoomScreen(Screen[None]):
 
     @property
     def timeline(self) -> TimelineView:
-        return self.query_one(TimelineView)
+        return self._pane(TimelineView)
+
+    def _pane(self, kind: type[W]) -> W:
+        # Looked up once: a refresh touches every pane, and a query walks the whole DOM.
+        pane = self._panes.get(kind)
+        if pane is None:
+            pane = self._panes[kind] = self.query_one(kind)
+        return pane  # type: ignore[return-value]
 
     def apply(self, snapshot: Snapshot, now: datetime, wanted: TimelineKey | None) -> None:
         """Show a snapshot. Its entries are used only if they belong to the wanted timeline."""
@@ -82,13 +93,14 @@ class WarRoomScreen(Screen[None]):
         self.set_class(resolved, "-resolved")
         if resolved:
             today = now.astimezone().date()
-            self.query_one(ReviewPane).show(snapshot.metrics, snapshot.followups, today)
-        self.query_one(HeaderBar).show(snapshot.incident, now)
-        self.query_one(CountdownPane).show(snapshot.incident, now)
-        self.query_one(RolesPane).show(snapshot.incident)
-        self.query_one(ChecklistPane).show(snapshot.incident)
-        self.query_one(FactsPane).show(snapshot.incident)
-        self.query_one(UpdatePane).show(
+            self._pane(ReviewPane).show(snapshot.metrics, snapshot.followups, today)
+        # Each pane repaints only if what it shows changed: usually only the timeline does.
+        self._pane(HeaderBar).show(snapshot.incident, now)
+        self._pane(CountdownPane).show(snapshot.incident, now)
+        self._pane(RolesPane).show(snapshot.incident)
+        self._pane(ChecklistPane).show(snapshot.incident)
+        self._pane(FactsPane).show(snapshot.incident)
+        self._pane(UpdatePane).show(
             snapshot.template, snapshot.rendered, snapshot.render_error, snapshot.updates
         )
         timeline = self.timeline
@@ -107,15 +119,17 @@ class WarRoomScreen(Screen[None]):
         elif self.timeline_key == snapshot.key:
             timeline.append(snapshot.entries)
         shown = wanted.filter.describe() if wanted and wanted.filter else ""
-        timeline.border_title = f"Timeline ({clean(shown)}; f: filter)" if shown else "Timeline"
+        title = f"Timeline ({clean(shown)}; f: filter)" if shown else "Timeline"
+        if timeline.border_title != title:
+            timeline.border_title = title  # setting it repaints, even to the same value
 
     def tick(self, now: datetime) -> None:
         if not self.query(TimelineView):
             return  # the app is shutting down and the panes are already gone
         self.timeline.set_today(now.astimezone().date())
         if self.incident is not None:
-            self.query_one(HeaderBar).tick(self.incident, now)
-        self.query_one(CountdownPane).show(self.incident, now)
+            self._pane(HeaderBar).tick(self.incident, now)
+        self._pane(CountdownPane).show(self.incident, now)
 
     def show_problem(self, text: str) -> None:
         problem = self.query_one("#problem", Static)
@@ -123,20 +137,22 @@ class WarRoomScreen(Screen[None]):
         problem.display = bool(text)
 
     def action_leave_note(self) -> None:
-        self.timeline.focus()
+        self.set_focus(self.timeline)
 
     def focus_note(self) -> None:
+        # set_focus, not Input.focus(): that one waits its turn behind key presses already
+        # queued, so a note typed quickly after n went to the key bindings instead.
         if not self.readonly:
-            self.query_one("#note", Input).focus()
+            self.set_focus(self.query_one("#note", Input))
 
     @on(Input.Submitted, "#note")
     def note_submitted(self, event: Input.Submitted) -> None:
         text = event.value.strip()
         if not text:
-            self.timeline.focus()
+            self.set_focus(self.timeline)
             return
         event.input.clear()
-        self.timeline.focus()  # so the single-letter keys work again
+        self.set_focus(self.timeline)  # so the single-letter keys work again, at once
         self.app.add_note(text)
 
     @on(TimelineView.NeedOlder)

@@ -19,7 +19,11 @@ class ChecklistPane(Static):
         self.incident: Incident | None = None
 
     def show(self, incident: Incident | None) -> None:
+        shown = self.incident
         self.incident = incident
+        # Most refreshes bring a new note and the same checklist: re-render only on a change.
+        if shown is not None and incident is not None and shown.checklist == incident.checklist:
+            return
         if incident is not None:
             done = sum(item.done for item in incident.checklist)
             self.border_subtitle = f"{done}/{len(incident.checklist)}"

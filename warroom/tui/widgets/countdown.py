@@ -43,6 +43,7 @@ class CountdownPane(Static):
         super().__init__("", id=id)
         self.border_title = "Customer update"
         self.state = "none"
+        self.shown_text: str | None = None  # what is shown; None before the first show()
 
     def show(self, incident: Incident | None, now: datetime) -> None:
         if incident is None:
@@ -51,4 +52,13 @@ class CountdownPane(Static):
             self.state, text = countdown_state(incident, now)
         for state in self.STATES:
             self.set_class(state == self.state, f"-{state}")
-        self.update(Text(text))
+        if text == self.shown_text:
+            return  # ticks every second: repaint only when the shown text changes
+        old, self.shown_text = self.shown_text, text
+        # Words of the same lengths wrap the same way, so the pane keeps its height and
+        # needs no layout of the whole screen (the usual tick: only digits change).
+        self.update(Text(text), layout=old is None or _word_lengths(old) != _word_lengths(text))
+
+
+def _word_lengths(text: str) -> list[int]:
+    return [len(word) for word in text.split(" ")]

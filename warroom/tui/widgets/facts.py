@@ -10,6 +10,17 @@ from warroom.safe_text import clean
 from warroom.views import Incident
 
 
+def _facts(incident: Incident) -> tuple[object, ...]:
+    """What render() shows."""
+    return (
+        incident.impact,
+        incident.affected,
+        incident.workaround,
+        incident.services,
+        incident.detection_source,
+    )
+
+
 class FactsPane(Static):
     COMPONENT_CLASSES = {"facts--label", "facts--missing"}
 
@@ -19,8 +30,11 @@ class FactsPane(Static):
         self.incident: Incident | None = None
 
     def show(self, incident: Incident | None) -> None:
+        shown = self.incident
         self.incident = incident
-        self.refresh(layout=True)
+        # Most refreshes bring a new note and the same facts: re-render only on a change.
+        if shown is None or incident is None or _facts(shown) != _facts(incident):
+            self.refresh(layout=True)
 
     def render(self) -> Text:
         incident = self.incident

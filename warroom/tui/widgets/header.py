@@ -22,6 +22,10 @@ def elapsed_text(incident: Incident, now: datetime) -> str:
 
 
 class HeaderBar(Horizontal):
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._shown: dict[str, Text] = {}  # label id -> the text it shows
+
     def compose(self) -> ComposeResult:
         yield Label("warroom", id="hdr-ref")
         yield Label("", id="hdr-sev")
@@ -30,32 +34,39 @@ class HeaderBar(Horizontal):
         yield Label("", id="hdr-elapsed")
         yield Label("", id="hdr-owner")
 
+    def _set(self, name: str, text: Text) -> Label:
+        """Update one label only if its text changed: an update repaints, and a new width
+        lays the whole screen out again, which is most of the cost of a refresh."""
+        label = self.query_one(f"#hdr-{name}", Label)
+        old = self._shown.get(name)
+        if old is None or old != text:
+            self._shown[name] = text
+            # The labels are as wide as their text: only a new width needs a layout.
+            label.update(text, layout=old is None or old.cell_len != text.cell_len)
+        return label
+
     def show(self, incident: Incident | None, now: datetime) -> None:
-        title = self.query_one("#hdr-title", Label)
         if incident is None:
-            title.update(Text("no incident open"))
+            self._set("title", Text("no incident open"))
             for name in ("sev", "status", "elapsed", "owner"):
                 self.query_one(f"#hdr-{name}", Label).display = False
             return
-        self.query_one("#hdr-ref", Label).update(Text(incident.ref))
-        sev = self.query_one("#hdr-sev", Label)
-        sev.update(Text(f" {incident.severity} "))
-        sev.set_classes(f"-{incident.severity.lower()}")
-        status = self.query_one("#hdr-status", Label)
-        status.update(Text(incident.status))
-        status.set_classes(f"-{incident.status}")
-        title.update(as_text(incident.title))
+        self._set("ref", Text(incident.ref))
+        self._set("sev", Text(f" {incident.severity} ")).set_classes(
+            f"-{incident.severity.lower()}"
+        )
+        self._set("status", Text(incident.status)).set_classes(f"-{incident.status}")
+        self._set("title", as_text(incident.title))
         self.tick(incident, now)
-        owner = self.query_one("#hdr-owner", Label)
         name = incident.roles.get("owner")
         if name:
-            owner.update(Text.assemble("owner ", as_text(name, "bold")))
+            owner = self._set("owner", Text.assemble("owner ", as_text(name, "bold")))
             owner.set_class(False, "-none")
         else:
-            owner.update(Text(" NO OWNER "))
+            owner = self._set("owner", Text(" NO OWNER "))
             owner.set_class(True, "-none")
         for child in self.children:
             child.display = True
 
     def tick(self, incident: Incident, now: datetime) -> None:
-        self.query_one("#hdr-elapsed", Label).update(Text(elapsed_text(incident, now)))
+        self._set("elapsed", Text(elapsed_text(incident, now)))

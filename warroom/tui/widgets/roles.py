@@ -21,8 +21,11 @@ class RolesPane(Static):
         self.incident: Incident | None = None
 
     def show(self, incident: Incident | None) -> None:
+        shown = self.incident
         self.incident = incident
-        self.refresh(layout=True)
+        # Most refreshes bring a new note and the same roles: re-render only on a change.
+        if shown is None or incident is None or shown.roles != incident.roles:
+            self.refresh(layout=True)
 
     def render(self) -> Text:
         text = Text()

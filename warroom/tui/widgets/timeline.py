@@ -172,8 +172,10 @@ class TimelineView(ScrollView, can_focus=True):
         following = self.is_vertical_scroll_end or self.max_scroll_y == 0
         self._rows.extend(fresh)
         self._ids.update(r.id for r in fresh)
-        self._relayout()
-        if following:
+        if self._relayout() and following:
+            # Laid out already: the size is known, so scroll now and only now.
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+        elif following:
             self._follow()
         self._update_subtitle()
         return len(fresh)
@@ -206,27 +208,63 @@ class TimelineView(ScrollView, can_focus=True):
     def _text_width(self, width: int) -> int:
         return max(10, width - self._prefix_width(width))
 
-    def _relayout(self, force: bool = False) -> None:
+    def _relayout(self, force: bool = False) -> bool:
+        """Lay the loaded entries out as lines; True if the screen need not be laid out
+        again (entries appended to a pane whose size is settled)."""
         width = self.scrollable_content_region.width or self.size.width or 80
-        # The time column widens for dates only while an entry from another day is loaded.
-        time_w = (
-            DATED_TIME_W
-            if self.today is not None and any(r.day != self.today for r in self._rows)
-            else TIME_W
+        appending = (
+            not force and width == self._layout_width and len(self._counts) <= len(self._rows)
         )
+        # The time column widens for dates only while an entry from another day is loaded;
+        # appending looks at the new rows only (the old ones were looked at already).
+        rows = self._rows[len(self._counts) :] if appending else self._rows
+        dated = (appending and self._time_w == DATED_TIME_W) or (
+            self.today is not None and any(r.day != self.today for r in rows)
+        )
+        time_w = DATED_TIME_W if dated else TIME_W
         if time_w != self._time_w:
             self._time_w = time_w
-            force = True
+            appending = False
         text_w = self._text_width(width)
-        if force or width != self._layout_width or len(self._counts) > len(self._rows):
+        old_total = self._offsets[-1] if self._offsets else 0
+        if not appending:
             self._counts = [len(_fold(r.text, text_w)) for r in self._rows]
+            self._offsets = [0, *accumulate(self._counts)]
+            self._cache.clear()
         else:
-            self._counts.extend(len(_fold(r.text, text_w)) for r in self._rows[len(self._counts) :])
+            # Appended: the lines laid out already keep their numbers, so their cached
+            # renders stay valid (only lines with content are cached, see render_line).
+            total = self._offsets[-1]
+            for row in self._rows[len(self._counts) :]:
+                count = len(_fold(row.text, text_w))
+                self._counts.append(count)
+                total += count
+                self._offsets.append(total)
         self._layout_width = width
-        self._offsets = [0, *accumulate(self._counts)]
-        self._cache.clear()
-        self.virtual_size = Size(width, max(self._offsets[-1], 1))
-        self.refresh()
+        settled = self._set_virtual_size(Size(width, max(self._offsets[-1], 1)))
+        # Lines appended below the view need no repaint (following scrolls, which repaints).
+        below = old_total >= self.scroll_offset.y + self.scrollable_content_region.height
+        if not (appending and below and old_total > 0):
+            self.refresh()
+        return settled
+
+    def _set_virtual_size(self, size: Size) -> bool:
+        # Setting virtual_size lays out the whole screen (it is a layout reactive), which is
+        # most of the cost of showing one new entry. The pane's own size does not depend on
+        # its content (1fr), so while the scrollbar is shown already and only the height
+        # grows, tell the scrollbar and skip the layout.
+        old = self.virtual_size
+        if (
+            self.show_vertical_scrollbar
+            and size.width == old.width
+            and size.height >= old.height
+            and self.vertical_scrollbar.window_virtual_size == old.height
+        ):
+            self.set_reactive(TimelineView.virtual_size, size)
+            self.vertical_scrollbar.window_virtual_size = size.height
+            return True
+        self.virtual_size = size
+        return False
 
     def on_resize(self) -> None:
         width = self.scrollable_content_region.width
@@ -251,9 +289,11 @@ class TimelineView(ScrollView, can_focus=True):
 
     def _update_subtitle(self) -> None:
         if self.is_vertical_scroll_end or self.max_scroll_y == 0:
-            self.border_subtitle = ""
+            subtitle = ""
         else:
-            self.border_subtitle = "scrolled up (End to follow)"
+            subtitle = "scrolled up (End to follow)"
+        if subtitle != self.border_subtitle:
+            self.border_subtitle = subtitle  # setting it repaints, even to the same value
 
     # --- rendering --------------------------------------------------------------------------
 
@@ -265,7 +305,8 @@ class TimelineView(ScrollView, can_focus=True):
         strip = self._cache.get(key)
         if strip is None:
             strip = self._render(line, width)
-            self._cache[key] = strip
+            if self._rows and line < self._offsets[-1]:  # a blank line may get an entry
+                self._cache[key] = strip
         return strip.apply_offsets(scroll_x, line)
 
     def _render(self, line: int, width: int) -> Strip:

@@ -33,6 +33,7 @@ class UpdatePane(Static):
         self.rendered: str | None = None
         self.error: str | None = None
         self.published: tuple[Update, ...] = ()
+        self._shown = False
 
     def show(
         self,
@@ -41,6 +42,10 @@ class UpdatePane(Static):
         error: str | None,
         published: tuple[Update, ...],
     ) -> None:
+        shown = (self.template, self.rendered, self.error, self.published)
+        if self._shown and shown == (template, rendered, error, published):
+            return  # a plain note: the same preview; skip the repaint and the layout
+        self._shown = True
         self.template, self.rendered, self.error = template, rendered, error
         self.published = published
         self.border_subtitle = f"template: {template}" if template else ""
