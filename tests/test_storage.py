@@ -207,3 +207,11 @@ def test_participants_follow_the_timeline_and_survive_upgrade(tmp_path: Path, cl
             assert people_seen(conn, 1) == ["new", "old", "zoe"]
     finally:
         store.close()
+
+
+def test_author_filter_reads_through_its_index(store) -> None:
+    plan = store.conn.execute(
+        "EXPLAIN QUERY PLAN SELECT * FROM timeline WHERE incident_id = 1 AND author = 'x'"
+        " ORDER BY id DESC LIMIT 501"
+    ).fetchall()
+    assert any("timeline_incident_author" in str(row[-1]) for row in plan), plan

@@ -128,6 +128,17 @@ def _v3(store: Store) -> None:
     _run_script(store, V3)
 
 
+V4 = """
+CREATE INDEX timeline_incident_author ON timeline (incident_id, author, id);
+"""
+
+
+def _v4(store: Store) -> None:
+    # The TUI's author filter pages one author's entries newest first: without this index an
+    # author with few entries meant walking the whole incident (about 34 ms at 100k entries).
+    _run_script(store, V4)
+
+
 def _run_script(store: Store, script: str) -> None:
     # executescript() would COMMIT our transaction first; run the statements one by one.
     statement = ""
@@ -141,7 +152,7 @@ def _run_script(store: Store, script: str) -> None:
         raise AssertionError(f"incomplete statement in schema: {statement!r}")
 
 
-MIGRATIONS: list[Callable[[Store], None]] = [_v1, _v2, _v3]
+MIGRATIONS: list[Callable[[Store], None]] = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -7,6 +7,7 @@ connection, blocks in `ChangeWatcher.wait()` and posts one `Refreshed` per burst
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import sqlite3
 import threading
@@ -29,8 +30,10 @@ from warroom.tui.data import (
     Snapshot,
     TimelineFilter,
     TimelineKey,
+    load_new_entries,
     load_older,
     load_snapshot,
+    newest_entry_id,
 )
 from warroom.tui.handlers import ActionsMixin
 from warroom.tui.messages import ActionDone, ActionFailed, DatabaseProblem, OlderLoaded, Refreshed
@@ -80,6 +83,7 @@ class WarroomApp(ActionsMixin, App[int]):
         self.problem = ""
         self.notices: list[str] = []  # every notification shown, newest last
         self._version = -1
+        self._own_version = 0  # the newest timeline id our own actions have read back
         self._db_lock = threading.Lock()
         self._watcher: ChangeWatcher | None = None
         self._stopping = threading.Event()
@@ -202,6 +206,8 @@ class WarroomApp(ActionsMixin, App[int]):
                     continue
                 if not (changed or problem):
                     continue
+                if not problem and self._only_ours(room):
+                    continue
                 try:
                     snapshot = self._load(room)
                 except (WarroomError, sqlite3.Error) as exc:
@@ -216,11 +222,22 @@ class WarroomApp(ActionsMixin, App[int]):
             watcher.close()
             store.close()
 
+    def _only_ours(self, room: Room) -> bool:
+        """True if the newest commit is one of our own actions, already read back and
+        refreshed explicitly. Every write adds a timeline entry, so another writer's commit
+        shows as a newer id."""
+        try:
+            return newest_entry_id(room) <= self._own_version
+        except (WarroomError, sqlite3.Error):
+            return False  # the full read below reports it
+
     def write(
         self, work: Callable[[Room], ActionDone], *, then: Callable[[], Any] | None = None
     ) -> None:
-        """Run a writing action in a worker, then refresh explicitly: the watcher's
-        data_version does change for our commits, but the user should not wait for it."""
+        """Run a writing action in a worker. Every action adds a timeline entry: it is read
+        back at once on the same connection (with anything newer than the shown timeline) and
+        shown with the result, then the rest of the screen is refreshed explicitly: the
+        watcher's data_version does change for our commits, but the user should not wait."""
         if self.readonly:
             return
 
@@ -232,10 +249,20 @@ class WarroomApp(ActionsMixin, App[int]):
                     self.post_message(ActionFailed(_problem_text(exc)))
                     return
                 done.then = then
+                # If reading back fails, the refresh below shows the entry or the problem.
+                with contextlib.suppress(WarroomError, sqlite3.Error):
+                    self._read_new_entries(done)
+                self._own_version = max(self._own_version, done.version)
                 self.post_message(done)
             self.call_from_thread(self.refresh_now)
 
         self.run_worker(run, thread=True, group="actions", name="action")
+
+    def _read_new_entries(self, done: ActionDone) -> None:
+        incident_id, after, flt = self._cursor
+        done.version, entries = load_new_entries(self.room, incident_id, after, flt)
+        if entries is not None and incident_id is not None:
+            done.entries = (TimelineKey(incident_id, flt), after, entries)
 
     def load_older(self, key: TimelineKey, before_id: int) -> None:
         def work() -> None:
@@ -275,7 +302,15 @@ class WarroomApp(ActionsMixin, App[int]):
             self.action_declare(first=True)
 
     def on_action_done(self, message: ActionDone) -> None:
-        self.say(message.notice)
+        if message.entries is not None:
+            key, after, entries = message.entries
+            timeline = self.main.timeline
+            # Only onto the timeline they were read for, and with no gap before them.
+            if key == self.main.timeline_key == self._wanted() and timeline.last_id >= after:
+                timeline.append(entries)
+                self._update_cursor()
+        # The notice after the frame with the entry: mounting a toast lays out the screen.
+        self.call_after_refresh(self.say, message.notice)
         if message.switch_to is not None:
             self._switch(message.switch_to)
         if message.then is not None:

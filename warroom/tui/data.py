@@ -210,6 +210,27 @@ def load_older(room: Room, key: TimelineKey, before_id: int) -> tuple[list[Entry
         return _page(conn, key, before_id)
 
 
+def load_new_entries(
+    room: Room, incident_id: int | None, after_id: int, timeline_filter: TimelineFilter
+) -> tuple[int, tuple[Entry, ...] | None]:
+    """(newest timeline id, the entries after `after_id` that pass the filter), read straight
+    after a commit of our own; None when no timeline is shown or it is too far behind (the
+    refresh resets it then)."""
+    with room.read() as conn:
+        version = q.max_timeline_id(conn)
+        if incident_id is None or after_id == 0:
+            return version, None
+        rows = q.timeline_after(conn, incident_id, after_id, PAGE + 1)
+    if len(rows) > PAGE:
+        return version, None
+    return version, tuple(e for e in map(Entry.from_row, rows) if timeline_filter.accepts(e))
+
+
+def newest_entry_id(room: Room) -> int:
+    with room.read() as conn:
+        return q.max_timeline_id(conn)
+
+
 def load_incidents(room: Room) -> list[dict]:
     with room.read() as conn:
         return list_incidents(conn, include_resolved=True)

@@ -26,6 +26,10 @@ class ActionDone(Message):
     notice: str
     switch_to: int | None = None
     then: Callable[[], Any] | None = None  # run on the event loop after success
+    version: int = 0  # the newest timeline id just after the commit
+    # (timeline, shown up to this id, the entries after it): the action's own entry and any
+    # others newer than the timeline shown when it committed, drawn without a refresh.
+    entries: tuple[TimelineKey, int, tuple[Entry, ...]] | None = None
 
 
 @dataclass

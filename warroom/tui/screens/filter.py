@@ -20,9 +20,13 @@ def filter_picker(authors: list[str], current: TimelineFilter) -> ChoiceScreen:
         selected = f"author:{current.author}"
     else:
         selected = "all"
-    return ChoiceScreen(
+    picker = ChoiceScreen(
         "Show timeline entries", options, current=selected, hint="Enter chooses · Esc cancels"
     )
+    # Opaque: behind a see-through modal Textual redraws the whole war room for every frame
+    # the picker is shown, the 100k-entry timeline included.
+    picker.add_class("-opaque")
+    return picker
 
 
 def parse_choice(choice: str) -> TimelineFilter:

@@ -1,0 +1,104 @@
+"""Keys answered without waiting for a refresh: a note drawn from its action's own result,
+the footer restyled in place while typing, the filter picker over an opaque screen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets._footer import FooterKey
+
+from tests.conftest import as_person
+from warroom import actions
+from warroom.actions import Room
+from warroom.storage import open_store
+from warroom.tui.screens.pickers import ChoiceScreen
+
+from .tui_helpers import make_app, settle, until
+
+
+@pytest.fixture
+def declared(room: Room) -> int:
+    return actions.declare(room, "Checkout returns 500s", "SEV2", services=["checkout"])
+
+
+async def test_a_note_is_drawn_from_the_action_result_without_a_refresh(
+    room: Room, declared: int
+) -> None:
+    app = make_app(room, live=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        refresh = app.refresh_now
+        app.refresh_now = lambda: None  # type: ignore[method-assign]
+        # Another writer's entry, committed before ours and not shown yet, must not be skipped.
+        actions.note(as_person(room, "bob"), declared, "from bob")
+        await pilot.press("n", *"db failover started", "enter")
+        await settle(pilot)
+        assert app.main.timeline.texts()[-2:] == ["from bob", "db failover started"]
+        app.refresh_now = refresh  # type: ignore[method-assign]
+        app.refresh_now()
+        await settle(pilot)
+        texts = app.main.timeline.texts()
+        assert texts.count("db failover started") == 1 and texts.count("from bob") == 1
+        assert any("Note" in n and "added" in n for n in app.notices)
+
+
+async def test_a_note_under_a_filter_that_hides_notes_is_not_drawn(
+    room: Room, declared: int
+) -> None:
+    actions.set_status(room, declared, "identified")
+    app = make_app(room, live=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen), "the filter picker")
+        assert app.screen.has_class("-opaque")
+        await pilot.press("2")  # 1 all, 2 declared
+        await settle(pilot)
+        assert len(app.main.timeline.texts()) == 1
+        await pilot.press("n", *"hidden by the filter", "enter")
+        await settle(pilot)
+        assert "hidden by the filter" not in app.main.timeline.texts()
+        assert len(app.main.timeline.texts()) == 1
+
+
+async def test_own_note_and_another_writers_note_appear_once_with_the_watcher_on(
+    room: Room, db_path: Path, declared: int
+) -> None:
+    app = make_app(room, live=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("n", *"mine", "enter")
+        await until(pilot, lambda: app.main.timeline.texts()[-1:] == ["mine"], "our note")
+        # The watcher skips our own commit; another writer's must still come through.
+        other = open_store(db_path)
+        try:
+            actions.note(as_person(Room(other, room.actor), "carol"), declared, "theirs")
+        finally:
+            other.close()
+        await until(pilot, lambda: app.main.timeline.texts()[-1:] == ["theirs"], "their note")
+        await settle(pilot)
+        texts = app.main.timeline.texts()
+        assert texts.count("mine") == 1 and texts.count("theirs") == 1
+
+
+async def test_the_footer_is_restyled_not_rebuilt_while_typing_a_note(
+    room: Room, declared: int
+) -> None:
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        keys = list(app.main.query(FooterKey))
+        by_key = {k.key: k for k in keys}
+        assert "n" in by_key and not by_key["n"].has_class("-disabled")
+        await pilot.press("n")
+        await settle(pilot)
+        # Letters type into the note: their keys are dimmed, the quit key stays usable.
+        assert by_key["n"].has_class("-disabled") and by_key["f"].has_class("-disabled")
+        assert not by_key["ctrl+q"].has_class("-disabled")
+        await pilot.press(*"x", "enter")
+        await settle(pilot)
+        assert list(app.main.query(FooterKey)) == keys  # the same widgets, not new ones
+        assert not any(k.has_class("-disabled") for k in keys)
+        await pilot.press("f")  # and the keys still work
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen), "the filter picker")
