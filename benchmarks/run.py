@@ -33,6 +33,7 @@ from util import (
     run_quiet,
     time_until_screen_shows,
     timed_runs,
+    tmux_server_stop,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -248,10 +249,13 @@ def main() -> None:
     )
     figures: list[Figure] = []
     with tempfile.TemporaryDirectory(prefix="warroom-bench-") as tmp:
-        for name in args.cases or list(CASES):
-            start = time.perf_counter()
-            figures.extend(CASES[name](Path(tmp), repeat))
-            print(f"  ... {name} took {time.perf_counter() - start:.1f}s", file=sys.stderr)
+        try:
+            for name in args.cases or list(CASES):
+                start = time.perf_counter()
+                figures.extend(CASES[name](Path(tmp), repeat))
+                print(f"  ... {name} took {time.perf_counter() - start:.1f}s", file=sys.stderr)
+        finally:
+            tmux_server_stop()
     print_table(figures)
 
 

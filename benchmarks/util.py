@@ -126,30 +126,46 @@ def have_tmux() -> bool:
     return shutil.which("tmux") is not None
 
 
+# A private tmux server for the run, kept alive by an idle session, so that killing a measured
+# session never stops the server while the next one starts ("server exited unexpectedly"),
+# and the user's own tmux is never touched.
+SOCKET = f"warroom-bench-{os.getpid()}"
+
+
+def tmux(*args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["tmux", "-L", SOCKET, *args],
+        capture_output=True,
+        text=True,
+        check=check,
+        env={**os.environ, "TERM": "xterm-256color"},
+    )
+
+
+def tmux_server_stop() -> None:
+    tmux("kill-server")
+
+
 @contextmanager
 def tmux_session(command: str, size: tuple[int, int] = (120, 40)) -> Iterator[str]:
-    name = f"wrbench{os.getpid()}{time.monotonic_ns() % 100000}"
-    subprocess.run(
-        ["tmux", "new-session", "-d", "-s", name, "-x", str(size[0]), "-y", str(size[1]), command],
-        check=True,
-        env={**os.environ, "TERM": "xterm-256color"},
+    if tmux("has-session", "-t", "keepalive").returncode != 0:
+        tmux("new-session", "-d", "-s", "keepalive", "sleep 3600", check=True)
+    name = f"wrbench{time.monotonic_ns() % 10_000_000}"
+    tmux(
+        "new-session", "-d", "-s", name, "-x", str(size[0]), "-y", str(size[1]), command, check=True
     )
     try:
         yield name
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True)
+        tmux("kill-session", "-t", name)
 
 
 def capture(session: str) -> str:
-    return subprocess.run(
-        ["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True
-    ).stdout
+    return tmux("capture-pane", "-p", "-t", session).stdout
 
 
 def pane_pid(session: str) -> int:
-    out = subprocess.run(
-        ["tmux", "list-panes", "-t", session, "-F", "#{pane_pid}"], capture_output=True, text=True
-    ).stdout
+    out = tmux("list-panes", "-t", session, "-F", "#{pane_pid}").stdout
     return int(out.split()[0])
 
 
