@@ -219,8 +219,6 @@ def test_locked_database_is_a_clear_runtime_error(
     run: Cli, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     declare(run)
-    monkeypatch.setattr("warroom.storage.connection.DEFAULT_BUSY_TIMEOUT", 0.2)
-    monkeypatch.setattr("warroom.storage.open_store.__defaults__", None, raising=False)
     from warroom.storage import connection
 
     original = connection.open_store
@@ -321,3 +319,73 @@ def test_real_subprocess_run(tmp_path: Path) -> None:
     bad = subprocess.run([*exe, "severity", "SEV8"], env=env, capture_output=True, text=True)
     assert bad.returncode == 2
     assert "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("note", "bad \udcff bytes"), "not valid UTF-8"),
+        (("tail", "-n", "9223372036854775808"), "-n"),
+        (("triage", "--started", "99999999d ago"), "out of range"),
+        (("triage", "--started", "0001-01-01T00:00+01:00"), "out of range"),
+    ],
+)
+def test_input_at_the_edges_is_an_error_not_a_traceback(
+    run: Cli, db_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    declare(run)
+    before = counts(db_path)
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert counts(db_path) == before
+
+
+def test_text_file_that_is_not_utf8(run: Cli, tmp_path: Path, db_path: Path) -> None:
+    declare(run)
+    bad = tmp_path / "update.txt"
+    bad.write_bytes(b"Investigating \xff\xfe\n")
+    before = counts(db_path)
+    result = run("update", "--text-file", str(bad), "--publish")
+    assert result.exit_code == 2
+    assert "not valid UTF-8" in result.stderr
+    assert counts(db_path) == before
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        ("severities = [1]\n", "severities must be tables"),
+        ("[severities.SEV1]\ncadence_minutes = 99999999999\n", "from 0 (none) to"),
+    ],
+)
+def test_config_shapes_that_used_to_crash(
+    run: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str, problem: str
+) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(body)
+    monkeypatch.setenv("WARROOM_CONFIG", str(cfg))
+    result = run("list")
+    assert result.exit_code == 1
+    assert problem in result.stderr and str(cfg) in result.stderr
+
+
+def test_demo_never_replaces_a_file_it_did_not_make(run: Cli, db_path: Path) -> None:
+    declare(run)
+    before = db_path.read_bytes()
+    result = run.runner.invoke(
+        __import__("warroom.cli", fromlist=["cli"]).cli,
+        ["demo", "--no-tui", "--db", str(db_path)],
+    )
+    assert result.exit_code == 1
+    assert "exists" in result.stderr
+    assert db_path.read_bytes() == before
+
+
+def test_export_names_a_hostile_path_safely(run: Cli, tmp_path: Path) -> None:
+    declare(run)
+    target = tmp_path / "x\x1b]0;pwn\x07.md"
+    result = run("export", "-o", str(target))
+    assert result.exit_code == 0, result.output
+    assert target.exists()
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr

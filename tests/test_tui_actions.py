@@ -338,3 +338,20 @@ async def test_help_lists_every_key(room: Room, declared: int) -> None:
         ]
         await pilot.press("escape")
         assert isinstance(app.screen, WarRoomScreen)
+
+
+async def test_filter_on_an_author_named_like_markup(room: Room, declared: int) -> None:
+    """The filter names the author in the timeline's title: shown literally, no crash."""
+    hostile = "[/] [@click=app.quit]"
+    actions.note(as_person(room, hostile), declared, "from the odd name")
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app._set_filter(f"author:{hostile}")  # what the picker hands back for that author
+        await settle(pilot)
+        assert app.is_running
+        assert app.main.timeline.texts() == ["from the odd name"]
+        # Textual hands the title back as escaped markup; what is drawn is its plain text.
+        from textual.content import Content
+
+        assert hostile in Content.from_markup(app.main.timeline.border_title).plain

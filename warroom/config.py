@@ -41,6 +41,9 @@ auto = "impact"                    # optional: impact, severity, owner, first_up
 """
 
 
+MAX_MINUTES = 7 * 24 * 60  # a week; longer is a typo, and would overflow time arithmetic
+
+
 def config_path() -> Path:
     env = os.environ.get("WARROOM_CONFIG")
     if env:
@@ -71,8 +74,10 @@ def load_settings(path: Path | None = None) -> Settings:
 
 
 def _positive_or_none(value: Any, where: str, path: Path) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ConfigError(path, f"{where} must be a whole number of minutes (0 for none)")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_MINUTES:
+        raise ConfigError(
+            path, f"{where} must be a whole number of minutes from 0 (none) to {MAX_MINUTES}"
+        )
     return value or None
 
 
@@ -83,7 +88,10 @@ def parse_settings(data: dict[str, Any], path: Path) -> Settings:
             raise ConfigError(path, f"unknown key {key!r} (known: {', '.join(sorted(known))})")
     settings = Settings()
     severities = dict(DEFAULT_SEVERITIES)
-    for name, table in (data.get("severities") or {}).items():
+    tables = data.get("severities") or {}
+    if not isinstance(tables, dict):
+        raise ConfigError(path, "severities must be tables like [severities.SEV1]")
+    for name, table in tables.items():
         if name not in SEVERITIES:
             raise ConfigError(path, f"unknown severity [severities.{name}]")
         if not isinstance(table, dict):

@@ -275,13 +275,6 @@ def next_update_due(
     return last_update_at + timedelta(minutes=rule.cadence_minutes)
 
 
-def seconds_until(due: datetime | None, now: datetime) -> float | None:
-    """Positive while time is left, negative once overdue."""
-    if due is None:
-        return None
-    return (due - now).total_seconds()
-
-
 def format_duration(seconds: float) -> str:
     """Compact human duration: 45s, 12m, 1h05m, 2d03h."""
     seconds = int(abs(seconds))
@@ -301,6 +294,12 @@ def require_text(text: str | None, what: str) -> str:
     """User text must say something; surrounding whitespace is not kept."""
     if text is None or not text.strip():
         raise BadInput(f"{what} is empty")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # Bytes that are not UTF-8 (a C locale, a bad paste) reach Python as lone surrogates,
+        # which SQLite cannot store.
+        raise BadInput(f"{what} is not valid UTF-8 text") from None
     return text.strip()
 
 
@@ -344,6 +343,13 @@ def parse_started(text: str, now: datetime) -> datetime:
     hint = "expected e.g. 13:05, '45m ago', -2h or 2026-11-26T13:05+01:00"
     if not value:
         raise BadInput(f"the impact start is empty ({hint})")
+    try:
+        return _parse_started(value, text, now, hint)
+    except OverflowError:
+        raise BadInput(f"time out of range: {text!r} ({hint})") from None
+
+
+def _parse_started(value: str, text: str, now: datetime, hint: str) -> datetime:
     span = _span_ago(value)
     if span is not None:
         return (now - span).astimezone(UTC)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import sqlite3
+import time
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any, TextIO
@@ -86,7 +87,13 @@ class _Facts:
 
 
 def _local_stamp(moment: datetime) -> str:
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+    # time.localtime + plain formatting: datetime.astimezone + strftime dominated a CSV export
+    # of 100k entries.
+    t = time.localtime(moment.timestamp())
+    return (
+        f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d} "
+        f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} {t.tm_zone}"
+    )
 
 
 def write_csv(conn: sqlite3.Connection, incident_id: int, out: TextIO) -> None:
@@ -111,10 +118,6 @@ def write_csv(conn: sqlite3.Connection, incident_id: int, out: TextIO) -> None:
 
 
 # --- JSON -------------------------------------------------------------------------------------
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
 
 
 def _update_json(update: Update) -> dict[str, Any]:

@@ -105,10 +105,6 @@ class Incident:
     def ref(self) -> str:
         return format_ref(self.id)
 
-    @property
-    def is_open(self) -> bool:
-        return self.status != "resolved"
-
     def to_json(self) -> dict[str, Any]:
         def iso(moment: datetime | None) -> str | None:
             return moment.isoformat() if moment else None
@@ -341,10 +337,6 @@ def followups(
     one incident; done ones too with include_done."""
     rows = q.list_followups(conn, incident_id=incident_id, include_done=include_done)
     return [Followup.from_row(r) for r in rows]
-
-
-def entries_of_kind(conn: sqlite3.Connection, incident_id: int, kind: str) -> list[Entry]:
-    return [Entry.from_row(r) for r in q.timeline_of_kind(conn, incident_id, kind)]
 
 
 def last_entry_id(conn: sqlite3.Connection) -> int:

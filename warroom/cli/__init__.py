@@ -69,6 +69,9 @@ class WarroomGroup(click.Group):
             raise CliError(one_line(exc.message), exc.exit_code) from None
         except sqlite3.Error as exc:
             raise CliError(one_line(f"database error: {exc}"), 1) from None
+        except UnicodeError as exc:
+            # A --text-file or argument that is not UTF-8: bad input, not a crash.
+            raise CliError(one_line(f"not valid UTF-8 text: {exc.reason}"), 2) from None
         except OSError as exc:
             if isinstance(exc, BrokenPipeError):
                 raise

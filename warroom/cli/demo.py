@@ -10,6 +10,8 @@ import click
 from warroom.actions import Actor, Room
 from warroom.config import load_settings
 from warroom.domain import system_clock
+from warroom.errors import WarroomError
+from warroom.safe_text import one_line
 
 
 def demo_db_path() -> Path:
@@ -28,6 +30,9 @@ def demo(ctx: click.Context, db_path: str | None, no_tui: bool) -> None:
     from warroom.storage import open_store
 
     path = Path(db_path).expanduser() if db_path else demo_db_path()
+    if db_path and path.exists():
+        # The default demo file is ours to recreate; a file the user named may be real.
+        raise WarroomError(f"{one_line(str(path))} exists; give the demo a new file name")
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     store = open_store(path)
@@ -35,9 +40,9 @@ def demo(ctx: click.Context, db_path: str | None, no_tui: bool) -> None:
     clock = ctx.ensure_object(dict).get("clock", system_clock)
     room = Room(store, Actor.current("demo"), load_settings(), clock)
     incident_id = seed_demo(room)
-    click.echo(f"Demo incident INC-{incident_id} in {path}", err=not no_tui)
+    click.echo(f"Demo incident INC-{incident_id} in {one_line(str(path))}", err=not no_tui)
     if no_tui:
-        click.echo(str(path))
+        click.echo(one_line(str(path)))
         return
     from warroom.tui.run import run_tui
 

@@ -16,6 +16,7 @@ import click
 
 from warroom.cli.common import common_options, open_room, target_incident
 from warroom.errors import WarroomError
+from warroom.safe_text import clean, one_line
 
 
 @click.command()
@@ -48,11 +49,11 @@ def export(ctx: click.Context, ref: str | None, fmt: str, output: str | None, fo
     incident_id = target_incident(room, ref, after_recovery=True)
     if output is None or output == "-":
         stdout = sys.stdout
-        if fmt == "csv" and _is_terminal(stdout):
-            # CSV keeps text exact, control characters included; a terminal must not get
-            # those raw, so on a terminal it goes through the sanitiser like everything else.
-            from warroom.safe_text import clean
-
+        if _is_terminal(stdout):
+            # Exports keep text exact, control characters included (a team's postmortem
+            # template may print raw facts too); a terminal must not get those raw, so there
+            # the export goes through the sanitiser like everything else. Pipes and files
+            # get the exact text.
             buffer = io.StringIO()
             write_export(room, incident_id, fmt, buffer)
             stdout.write(clean(buffer.getvalue(), multiline=True))
@@ -66,7 +67,7 @@ def export(ctx: click.Context, ref: str | None, fmt: str, output: str | None, fo
         write_export(room, incident_id, fmt, out)
 
     (_replace if force else _create)(path, write)
-    click.echo(f"Wrote {click.format_filename(path)}.", err=True)
+    click.echo(f"Wrote {one_line(str(path))}.", err=True)
 
 
 def _is_terminal(stream: TextIO) -> bool:

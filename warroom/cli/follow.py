@@ -20,7 +20,7 @@ import click
 from warroom import views
 from warroom.actions import Room
 from warroom.cli.common import common_options, open_room, target_incident
-from warroom.cli.output import due_line, format_entry, severity_label
+from warroom.cli.output import due_line, format_entry, severity_label, use_color
 from warroom.errors import BadInput, WarroomError
 from warroom.safe_text import json_dumps, one_line
 from warroom.storage import DatabaseLocked
@@ -32,10 +32,6 @@ HEADER_KINDS = frozenset({"declared", "severity", "status", "role", "update"})
 # falling overdue. ChangeWatcher wakes it at once for commits.
 IDLE_TICK = 1.0
 PAGE = 500
-
-
-def _color() -> bool:
-    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
 def _emit(line: str) -> None:
@@ -97,7 +93,7 @@ class Follower:
         self.room = room
         self.incident_id = incident_id  # None: every incident
         self.as_json = as_json
-        self.color = _color() and not as_json
+        self.color = use_color() and not as_json
         self.last_id = 0
         self.shown: dict[int, tuple[Any, ...]] = {}  # incident id -> header last printed
         self.incidents: dict[int, Incident] = {}
@@ -248,7 +244,7 @@ def _is_locked(exc: Exception) -> bool:
 @click.option(
     "-n",
     "count",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=0, max=10**9),
     default=20,
     show_default=True,
     help="How many of the last entries.",

@@ -4,12 +4,13 @@ until someone marks them done."""
 from __future__ import annotations
 
 import re
-import sys
+from datetime import date
 
 import click
 
 from warroom import actions, views
 from warroom.cli.common import common_options, incident_option, open_room, target_incident
+from warroom.cli.output import use_color
 from warroom.domain import format_ref, require_text
 from warroom.errors import BadInput
 from warroom.safe_text import json_dumps, one_line
@@ -25,11 +26,10 @@ def parse_followup_id(text: str) -> int:
     return int(match.group(1))
 
 
-def format_followup(item: views.Followup, *, today_iso: str, color: bool) -> str:
+def format_followup(item: views.Followup, *, today: date, color: bool) -> str:
     mark = "[x]" if item.done else "[ ]"
     due = f"due {one_line(item.due)}" if item.due else "no due date"
-    overdue = not item.done and item.due is not None and item.due < today_iso
-    if overdue:
+    if item.overdue(today):
         due += " OVERDUE"
         if color:
             due = click.style(due, fg="red", bold=True)
@@ -106,7 +106,7 @@ def list_(ctx: click.Context, ref: str | None, include_all: bool, as_json: bool)
     if not items:
         click.echo("No follow-ups." if include_all else "No open follow-ups.")
         return
-    today = room.now().astimezone().date().isoformat()
-    color = sys.stdout.isatty()
+    today = room.now().astimezone().date()
+    color = use_color()
     for item in items:
-        click.echo(format_followup(item, today_iso=today, color=color))
+        click.echo(format_followup(item, today=today, color=color))

@@ -3,13 +3,11 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from warroom import actions, views
 from warroom.cli.common import common_options, incident_option, open_room, target_incident
-from warroom.cli.output import format_show, local_time
+from warroom.cli.output import format_show, local_time, use_color
 from warroom.domain import (
     DEFAULT_SEVERITIES,
     MITIGATIONS,
@@ -43,10 +41,6 @@ class SeverityType(click.ParamType):
 
 
 SEVERITY = SeverityType()
-
-
-def _color() -> bool:
-    return sys.stdout.isatty()
 
 
 def _join(words: tuple[str, ...]) -> str:
@@ -299,7 +293,7 @@ def show(ctx: click.Context, ref: str | None, as_json: bool) -> None:
         click.echo(json_dumps(incident.to_json()))
         return
     definition = room.settings.rule(incident.severity).definition
-    click.echo(format_show(incident, room.now(), color=_color(), definition=definition))
+    click.echo(format_show(incident, room.now(), color=use_color(), definition=definition))
 
 
 @click.command()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from datetime import datetime
 from functools import lru_cache
@@ -27,6 +29,11 @@ KIND_COLOURS = {
 }
 
 
+def use_color() -> bool:
+    """Colours only on a terminal, and never when NO_COLOR is set (no-color.org)."""
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
 def local_time(moment: datetime, now: datetime, *, seconds: bool = True) -> str:
     """Local wall-clock time, with the date when it is not today."""
     # time.localtime and plain formatting: `tail -n 100000` formats every entry's time, and
@@ -42,6 +49,7 @@ def local_time(moment: datetime, now: datetime, *, seconds: bool = True) -> str:
     return text
 
 
+@lru_cache(maxsize=4)
 def _local_day(epoch: float) -> tuple[int, int]:
     t = time.localtime(epoch)
     return t.tm_year, t.tm_yday

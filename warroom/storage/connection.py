@@ -101,9 +101,6 @@ class Store:
             if self.conn.in_transaction:
                 self.conn.execute("COMMIT")
 
-    def data_version(self) -> int:
-        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
-
     def close(self) -> None:
         self.conn.close()
 

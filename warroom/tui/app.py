@@ -189,7 +189,7 @@ class WarroomApp(ActionsMixin, App[int]):
             return
         try:
             self._watcher = watcher = ChangeWatcher(path)
-        except OSError as exc:
+        except (OSError, sqlite3.Error) as exc:
             store.close()
             self.post_message(DatabaseProblem(f"Live refresh is off: {exc}"))
             return
@@ -197,7 +197,14 @@ class WarroomApp(ActionsMixin, App[int]):
         problem = ""
         try:
             while not (worker.is_cancelled or self._stopping.is_set()):
-                changed = watcher.wait(timeout=WATCH_TIMEOUT)
+                try:
+                    changed = watcher.wait(timeout=WATCH_TIMEOUT)
+                except sqlite3.Error as exc:
+                    # The file is unreadable for now: say so and keep watching.
+                    problem = _problem_text(exc)
+                    self.post_message(DatabaseProblem(problem))
+                    self._stopping.wait(WATCH_TIMEOUT)  # no busy loop while it lasts
+                    continue
                 if worker.is_cancelled or self._stopping.is_set():
                     break
                 if not path.exists():

@@ -41,7 +41,6 @@ ALL_COMMANDS: tuple[Command, ...] = (
     Command("help", "question_mark", "?", "Help", "every key", False, on_main=False),
     Command("quit", "ctrl+q", "ctrl+q", "Quit", "leave warroom", False, on_main=False),
 )
-BY_ACTION = {c.action: c for c in ALL_COMMANDS}
 WRITE_ACTIONS = frozenset(c.action for c in ALL_COMMANDS if c.writes)
 MAIN_ACTIONS = frozenset(c.action for c in ALL_COMMANDS if c.on_main)
 

@@ -142,11 +142,12 @@ class ActionsMixin(_Base):
             return
 
         def work(room: Room) -> ActionDone:
+            changed = False
             if form.changed or form.services:
-                actions.triage(room, incident_id, services=form.services, **form.changed)
+                changed = actions.triage(room, incident_id, services=form.services, **form.changed)
             if form.severity:
-                actions.set_severity(room, incident_id, form.severity)
-            return ActionDone("Triage recorded")
+                changed = actions.set_severity(room, incident_id, form.severity) or changed
+            return ActionDone("Triage recorded" if changed else "Nothing changed")
 
         self.write(work)
 

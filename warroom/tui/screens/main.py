@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
-from warroom.safe_text import clean
+from warroom.safe_text import clean, one_line
 from warroom.tui.data import Snapshot, TimelineKey
 from warroom.tui.widgets.checklist import ChecklistPane
 from warroom.tui.widgets.countdown import CountdownPane
@@ -46,6 +46,7 @@ class WarRoomScreen(Screen[None]):
 
     def __init__(self, readonly: bool) -> None:
         super().__init__(id="warroom")
+        self._timeline_title = ""
         self.readonly = readonly
         self.incident: Incident | None = None
         self.timeline_key: TimelineKey | None = None
@@ -119,12 +120,16 @@ class WarRoomScreen(Screen[None]):
         elif self.timeline_key == snapshot.key:
             timeline.append(snapshot.entries)
         shown = wanted.filter.describe() if wanted and wanted.filter else ""
-        title = f"Timeline ({clean(shown)}; f: filter)" if shown else "Timeline"
-        if timeline.border_title != title:
-            timeline.border_title = title  # setting it repaints, even to the same value
+        title = f"Timeline ({one_line(shown, 40)}; f: filter)" if shown else "Timeline"
+        if self._timeline_title != title:
+            # A Text, never a str: the filter may name an author, and a str title is parsed
+            # as markup (`[/]` would crash the app). Setting it repaints, even to the same
+            # value, so compare with what was set last.
+            self._timeline_title = title
+            timeline.border_title = Text(title)
 
     def tick(self, now: datetime) -> None:
-        if not self.query(TimelineView):
+        if not self.is_mounted or not self.query(TimelineView):
             return  # the app is shutting down and the panes are already gone
         self.timeline.set_today(now.astimezone().date())
         if self.incident is not None:

@@ -43,7 +43,6 @@ class UpdatePanelScreen(Screen[None]):
         self.incident = incident
         self.templates = templates
         self.template = template if template in templates else (templates or [None])[0]
-        self.published: list[Update] = []
 
     def compose(self) -> ComposeResult:
         title = Text(f"Customer update · {self.incident.ref} · {self.incident.status} · ")
@@ -78,10 +77,12 @@ class UpdatePanelScreen(Screen[None]):
             self.template = event.value
             self.render_template(event.value)
 
-    @work(thread=True, exclusive=True, group="render")
     def render_template(self, name: str) -> None:
-        _, text, error = self.app.db_call(lambda room: render_current(room, self.incident, name))
-        self.app.call_from_thread(self.show_render, name, text, error)
+        # db_then turns a locked or vanished database into a notice instead of a crash.
+        self.app.db_then(
+            lambda room: render_current(room, self.incident, name),
+            lambda result: self.show_render(name, result[1], result[2]),
+        )
 
     def show_render(self, name: str, text: str | None, error: str | None) -> None:
         if name != self.template:
@@ -95,13 +96,10 @@ class UpdatePanelScreen(Screen[None]):
         status.update(Text(f"Template {name}: edit freely, then ctrl+o copies, ctrl+s publishes."))
         self.query_one(TextArea).load_text(clean(text or "", multiline=True))
 
-    @work(thread=True, exclusive=True, group="published")
     def load_published(self) -> None:
-        published = self.app.db_call(lambda room: load_updates(room, self.incident.id))
-        self.app.call_from_thread(self.show_published, published)
+        self.app.db_then(lambda room: load_updates(room, self.incident.id), self.show_published)
 
     def show_published(self, published: list[Update]) -> None:
-        self.published = published
         self.query_one("#published", Static).update(published_text(published))
 
     # --- actions ----------------------------------------------------------------------------
