@@ -58,6 +58,7 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[No
     fake.copy = copy  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "pyperclip", fake)
     yield
+    monkeypatch.undo()  # TZ back first, so tzset() below reads the restored value
     time.tzset()
 
 

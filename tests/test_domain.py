@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -80,8 +80,9 @@ def test_parsers() -> None:
 
 
 def test_iso_stamps_are_utc_and_sortable() -> None:
-    local = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC).astimezone()
-    assert to_iso(local) == "2026-01-02T03:04:05.000000+00:00"
+    # A moment written with another offset is stored as the same instant in UTC.
+    elsewhere = datetime(2026, 1, 2, 4, 34, 5, tzinfo=timezone(timedelta(hours=1, minutes=30)))
+    assert to_iso(elsewhere) == "2026-01-02T03:04:05.000000+00:00"
     with pytest.raises(ValueError):
         to_iso(datetime(2026, 1, 1))
 

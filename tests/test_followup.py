@@ -149,7 +149,11 @@ def test_done_undo_and_unknown(run: Cli, db_path: Path) -> None:
     assert run.ok("followup", "done", "1", "--undo").stdout.strip() == "Follow-up #1 is open."
     assert state(db_path)[0][0][5] is None
     before = state(db_path)
-    for bad, message in (("7", "no follow-up #7"), ("abc", "not a follow-up number"), ("0", "")):
+    for bad, message in (
+        ("7", "no follow-up #7"),
+        ("abc", "not a follow-up number"),
+        ("0", "not a follow-up number"),
+    ):
         result = run("followup", "done", bad)
         assert result.exit_code == 2, bad
         assert message in result.stderr

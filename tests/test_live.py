@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -146,6 +147,13 @@ def test_watcher_does_not_hold_a_read_transaction(watcher: ChangeWatcher, db: Pa
     assert os.path.getsize(f"{db}-wal") == 0
 
 
+def _until_waiting(watcher: ChangeWatcher) -> None:
+    deadline = time.monotonic() + 5
+    while not watcher._waiting:
+        assert time.monotonic() < deadline, "wait() never started"
+        time.sleep(0.001)
+
+
 def test_close_from_another_thread_unblocks_wait(watcher: ChangeWatcher) -> None:
     result: list[bool] = []
     started = threading.Event()
@@ -157,6 +165,7 @@ def test_close_from_another_thread_unblocks_wait(watcher: ChangeWatcher) -> None
     thread = threading.Thread(target=worker, daemon=True)
     thread.start()
     assert started.wait(5)
+    _until_waiting(watcher)  # close() must wake a wait that is really blocked
     watcher.close()
     thread.join(timeout=5)
     assert not thread.is_alive()
@@ -169,6 +178,7 @@ def test_close_unblocks_a_wait_with_a_long_poll_interval(db: Path) -> None:
         w = ChangeWatcher(db, poll_interval=600, use_inotify=use_inotify)
         thread = threading.Thread(target=w.wait, daemon=True)
         thread.start()
+        _until_waiting(w)
         w.close()
         thread.join(timeout=5)
         assert not thread.is_alive()

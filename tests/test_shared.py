@@ -262,9 +262,10 @@ def test_new_side_files_inherit_the_group_whoever_creates_them(team: Team) -> No
         assert follower.poll() is None, follower.stderr.read() if follower.stderr else ""
         for side in ("-wal", "-shm"):
             side_file = Path(f"{path}{side}")
-            if side_file.exists():
-                assert _mode_and_group(side_file) == (0o660, team.gid), side
-                assert side_file.stat().st_uid == pwd.getpwnam(team.mate).pw_uid
+            # Both exist while the mate's follower holds the WAL database open.
+            assert side_file.exists(), side
+            assert _mode_and_group(side_file) == (0o660, team.gid), side
+            assert side_file.stat().st_uid == pwd.getpwnam(team.mate).pw_uid
         declared = team.run(team.owner, "--db", str(path), "declare", "Later", "-s", "SEV3")
         assert declared.returncode == 0, declared.stderr
     finally:

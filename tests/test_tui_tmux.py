@@ -37,7 +37,7 @@ def test_real_app_in_tmux(room: Room, db_path: Path, tmp_path: Path) -> None:
     command = (
         f"{sys.executable} -m warroom --db {db_path} --as tester; echo $? > {rc_file}; sleep 60"
     )
-    tmux = ["tmux", "-L", socket]
+    tmux = ["tmux", "-L", socket, "-f", "/dev/null"]  # not the developer's ~/.tmux.conf
     env = {**os.environ, "TERM": "xterm-256color"}
     subprocess.run(
         [*tmux, "new-session", "-d", "-x", "120", "-y", "40", "-s", session, command],

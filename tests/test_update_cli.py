@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -120,10 +121,17 @@ def test_resolved_update_after_recovery(run: Cli) -> None:
 @pytest.mark.slow
 def test_templates_found_after_wheel_install(tmp_path: Path) -> None:
     """A non-editable install from a wheel carries the templates inside the package."""
+    # Build from a copy: setuptools writes build/ and egg-info beside the sources.
     root = Path(__file__).resolve().parents[1]
+    source = tmp_path / "source"
+    shutil.copytree(
+        root,
+        source,
+        ignore=shutil.ignore_patterns(".venv", ".git", "build", "*.egg-info", "__pycache__"),
+    )
     wheels = tmp_path / "wheels"
     build = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(root)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(source)],
         capture_output=True,
         text=True,
     )
