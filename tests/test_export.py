@@ -465,7 +465,7 @@ def test_export_defaults_to_most_recent_incident(run: Cli, clock: FakeClock) -> 
     run.ok("declare", "First", "-s", "SEV3")
     clock.advance(minutes=1)
     run.ok("declare", "Second", "-s", "SEV3")
-    run.ok("status", "resolved")
+    run.ok("status", "resolved", "-i", "2")
     assert run.ok("export").stdout.startswith("# Postmortem: INC-1 — First")
     run.ok("status", "resolved", "-i", "1")
     assert run.ok("export").stdout.startswith("# Postmortem: INC-2 — Second")

@@ -214,7 +214,7 @@ def counts(db_path: Path) -> tuple[int, str | None]:
 def test_triage_started_from_the_cli(run: Cli, clock: FakeClock, db_path: Path) -> None:
     run.ok("declare", "Checkout down", "-s", "SEV2")
     clock.advance(minutes=5)
-    assert run.ok("triage", "--started", "30m ago").stdout.strip() == "Triage recorded."
+    assert run.ok("triage", "--started", "30m ago").stdout.strip() == "Triage recorded on INC-1."
     assert counts(db_path)[1] == "2026-11-26T13:35:00.000000+00:00"
     last = run.ok("tail", "-n", "1").stdout
     assert "Impact started: 2026-11-26 13:35:00 UTC" in last
@@ -223,7 +223,7 @@ def test_triage_started_from_the_cli(run: Cli, clock: FakeClock, db_path: Path) 
     # The same start again changes nothing and writes nothing.
     before = counts(db_path)
     assert run.ok("triage", "--started", "2026-11-26T13:35:00Z").stdout.strip() == (
-        "Nothing changed."
+        "Nothing changed on INC-1."
     )
     assert counts(db_path) == before
 

@@ -217,6 +217,46 @@ def resolve_incident(conn: sqlite3.Connection, ref: str | None, *, after_recover
     return incident_id
 
 
+class AmbiguousIncident(BadInput):
+    """More than one incident is open and the command was not told which: guessing would put a
+    note or a status change on the wrong incident, silently."""
+
+    def __init__(self, message: str, open_incidents: list[dict[str, Any]]) -> None:
+        super().__init__(message)
+        self.open_incidents = open_incidents
+
+
+def choose_incident(
+    conn: sqlite3.Connection,
+    ref: str | None,
+    *,
+    after_recovery: bool,
+    env_ref: str | None = None,
+) -> int:
+    """The incident a shell command acts on: `-i REF`, else `$WARROOM_INCIDENT`, else the one
+    open incident. With several open and neither given it refuses (AmbiguousIncident) rather
+    than pick the newest."""
+    if ref is not None:
+        return resolve_incident(conn, ref, after_recovery=after_recovery)
+    if env_ref is not None and env_ref.strip():
+        try:
+            return resolve_incident(conn, env_ref, after_recovery=after_recovery)
+        except BadInput as exc:
+            raise BadInput(f"WARROOM_INCIDENT={env_ref!r}: {exc.message}") from None
+    open_rows = list_incidents(conn, include_resolved=False)
+    if len(open_rows) > 1:
+        raise AmbiguousIncident(
+            f"{len(open_rows)} incidents are open; say which one with -i REF (show, tail,"
+            " update, export: REF), or for this shell: export WARROOM_INCIDENT=REF",
+            open_rows,
+        )
+    return resolve_incident(conn, None, after_recovery=after_recovery)
+
+
+def open_incident_count(conn: sqlite3.Connection) -> int:
+    return q.open_incident_count(conn)
+
+
 def list_incidents(conn: sqlite3.Connection, *, include_resolved: bool) -> list[dict[str, Any]]:
     return [
         {
@@ -240,6 +280,10 @@ def entries_after(
     conn: sqlite3.Connection, incident_id: int | None, after_id: int, limit: int | None = None
 ) -> list[Entry]:
     return [Entry.from_row(r) for r in q.timeline_after(conn, incident_id, after_id, limit)]
+
+
+def declared_elsewhere(conn: sqlite3.Connection, incident_id: int, after_id: int) -> list[Entry]:
+    return [Entry.from_row(r) for r in q.declared_elsewhere(conn, incident_id, after_id)]
 
 
 def updates(conn: sqlite3.Connection, incident_id: int) -> list[Update]:

@@ -15,6 +15,7 @@ from warroom import __version__
 from warroom.cli.common import common_options, open_room
 from warroom.errors import WarroomError
 from warroom.safe_text import one_line
+from warroom.views import AmbiguousIncident
 
 # name -> "module:function". Adding a command is one line here.
 COMMANDS: dict[str, str] = {
@@ -64,6 +65,16 @@ class WarroomGroup(click.Group):
         # traceback: 2 for bad input, 1 for failures at run time.
         try:
             return super().invoke(ctx)
+        except AmbiguousIncident as exc:
+            # The one multi-line error: the choices are the point of it.
+            from datetime import UTC, datetime
+
+            from warroom.cli.output import format_incident_row
+
+            now = datetime.now(UTC)
+            lines = [one_line(exc.message)]
+            lines += ["  " + format_incident_row(row, now) for row in exc.open_incidents]
+            raise CliError("\n".join(lines), exc.exit_code) from None
         except WarroomError as exc:
             # Messages quote what people typed (paths, names): sanitised like all output.
             raise CliError(one_line(exc.message), exc.exit_code) from None

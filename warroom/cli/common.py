@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -11,7 +12,7 @@ from warroom.actions import Actor, Room
 from warroom.config import load_settings
 from warroom.domain import system_clock
 from warroom.storage import open_store, resolve_db_path
-from warroom.views import resolve_incident
+from warroom.views import choose_incident
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -48,7 +49,8 @@ incident_option = click.option(
     "-i",
     "ref",
     metavar="REF",
-    help="Incident to act on (INC-12 or 12; default: the active incident).",
+    help="Incident to act on (INC-12 or 12; default: $WARROOM_INCIDENT, else the one open"
+    " incident).",
 )
 
 
@@ -69,5 +71,12 @@ def open_room(ctx: click.Context, *, readonly: bool = False) -> Room:
 
 
 def target_incident(room: Room, ref: str | None, *, after_recovery: bool = False) -> int:
+    """`-i REF`, else `$WARROOM_INCIDENT`, else the one open incident; several open and none
+    named is refused (exit 2) with the list of open incidents."""
     with room.read() as conn:
-        return resolve_incident(conn, ref, after_recovery=after_recovery)
+        return choose_incident(
+            conn,
+            ref,
+            after_recovery=after_recovery,
+            env_ref=os.environ.get("WARROOM_INCIDENT"),
+        )

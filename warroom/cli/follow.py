@@ -95,6 +95,8 @@ class Follower:
         self.as_json = as_json
         self.color = use_color() and not as_json
         self.last_id = 0
+        # Following one incident: the last id checked for other incidents being declared.
+        self.elsewhere_id = 0
         self.shown: dict[int, tuple[Any, ...]] = {}  # incident id -> header last printed
         self.incidents: dict[int, Incident] = {}
         self.overdue_told: set[tuple[int, datetime]] = set()
@@ -148,6 +150,7 @@ class Follower:
             heads = [views.load_incident(conn, i, self.room.settings) for i in ids]
             entries = views.tail(conn, self.incident_id, count)
             self.last_id = views.last_entry_id(conn)
+            self.elsewhere_id = self.last_id
         for incident in heads:
             self.header(incident)
         if self.incident_id is None and not heads and not self.as_json:
@@ -172,7 +175,38 @@ class Follower:
                 if last_change.get(entry.incident_id) == index:
                     self.header(heads[entry.incident_id])
             if len(batch) < PAGE:
-                return
+                break
+        self.tell_elsewhere()
+
+    def tell_elsewhere(self) -> None:
+        """Following one incident, a line when another is declared: a responder watching the
+        first must learn that notes without -i now need one."""
+        if self.incident_id is None:
+            return
+        with self.room.read() as conn:
+            news = views.declared_elsewhere(conn, self.incident_id, self.elsewhere_id)
+            # Same snapshot: nothing committed after `news` was read is skipped.
+            self.elsewhere_id = views.last_entry_id(conn)
+        for entry in news:
+            ref = f"INC-{entry.incident_id}"
+            if self.as_json:
+                _emit(
+                    json_dumps(
+                        {
+                            "type": "other_incident",
+                            "incident": ref,
+                            "ts": entry.ts.isoformat(),
+                            "author": entry.author,
+                            "text": entry.text,
+                        }
+                    )
+                )
+                continue
+            line = (
+                f"== another incident: {ref} declared by {one_line(entry.author, 24)}:"
+                f" {one_line(entry.text, 80)} (follow it: warroom tail {ref} -f)"
+            )
+            _emit(click.style(line, bold=True) if self.color else line)
 
     def tell_overdue(self) -> None:
         """Repeat the header once when a customer update falls overdue: no entry marks that."""

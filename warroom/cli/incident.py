@@ -7,13 +7,13 @@ import click
 
 from warroom import actions, views
 from warroom.cli.common import common_options, incident_option, open_room, target_incident
-from warroom.cli.output import format_show, local_time, use_color
+from warroom.cli.output import format_incident_row, format_show, local_time, use_color
 from warroom.domain import (
     DEFAULT_SEVERITIES,
     MITIGATIONS,
     SOURCES,
     STATUSES,
-    from_iso,
+    format_ref,
     parse_severity,
     parse_started,
     require_text,
@@ -133,7 +133,8 @@ def triage(
         source=source,
         started=started_at,
     )
-    click.echo("Triage recorded." if changed else "Nothing changed.")
+    ref_text = format_ref(incident_id)
+    click.echo(f"Triage recorded on {ref_text}." if changed else f"Nothing changed on {ref_text}.")
 
 
 @click.command()
@@ -150,8 +151,9 @@ def note(ctx: click.Context, text: tuple[str, ...], ref: str | None) -> None:
     room = open_room(ctx)
     body = _join(text)
     require_text(body, "the note")
-    entry = actions.note(room, target_incident(room, ref), body)
-    click.echo(f"Noted (#{entry}).")
+    incident_id = target_incident(room, ref)
+    entry = actions.note(room, incident_id, body)
+    click.echo(f"Noted on {format_ref(incident_id)} (#{entry}).")
 
 
 @click.command()
@@ -176,8 +178,9 @@ def mitigate(
     room = open_room(ctx)
     body = _join(text)
     require_text(body, "the mitigation detail")
-    entry = actions.mitigate(room, target_incident(room, ref), body, action)
-    click.echo(f"Mitigation logged (#{entry}).")
+    incident_id = target_incident(room, ref)
+    entry = actions.mitigate(room, incident_id, body, action)
+    click.echo(f"Mitigation logged on {format_ref(incident_id)} (#{entry}).")
 
 
 @click.command()
@@ -197,9 +200,11 @@ def assign(ctx: click.Context, role: str, name: tuple[str, ...], ref: str | None
     require_text(person, "the person's name")
     incident_id = target_incident(room, ref)
     if actions.assign(room, incident_id, role, person):
-        click.echo(f"{one_line(person)} is now {role}.")
+        click.echo(f"{one_line(person)} is now {role} of {format_ref(incident_id)}.")
     else:
-        click.echo(f"{one_line(person)} is already {role}; nothing changed.")
+        click.echo(
+            f"{one_line(person)} is already {role} of {format_ref(incident_id)}; nothing changed."
+        )
 
 
 @click.command()
@@ -212,9 +217,12 @@ def severity(ctx: click.Context, level: str, ref: str | None) -> None:
     room = open_room(ctx)
     incident_id = target_incident(room, ref)
     if actions.set_severity(room, incident_id, level):
-        click.echo(f"Severity is now {level}: {room.settings.rule(level).definition}")
+        click.echo(
+            f"Severity of {format_ref(incident_id)} is now {level}:"
+            f" {room.settings.rule(level).definition}"
+        )
     else:
-        click.echo(f"Severity is already {level}; nothing changed.")
+        click.echo(f"Severity of {format_ref(incident_id)} is already {level}; nothing changed.")
 
 
 @click.command()
@@ -232,9 +240,9 @@ def status(ctx: click.Context, value: str, ref: str | None) -> None:
     # A resolved incident is not "active", so reopening needs the most recent one.
     incident_id = target_incident(room, ref, after_recovery=True)
     if actions.set_status(room, incident_id, value):
-        click.echo(f"Status is now {value}.")
+        click.echo(f"Status of {format_ref(incident_id)} is now {value}.")
     else:
-        click.echo(f"Status is already {value}; nothing changed.")
+        click.echo(f"Status of {format_ref(incident_id)} is already {value}; nothing changed.")
 
 
 @click.command()
@@ -249,9 +257,11 @@ def check(ctx: click.Context, number: int, undo: bool, ref: str | None) -> None:
     incident_id = target_incident(room, ref)
     verb = "unticked" if undo else "ticked"
     if actions.check(room, incident_id, number, undo=undo):
-        click.echo(f"Item {number} {verb}.")
+        click.echo(f"Item {number} {verb} on {format_ref(incident_id)}.")
     else:
-        click.echo(f"Item {number} was already {verb}; nothing changed.")
+        click.echo(
+            f"Item {number} was already {verb} on {format_ref(incident_id)}; nothing changed."
+        )
 
 
 @click.command("list")
@@ -272,12 +282,7 @@ def list_(ctx: click.Context, include_all: bool, as_json: bool) -> None:
         return
     now = room.now()
     for row in rows:
-        owner = one_line(row["owner"]) if row["owner"] else "NO OWNER"
-        when = local_time(from_iso(row["declared_at"]), now, seconds=False)
-        click.echo(
-            f"{row['ref']:<8} {row['severity']}  {row['status']:<13} {when:>16}  "
-            f"{owner:<14} {one_line(row['title'], 60)}"
-        )
+        click.echo(format_incident_row(row, now))
 
 
 @click.command()

@@ -7,10 +7,11 @@ import sys
 import time
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
 import click
 
-from warroom.domain import ROLES, SOURCES, STEP_LABELS, format_duration
+from warroom.domain import ROLES, SOURCES, STEP_LABELS, format_duration, from_iso
 from warroom.safe_text import clean, one_line
 from warroom.views import Entry, Incident
 
@@ -158,3 +159,13 @@ def format_show(incident: Incident, now: datetime, *, color: bool, definition: s
             done = f"  ({one_line(item.done_by or '?')} {when})"
         lines.append(f"    {item.number:>2}. {mark} {clean(item.text)}{done}")
     return "\n".join(lines)
+
+
+def format_incident_row(row: dict[str, Any], now: datetime) -> str:
+    """One incident of `warroom list` (and of the refusal that lists the open ones)."""
+    owner = one_line(row["owner"]) if row["owner"] else "NO OWNER"
+    when = local_time(from_iso(row["declared_at"]), now, seconds=False)
+    return (
+        f"{row['ref']:<8} {row['severity']}  {row['status']:<13} {when:>16}  "
+        f"{owner:<14} {one_line(row['title'], 60)}"
+    )

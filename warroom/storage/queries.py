@@ -91,6 +91,10 @@ def latest_open_incident_id(conn: sqlite3.Connection) -> int | None:
     )
 
 
+def open_incident_count(conn: sqlite3.Connection) -> int:
+    return int(_scalar(conn, "SELECT count(*) FROM incidents WHERE status != 'resolved'"))
+
+
 def latest_incident_id(conn: sqlite3.Connection) -> int | None:
     return _scalar(conn, "SELECT id FROM incidents ORDER BY declared_at DESC, id DESC LIMIT 1")
 
@@ -241,6 +245,17 @@ def timeline_after(
         sql += " LIMIT ?"
         params.append(limit)
     return _all(conn, sql, params)
+
+
+def declared_elsewhere(conn: sqlite3.Connection, incident_id: int, after_id: int) -> list[Row]:
+    """'declared' entries of other incidents with id > after_id: a follower of one incident
+    is told when another starts. Reads only rows after `after_id` (rowid range)."""
+    return _all(
+        conn,
+        "SELECT * FROM timeline WHERE id > ? AND kind = 'declared' AND incident_id != ?"
+        " ORDER BY id",
+        (after_id, incident_id),
+    )
 
 
 def timeline_tail(conn: sqlite3.Connection, incident_id: int | None, n: int) -> list[Row]:
