@@ -166,7 +166,7 @@ def test_no_incident_says_how_to_declare(run: Cli) -> None:
     ("args", "code", "message"),
     [
         (("note", "   "), 2, "the note is empty"),
-        (("note",), 2, "Missing argument"),
+        (("note",), 2, "the note is empty"),
         (("severity", "SEV9"), 2, "unknown severity"),
         (("assign", "janitor", "bob"), 2, "janitor"),
         (("assign", "owner", " "), 2, "name is empty"),

@@ -261,7 +261,7 @@ def test_json_lines_parse_and_carry_login(db_path: Path, followers: list[Followe
     assert headers[-1]["status"] == "monitoring"
     note = next(e for e in entries if e["text"] == "json please")
     assert note["author"] == "kim" and note["login"] == unix_login()
-    assert set(note) == {"id", "incident", "ts", "author", "login", "kind", "text"}
+    assert set(note) == {"id", "incident", "ts", "author", "login", "kind", "text", "data"}
     assert entries[0]["login"] == "maya-login"
 
 

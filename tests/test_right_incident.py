@@ -11,7 +11,6 @@ from tests.conftest import Cli, FakeClock
 from tests.test_follow import Follower, cli, follow, followers, live_room
 from warroom import actions
 
-
 __all__ = ["followers"]  # the fixture, imported for its name
 
 

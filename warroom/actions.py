@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from warroom.domain import (
     AUTO_EVENTS,
@@ -27,6 +28,7 @@ from warroom.domain import (
     parse_severity,
     parse_source,
     parse_status,
+    require_body,
     require_text,
     system_clock,
     to_iso,
@@ -253,24 +255,64 @@ def triage(
 # --- timeline entries -------------------------------------------------------------------------
 
 
-def note(room: Room, incident_id: int, text: str) -> int:
-    text = require_text(text, "the note")
+def _at_data(room: Room, at: datetime | None) -> dict[str, str]:
+    """`--at`: when it happened, if earlier than now, kept in the entry's data beside ts."""
+    if at is None:
+        return {}
+    if at.tzinfo is None:
+        raise ValueError("naive datetime for --at; pass an aware one")
+    if at > room.now():
+        raise BadInput("--at is in the future; it records when something happened")
+    return {"at": to_iso(at)}
+
+
+def note(room: Room, incident_id: int, text: str, *, at: datetime | None = None) -> int:
+    """A note: one line typed, or a whole paste or log (kept exactly, up to MAX_NOTE_BYTES)."""
+    text = require_body(text, "the note")
+    data = _at_data(room, at)
     with _write(room) as tx:
         tx.incident_row(incident_id)
-        return tx.log(incident_id, "note", text)
+        return tx.log(incident_id, "note", text, data or None)
 
 
-def mitigate(room: Room, incident_id: int, text: str, action: str | None = None) -> int:
+def mitigate(
+    room: Room,
+    incident_id: int,
+    text: str,
+    action: str | None = None,
+    *,
+    at: datetime | None = None,
+) -> int:
     """Log a mitigation action: one of MITIGATIONS (rollback, failover, ...) plus detail."""
     text = require_text(text, "the mitigation detail")
     if action is not None and action not in MITIGATIONS:
         raise BadInput(f"unknown mitigation {action!r}; choose one of {', '.join(MITIGATIONS)}")
+    data = {"action": action or "other", **_at_data(room, at)}
     with _write(room) as tx:
         tx.incident_row(incident_id)
         shown = f"{MITIGATIONS[action]}: {text}" if action and action != "other" else text
-        entry = tx.log(incident_id, "mitigation", shown, {"action": action or "other"})
+        entry = tx.log(incident_id, "mitigation", shown, data)
         tx.auto_tick(incident_id, "mitigation")
         return entry
+
+
+def correct(room: Room, entry_id: int, text: str, *, at: datetime | None = None) -> int:
+    """Correct a timeline entry by appending a `correction` entry (data.corrects = entry_id):
+    the timeline is append-only, so the original stays stored as it was."""
+    text = require_body(text, "the corrected text")
+    data: dict[str, Any] = {"corrects": entry_id, **_at_data(room, at)}
+    with _write(room) as tx:
+        original = q.get_entry(tx.conn, entry_id)
+        if original is None:
+            raise BadInput(f"no timeline entry #{entry_id}; `warroom tail` shows entry numbers")
+        if original["kind"] == "correction":
+            # Correcting a correction corrects the same original: one chain, latest wins.
+            root = _corrects(original.get("data"))
+            if root is not None:
+                data["corrects"] = root
+                original = q.get_entry(tx.conn, root) or original
+        data["kind"] = original["kind"]
+        return tx.log(original["incident_id"], "correction", text, data)
 
 
 # --- roles, severity, status ------------------------------------------------------------------
@@ -443,3 +485,9 @@ def complete_followup(room: Room, followup_id: int, *, undo: bool = False) -> bo
             text = f"Follow-up #{followup_id} done: {row['text']}"
         tx.log(row["incident_id"], "followup", text, {"followup_id": followup_id, "done": not undo})
     return True
+
+
+def _corrects(raw: str | None) -> int | None:
+    from warroom.views import data_int
+
+    return data_int(raw, "corrects")

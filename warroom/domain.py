@@ -165,6 +165,10 @@ KINDS: tuple[str, ...] = (
     "mitigation",
     "update",
     "followup",
+    "command",
+    "correction",
+    "handover",
+    "handover_ack",
 )
 
 # Mitigation actions from the process guide, offered as quick picks.
@@ -303,6 +307,36 @@ def require_text(text: str | None, what: str) -> str:
     return text.strip()
 
 
+# Notes, pastes and captured output are stored whole up to this size, and refused above it
+# (never cut): a 5,000-line log is about 700 KB.
+MAX_NOTE_BYTES = 2 * 1024 * 1024
+# `warroom run` keeps this much of a command's output, exactly (the rest is counted, not kept).
+MAX_OUTPUT_BYTES = 1024 * 1024
+
+
+def require_body(text: str | None, what: str, limit: int = MAX_NOTE_BYTES) -> str:
+    """A note's text as typed or pasted: not blank, UTF-8, at most `limit` bytes. A one-line
+    text loses surrounding spaces; a multi-line one keeps every line exactly (indentation
+    included) and loses only blank lines at its start and whitespace at its end."""
+    if text is None or not text.strip():
+        raise BadInput(f"{what} is empty")
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise BadInput(f"{what} is not valid UTF-8 text") from None
+    if size > limit:
+        raise BadInput(
+            f"{what} is {size:,} bytes; the limit is {limit:,} bytes: nothing was written"
+            " (keep the rest in a file and note where it is)"
+        )
+    if "\n" not in text and "\r" not in text:
+        return text.strip()
+    lines = text.rstrip().split("\n")
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    return "\n".join(lines)
+
+
 # --- times typed by people (after recovery) ---------------------------------------------------
 
 _CLOCK_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
@@ -332,7 +366,19 @@ def _local_wall_time(day: date, at: time) -> datetime:
     return datetime.combine(day, at).astimezone().astimezone(UTC)
 
 
-def parse_started(text: str, now: datetime) -> datetime:
+def parse_at(text: str, now: datetime) -> datetime:
+    """When something happened (`--at` on note, mitigate, run, correct), in the forms
+    `triage --started` takes; never later than `now`."""
+    try:
+        moment = parse_started(text, now, what="the --at time")
+    except BadInput as exc:
+        raise BadInput(exc.message.replace("the impact start", "the --at time")) from None
+    if moment > now:
+        raise BadInput(f"--at {text!r} is in the future; it records when something happened")
+    return moment
+
+
+def parse_started(text: str, now: datetime, what: str = "the impact start") -> datetime:
     """When impact started, as typed with `triage --started`; an aware UTC datetime.
 
     Accepts ISO 8601 (with an offset, or without one meaning local time), `HH:MM[:SS]` (local
@@ -342,7 +388,7 @@ def parse_started(text: str, now: datetime) -> datetime:
     value = text.strip()
     hint = "expected e.g. 13:05, '45m ago', -2h or 2026-11-26T13:05+01:00"
     if not value:
-        raise BadInput(f"the impact start is empty ({hint})")
+        raise BadInput(f"{what} is empty ({hint})")
     try:
         return _parse_started(value, text, now, hint)
     except OverflowError:

@@ -68,7 +68,60 @@ class Entry:
             "login": self.login,
             "kind": self.kind,
             "text": self.text,
+            "data": self.data,
         }
+
+
+def _parse_data(raw: str | None) -> dict[str, Any] | None:
+    # Values read from the file are untrusted: data that is not a JSON object is ignored.
+    if not raw:
+        return None
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def data_int(raw: str | None, key: str) -> int | None:
+    value = (_parse_data(raw) or {}).get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def entry_happened_at(entry: Entry) -> datetime | None:
+    """`--at`: when it happened, if it was logged later; None when not given or unreadable."""
+    value = (entry.data or {}).get("at") if isinstance(entry.data, dict) else None
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = from_iso(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def entry_corrects(entry: Entry) -> int | None:
+    """The id a correction entry corrects, or None."""
+    if entry.kind != "correction" or not isinstance(entry.data, dict):
+        return None
+    value = entry.data.get("corrects")
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def corrections(conn: sqlite3.Connection, incident_id: int) -> dict[int, Entry]:
+    """Corrected entry id -> its latest correction."""
+    latest: dict[int, Entry] = {}
+    for row in q.corrections_of(conn, incident_id):
+        entry = Entry.from_row(row)
+        target = entry_corrects(entry)
+        if target is not None:
+            latest[target] = entry
+    return latest
+
+
+def get_entry(conn: sqlite3.Connection, entry_id: int) -> Entry | None:
+    row = q.get_entry(conn, entry_id)
+    return Entry.from_row(row) if row is not None else None
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "triage": "warroom.cli.incident:triage",
     "note": "warroom.cli.incident:note",
     "mitigate": "warroom.cli.incident:mitigate",
+    "correct": "warroom.cli.incident:correct",
     "assign": "warroom.cli.incident:assign",
     "severity": "warroom.cli.incident:severity",
     "status": "warroom.cli.incident:status",

@@ -89,8 +89,20 @@ def _header_key(incident: Incident) -> tuple[Any, ...]:
 class Follower:
     """Prints entries and header lines for one incident (or all) as they are committed."""
 
-    def __init__(self, room: Room, incident_id: int | None, *, as_json: bool) -> None:
+    def __init__(
+        self,
+        room: Room,
+        incident_id: int | None,
+        *,
+        as_json: bool,
+        full: bool = False,
+        originals: bool = False,
+    ) -> None:
         self.room = room
+        self.full = full
+        self.originals = originals
+        # Corrected entry id -> its latest correction, for entries printed from a snapshot.
+        self.corrections: dict[int, Entry] = {}
         self.incident_id = incident_id  # None: every incident
         self.as_json = as_json
         self.color = use_color() and not as_json
@@ -109,7 +121,19 @@ class Follower:
     def format(self, entry: Entry, now: datetime) -> str:
         if self.as_json:
             return json_dumps(entry.to_json())
-        return format_entry(entry, now, color=self.color, show_ref=self.incident_id is None)
+        return format_entry(
+            entry,
+            now,
+            color=self.color,
+            show_ref=self.incident_id is None,
+            full=self.full,
+            correction=self.corrections.get(entry.id),
+            original=self.originals,
+        )
+
+    def load_corrections(self, conn: sqlite3.Connection, entries: list[Entry]) -> None:
+        for incident_id in {e.incident_id for e in entries}:
+            self.corrections.update(views.corrections(conn, incident_id))
 
     def entry(self, entry: Entry) -> None:
         _emit(self.format(entry, self.room.now()))
@@ -149,6 +173,7 @@ class Follower:
                 ids = [self.incident_id]
             heads = [views.load_incident(conn, i, self.room.settings) for i in ids]
             entries = views.tail(conn, self.incident_id, count)
+            self.load_corrections(conn, entries)
             self.last_id = views.last_entry_id(conn)
             self.elsewhere_id = self.last_id
         for incident in heads:
@@ -286,10 +311,21 @@ def _is_locked(exc: Exception) -> bool:
 @click.option("--follow", "-f", is_flag=True, help="Keep printing new entries until Ctrl-C.")
 @click.option("--all", "every", is_flag=True, help="Every incident (lines show the reference).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
+@click.option("--full", is_flag=True, help="Long notes and command output whole, not folded.")
+@click.option(
+    "--originals", is_flag=True, help="Corrected entries as first written (marked as corrected)."
+)
 @common_options
 @click.pass_context
 def tail(
-    ctx: click.Context, ref: str | None, count: int, follow: bool, every: bool, as_json: bool
+    ctx: click.Context,
+    ref: str | None,
+    count: int,
+    follow: bool,
+    every: bool,
+    as_json: bool,
+    full: bool,
+    originals: bool,
 ) -> None:
     """Print the last entries of an incident's timeline; with -f, follow it live.
 
@@ -302,10 +338,11 @@ def tail(
         raise BadInput("give an incident REF or --all, not both")
     room = open_room(ctx)
     incident_id = None if every else target_incident(room, ref, after_recovery=True)
-    follower = Follower(room, incident_id, as_json=as_json)
+    follower = Follower(room, incident_id, as_json=as_json, full=full, originals=originals)
     if not follow:
         with room.read() as conn:
             entries = views.tail(conn, incident_id, count)
+            follower.load_corrections(conn, entries)
         follower.dump(entries)
         return
     # Ctrl-C must stop a follower even where it was started with SIGINT ignored (a shell

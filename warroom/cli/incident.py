@@ -3,6 +3,11 @@
 
 from __future__ import annotations
 
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
 import click
 
 from warroom import actions, views
@@ -10,12 +15,15 @@ from warroom.cli.common import common_options, incident_option, open_room, targe
 from warroom.cli.output import format_incident_row, format_show, local_time, use_color
 from warroom.domain import (
     DEFAULT_SEVERITIES,
+    MAX_NOTE_BYTES,
     MITIGATIONS,
     SOURCES,
     STATUSES,
     format_ref,
+    parse_at,
     parse_severity,
     parse_started,
+    require_body,
     require_text,
 )
 from warroom.errors import BadInput
@@ -137,23 +145,93 @@ def triage(
     click.echo(f"Triage recorded on {ref_text}." if changed else f"Nothing changed on {ref_text}.")
 
 
+AT_HELP = (
+    "When it happened, if before now: 13:05 (local), '10m ago', -2h, or ISO 8601;"
+    " stored beside the time it was logged."
+)
+
+
+def at_option(f: Any) -> Any:
+    return click.option("--at", "at", metavar="TIME", help=AT_HELP)(f)
+
+
+def parse_at_option(room: actions.Room, at: str | None) -> datetime | None:
+    return parse_at(at, room.now()) if at is not None else None
+
+
+def read_body(source: str, what: str) -> str:
+    """A note from stdin (`-`) or a file, whole: read at most one byte past the limit, so a
+    huge input is refused without being held in memory."""
+    if source == "-":
+        stream = sys.stdin.buffer
+        raw = stream.read(MAX_NOTE_BYTES + 1)
+        name = "stdin"
+    else:
+        path = Path(source)
+        if path.is_dir():
+            raise BadInput(f"{source} is a folder, not a file")
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_NOTE_BYTES + 1)
+        name = source
+    if len(raw) > MAX_NOTE_BYTES:
+        raise BadInput(
+            f"{what} from {name} is over the limit of {MAX_NOTE_BYTES:,} bytes; nothing was"
+            " written (keep it in a file and note where it is)"
+        )
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadInput(f"{what} from {name} is not valid UTF-8 text; nothing was written") from None
+
+
 @click.command()
-@click.argument("text", nargs=-1, required=True)
+@click.argument("text", nargs=-1)
+@click.option(
+    "--file",
+    "file_path",
+    metavar="PATH",
+    help="Take the note from this file, whole (a log excerpt, a config diff).",
+)
+@at_option
 @incident_option
 @common_options
 @click.pass_context
-def note(ctx: click.Context, text: tuple[str, ...], ref: str | None) -> None:
-    """Add a note to the timeline.
+def note(
+    ctx: click.Context,
+    text: tuple[str, ...],
+    file_path: str | None,
+    at: str | None,
+    ref: str | None,
+) -> None:
+    """Add a note to the timeline. `-` reads it from stdin, --file from a file; a long one
+    is kept whole, line breaks and all (up to 2 MiB).
 
     \b
     warroom note "error rate back under 1% after rollback"
+    kubectl logs deploy/checkout --since=10m | warroom note -
+    warroom note --file /tmp/slow-queries.txt
+    warroom note --at 13:05 "first alert fired"
     """
+    if file_path is not None and text:
+        raise BadInput("give the note as TEXT, - or --file PATH, not several")
+    if file_path is None and not text:
+        raise BadInput("the note is empty: give TEXT, - (stdin) or --file PATH")
+    # Read before the database is opened: closing a descriptor of the database file (were
+    # PATH that file) would drop this process's SQLite locks.
+    if file_path is not None:
+        body = read_body(file_path, "the note")
+    elif text == ("-",):
+        body = read_body("-", "the note")
+    else:
+        body = _join(text)
+    require_body(body, "the note")
     room = open_room(ctx)
-    body = _join(text)
-    require_text(body, "the note")
+    happened = parse_at_option(room, at)
     incident_id = target_incident(room, ref)
-    entry = actions.note(room, incident_id, body)
-    click.echo(f"Noted on {format_ref(incident_id)} (#{entry}).")
+    entry = actions.note(room, incident_id, body, at=happened)
+    lines = body.strip("\n").count("\n") + 1
+    size = f", {lines:,} lines" if lines > 1 else ""
+    click.echo(f"Noted on {format_ref(incident_id)} (#{entry}{size}).")
 
 
 @click.command()
@@ -164,11 +242,16 @@ def note(ctx: click.Context, text: tuple[str, ...], ref: str | None) -> None:
     type=click.Choice(list(MITIGATIONS), case_sensitive=False),
     help="Kind of mitigation.",
 )
+@at_option
 @incident_option
 @common_options
 @click.pass_context
 def mitigate(
-    ctx: click.Context, text: tuple[str, ...], action: str | None, ref: str | None
+    ctx: click.Context,
+    text: tuple[str, ...],
+    action: str | None,
+    at: str | None,
+    ref: str | None,
 ) -> None:
     """Log a mitigation action (rollback, feature flag, failover, reduce load, isolate).
 
@@ -176,11 +259,39 @@ def mitigate(
     warroom mitigate --action rollback "checkout-api back to v1.41"
     """
     room = open_room(ctx)
+    happened = parse_at_option(room, at)
     body = _join(text)
     require_text(body, "the mitigation detail")
     incident_id = target_incident(room, ref)
-    entry = actions.mitigate(room, incident_id, body, action)
+    entry = actions.mitigate(room, incident_id, body, action, at=happened)
     click.echo(f"Mitigation logged on {format_ref(incident_id)} (#{entry}).")
+
+
+@click.command()
+@click.argument("entry_id", metavar="ENTRY_ID")
+@click.argument("text", nargs=-1, required=True)
+@at_option
+@common_options
+@click.pass_context
+def correct(ctx: click.Context, entry_id: str, text: tuple[str, ...], at: str | None) -> None:
+    """Correct timeline entry ENTRY_ID (the #number `tail` shows): a `correction` entry is
+    appended and shown in the original's place; the original stays stored as it was.
+
+    \b
+    warroom correct 13 "errors began 2 min after deploy of v1.43 (not v1.42)"
+    """
+    number = entry_id.strip().lstrip("#")
+    if not number.isdigit() or int(number) == 0:
+        raise BadInput(f"not an entry number: {entry_id!r} (expected e.g. 13 or #13)")
+    room = open_room(ctx)
+    happened = parse_at_option(room, at)
+    body = _join(text)
+    require_body(body, "the corrected text")
+    new_id = actions.correct(room, int(number), body, at=happened)
+    with room.read() as conn:
+        entry = views.get_entry(conn, new_id)
+    ref = format_ref(entry.incident_id) if entry else "?"
+    click.echo(f"Corrected #{int(number)} on {ref} (#{new_id}).")
 
 
 @click.command()

@@ -27,6 +27,10 @@ KIND_COLOURS = {
     "mitigation": "bright_yellow",
     "update": "bright_green",
     "followup": "bright_blue",
+    "command": "bright_cyan",
+    "correction": "bright_magenta",
+    "handover": "bright_blue",
+    "handover_ack": "bright_blue",
 }
 
 
@@ -84,7 +88,70 @@ def _author_label(author: str, login: str | None) -> str:
     return name
 
 
-def format_entry(entry: Entry, now: datetime, *, color: bool, show_ref: bool = False) -> str:
+FOLD_LINES = 3  # a long note shows its first lines on one line each, then "… N more lines"
+CORRECTED_MARK = "\u270e"  # ✎
+
+
+def fold(text: str, keep: int = FOLD_LINES) -> tuple[list[str], int]:
+    """The first `keep` lines of `text` and how many more there are."""
+    lines = text.split("\n", keep)
+    if len(lines) <= keep:
+        return lines, 0
+    return lines[:keep], lines[keep].count("\n") + 1
+
+
+def entry_body(
+    entry: Entry,
+    now: datetime,
+    *,
+    full: bool = False,
+    correction: Entry | None = None,
+    original: bool = False,
+) -> str:
+    """An entry's text as the CLI shows it: sanitised; a long text folded unless `full`;
+    a correction marked; `--at` shown beside the logged time; `correction` (the latest one
+    of this entry) shown in its place unless `original`."""
+    text = entry.text
+    prefix = ""
+    if entry.data:
+        from warroom.views import entry_corrects, entry_happened_at
+
+        at = entry_happened_at(entry)
+        if at is not None:
+            prefix = f"(happened {local_time(at, now)}) "
+        target = entry_corrects(entry)
+        if target is not None:
+            prefix += f"{CORRECTED_MARK} corrects #{target}: "
+    if correction is not None and not original:
+        text = correction.text
+        prefix += f"{CORRECTED_MARK} (corrected in #{correction.id}) "
+    elif correction is not None:
+        prefix += f"(original; corrected in #{correction.id}) "
+    extra = ""
+    if entry.kind == "command" and isinstance(entry.data, dict):
+        output = entry.data.get("output")
+        if isinstance(output, str) and output:
+            text = f"{text}\n{output}"
+    if "\n" not in text:
+        return prefix + one_line(text)
+    if full:
+        body = clean(text.rstrip("\n"), multiline=True).replace("\n", "\n    ")
+        return prefix + body
+    head, more = fold(text)
+    extra = f"\n    \u2026 {more:,} more lines (tail --full)" if more else ""
+    return prefix + "\n    ".join(clean(line) for line in head) + extra
+
+
+def format_entry(
+    entry: Entry,
+    now: datetime,
+    *,
+    color: bool,
+    show_ref: bool = False,
+    full: bool = False,
+    correction: Entry | None = None,
+    original: bool = False,
+) -> str:
     when = local_time(entry.ts, now)
     author = author_label(entry).ljust(16)
     kind = entry.kind.ljust(10)
@@ -92,7 +159,11 @@ def format_entry(entry: Entry, now: datetime, *, color: bool, show_ref: bool = F
         kind = click.style(kind, fg=KIND_COLOURS.get(entry.kind, "white"))
         when = click.style(when, dim=True)
     ref = f"INC-{entry.incident_id}  " if show_ref else ""
-    return f"{when}  {ref}{author}  {kind}  {one_line(entry.text)}"
+    if entry.data is None and correction is None and "\n" not in entry.text:
+        body = one_line(entry.text)  # the common case, cheaply (tail -n 100000)
+    else:
+        body = entry_body(entry, now, full=full, correction=correction, original=original)
+    return f"{when}  {ref}{author}  {kind}  #{entry.id}  {body}"
 
 
 def due_line(incident: Incident, now: datetime, color: bool) -> str:

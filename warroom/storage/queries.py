@@ -228,6 +228,19 @@ def append_timeline(
     return cur.lastrowid
 
 
+def get_entry(conn: sqlite3.Connection, entry_id: int) -> Row | None:
+    return _one(conn, "SELECT * FROM timeline WHERE id = ?", (entry_id,))
+
+
+def corrections_of(conn: sqlite3.Connection, incident_id: int) -> list[Row]:
+    """An incident's correction entries, oldest first (few; by the kind index)."""
+    return _all(
+        conn,
+        "SELECT * FROM timeline WHERE incident_id = ? AND kind = 'correction' ORDER BY id",
+        (incident_id,),
+    )
+
+
 def timeline_after(
     conn: sqlite3.Connection,
     incident_id: int | None,
