@@ -153,3 +153,27 @@ def test_at_is_stored_beside_ts(run: Cli, db_path: Path, clock: FakeClock) -> No
     result = run("note", "--at", "soon", "x")
     assert result.exit_code == 2 and "not a time" in result.stderr
     assert rows(db_path) == before
+
+
+def test_postmortem_orders_by_when_it_happened_and_marks_corrections(
+    run: Cli, db_path: Path, clock: FakeClock
+) -> None:
+    run.ok("declare", "Checkout down", "-s", "SEV2")
+    clock.advance(minutes=10)
+    run.ok("note", "rollback started")  # 14:10
+    clock.advance(minutes=10)
+    run.ok("note", "--at", "14:05", "first alert had fired")  # logged 14:20
+    run.ok("note", "cause: v1.42")
+    run.ok("correct", str(rows(db_path)[-1][0]), "cause: v1.43", author="bob")
+    draft = run.ok("export").stdout
+    lines = [line for line in draft.splitlines() if line.startswith("- 14:")]
+    texts = [line.split(" — ", 1)[1] for line in lines]
+    alert = next(i for i, t in enumerate(texts) if "first alert" in t)
+    rollback = next(i for i, t in enumerate(texts) if "rollback started" in t)
+    assert alert < rollback
+    assert lines[alert].startswith("- 14:05:00") and "(logged 14:20:00)" in lines[alert]
+    fixed = next(t for t in texts if "originally" in t)
+    assert fixed.startswith("\u270e cause: v1.43") and "originally: cause: v1.42" in fixed
+    assert "bob" in fixed
+    doc = json.loads(run.ok("export", "-f", "json").stdout)
+    assert doc["timeline"][-1]["data"]["corrects"] == rows(db_path)[-2][0]

@@ -27,7 +27,10 @@ from warroom.views import (
     Followup,
     Incident,
     Update,
+    corrections,
+    data_int,
     entries_of_kinds,
+    entry_happened_at,
     followups,
     load_incident,
     updates,
@@ -190,14 +193,43 @@ def _event_line(entry: Entry) -> str:
     return f"{_when(entry.ts)} — {md.inline(entry.text)} ({md.inline(entry.author)})"
 
 
+def _in_happened_order(
+    conn: sqlite3.Connection, incident_id: int
+) -> Iterator[tuple[dict[str, Any], datetime | None]]:
+    """The timeline streamed in the order things happened: an entry logged with `--at` is
+    moved back to its time (they are few; everything else streams in logged order)."""
+    moved: list[tuple[datetime, int, dict[str, Any]]] = []
+    for row in q.timeline_with_at(conn, incident_id):
+        at = entry_happened_at(Entry.from_row(row))
+        if at is not None:
+            moved.append((at, row["id"], row))
+    moved.sort(key=lambda item: (item[0], item[1]))
+    moved_ids = {item[1] for item in moved}
+    pending = 0
+    for row in q.iter_timeline(conn, incident_id):
+        if row["id"] in moved_ids:
+            continue
+        ts = from_iso(row["ts"])
+        while pending < len(moved) and moved[pending][0] <= ts:
+            yield moved[pending][2], moved[pending][0]
+            pending += 1
+        yield row, None
+    for at, _, row in moved[pending:]:
+        yield row, at
+
+
 def _timeline_lines(conn: sqlite3.Connection, incident_id: int) -> Iterator[str]:
-    """The whole timeline as Markdown list items in local time, grouped by local day.
-    Built in Python, not in the template: per-entry template work is what makes 100k slow."""
+    """The whole timeline as Markdown list items in local time, grouped by local day, in the
+    order things happened. A corrected entry shows its corrected text, marked, with the
+    original beside it. Built in Python, not in the template: per-entry template work is what
+    makes 100k slow."""
     day: date | None = None
+    corrected = corrections(conn, incident_id)
     # Few people and kinds write many entries: escape each name once.
     names: dict[str, str] = {}
-    for row in q.iter_timeline(conn, incident_id):
-        local = from_iso(row["ts"]).astimezone()
+    for row, happened in _in_happened_order(conn, incident_id):
+        logged = from_iso(row["ts"]).astimezone()
+        local = happened.astimezone() if happened is not None else logged
         if local.date() != day:
             day = local.date()
             yield f"\n**{local:%A %Y-%m-%d} ({local:%Z})**\n"
@@ -207,7 +239,18 @@ def _timeline_lines(conn: sqlite3.Connection, incident_id: int) -> Iterator[str]
             names[author] = md.single_line(author)
         if kind not in names:
             names[kind] = md.single_line(kind)
-        yield f"- {clock} · {names[author]} · {names[kind]} — {md.inline(row['text'])}"
+        text = md.inline(row["text"])
+        if happened is not None:
+            text = f"(logged {logged:%H:%M:%S}) {text}"
+        fix = corrected.get(row["id"])
+        if fix is not None:
+            text = (
+                f"\u270e {md.inline(fix.text)} (corrected by {md.single_line(fix.author)};"
+                f" originally: {md.inline(row['text'])})"
+            )
+        if kind == "correction" and data_int(row["data"], "corrects") is not None:
+            text = f"\u270e correction of an earlier entry: {text}"
+        yield f"- {clock} · {names[author]} · {names[kind]} — {text}"
 
 
 def markdown_context(

@@ -295,6 +295,18 @@ def iter_timeline(conn: sqlite3.Connection, incident_id: int) -> Iterator[Row]:
         yield dict(row)
 
 
+def timeline_with_at(conn: sqlite3.Connection, incident_id: int) -> list[Row]:
+    """Entries whose data has `at` (when it happened, logged later), oldest logged first.
+    CASE guards json_extract from data that is not valid JSON."""
+    return _all(
+        conn,
+        "SELECT * FROM timeline WHERE incident_id = ? AND data IS NOT NULL AND"
+        " CASE WHEN json_valid(data) THEN json_type(data, '$.at') = 'text' ELSE 0 END"
+        " ORDER BY id",
+        (incident_id,),
+    )
+
+
 def timeline_count(conn: sqlite3.Connection, incident_id: int) -> int:
     return int(_scalar(conn, "SELECT count(*) FROM timeline WHERE incident_id = ?", (incident_id,)))
 
