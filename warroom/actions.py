@@ -17,10 +17,12 @@ from typing import Any
 
 from warroom.domain import (
     AUTO_EVENTS,
+    MAX_NOTE_BYTES,
     MITIGATIONS,
     ROLES,
     Clock,
     Settings,
+    command_summary,
     format_ref,
     from_iso,
     parse_due,
@@ -313,6 +315,73 @@ def correct(room: Room, entry_id: int, text: str, *, at: datetime | None = None)
                 original = q.get_entry(tx.conn, root) or original
         data["kind"] = original["kind"]
         return tx.log(original["incident_id"], "correction", text, data)
+
+
+@dataclass(frozen=True)
+class CommandRun:
+    """A command run through `warroom run`, as captured."""
+
+    argv: tuple[str, ...]
+    cwd: str
+    host: str
+    exit_code: int | None
+    signal: str | None  # e.g. "SIGINT" when a signal ended it
+    duration_s: float
+    output: str
+    output_omitted: int = 0  # bytes of output between the kept head and tail
+    tty: bool = False
+
+
+def record_command(
+    room: Room,
+    incident_id: int,
+    run: CommandRun,
+    *,
+    mitigation: str | None = None,
+    at: datetime | None = None,
+) -> int:
+    """One `command` entry for a captured command; with `mitigation` (a MITIGATIONS kind)
+    also a mitigation entry pointing at it, which ticks the checklist when the command
+    succeeded (a failed attempt is logged, but mitigation is not done)."""
+    if not run.argv:
+        raise BadInput("no command given")
+    if mitigation is not None and mitigation not in MITIGATIONS:
+        raise BadInput(f"unknown mitigation {mitigation!r}; choose one of {', '.join(MITIGATIONS)}")
+    output = run.output
+    if len(output.encode("utf-8", errors="replace")) > MAX_NOTE_BYTES:
+        raise ValueError("captured output over MAX_NOTE_BYTES; runcmd keeps less than that")
+    data: dict[str, Any] = {
+        "argv": list(run.argv),
+        "cwd": run.cwd,
+        "host": run.host,
+        "duration_s": round(run.duration_s, 3),
+        "output": output,
+        "tty": run.tty,
+        **_at_data(room, at),
+    }
+    if run.signal is not None:
+        data["signal"] = run.signal
+    else:
+        data["exit_code"] = run.exit_code
+    if run.output_omitted:
+        data["output_omitted_bytes"] = run.output_omitted
+    if mitigation is not None:
+        data["mitigation"] = mitigation
+    text = command_summary(run.argv, run.exit_code, run.signal, run.duration_s)
+    with _write(room) as tx:
+        tx.incident_row(incident_id)
+        entry = tx.log(incident_id, "command", text, data)
+        if mitigation is not None:
+            label = MITIGATIONS[mitigation] if mitigation != "other" else "Mitigation"
+            tx.log(
+                incident_id,
+                "mitigation",
+                f"{label}: {text}",
+                {"action": mitigation, "command_entry": entry, **_at_data(room, at)},
+            )
+            if run.exit_code == 0 and run.signal is None:
+                tx.auto_tick(incident_id, "mitigation")
+        return entry
 
 
 # --- roles, severity, status ------------------------------------------------------------------

@@ -7,7 +7,7 @@ such as "next update due" are tested without sleeping.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -312,6 +312,19 @@ def require_text(text: str | None, what: str) -> str:
 MAX_NOTE_BYTES = 2 * 1024 * 1024
 # `warroom run` keeps this much of a command's output, exactly (the rest is counted, not kept).
 MAX_OUTPUT_BYTES = 1024 * 1024
+
+
+def command_summary(
+    argv: Sequence[str], exit_code: int | None, signal_name: str | None, duration_s: float
+) -> str:
+    """The timeline line of a captured command: `ran kubectl rollout undo deploy/checkout →
+    exit 0 in 4.2 s`."""
+    import shlex
+
+    shown = shlex.join(argv)
+    if signal_name is not None:
+        return f"ran {shown} \u2192 killed by {signal_name} after {duration_s:.1f} s"
+    return f"ran {shown} \u2192 exit {exit_code} in {duration_s:.1f} s"
 
 
 def require_body(text: str | None, what: str, limit: int = MAX_NOTE_BYTES) -> str:

@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "note": "warroom.cli.incident:note",
     "mitigate": "warroom.cli.incident:mitigate",
     "correct": "warroom.cli.incident:correct",
+    "run": "warroom.cli.run:run",
     "assign": "warroom.cli.incident:assign",
     "severity": "warroom.cli.incident:severity",
     "status": "warroom.cli.incident:status",

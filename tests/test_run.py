@@ -1,0 +1,251 @@
+"""Issue 11 part 3: `warroom run` runs a command as if bare and records it on the timeline."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Cli
+from warroom import actions, launch
+from warroom.actions import Room
+from warroom.domain import MITIGATIONS
+
+WARROOM = [sys.executable, "-m", "warroom"]
+DEADLINE = 30.0
+
+
+def warroom(db_path: Path, *args: str, **kw: object) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "WARROOM_DB": str(db_path)}
+    env.pop("WARROOM_INCIDENT", None)
+    return subprocess.run(
+        [*WARROOM, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def entries(db_path: Path, kind: str | None = None) -> list[dict]:
+    with sqlite3.connect(db_path) as conn:
+        conn.row_factory = sqlite3.Row
+        rows = [dict(r) for r in conn.execute("select * from timeline order by id")]
+    for row in rows:
+        row["data"] = json.loads(row["data"]) if row["data"] else None
+    return [r for r in rows if kind is None or r["kind"] == kind]
+
+
+def test_mitigation_kinds_match_the_domain() -> None:
+    assert tuple(MITIGATIONS) == launch.MITIGATION_KINDS
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["run", "--", "ls", "-l"], ({}, ["ls", "-l"])),
+        (["run", "ls", "-l"], ({}, ["ls", "-l"])),
+        (
+            ["--db", "x.db", "run", "-m", "rollback", "--at=13:05", "-i", "2", "--", "k", "--x"],
+            (
+                {"db_path": "x.db", "mitigation": "rollback", "at": "13:05", "ref": "2"},
+                ["k", "--x"],
+            ),
+        ),
+        (["run", "--help"], None),
+        (["run"], None),
+        (["run", "--"], None),
+        (["note", "run"], None),
+        (["--db"], None),
+    ],
+)
+def test_fast_path_argument_parsing(argv: list[str], expected: object) -> None:
+    assert launch.parse_run(argv) == expected
+
+
+def test_run_streams_output_records_one_entry_and_exits_with_its_status(
+    room: Room, db_path: Path, tmp_path: Path
+) -> None:
+    actions.declare(room, "Checkout down", "SEV2")
+    script = "echo to-out; echo to-err >&2; printf 'no newline'; exit 3"
+    result = warroom(db_path, "run", "--", "sh", "-c", script, cwd=tmp_path)
+    assert result.returncode == 3
+    assert result.stdout == "to-out\nno newline"  # streamed to our stdout, untouched
+    assert "to-err" in result.stderr and "recorded on INC-1 as #" in result.stderr
+    (entry,) = entries(db_path, "command")
+    data = entry["data"]
+    assert data["argv"] == ["sh", "-c", script]
+    assert data["cwd"] == str(tmp_path)
+    assert data["host"] and data["exit_code"] == 3 and "signal" not in data
+    # stdout and stderr in the order they arrived, each whole.
+    assert "to-out\n" in data["output"] and "to-err\n" in data["output"]
+    assert "no newline" in data["output"] and len(data["output"]) == len(
+        "to-out\nto-err\nno newline"
+    )
+    assert 0 <= data["duration_s"] < DEADLINE
+    assert entry["text"].startswith("ran sh -c ") and "\u2192 exit 3 in " in entry["text"]
+    assert entry["login"]
+
+
+def test_a_signal_is_recorded_and_becomes_128_plus_it(room: Room, db_path: Path) -> None:
+    actions.declare(room, "Checkout down", "SEV2")
+    result = warroom(db_path, "run", "--", "sh", "-c", "kill -TERM $$")
+    assert result.returncode == 128 + 15
+    (entry,) = entries(db_path, "command")
+    assert entry["data"]["signal"] == "SIGTERM" and "exit_code" not in entry["data"]
+    assert "killed by SIGTERM" in entry["text"]
+
+
+def test_mitigation_logs_and_ticks_only_on_success(room: Room, db_path: Path) -> None:
+    incident = actions.declare(room, "Checkout down", "SEV2")
+    warroom(db_path, "run", "--mitigation", "rollback", "--", "false")
+    assert room.incident(incident).checklist[4].done is False
+    assert [m["data"]["action"] for m in entries(db_path, "mitigation")] == ["rollback"]
+    result = warroom(db_path, "run", "-m", "rollback", "--", "true")
+    assert result.returncode == 0
+    mitigation = entries(db_path, "mitigation")[-1]
+    command = entries(db_path, "command")[-1]
+    assert mitigation["data"]["command_entry"] == command["id"]
+    assert mitigation["text"].startswith("Rolled back a deployment: ran true")
+    assert room.incident(incident).checklist[4].done is True
+
+
+def test_output_over_the_limit_keeps_head_and_tail_exactly(room: Room, db_path: Path) -> None:
+    actions.declare(room, "Checkout down", "SEV2")
+    script = 'i=0; while [ $i -lt 60000 ]; do echo "line $i of a long log"; i=$((i+1)); done'
+    result = warroom(db_path, "run", "--", "sh", "-c", script)
+    assert result.returncode == 0
+    assert len(result.stdout.splitlines()) == 60000  # all of it reached the terminal
+    data = entries(db_path, "command")[0]["data"]
+    output = data["output"]
+    assert output.startswith("line 0 of a long log\nline 1 of a long log\n")
+    assert output.endswith("line 59999 of a long log\n")
+    assert len(output.encode()) <= 1024 * 1024 + 100
+    assert data["output_omitted_bytes"] == len(result.stdout.encode()) - 1024 * 1024
+    assert "bytes not kept" in output
+
+
+def test_command_still_runs_when_the_database_cannot_be_written(
+    db_path: Path, tmp_path: Path
+) -> None:
+    marker = tmp_path / "ran"
+    result = warroom(tmp_path, "run", "--", "touch", str(marker))  # the db path is a folder
+    assert marker.exists()
+    assert result.returncode == 0
+    assert "the result was NOT recorded on the timeline" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_several_open_incidents_run_but_are_not_recorded(room: Room, db_path: Path) -> None:
+    actions.declare(room, "Checkout down", "SEV2")
+    actions.declare(room, "Login slow", "SEV3")
+    result = warroom(db_path, "run", "--", "sh", "-c", "echo ran; exit 4")
+    assert result.returncode == 4 and result.stdout == "ran\n"
+    assert "NOT recorded" in result.stderr and "INC-1" in result.stderr
+    assert "INC-2" in result.stderr
+    assert entries(db_path, "command") == []
+    result = warroom(db_path, "run", "-i", "1", "--", "true")
+    assert entries(db_path, "command")[0]["incident_id"] == 1
+
+
+def test_usage_errors_run_nothing(room: Room, db_path: Path, tmp_path: Path) -> None:
+    actions.declare(room, "Checkout down", "SEV2")
+    marker = tmp_path / "ran"
+    for args, code, message in [
+        (("run", "-m", "bogus", "--", "touch", str(marker)), 2, "unknown mitigation"),
+        (("run", "--at", "soon", "--", "touch", str(marker)), 2, "not a time"),
+        (("run", "--", "no-such-program-xyz"), 127, "command not found"),
+        (("run",), 2, "Missing argument"),
+    ]:
+        result = warroom(db_path, *args)
+        assert result.returncode == code and message in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+    assert not marker.exists()
+    assert entries(db_path, "command") == []
+
+
+def test_run_through_click_with_at(run: Cli, db_path: Path) -> None:
+    run.ok("declare", "Checkout down", "-s", "SEV2")
+    result = run("run", "--at", "10m ago", "--", "sh", "-c", "echo hi")
+    assert result.exit_code == 0, result.output
+    data = entries(db_path, "command")[0]["data"]
+    assert data["at"] == "2026-11-26T13:50:00.000000+00:00" and data["output"] == "hi\n"
+    shown = run.ok("tail", "-n", "1").stdout
+    assert "ran sh -c 'echo hi'" in shown and "(happened 13:50:00)" in shown
+
+
+# --- on a real terminal -----------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_on_a_terminal_interactive_and_ctrl_c_reach_the_command(
+    room: Room, db_path: Path, tmp_path: Path
+) -> None:
+    actions.declare(room, "Checkout down", "SEV2")
+    socket = f"warroom-run-{uuid.uuid4().hex[:8]}"
+    tmux = ["tmux", "-L", socket, "-f", "/dev/null"]
+    rc = tmp_path / "rc"
+    asker = tmp_path / "ask.py"
+    asker.write_text(
+        "import sys\nprint('tty', sys.stdout.isatty())\nname = input('name? ')\n"
+        "print('hello', name)\n"
+    )
+    shell = (
+        f"cd {tmp_path}; export WARROOM_DB={db_path};"
+        f" {sys.executable} -m warroom run -- {sys.executable} {asker}; echo $? > {rc}.1;"
+        f" {sys.executable} -m warroom run -- sleep 60; echo $? > {rc}.2; sleep 60"
+    )
+    subprocess.run(
+        [*tmux, "new-session", "-d", "-x", "100", "-y", "30", "-s", "r", shell],
+        check=True,
+        env={**os.environ, "TERM": "xterm-256color"},
+    )
+
+    def screen() -> str:
+        return subprocess.run(
+            [*tmux, "capture-pane", "-p", "-t", "r"], capture_output=True, text=True, check=True
+        ).stdout
+
+    def wait(check: object, what: str) -> None:
+        deadline = time.monotonic() + DEADLINE
+        while not check():  # type: ignore[operator]
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}: {screen()!r}")
+            time.sleep(0.05)
+
+    try:
+        wait(lambda: "name?" in screen(), "the prompt")
+        assert "tty True" in screen()
+        subprocess.run([*tmux, "send-keys", "-t", "r", "-l", "maya"], check=True)
+        subprocess.run([*tmux, "send-keys", "-t", "r", "Enter"], check=True)
+        wait(lambda: Path(f"{rc}.1").exists(), "the first command's status")
+        assert Path(f"{rc}.1").read_text().strip() == "0"
+        assert "hello maya" in screen()
+        wait(lambda: len(entries(db_path, "command")) == 1, "the first record")
+        time.sleep(0.3)  # sleep 60 has started: Ctrl-C must reach it, not warroom
+        subprocess.run([*tmux, "send-keys", "-t", "r", "C-c"], check=True)
+        wait(lambda: Path(f"{rc}.2").exists(), "the second command's status")
+        assert Path(f"{rc}.2").read_text().strip() == "130"
+        state = subprocess.run(
+            [*tmux, "display", "-p", "-t", "r", "#{cursor_flag}"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        assert state == "1"
+    finally:
+        subprocess.run([*tmux, "kill-server"], check=False)
+    first, second = entries(db_path, "command")
+    assert first["data"]["tty"] is True and first["data"]["exit_code"] == 0
+    assert "hello maya\n" in first["data"]["output"] and "\r" not in first["data"]["output"]
+    assert second["data"]["signal"] == "SIGINT"
