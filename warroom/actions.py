@@ -403,6 +403,11 @@ def assign(room: Room, incident_id: int, role: str, name: str) -> bool:
             text = f"{label}: {name}"
         else:
             text = f"{label}: handover from {current} to {name}"
+        for pending in q.open_handovers(tx.conn, incident_id):
+            if pending["role"] == role:
+                # Assigning outright settles the role: a handover still waiting is void.
+                q.end_handover(tx.conn, pending["id"], tx.ts, "cancelled")
+                text += f" (pending handover to {pending['to_name']} cancelled)"
         tx.log(incident_id, "role", text, {"role": role, "from": current, "to": name})
         if role == "owner":
             tx.auto_tick(incident_id, "owner")
@@ -560,3 +565,107 @@ def _corrects(raw: str | None) -> int | None:
     from warroom.views import data_int
 
     return data_int(raw, "corrects")
+
+
+# --- handovers --------------------------------------------------------------------------------
+
+
+def handover(room: Room, incident_id: int, role: str, name: str) -> int:
+    """Start handing ROLE to NAME: a brief is written and the role is marked "handing over";
+    the current holder keeps it until NAME acknowledges (`ack`). Returns the handover id."""
+    from warroom.brief import build_brief, render_brief
+
+    role = parse_role(role)
+    name = require_text(name, "the person's name")
+    label = ROLES[role]
+    with _write(room) as tx:
+        tx.incident_row(incident_id)
+        current = {r["role"]: r["name"] for r in q.get_roles(tx.conn, incident_id)}.get(role)
+        if current is None:
+            raise BadInput(
+                f"nobody holds {label.lower()} on {format_ref(incident_id)} yet; give it"
+                f" with: warroom assign {role.replace('_', '-')} {name}"
+            )
+        if current.casefold() == name.casefold():
+            raise BadInput(f"{name} already holds {label.lower()} on {format_ref(incident_id)}")
+        replaced = []
+        for pending in q.open_handovers(tx.conn, incident_id):
+            if pending["role"] == role:
+                q.end_handover(tx.conn, pending["id"], tx.ts, "replaced")
+                replaced.append(pending["to_name"])
+        brief = render_brief(build_brief(tx.conn, incident_id, room.settings, room.now()))
+        handover_id = q.insert_handover(
+            tx.conn,
+            incident_id=incident_id,
+            role=role,
+            from_name=current,
+            to_name=name,
+            requested_at=tx.ts,
+            requested_by=room.actor.name,
+            brief=brief,
+        )
+        text = (
+            f"{label}: handing over from {current} to {name}; {current} keeps it until"
+            f" {name} acknowledges (warroom ack)"
+        )
+        if replaced:
+            text += f" (replaces the handover to {', '.join(replaced)})"
+        tx.log(
+            incident_id,
+            "handover",
+            text,
+            {"role": role, "from": current, "to": name, "handover_id": handover_id, "brief": brief},
+        )
+    return handover_id
+
+
+def acknowledge_handover(room: Room, incident_id: int, role: str | None = None) -> list[str]:
+    """The acting person takes over the roles being handed to them (or just `role`).
+    Returns the roles taken; refuses when none is waiting for them."""
+    wanted = parse_role(role) if role is not None else None
+    me = room.actor.name
+    taken: list[str] = []
+    with _write(room) as tx:
+        tx.incident_row(incident_id)
+        pending = q.open_handovers(tx.conn, incident_id)
+        mine = [
+            h
+            for h in pending
+            if h["to_name"].casefold() == me.casefold() and (wanted is None or h["role"] == wanted)
+        ]
+        if not mine:
+            waiting = "; ".join(f"{ROLES[h['role']].lower()} to {h['to_name']}" for h in pending)
+            raise BadInput(
+                f"no handover to {me} is waiting on {format_ref(incident_id)}"
+                + (
+                    f" (waiting: {waiting}; acknowledge as that person with --as NAME)"
+                    if waiting
+                    else ""
+                )
+            )
+        for h in mine:
+            q.set_role(tx.conn, incident_id, h["role"], h["to_name"], tx.ts, me)
+            q.end_handover(tx.conn, h["id"], tx.ts, "acknowledged", me)
+            label = ROLES[h["role"]]
+            tx.log(
+                incident_id,
+                "handover_ack",
+                f"{label}: {h['to_name']} took over from {h['from_name']} (handover acknowledged)",
+                {
+                    "role": h["role"],
+                    "from": h["from_name"],
+                    "to": h["to_name"],
+                    "handover_id": h["id"],
+                },
+            )
+            if h["role"] == "owner":
+                tx.auto_tick(incident_id, "owner")
+            taken.append(h["role"])
+    return taken
+
+
+def mark_seen(room: Room, incident_id: int, last_entry_id: int) -> None:
+    """Remember that this login has seen the timeline up to `last_entry_id` (for `brief
+    --since-last` and the war room's marker line). Bookkeeping, not a timeline entry."""
+    with _write(room) as tx:
+        q.set_seen(tx.conn, incident_id, room.actor.login, last_entry_id, tx.ts)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from warroom.actions import Room
+    from warroom.runcmd import Captured
 
 # Checked before CMD starts, without importing the domain (~20 ms); a test keeps it equal to
 # domain.MITIGATIONS.
@@ -130,7 +131,7 @@ def execute(
 
 
 def _record(
-    result: Any,
+    result: Captured,
     cmd: list[str],
     cwd: str,
     prepared: dict[str, Any],

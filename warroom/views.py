@@ -439,3 +439,60 @@ def followups(
 def last_entry_id(conn: sqlite3.Connection) -> int:
     """The newest timeline id of any incident (0 when empty): where a follower starts."""
     return q.max_timeline_id(conn)
+
+
+# --- handovers and what a login has seen ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PendingHandover:
+    """A role being handed over: `from_name` keeps it until `to_name` acknowledges."""
+
+    id: int
+    incident_id: int
+    role: str
+    from_name: str
+    to_name: str
+    requested_at: datetime
+    requested_by: str
+    brief: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "role": self.role,
+            "from": self.from_name,
+            "to": self.to_name,
+            "requested_at": self.requested_at.isoformat(),
+            "requested_by": self.requested_by,
+        }
+
+
+def pending_handovers(conn: sqlite3.Connection, incident_id: int) -> list[PendingHandover]:
+    return [
+        PendingHandover(
+            id=r["id"],
+            incident_id=r["incident_id"],
+            role=r["role"],
+            from_name=r["from_name"],
+            to_name=r["to_name"],
+            requested_at=from_iso(r["requested_at"]),
+            requested_by=r["requested_by"],
+            brief=r["brief"],
+        )
+        for r in q.open_handovers(conn, incident_id)
+    ]
+
+
+def last_seen(
+    conn: sqlite3.Connection, incident_id: int, login: str
+) -> tuple[int, datetime] | None:
+    """The newest entry id this login was shown, and when; None if it never looked."""
+    row = q.get_seen(conn, incident_id, login)
+    if row is None:
+        return None
+    return int(row["last_entry_id"]), from_iso(row["seen_at"])
+
+
+def last_entry_of(conn: sqlite3.Connection, incident_id: int) -> int:
+    return q.last_entry_of(conn, incident_id)

@@ -27,7 +27,9 @@ from warroom.storage import DatabaseLocked
 from warroom.views import Entry, Incident
 
 # Entries after which the header (severity, status, owner, next update due) may have changed.
-HEADER_KINDS = frozenset({"declared", "severity", "status", "role", "update"})
+HEADER_KINDS = frozenset(
+    {"declared", "severity", "status", "role", "update", "handover", "handover_ack"}
+)
 # How often an idle follower re-checks on its own: the file still being there, an update
 # falling overdue. ChangeWatcher wakes it at once for commits.
 IDLE_TICK = 1.0

@@ -17,6 +17,7 @@ from warroom.domain import (
     DEFAULT_SEVERITIES,
     MAX_NOTE_BYTES,
     MITIGATIONS,
+    ROLES,
     SOURCES,
     STATUSES,
     format_ref,
@@ -405,11 +406,19 @@ def show(ctx: click.Context, ref: str | None, as_json: bool) -> None:
     """Show an incident: facts, roles, checklist (numbered), next update due."""
     room = open_room(ctx)
     incident = room.incident(target_incident(room, ref, after_recovery=True))
+    with room.read() as conn:
+        pending = views.pending_handovers(conn, incident.id)
     if as_json:
-        click.echo(json_dumps(incident.to_json()))
+        click.echo(json_dumps({**incident.to_json(), "handovers": [h.to_json() for h in pending]}))
         return
     definition = room.settings.rule(incident.severity).definition
     click.echo(format_show(incident, room.now(), color=use_color(), definition=definition))
+    for h in pending:
+        click.echo(
+            f"  HANDING OVER: {ROLES[h.role]} {one_line(h.from_name)} -> {one_line(h.to_name)}"
+            f" since {local_time(h.requested_at, room.now(), seconds=False)};"
+            f" {one_line(h.to_name)} takes it with: warroom ack"
+        )
 
 
 @click.command()

@@ -127,11 +127,11 @@ def entry_body(
         prefix += f"{CORRECTED_MARK} (corrected in #{correction.id}) "
     elif correction is not None:
         prefix += f"(original; corrected in #{correction.id}) "
-    extra = ""
-    if entry.kind == "command" and isinstance(entry.data, dict):
-        output = entry.data.get("output")
-        if isinstance(output, str) and output:
-            text = f"{text}\n{output}"
+    attached = {"command": "output", "handover": "brief"}.get(entry.kind)
+    if attached and isinstance(entry.data, dict):
+        extra_text = entry.data.get(attached)
+        if isinstance(extra_text, str) and extra_text:
+            text = f"{text}\n{extra_text}"
     if "\n" not in text:
         return prefix + one_line(text)
     if full:

@@ -482,3 +482,88 @@ def table_counts(conn: sqlite3.Connection) -> tuple[int, int]:
         int(_scalar(conn, "SELECT count(*) FROM incidents")),
         int(_scalar(conn, "SELECT count(*) FROM timeline")),
     )
+
+
+# --- handovers and the per-login "last seen" marker -------------------------------------------
+
+
+def insert_handover(
+    conn: sqlite3.Connection,
+    *,
+    incident_id: int,
+    role: str,
+    from_name: str,
+    to_name: str,
+    requested_at: str,
+    requested_by: str,
+    brief: str,
+) -> int:
+    cur = conn.execute(
+        "INSERT INTO handovers (incident_id, role, from_name, to_name, requested_at,"
+        " requested_by, brief) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (incident_id, role, from_name, to_name, requested_at, requested_by, brief),
+    )
+    assert cur.lastrowid is not None
+    return cur.lastrowid
+
+
+def open_handovers(conn: sqlite3.Connection, incident_id: int) -> list[Row]:
+    """Handovers not yet acknowledged (nor replaced, nor cancelled), oldest first."""
+    return _all(
+        conn,
+        "SELECT * FROM handovers WHERE incident_id = ? AND ended_at IS NULL ORDER BY id",
+        (incident_id,),
+    )
+
+
+def end_handover(
+    conn: sqlite3.Connection, handover_id: int, at: str, how: str, by: str | None = None
+) -> None:
+    """how: 'acknowledged' (then `by` is who), 'replaced' or 'cancelled'."""
+    acked_at = at if how == "acknowledged" else None
+    conn.execute(
+        "UPDATE handovers SET ended_at = ?, ended_how = ?, acked_at = ?, acked_by = ? WHERE id = ?",
+        (at, how, acked_at, by if how == "acknowledged" else None, handover_id),
+    )
+
+
+def get_seen(conn: sqlite3.Connection, incident_id: int, login: str) -> Row | None:
+    return _one(
+        conn, "SELECT * FROM seen WHERE incident_id = ? AND login = ?", (incident_id, login)
+    )
+
+
+def set_seen(
+    conn: sqlite3.Connection, incident_id: int, login: str, last_entry_id: int, at: str
+) -> None:
+    conn.execute(
+        "INSERT INTO seen (incident_id, login, last_entry_id, seen_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (incident_id, login) DO UPDATE SET"
+        " last_entry_id = max(last_entry_id, excluded.last_entry_id), seen_at = excluded.seen_at",
+        (incident_id, login, last_entry_id, at),
+    )
+
+
+def last_entry_of(conn: sqlite3.Connection, incident_id: int) -> int:
+    return int(
+        _scalar(
+            conn,
+            "SELECT coalesce(max(id), 0) FROM timeline WHERE incident_id = ?",
+            (incident_id,),
+        )
+    )
+
+
+def latest_of_kinds(
+    conn: sqlite3.Connection, incident_id: int, kinds: Sequence[str], limit: int
+) -> list[Row]:
+    """The newest `limit` entries of the given kinds, oldest first (by the kind index)."""
+    marks = ", ".join("?" for _ in kinds)
+    rows = _all(
+        conn,
+        f"SELECT * FROM timeline WHERE incident_id = ? AND kind IN ({marks})"
+        " ORDER BY id DESC LIMIT ?",
+        (incident_id, *kinds, limit),
+    )
+    rows.reverse()
+    return rows

@@ -139,6 +139,44 @@ def _v4(store: Store) -> None:
     _run_script(store, V4)
 
 
+HANDOVERS = """
+CREATE TABLE handovers (
+    id INTEGER PRIMARY KEY,
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    role TEXT NOT NULL CHECK (role IN ('owner', 'fix_lead', 'comms')),
+    from_name TEXT NOT NULL,
+    to_name TEXT NOT NULL,
+    requested_at TEXT NOT NULL,
+    requested_by TEXT NOT NULL,
+    brief TEXT NOT NULL,
+    acked_at TEXT,
+    acked_by TEXT,
+    ended_at TEXT,
+    ended_how TEXT
+);
+CREATE INDEX handovers_open ON handovers (incident_id, role) WHERE ended_at IS NULL;
+CREATE TABLE seen (
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    login TEXT NOT NULL,
+    last_entry_id INTEGER NOT NULL,
+    seen_at TEXT NOT NULL,
+    PRIMARY KEY (incident_id, login)
+) WITHOUT ROWID;
+"""
+
+
+def _handovers(store: Store) -> None:
+    # A handover is pending until the new holder acknowledges it, and the outgoing holder keeps
+    # the role meanwhile: that state needs a row, not a scan of the timeline. `seen` is the
+    # per-login marker of what `warroom brief --since-last` last showed.
+    if "handovers" not in _tables(store):
+        _run_script(store, HANDOVERS)
+
+
+def _tables(store: Store) -> set[str]:
+    return {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+
 def _run_script(store: Store, script: str) -> None:
     # executescript() would COMMIT our transaction first; run the statements one by one.
     statement = ""
@@ -152,7 +190,7 @@ def _run_script(store: Store, script: str) -> None:
         raise AssertionError(f"incomplete statement in schema: {statement!r}")
 
 
-MIGRATIONS: list[Callable[[Store], None]] = [_v1, _v2, _v3, _v4]
+MIGRATIONS: list[Callable[[Store], None]] = [_v1, _v2, _v3, _v4, _handovers]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
