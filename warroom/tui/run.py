@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from warroom.actions import Room
 
 
@@ -10,6 +12,10 @@ def run_tui(room: Room, incident_id: int | None = None, readonly: bool = False) 
     from warroom.tui.app import WarroomApp
 
     app = WarroomApp(room, incident_id=incident_id, readonly=readonly)
+    if sys.platform != "win32":
+        from warroom.tui.paste_driver import PasteAwareDriver
+
+        app.driver_class = PasteAwareDriver  # a paste arrives whole, never as keys
     app.run()
     # A Textual app that crashed still returns normally; its return code tells.
     return app.return_code or 0

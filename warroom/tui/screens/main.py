@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -22,6 +22,7 @@ from warroom.tui.widgets.countdown import CountdownPane
 from warroom.tui.widgets.facts import FactsPane
 from warroom.tui.widgets.footer import KeysFooter
 from warroom.tui.widgets.header import HeaderBar
+from warroom.tui.widgets.note_input import NoteInput
 from warroom.tui.widgets.review import ReviewPane
 from warroom.tui.widgets.roles import RolesPane
 from warroom.tui.widgets.timeline import TimelineView
@@ -70,7 +71,7 @@ class WarRoomScreen(Screen[None]):
                 yield ReviewPane(id="review")
         yield Static(Text(""), id="problem")
         if not self.readonly:
-            yield Input(placeholder="n: add a note to the timeline, Enter saves", id="note")
+            yield NoteInput(placeholder="n: add a note to the timeline, Enter saves", id="note")
         yield KeysFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -159,6 +160,30 @@ class WarRoomScreen(Screen[None]):
         event.input.clear()
         self.set_focus(self.timeline)  # so the single-letter keys work again, at once
         self.app.add_note(text)
+
+    # --- pastes: one note holding all of it (see tui/paste_driver.py for bursts) ---
+
+    @on(NoteInput.Pasted)
+    def note_pasted(self, event: NoteInput.Pasted) -> None:
+        typed = event.typed.strip()
+        self.open_note_editor(f"{typed}\n{event.pasted}" if typed else event.pasted)
+
+    def on_paste(self, event: events.Paste) -> None:
+        # A paste while the timeline (or anything but a text field) has focus: the keys
+        # must not run as commands, and the text is most likely a log for the timeline.
+        event.stop()
+        if not self.readonly and event.text.strip():
+            self.open_note_editor(event.text)
+
+    def open_note_editor(self, text: str) -> None:
+        from warroom.tui.screens.note_editor import NoteEditor
+
+        def added(result: str | None) -> None:
+            self.set_focus(self.timeline)
+            if result is not None:
+                self.app.add_note(result)
+
+        self.app.push_screen(NoteEditor(text), added)
 
     @on(TimelineView.NeedOlder)
     def need_older(self, event: TimelineView.NeedOlder) -> None:

@@ -27,6 +27,7 @@ from textual.strip import Strip
 
 from warroom.domain import KINDS
 from warroom.safe_text import one_line
+from warroom.tui.entry_text import timeline_text
 from warroom.views import Entry
 
 SHORT_KINDS = {
@@ -59,7 +60,7 @@ def _row(entry: Entry) -> _Row:
         local.strftime("%H:%M:%S"),
         one_line(entry.author),
         entry.kind,
-        one_line(entry.text),
+        timeline_text(entry),  # folded: a 5,000-line paste shows as its first lines
     )
 
 

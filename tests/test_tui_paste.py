@@ -1,0 +1,124 @@
+"""Issue 11 part 2 in the war room: a paste becomes one whole note through the editor."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from textual import events
+from textual.widgets import TextArea
+
+from warroom import actions
+from warroom.actions import Room
+from warroom.domain import MAX_NOTE_BYTES
+from warroom.tui.paste_driver import is_burst, normalise
+from warroom.tui.screens.note_editor import NoteEditor
+from warroom.views import entries_of_kinds
+
+from .tui_helpers import make_app, settle, until
+
+LOG = "\n".join(
+    f"  {i:05d} ERROR checkout payment timeout\tupstream=10.0.0.{i % 250}" for i in range(5000)
+)
+
+
+@pytest.fixture
+def declared(room: Room) -> int:
+    return actions.declare(room, "Checkout returns 500s", "SEV2", services=["checkout"])
+
+
+def notes(room: Room, incident: int) -> list[str]:
+    with room.read() as conn:
+        return [e.text for e in entries_of_kinds(conn, incident, ("note",))]
+
+
+async def test_paste_into_the_note_field_opens_the_editor_and_adds_one_whole_note(
+    room: Room, declared: int
+) -> None:
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("n", *"see:")
+        app.screen.focused.post_message(events.Paste(LOG))
+        await until(pilot, lambda: isinstance(app.screen, NoteEditor), "the editor")
+        editor = app.screen
+        assert "5,001 lines" in str(editor.query_one("#note-editor-title").render())
+        assert editor.query_one(TextArea).text == "see:\n" + LOG
+        # The editor answers keys: typing goes into it, not to the war room's bindings.
+        await pilot.press(*" (from the node)")
+        started = time.monotonic()
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: not isinstance(app.screen, NoteEditor), "the editor to close")
+        await settle(pilot)
+        assert time.monotonic() - started < 30  # a guard, not a speed requirement
+        stored = notes(room, declared)
+        assert stored == ["see:\n" + LOG + " (from the node)"]
+        # The timeline shows it folded, not as 5,000 lines.
+        shown = app.main.timeline.texts()[-1]
+        assert "00000 ERROR" in shown and "00004 ERROR" not in shown
+        assert "4,998 more lines" in shown and len(shown) < 1000
+
+
+async def test_paste_with_the_timeline_focused_opens_the_editor_not_the_key_bindings(
+    room: Room, declared: int
+) -> None:
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.screen.focused is app.main.timeline
+        app.main.timeline.post_message(events.Paste("svc down\nvery down\n"))
+        await until(pilot, lambda: isinstance(app.screen, NoteEditor), "the editor")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert notes(room, declared) == ["svc down\nvery down"]
+
+
+async def test_esc_cancels_and_writes_nothing(room: Room, declared: int) -> None:
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        app.screen.focused.post_message(events.Paste("a\nb"))
+        await until(pilot, lambda: isinstance(app.screen, NoteEditor), "the editor")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, NoteEditor)
+        assert notes(room, declared) == []
+
+
+async def test_a_paste_over_the_limit_is_refused_with_a_message(room: Room, declared: int) -> None:
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        big = ("x" * 99 + "\n") * (MAX_NOTE_BYTES // 100 + 1)
+        app.screen.focused.post_message(events.Paste(big))
+        await until(pilot, lambda: isinstance(app.screen, NoteEditor), "the editor")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, NoteEditor)  # still open, nothing lost
+        problem = str(app.screen.query_one("#note-editor-problem").render())
+        assert "limit" in problem and "Nothing was added" in problem
+        assert notes(room, declared) == []
+
+
+async def test_a_one_line_paste_stays_in_the_field(room: Room, declared: int) -> None:
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        app.screen.focused.post_message(events.Paste("just one line"))
+        await pilot.pause()
+        assert not isinstance(app.screen, NoteEditor)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert notes(room, declared) == ["just one line"]
+
+
+def test_burst_detection() -> None:
+    assert is_burst("line one\rline two\r")
+    assert is_burst("x" * 40)
+    assert not is_burst("a")  # a key typed
+    assert not is_burst("ab\r")  # too few to be sure: typed during a stall
+    assert not is_burst("\x1b[A\x1b[A\x1b[A\x1b[A")  # arrow keys held down
+    assert normalise("a\r\nb\rc\n\x00") == "a\nb\nc\n"

@@ -1,0 +1,54 @@
+"""What the timeline shows of an entry: one line, sanitised, and short. A long note or a
+command's output is folded to its first lines and "… N more lines" (the whole text opens with
+`e`), so a 5,000-line paste costs the timeline no more than a short note."""
+
+from __future__ import annotations
+
+from warroom.safe_text import NEWLINE_MARKER, one_line
+from warroom.views import Entry, entry_corrects, entry_happened_at
+
+FOLD_LINES = 3
+MAX_CHARS = 600  # of one line, before "… N more characters"
+
+
+def _short(text: str) -> str:
+    lines = text.split("\n", FOLD_LINES)
+    more = lines[FOLD_LINES].count("\n") + 1 if len(lines) > FOLD_LINES else 0
+    head = f" {NEWLINE_MARKER} ".join(one_line(line[:MAX_CHARS]) for line in lines[:FOLD_LINES])
+    cut = sum(max(0, len(line) - MAX_CHARS) for line in lines[:FOLD_LINES])
+    if cut:
+        head += f" \u2026 ({cut:,} more characters)"
+    if more:
+        head += f"  \u2026 {more:,} more line{'s' if more != 1 else ''} (e: open whole)"
+    return head
+
+
+def timeline_text(entry: Entry) -> str:
+    prefix = ""
+    if entry.data is not None:
+        at = entry_happened_at(entry)
+        if at is not None:
+            prefix = f"(happened {at.astimezone():%H:%M:%S}) "
+        target = entry_corrects(entry)
+        if target is not None:
+            prefix += f"\u270e corrects #{target}: "
+    text = _short(entry.text) if "\n" in entry.text or len(entry.text) > MAX_CHARS else None
+    if text is None:
+        text = one_line(entry.text)
+    if entry.kind == "command" and isinstance(entry.data, dict):
+        output = entry.data.get("output")
+        if isinstance(output, str) and output.strip():
+            count = output.rstrip("\n").count("\n") + 1
+            text += f"  (output: {count:,} line{'s' if count != 1 else ''}; e: open)"
+    return prefix + text
+
+
+def full_text(entry: Entry) -> str:
+    """Everything an entry holds, for the viewer: text, then command output or brief."""
+    text = entry.text
+    if isinstance(entry.data, dict):
+        for key in ("output", "brief"):
+            extra = entry.data.get(key)
+            if isinstance(extra, str) and extra:
+                text += f"\n\n--- {key} ---\n{extra}"
+    return text

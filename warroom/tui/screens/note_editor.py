@@ -1,0 +1,96 @@
+"""The multi-line note editor: a paste (or a long note) as it will be stored, every line
+kept. ctrl+s adds it as one note; Esc cancels."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Static, TextArea
+
+from warroom.domain import MAX_NOTE_BYTES
+
+
+def describe(lines: int, chars: int | None = None) -> str:
+    size = f", {chars:,} characters" if chars is not None else ""
+    return (
+        f"Note: {lines:,} line{'s' if lines != 1 else ''}{size}  ·  ctrl+s adds it  ·  Esc cancels"
+    )
+
+
+def content_lines(text: str) -> int:
+    return text.rstrip("\n").count("\n") + 1
+
+
+class NoteEditor(ModalScreen[str | None]):
+    """Dismisses with the text to add, or None when cancelled."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Add the note", priority=True),
+        Binding("escape", "cancel", "Cancel", priority=True),
+    ]
+    DEFAULT_CSS = """
+    NoteEditor { align: center middle; }
+    NoteEditor > Vertical { width: 96%; height: 90%; border: thick $accent; background: $surface; }
+    NoteEditor #note-editor-title { height: 1; padding: 0 1; background: $accent; color: $text; }
+    NoteEditor #note-editor-problem { height: auto; padding: 0 1; color: $error; display: none; }
+    NoteEditor TextArea { height: 1fr; }
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__(id="note-editor")
+        self.initial = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(describe(content_lines(self.initial))), id="note-editor-title")
+            yield Static(Text(""), id="note-editor-problem")
+            # Soft wrap off: wrapping 5,000 long log lines on every edit costs, and a log
+            # reads better unwrapped; the view scrolls sideways.
+            yield TextArea(
+                self.initial, soft_wrap=False, show_line_numbers=True, id="note-editor-text"
+            )
+
+    def on_mount(self) -> None:
+        area = self.query_one(TextArea)
+        area.focus()
+        area.move_cursor(area.document.end)  # more of the same paste is appended here
+
+    @property
+    def area(self) -> TextArea:
+        return self.query_one(TextArea)
+
+    @on(TextArea.Changed)
+    def _count(self) -> None:
+        # line_count is kept by the document; the full text is only built on save.
+        title = self.query_one("#note-editor-title", Static)
+        document = self.area.document
+        count = document.line_count
+        if count > 1 and not document.get_line(count - 1):
+            count -= 1  # a paste ending in a line break: that empty line is not stored
+        title.update(Text(describe(count)))
+
+    def action_save(self) -> None:
+        text = self.area.text
+        size = len(text.encode("utf-8", errors="replace"))
+        problem = self.query_one("#note-editor-problem", Static)
+        if not text.strip():
+            problem.update(Text("The note is empty; type or paste something, or Esc."))
+            problem.display = True
+            return
+        if size > MAX_NOTE_BYTES:
+            problem.update(
+                Text(
+                    f"This note is {size:,} bytes; the limit is {MAX_NOTE_BYTES:,}."
+                    " Nothing was added: shorten it, or keep the log in a file and note where."
+                )
+            )
+            problem.display = True
+            return
+        self.dismiss(text)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
