@@ -224,6 +224,20 @@ def keys(tmp: Path, repeat: int) -> list[Figure]:
     return key_cases.figures(tmp, repeat)
 
 
+@case
+def run(tmp: Path, repeat: int) -> list[Figure]:
+    import hands
+
+    return hands.run_overhead(tmp, repeat)
+
+
+@case
+def paste(tmp: Path, repeat: int) -> list[Figure]:
+    import hands
+
+    return hands.paste(tmp, repeat)
+
+
 def print_table(figures: list[Figure]) -> None:
     print(f"{'figure':<44} {'value':>12} {'floor':>12} {'ratio':>7}  target / floor")
     for f in figures:
