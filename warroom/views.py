@@ -496,3 +496,9 @@ def last_seen(
 
 def last_entry_of(conn: sqlite3.Connection, incident_id: int) -> int:
     return q.last_entry_of(conn, incident_id)
+
+
+def entries_of_kinds_after(
+    conn: sqlite3.Connection, incident_id: int, kinds: Sequence[str], after_id: int
+) -> list[Entry]:
+    return [Entry.from_row(r) for r in q.kinds_after(conn, incident_id, kinds, after_id)]

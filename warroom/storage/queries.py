@@ -567,3 +567,16 @@ def latest_of_kinds(
     )
     rows.reverse()
     return rows
+
+
+def kinds_after(
+    conn: sqlite3.Connection, incident_id: int, kinds: Sequence[str], after_id: int
+) -> list[Row]:
+    """Entries of the given kinds with id > after_id, oldest first (by the kind index)."""
+    marks = ", ".join("?" for _ in kinds)
+    return _all(
+        conn,
+        f"SELECT * FROM timeline WHERE incident_id = ? AND kind IN ({marks}) AND id > ?"
+        " ORDER BY id",
+        (incident_id, *kinds, after_id),
+    )

@@ -39,6 +39,7 @@ from warroom.tui.handlers import ActionsMixin
 from warroom.tui.messages import ActionDone, ActionFailed, DatabaseProblem, OlderLoaded, Refreshed
 from warroom.tui.screens.followups import FollowupsScreen
 from warroom.tui.screens.main import WarRoomScreen
+from warroom.tui.situation import Situation
 
 T = TypeVar("T")
 WATCH_TIMEOUT = 2.0  # seconds between checks that the file is still there
@@ -89,6 +90,10 @@ class WarroomApp(ActionsMixin, App[int]):
         self._stopping = threading.Event()
         self._offered_declare = False
         self._frozen = False
+        # Many hands (tui/situation.py): what was last looked at for others' changes.
+        self.situation: Situation | None = None
+        self._aware_incident: int | None = None
+        self._aware_after: int | None = None
         # What the live worker reads next: (incident, entries after this id, filter).
         self._cursor: tuple[int | None, int, TimelineFilter] = (incident_id, 0, TimelineFilter())
 
@@ -298,6 +303,7 @@ class WarroomApp(ActionsMixin, App[int]):
         self.latest = snapshot
         self.main.apply(snapshot, self.room.clock(), self._wanted())
         self._update_cursor()
+        self.look_around()
         if not self._frozen:
             self.call_after_refresh(self._freeze)
         if incident is not None:

@@ -36,6 +36,11 @@ ALL_COMMANDS: tuple[Command, ...] = (
     Command("followups", "o", "o", "Follow-ups", "follow-up actions: list, add, mark done", False),
     Command("export", "x", "x", "Export", "write a postmortem draft (markdown) here", False),
     Command("filter", "f", "f", "Filter", "show one kind or one author on the timeline", False),
+    Command(
+        "entries", "e", "e", "Entry", "open an entry whole (long notes, output); c corrects", False
+    ),
+    Command("brief", "b", "b", "Brief", "catch up: the handover brief of this incident", False),
+    Command("ack", "K", "K", "Take over", "acknowledge a handover to you: the role is yours", True),
     Command("switch", "i", "i", "Switch", "switch to another incident", False),
     Command("declare", "d", "d", "Declare", "declare a new incident", True),
     Command("help", "question_mark", "?", "Help", "every key", False, on_main=False),

@@ -16,22 +16,28 @@ from warroom.domain import format_ref
 from warroom.errors import WarroomError
 from warroom.tui.commands import ALL_COMMANDS, WRITE_ACTIONS
 from warroom.tui.data import TimelineFilter, load_authors, load_incidents
+from warroom.tui.entry_text import full_text
 from warroom.tui.messages import ActionDone
 from warroom.tui.screens.assign import Assignment, AssignScreen
 from warroom.tui.screens.declare import DeclareForm, DeclareScreen
+from warroom.tui.screens.entries import entry_picker, handover_choice, recent_entries
 from warroom.tui.screens.filter import filter_picker, parse_choice
 from warroom.tui.screens.followups import FollowupForm, FollowupsScreen
 from warroom.tui.screens.help import HelpScreen
 from warroom.tui.screens.mitigate import MitigateScreen, Mitigation
+from warroom.tui.screens.note_editor import NoteEditor
 from warroom.tui.screens.pickers import (
     checklist_picker,
     incident_picker,
     severity_picker,
     status_picker,
 )
+from warroom.tui.screens.text_view import TextView
 from warroom.tui.screens.triage import TriageForm, TriageScreen
 from warroom.tui.screens.update_panel import UpdatePanelScreen
-from warroom.views import Followup, Incident
+from warroom.tui.situation import Situation, load_situation, toast, waiting_for
+from warroom.tui.widgets.situation import SituationBar
+from warroom.views import Entry, Followup, Incident
 
 if TYPE_CHECKING:
     from warroom.tui.app import WarroomApp
@@ -105,6 +111,30 @@ class ActionsMixin(_Base):
         incident_id = self.incident_id
         if result is None or incident_id is None:
             return
+        incident = self.latest.incident if self.latest else None
+        holder = incident.roles.get(result.role) if incident else None
+        if holder and holder.casefold() != result.name.casefold():
+            # A held role: hand it over (the holder keeps it until acknowledged), or assign.
+            self.push_screen(
+                handover_choice(result.role, holder, result.name),
+                lambda how: how and self._assign_or_hand_over(incident_id, result, how),
+            )
+            return
+        self._assign_now(incident_id, result)
+
+    def _assign_or_hand_over(self, incident_id: int, result: Assignment, how: str) -> None:
+        if how == "handover":
+            self.write(
+                lambda room: ActionDone(
+                    f"Handing over to {result.name}"
+                    f" (#{actions.handover(room, incident_id, result.role, result.name)});"
+                    " the role moves when they acknowledge"
+                )
+            )
+        else:
+            self._assign_now(incident_id, result)
+
+    def _assign_now(self, incident_id: int, result: Assignment) -> None:
         self.write(
             lambda room: ActionDone(
                 f"{result.name} holds {result.role.replace('_', ' ')}"
@@ -266,6 +296,88 @@ class ActionsMixin(_Base):
             return ActionDone(f"Declared {format_ref(new_id)}", switch_to=new_id)
 
         self.write(work)
+
+    # --- many hands: what others did, handovers, the brief, entries opened whole -----------
+
+    def look_around(self) -> None:
+        """After each refresh: other open incidents, pending handovers, others' changes."""
+        incident_id = self.incident_id
+        if incident_id is None:
+            return
+        after = self._aware_after if self._aware_incident == incident_id else None
+        self.db_then(lambda room: load_situation(room, incident_id, after), self._show_situation)
+
+    def _show_situation(self, situation: Situation) -> None:
+        if situation.incident_id != self.incident_id:
+            return
+        fresh = situation.incident_id != self._aware_incident
+        shown_up_to = -1 if fresh else (self._aware_after or 0)
+        self._aware_incident = situation.incident_id
+        self._aware_after = max(situation.newest, 0 if fresh else (self._aware_after or 0))
+        self.situation = situation
+        if self.main.is_mounted:
+            self.main.query_one(SituationBar).show(situation, self.room.actor)
+        for entry in situation.news:
+            if entry.id > shown_up_to >= 0:
+                self.say(toast(entry))  # a toast: it never takes the focus
+
+    def action_ack(self) -> None:
+        incident_id = self.incident_id
+        mine = waiting_for(self.situation, self.room.actor) if self.situation else []
+        if incident_id is None or not mine:
+            self.say("No handover is waiting for you on this incident.", "warning")
+            return
+        self.write(
+            lambda room: ActionDone(
+                f"You now hold {', '.join(actions.acknowledge_handover(room, incident_id))}"
+            )
+        )
+
+    def action_brief(self) -> None:
+        incident_id = self.incident_id
+        if incident_id is None:
+            return
+        from warroom.brief import build_brief, render_brief
+
+        def work(room: Room) -> str:
+            with room.read() as conn:
+                return render_brief(build_brief(conn, incident_id, room.settings, room.now()))
+
+        self.db_then(work, lambda text: self.push_screen(TextView("Brief", text)))
+
+    def action_entries(self) -> None:
+        incident_id = self.incident_id
+        if incident_id is None:
+            return
+        self.db_then(lambda room: recent_entries(room, incident_id), self._pick_entry)
+
+    def _pick_entry(self, entries: list[Entry]) -> None:
+        self.push_screen(
+            entry_picker(entries),
+            lambda choice: choice and self._open_entry(entries, int(choice)),
+        )
+
+    def _open_entry(self, entries: list[Entry], entry_id: int) -> None:
+        entry = next((e for e in entries if e.id == entry_id), None)
+        if entry is None:
+            return
+        title = f"#{entry.id} {entry.kind} by {entry.author}"
+        self.push_screen(
+            TextView(title, full_text(entry), can_correct=not self.readonly),
+            lambda result: result == "correct" and self._correct(entry),
+        )
+
+    def _correct(self, entry: Entry) -> None:
+        def corrected(text: str | None) -> None:
+            if text is not None and text.strip() != entry.text.strip():
+                self.write(
+                    lambda room: ActionDone(
+                        f"Correction #{actions.correct(room, entry.id, text)} of #{entry.id}"
+                        " added; the original stays as it was"
+                    )
+                )
+
+        self.push_screen(NoteEditor(entry.text, title=f"Correct #{entry.id}"), corrected)
 
     def action_help(self) -> None:
         keys = [

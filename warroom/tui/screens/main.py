@@ -25,6 +25,7 @@ from warroom.tui.widgets.header import HeaderBar
 from warroom.tui.widgets.note_input import NoteInput
 from warroom.tui.widgets.review import ReviewPane
 from warroom.tui.widgets.roles import RolesPane
+from warroom.tui.widgets.situation import SituationBar
 from warroom.tui.widgets.timeline import TimelineView
 from warroom.tui.widgets.update_pane import UpdatePane
 from warroom.views import Incident
@@ -55,6 +56,7 @@ class WarRoomScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
+        yield SituationBar(id="situation")
         with Horizontal(id="body"):
             with Vertical(id="side"):
                 with Vertical(id="side-top"):

@@ -14,11 +14,9 @@ from textual.widgets import Static, TextArea
 from warroom.domain import MAX_NOTE_BYTES
 
 
-def describe(lines: int, chars: int | None = None) -> str:
-    size = f", {chars:,} characters" if chars is not None else ""
-    return (
-        f"Note: {lines:,} line{'s' if lines != 1 else ''}{size}  ·  ctrl+s adds it  ·  Esc cancels"
-    )
+def describe(lines: int, title: str = "Note") -> str:
+    plural = "s" if lines != 1 else ""
+    return f"{title}: {lines:,} line{plural}  ·  ctrl+s adds it  ·  Esc cancels"
 
 
 def content_lines(text: str) -> int:
@@ -40,13 +38,16 @@ class NoteEditor(ModalScreen[str | None]):
     NoteEditor TextArea { height: 1fr; }
     """
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, *, title: str = "Note") -> None:
         super().__init__(id="note-editor")
         self.initial = text
+        self.title_text = title
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(describe(content_lines(self.initial))), id="note-editor-title")
+            yield Static(
+                Text(describe(content_lines(self.initial), self.title_text)), id="note-editor-title"
+            )
             yield Static(Text(""), id="note-editor-problem")
             # Soft wrap off: wrapping 5,000 long log lines on every edit costs, and a log
             # reads better unwrapped; the view scrolls sideways.
@@ -71,7 +72,7 @@ class NoteEditor(ModalScreen[str | None]):
         count = document.line_count
         if count > 1 and not document.get_line(count - 1):
             count -= 1  # a paste ending in a line break: that empty line is not stored
-        title.update(Text(describe(count)))
+        title.update(Text(describe(count, self.title_text)))
 
     def action_save(self) -> None:
         text = self.area.text

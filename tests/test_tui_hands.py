@@ -1,0 +1,149 @@
+"""Issue 11 in the war room: others' changes as toasts, other open incidents, handovers with
+acknowledgement (a, K), the brief (b), an entry opened whole and corrected (e, c)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import TextArea
+
+from tests.conftest import as_person
+from warroom import actions
+from warroom.actions import Actor, Room
+from warroom.storage import open_store
+from warroom.tui.screens.note_editor import NoteEditor
+from warroom.tui.screens.pickers import ChoiceScreen
+from warroom.tui.screens.text_view import TextView
+from warroom.tui.widgets.situation import SituationBar
+from warroom.views import entries_of_kinds
+
+from .tui_helpers import make_app, settle, until
+
+
+@pytest.fixture
+def declared(room: Room) -> int:
+    return actions.declare(room, "Checkout returns 500s", "SEV2", services=["checkout"])
+
+
+def other_writer(db_path: Path, name: str) -> Room:
+    return Room(open_store(db_path), Actor(name, f"{name}-login"))
+
+
+def bar(app: object) -> list[str]:
+    return app.main.query_one(SituationBar).lines  # type: ignore[attr-defined]
+
+
+async def test_others_changes_are_toasted_without_taking_focus(
+    room: Room, declared: int, db_path: Path
+) -> None:
+    app = make_app(room, live=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await until(pilot, lambda: app.situation is not None, "the first look")
+        await pilot.press("n", *"half typed")
+        focused = app.screen.focused
+        bob = other_writer(db_path, "bob")
+        try:
+            actions.set_severity(bob, declared, "SEV1")
+            actions.set_status(bob, declared, "identified")
+            actions.assign(bob, declared, "owner", "bob")
+            actions.publish_update(bob, declared, "We are investigating.")
+            actions.note(bob, declared, "only a note: no toast")
+        finally:
+            bob.store.close()
+        await until(
+            pilot, lambda: any("Customer update published" in n for n in app.notices), "toasts"
+        )
+        toasts = [n for n in app.notices if n.startswith("bob: ")]
+        assert any("Severity raised: SEV2 → SEV1" in n for n in toasts)
+        assert any("Status: investigating → identified" in n for n in toasts)
+        assert any("Incident owner: bob" in n for n in toasts)
+        assert not any("only a note" in n for n in app.notices)
+        assert app.screen.focused is focused and focused.value == "half typed"
+        # Our own changes are not toasted back at us.
+        await pilot.press("escape", "v")
+        await pilot.press("4")
+        await settle(pilot)
+        assert not any(n.startswith("alice: ") for n in app.notices)
+
+
+async def test_the_bar_counts_other_open_incidents(room: Room, declared: int) -> None:
+    actions.declare(room, "Login slow", "SEV3")
+    app = make_app(room, declared)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await until(pilot, lambda: bool(bar(app)), "the situation bar")
+        assert bar(app) == ["+1 other open incident (i: switch): INC-2 SEV3 Login slow"]
+
+
+async def test_a_on_a_held_role_hands_over_and_k_takes_it(
+    room: Room, declared: int, db_path: Path
+) -> None:
+    actions.assign(room, declared, "owner", "alice")
+    app = make_app(room)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        app.screen.query_one("#name").value = "omar"
+        app.screen.role = "owner"
+        app.screen.action_save()
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen), "hand over or assign")
+        await pilot.press("enter")  # the default: hand over
+        await settle(pilot)
+        await until(pilot, lambda: bool(bar(app)), "the bar")
+        assert bar(app) == [
+            "Handing over: incident owner alice → omar (waiting for omar to acknowledge)"
+        ]
+        assert app.latest.incident.roles["owner"] == "alice"  # kept until acknowledged
+    omar_room = as_person(room, "omar")
+    app = make_app(omar_room)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await until(pilot, lambda: bool(bar(app)), "the bar")
+        assert "press K to take it over" in bar(app)[0]
+        await pilot.press("b")
+        await until(pilot, lambda: isinstance(app.screen, TextView), "the brief")
+        assert "Brief for INC-1" in app.screen.query_one(TextArea).text
+        await pilot.press("escape", "K")
+        await settle(pilot)
+        assert app.latest.incident.roles["owner"] == "omar"
+        await until(pilot, lambda: bar(app) == [], "the bar to clear")
+    with room.read() as conn:
+        kinds = [e.kind for e in entries_of_kinds(conn, declared, ("handover", "handover_ack"))]
+    assert kinds == ["handover", "handover_ack"]
+
+
+async def test_k_with_nothing_waiting_says_so(room: Room, declared: int) -> None:
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("K")
+        await settle(pilot)
+        assert any("No handover is waiting for you" in n for n in app.notices)
+
+
+async def test_e_opens_a_long_entry_whole_and_c_corrects_it(room: Room, declared: int) -> None:
+    long_note = "\n".join(f"line {i}" for i in range(400))
+    note_id = actions.note(room, declared, long_note)
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert "397 more lines" in app.main.timeline.texts()[-1]
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen), "the entry picker")
+        await pilot.press("enter")  # the newest first
+        await until(pilot, lambda: isinstance(app.screen, TextView), "the entry")
+        assert app.screen.query_one(TextArea).text == long_note
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(app.screen, NoteEditor), "the correction editor")
+        area = app.screen.query_one(TextArea)
+        area.text = "line 0 was wrong; the rest stands"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "\u270e corrects #" in app.main.timeline.texts()[-1]
+    with room.read() as conn:
+        (fix,) = entries_of_kinds(conn, declared, ("correction",))
+        (original,) = entries_of_kinds(conn, declared, ("note",))
+    assert fix.data == {"corrects": note_id, "kind": "note"}
+    assert original.text == long_note  # stored as it was
