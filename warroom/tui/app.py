@@ -60,7 +60,14 @@ class WarroomApp(ActionsMixin, App[int]):
     CSS_PATH = "warroom.tcss"
     COMMANDS = App.COMMANDS | {WarroomCommands}
     BINDINGS = [
-        Binding(c.key, c.action, c.title, id=f"warroom.{c.action}", priority=c.action in PRIORITY)
+        Binding(
+            c.key,
+            c.action,
+            c.title,
+            show=c.in_footer,
+            id=f"warroom.{c.action}",
+            priority=c.action in PRIORITY,
+        )
         for c in ALL_COMMANDS
     ]
 

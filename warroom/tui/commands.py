@@ -22,6 +22,7 @@ class Command:
     help: str
     writes: bool  # hidden in read-only mode
     on_main: bool = True  # only while the war room screen is showing
+    in_footer: bool = True  # False: help and palette only (the footer is full at 80 columns)
 
 
 ALL_COMMANDS: tuple[Command, ...] = (
@@ -39,8 +40,25 @@ ALL_COMMANDS: tuple[Command, ...] = (
     Command(
         "entries", "e", "e", "Entry", "open an entry whole (long notes, output); c corrects", False
     ),
-    Command("brief", "b", "b", "Brief", "catch up: the handover brief of this incident", False),
-    Command("ack", "K", "K", "Take over", "acknowledge a handover to you: the role is yours", True),
+    Command(
+        "brief",
+        "b",
+        "b",
+        "Brief",
+        "catch up: the handover brief of this incident",
+        False,
+        in_footer=False,
+    ),
+    # The bar under the header says "press K" when a handover waits for you.
+    Command(
+        "ack",
+        "K",
+        "K",
+        "Take over",
+        "acknowledge a handover to you: the role is yours",
+        True,
+        in_footer=False,
+    ),
     Command("switch", "i", "i", "Switch", "switch to another incident", False),
     Command("declare", "d", "d", "Declare", "declare a new incident", True),
     Command("help", "question_mark", "?", "Help", "every key", False, on_main=False),
