@@ -249,3 +249,15 @@ def test_on_a_terminal_interactive_and_ctrl_c_reach_the_command(
     assert first["data"]["tty"] is True and first["data"]["exit_code"] == 0
     assert "hello maya\n" in first["data"]["output"] and "\r" not in first["data"]["output"]
     assert second["data"]["signal"] == "SIGINT"
+
+
+def test_hostile_output_is_stored_exactly_and_shown_inert(room: Room, db_path: Path) -> None:
+    actions.declare(room, "Checkout down", "SEV2")
+    hostile = "A\x1b]52;c;aGk=\x07B\x1b[2JC[/]D"
+    result = warroom(db_path, "run", "--", "printf", "%s", hostile)
+    assert result.returncode == 0 and result.stdout == hostile  # the terminal gets it as bare
+    assert entries(db_path, "command")[0]["data"]["output"] == hostile
+    for args in (("tail", "--full"), ("brief",), ("tail",)):
+        shown = warroom(db_path, *args).stdout
+        assert "\x1b" not in shown and "\x07" not in shown, args
+    assert "A\u241bB\u241bC[/]D" in warroom(db_path, "tail", "--full").stdout
