@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from warroom.actions import Actor, Room, declare
+from warroom.actions import declare
+from warroom.room import Actor, Room
 from warroom.storage import open_store
 
 pytestmark = pytest.mark.slow
@@ -23,7 +24,8 @@ WRITER = textwrap.dedent(
     import os, sys, time
     from pathlib import Path
     from warroom.storage import open_store
-    from warroom.actions import Actor, Room, declare, note
+    from warroom.actions import declare, note
+    from warroom.room import Actor, Room
     db, name, count, go = sys.argv[1], sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
     while not go.exists():  # start together, so the writes really contend
         time.sleep(0.001)
@@ -116,7 +118,8 @@ KILLED = textwrap.dedent(
     """
     import sys
     from warroom.storage import open_store
-    from warroom.actions import Actor, Room, declare, note
+    from warroom.actions import declare, note
+    from warroom.room import Actor, Room
     room = Room(open_store(sys.argv[1]), Actor("k", "k"))
     incident = declare(room, "doomed writer", "SEV2")
     i = 0

@@ -20,10 +20,10 @@ from markdown_it.token import Token
 from tests.conftest import T0, Cli, FakeClock, as_person
 from tests.test_metrics import scripted_incident
 from warroom import actions, markdown_text
-from warroom.actions import Room
 from warroom.domain import to_iso
 from warroom.errors import WarroomError
 from warroom.metrics import load_metrics
+from warroom.room import Room
 from warroom.safe_text import clean
 from warroom.storage import queries as q
 

@@ -22,9 +22,9 @@ import pytest
 
 from tests.conftest import Cli
 from warroom import actions
-from warroom.actions import Actor, Room, unix_login
 from warroom.domain import Settings, system_clock
 from warroom.errors import WarroomError
+from warroom.room import Actor, Room, unix_login
 from warroom.storage import open_store
 
 WARROOM = [sys.executable, "-m", "warroom"]
@@ -176,7 +176,8 @@ def test_many_writers_at_once_every_note_once_in_id_order(
     writers, per_writer = 8, 25
     script = (
         "import sys\n"
-        "from warroom.actions import Actor, Room, note\n"
+        "from warroom.actions import note\n"
+        "from warroom.room import Actor, Room\n"
         "from warroom.storage import open_store\n"
         "name = sys.argv[2]\n"
         "room = Room(open_store(sys.argv[1]), Actor(name, 'w'))\n"

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from warroom import actions
-from warroom.actions import Actor, Room
 from warroom.errors import WarroomError
+from warroom.room import Actor, Room
 from warroom.storage import open_store, resolve_db_path, schema
 from warroom.storage.connection import APPLICATION_ID, Store
 

@@ -18,10 +18,10 @@ from typing import Any
 import click
 
 from warroom import views
-from warroom.actions import Room
 from warroom.cli.common import common_options, open_room, target_incident
 from warroom.cli.output import due_line, format_entry, severity_label, use_color
 from warroom.errors import BadInput, WarroomError
+from warroom.room import Room
 from warroom.safe_text import json_dumps, one_line
 from warroom.storage import DatabaseLocked
 from warroom.views import Entry, Incident

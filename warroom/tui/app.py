@@ -20,9 +20,9 @@ from textual.screen import Screen
 from textual.widgets import Input, TextArea
 from textual.worker import get_current_worker
 
-from warroom.actions import Room
 from warroom.errors import WarroomError
 from warroom.live import ChangeWatcher
+from warroom.room import Room
 from warroom.safe_text import clean
 from warroom.storage import open_store
 from warroom.tui.commands import ALL_COMMANDS, MAIN_ACTIONS, WRITE_ACTIONS, WarroomCommands

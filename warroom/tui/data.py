@@ -11,9 +11,9 @@ import sqlite3
 import threading
 from dataclasses import dataclass, field
 
-from warroom.actions import Room
 from warroom.errors import WarroomError
 from warroom.metrics import load_metrics
+from warroom.room import Room
 from warroom.storage import queries as q
 from warroom.updates import mitigations_of
 from warroom.views import (
