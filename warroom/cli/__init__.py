@@ -5,7 +5,6 @@ imports (Textual, Jinja2, exporters) happen inside the commands that need them, 
 from __future__ import annotations
 
 import importlib
-import sqlite3
 import sys
 from typing import Any
 
@@ -67,8 +66,6 @@ class WarroomGroup(click.Group):
         except WarroomError as exc:
             # Messages quote what people typed (paths, names): sanitised like all output.
             raise CliError(one_line(exc.message), exc.exit_code) from None
-        except sqlite3.Error as exc:
-            raise CliError(one_line(f"database error: {exc}"), 1) from None
         except UnicodeError as exc:
             # A --text-file or argument that is not UTF-8: bad input, not a crash.
             raise CliError(one_line(f"not valid UTF-8 text: {exc.reason}"), 2) from None

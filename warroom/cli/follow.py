@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -20,10 +19,9 @@ import click
 from warroom import views
 from warroom.cli.common import common_options, open_room, target_incident
 from warroom.cli.output import due_line, format_entry, severity_label, use_color
-from warroom.errors import BadInput, WarroomError
+from warroom.errors import BadInput, DatabaseLocked, WarroomError
 from warroom.room import Room
 from warroom.safe_text import json_dumps, one_line
-from warroom.storage import DatabaseLocked
 from warroom.views import Entry, Incident
 
 # Entries after which the header (severity, status, owner, next update due) may have changed.
@@ -213,9 +211,7 @@ class Follower:
                 if changed or pending:
                     try:
                         self.catch_up()
-                    except (DatabaseLocked, sqlite3.OperationalError) as exc:
-                        if not _is_locked(exc):
-                            raise
+                    except DatabaseLocked:
                         pending = True
                         if not locked_told:
                             _warn(f"{self.path} is locked by another process; still trying")
@@ -232,11 +228,6 @@ class Follower:
 def _identity(path: Path) -> tuple[int, int]:
     st = os.stat(path)
     return (st.st_dev, st.st_ino)
-
-
-def _is_locked(exc: Exception) -> bool:
-    text = str(exc)
-    return isinstance(exc, DatabaseLocked) or "locked" in text or "busy" in text
 
 
 @click.command()

@@ -1,4 +1,5 @@
-"""Opening the incident file: path resolution, safety checks, pragmas, write transactions.
+"""Opening the incident file: path resolution, safety checks, pragmas, then the migration.
+The Store and its transactions are in store.py.
 
 Hot paths (a CLI note, a TUI refresh) talk to sqlite3 directly; sqlite-utils is imported only
 for schema work and for callers that want its API (`Store.utils`), because importing it costs
@@ -10,19 +11,19 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from warroom.errors import DatabaseLocked as DatabaseLocked
 from warroom.errors import WarroomError
+from warroom.storage import schema
+from warroom.storage.sqlite_errors import classify
 
-if TYPE_CHECKING:
-    import sqlite_utils
+# Re-exported (`X as X`): they lived here before store.py split the connection <-> schema
+# cycle (store.py holds the Store; this module opens one; schema.py migrates it).
+from warroom.storage.store import APPLICATION_ID as APPLICATION_ID
+from warroom.storage.store import Store as Store
+from warroom.storage.store import set_wal as set_wal
 
-# PRAGMA application_id marks a file as ours, so a stranger's SQLite file is never migrated.
-APPLICATION_ID = 0x57415252  # "WARR"
 DEFAULT_BUSY_TIMEOUT = 10.0
 
 
@@ -40,86 +41,6 @@ def resolve_db_path(option: str | os.PathLike[str] | None) -> Path:
     if option:
         return Path(option).expanduser()
     return default_db_path()
-
-
-class DatabaseLocked(WarroomError):
-    pass
-
-
-class Store:
-    """One connection to the incident file. Not shared between threads."""
-
-    def __init__(self, conn: sqlite3.Connection, path: Path, *, readonly: bool) -> None:
-        self.conn = conn
-        self.path = path
-        self.readonly = readonly
-        self._utils: sqlite_utils.Database | None = None
-
-    @property
-    def utils(self) -> sqlite_utils.Database:
-        if self._utils is None:
-            import sqlite_utils
-
-            self._utils = sqlite_utils.Database(self.conn, execute_plugins=False)
-        return self._utils
-
-    @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction. BEGIN IMMEDIATE takes the write lock up front, so a transaction
-        that reads before it writes waits its turn (busy timeout) instead of failing at once."""
-        if self.readonly:
-            raise WarroomError(f"{self.path} is open read-only; this view cannot change it")
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise _translate(exc, self.path) from None
-        try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        try:
-            self.conn.execute("COMMIT")
-        except sqlite3.OperationalError as exc:
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
-            raise _translate(exc, self.path) from None
-
-    @contextmanager
-    def read(self) -> Iterator[sqlite3.Connection]:
-        """Several reads from one snapshot, so a view never mixes two commits."""
-        if self.conn.in_transaction:
-            yield self.conn
-            return
-        try:
-            self.conn.execute("BEGIN")
-        except sqlite3.OperationalError as exc:
-            raise _translate(exc, self.path) from None
-        try:
-            yield self.conn
-        finally:
-            if self.conn.in_transaction:
-                self.conn.execute("COMMIT")
-
-    def close(self) -> None:
-        self.conn.close()
-
-    def __enter__(self) -> Store:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def _translate(exc: sqlite3.Error, path: Path) -> WarroomError:
-    text = str(exc)
-    if "locked" in text or "busy" in text:
-        return DatabaseLocked(
-            f"{path} is locked by another process past the timeout; try again in a moment"
-        )
-    if "readonly" in text or "read-only" in text:
-        return WarroomError(f"{path} is read-only for you: {text}")
-    return WarroomError(f"database error in {path}: {text}")
 
 
 def _denied(path: Path) -> str:
@@ -172,8 +93,6 @@ def open_store(
 
     A foreign file, or one written by a newer warroom, is refused before anything is written.
     """
-    from warroom.storage import schema
-
     path = Path(path).expanduser()
     try:
         exists = path.exists()
@@ -199,7 +118,7 @@ def open_store(
                 path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
             )
     except sqlite3.Error as exc:
-        raise _translate(exc, path) from None
+        raise classify(exc, path) from exc
     store = Store(conn, path, readonly=readonly)
     try:
         schema.check_compatible(store)
@@ -208,31 +127,10 @@ def open_store(
             # FULL: a commit is on disk before `warroom note` says it is saved.
             conn.execute("PRAGMA synchronous = FULL")
             schema.ensure_current(store)
-    except sqlite3.DatabaseError as exc:
+    except sqlite3.Error as exc:
         conn.close()
-        if "not a database" in str(exc):
-            raise WarroomError(f"{path} is not a SQLite database; refusing to touch it") from None
-        if "malformed" in str(exc):
-            raise WarroomError(f"{path} is damaged ({exc}); restore it from a backup") from None
-        raise _translate(exc, path) from None
+        raise classify(exc, path) from exc
     except BaseException:
         conn.close()
         raise
     return store
-
-
-def set_wal(store: Store, attempts: int = 50) -> None:
-    """Switch to WAL so readers never block the writer. Several processes creating the file at
-    once can find it busy for a moment; the switch is persistent, so retry briefly."""
-    for _ in range(attempts):
-        try:
-            mode = store.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc):
-                raise
-            time.sleep(0.02)
-            continue
-        if str(mode).lower() == "wal":
-            return
-        time.sleep(0.02)
-    raise DatabaseLocked(f"{store.path}: could not switch to WAL mode; another process holds it")

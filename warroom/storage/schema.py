@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Callable
 
 from warroom.errors import WarroomError
-from warroom.storage.connection import APPLICATION_ID, Store, set_wal
+from warroom.storage.store import APPLICATION_ID, Store, set_wal
 
 V1 = """
 CREATE TABLE incidents (

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import sqlite3
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -146,7 +145,7 @@ class WarroomApp(ActionsMixin, App[int]):
         def work() -> None:
             try:
                 result = self.db_call(fn)
-            except (WarroomError, sqlite3.Error) as exc:
+            except WarroomError as exc:
                 self.post_message(ActionFailed(_problem_text(exc)))
                 return
             self.call_from_thread(then, result)
@@ -171,7 +170,7 @@ class WarroomApp(ActionsMixin, App[int]):
         def work() -> None:
             try:
                 snapshot = self.db_call(self._load)
-            except (WarroomError, sqlite3.Error) as exc:
+            except WarroomError as exc:
                 self.post_message(DatabaseProblem(_problem_text(exc)))
                 return
             self.post_message(Refreshed(snapshot))
@@ -189,7 +188,7 @@ class WarroomApp(ActionsMixin, App[int]):
             return
         try:
             self._watcher = watcher = ChangeWatcher(path)
-        except (OSError, sqlite3.Error) as exc:
+        except (OSError, WarroomError) as exc:
             store.close()
             self.post_message(DatabaseProblem(f"Live refresh is off: {exc}"))
             return
@@ -199,7 +198,7 @@ class WarroomApp(ActionsMixin, App[int]):
             while not (worker.is_cancelled or self._stopping.is_set()):
                 try:
                     changed = watcher.wait(timeout=WATCH_TIMEOUT)
-                except sqlite3.Error as exc:
+                except WarroomError as exc:
                     # The file is unreadable for now: say so and keep watching.
                     problem = _problem_text(exc)
                     self.post_message(DatabaseProblem(problem))
@@ -217,7 +216,7 @@ class WarroomApp(ActionsMixin, App[int]):
                     continue
                 try:
                     snapshot = self._load(room)
-                except (WarroomError, sqlite3.Error) as exc:
+                except WarroomError as exc:
                     problem = _problem_text(exc)
                     self.post_message(DatabaseProblem(problem))
                     continue
@@ -235,7 +234,7 @@ class WarroomApp(ActionsMixin, App[int]):
         shows as a newer id."""
         try:
             return newest_entry_id(room) <= self._own_version
-        except (WarroomError, sqlite3.Error):
+        except WarroomError:
             return False  # the full read below reports it
 
     def write(
@@ -252,12 +251,12 @@ class WarroomApp(ActionsMixin, App[int]):
             with self._db_lock:
                 try:
                     done = work(self.room)
-                except (WarroomError, sqlite3.Error) as exc:
+                except WarroomError as exc:
                     self.post_message(ActionFailed(_problem_text(exc)))
                     return
                 done.then = then
                 # If reading back fails, the refresh below shows the entry or the problem.
-                with contextlib.suppress(WarroomError, sqlite3.Error):
+                with contextlib.suppress(WarroomError):
                     self._read_new_entries(done)
                 self._own_version = max(self._own_version, done.version)
                 self.post_message(done)
@@ -275,7 +274,7 @@ class WarroomApp(ActionsMixin, App[int]):
         def work() -> None:
             try:
                 entries, more = self.db_call(lambda room: load_older(room, key, before_id))
-            except (WarroomError, sqlite3.Error) as exc:
+            except WarroomError as exc:
                 self.post_message(DatabaseProblem(_problem_text(exc)))
                 return
             self.post_message(OlderLoaded(key, entries, more))
