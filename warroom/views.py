@@ -12,6 +12,7 @@ from typing import Any
 from warroom.domain import (
     ROLES,
     Settings,
+    followup_overdue,
     format_ref,
     from_iso,
     next_update_due,
@@ -298,8 +299,7 @@ class Followup:
             return None
 
     def overdue(self, today: date) -> bool:
-        due = self.due_date
-        return not self.done and due is not None and due < today
+        return followup_overdue(self.due_date, today, done=self.done)
 
     def to_json(self) -> dict[str, Any]:
         return {

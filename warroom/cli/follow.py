@@ -19,6 +19,7 @@ import click
 from warroom import views
 from warroom.cli.common import common_options, open_room, target_incident
 from warroom.cli.output import due_line, format_entry, severity_label, use_color
+from warroom.domain import is_overdue, update_countdown
 from warroom.errors import BadInput, DatabaseLocked, WarroomError
 from warroom.room import Room
 from warroom.safe_text import json_dumps, one_line
@@ -52,7 +53,7 @@ def header_json(incident: Incident, now: datetime) -> dict[str, Any]:
         "status": incident.status,
         "owner": incident.roles.get("owner"),
         "next_update_due": due.isoformat() if due else None,
-        "overdue": due is not None and due <= now,
+        "overdue": update_countdown(due, now).state == "overdue",
     }
 
 
@@ -126,7 +127,7 @@ class Follower:
         self.shown[incident.id] = key
         now = self.room.now()
         due = incident.next_update_due
-        if due is not None and due <= now:
+        if due is not None and is_overdue(due, now):
             self.overdue_told.add((incident.id, due))  # this line already says OVERDUE
         if self.as_json:
             _emit(json_dumps(header_json(incident, now)))
@@ -177,7 +178,7 @@ class Follower:
         now = self.room.now()
         for incident in list(self.incidents.values()):
             due = incident.next_update_due
-            if due is None or due > now or (incident.id, due) in self.overdue_told:
+            if due is None or not is_overdue(due, now) or (incident.id, due) in self.overdue_told:
                 continue
             self.overdue_told.add((incident.id, due))
             self.header(incident, force=True)
