@@ -10,6 +10,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 from warroom.domain import (
     AUTO_EVENTS,
@@ -44,7 +45,9 @@ class _Tx:
         self.conn = conn
         self.ts = to_iso(room.now())
 
-    def log(self, incident_id: int, kind: str, text: str, data: dict | None = None) -> int:
+    def log(
+        self, incident_id: int, kind: str, text: str, data: dict[str, Any] | None = None
+    ) -> int:
         return q.append_timeline(
             self.conn,
             incident_id=incident_id,
@@ -56,7 +59,7 @@ class _Tx:
             data=data,
         )
 
-    def incident_row(self, incident_id: int) -> dict:
+    def incident_row(self, incident_id: int) -> q.Row:
         row = q.get_incident(self.conn, incident_id)
         if row is None:
             raise BadInput(f"no incident {format_ref(incident_id)}")

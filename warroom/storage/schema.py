@@ -98,8 +98,8 @@ def _v2(store: Store) -> None:
     # Who really wrote an entry (the Unix login) besides the display name, and when the
     # customer impact began, which is often before anyone declared the incident.
     db = store.utils
-    db["timeline"].add_column("login", str)
-    db["incidents"].add_column("impact_started_at", str)
+    db.table("timeline").add_column("login", str)
+    db.table("incidents").add_column("impact_started_at", str)
 
 
 V3 = """

@@ -343,7 +343,7 @@ class WarroomApp(ActionsMixin, App[int]):
 
     # --- which actions are offered -----------------------------------------------------------
 
-    def allows(self, action: str, screen: Screen | None = None) -> bool:
+    def allows(self, action: str, screen: Screen[Any] | None = None) -> bool:
         if self.readonly and action in WRITE_ACTIONS:
             return False
         screen = screen or self.screen

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 from warroom.errors import WarroomError
 from warroom.metrics import load_metrics
@@ -129,7 +130,7 @@ def load_snapshot(
         people = tuple(people_seen(conn, incident_id))
         published = tuple(updates(conn, incident_id))
         follow_ups = tuple(followups(conn, incident_id, include_done=True))
-        metrics = ()
+        metrics: tuple[tuple[str, str], ...] = ()
         if incident.status == "resolved":
             metrics = tuple(load_metrics(conn, incident_id, room.settings, room.now()).rows())
         mitigations = tuple(mitigations_of(conn, incident_id))
@@ -231,7 +232,7 @@ def newest_entry_id(room: Room) -> int:
         return q.max_timeline_id(conn)
 
 
-def load_incidents(room: Room) -> list[dict]:
+def load_incidents(room: Room) -> list[dict[str, Any]]:
     with room.read() as conn:
         return list_incidents(conn, include_resolved=True)
 
