@@ -14,8 +14,7 @@ from typing import Any
 
 import pytest
 
-from warroom.storage import open_store, schema
-from warroom.storage.store import Store
+from warroom.storage import Store, open_store, schema
 
 # Values that satisfy the schema's CHECK constraints. A new table or column with a CHECK the
 # generic values below do not meet fails this test with its name: add a value here.

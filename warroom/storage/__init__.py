@@ -7,13 +7,5 @@ from warroom.storage.connection import (
     open_store,
     resolve_db_path,
 )
-from warroom.storage.store import Connection
 
-__all__ = [
-    "Connection",
-    "DatabaseLocked",
-    "Store",
-    "default_db_path",
-    "open_store",
-    "resolve_db_path",
-]
+__all__ = ["DatabaseLocked", "Store", "default_db_path", "open_store", "resolve_db_path"]

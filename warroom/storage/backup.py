@@ -16,8 +16,8 @@ from pathlib import Path
 
 from warroom.errors import BadInput, WarroomError
 from warroom.storage import queries as q
+from warroom.storage.connection import Store
 from warroom.storage.sqlite_errors import classify
-from warroom.storage.store import Store
 
 
 @dataclass(frozen=True)

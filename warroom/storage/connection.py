@@ -1,5 +1,4 @@
-"""Opening the incident file: path resolution, safety checks, pragmas, then the migration.
-The Store and its transactions are in store.py.
+"""Opening the incident file: path resolution, safety checks, pragmas, write transactions.
 
 Hot paths (a CLI note, a TUI refresh) talk to sqlite3 directly; sqlite-utils is imported only
 for schema work and for callers that want its API (`Store.utils`), because importing it costs
@@ -8,23 +7,33 @@ about 90 ms and `warroom note` must start fast.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from warroom.errors import DatabaseLocked as DatabaseLocked
-from warroom.errors import WarroomError
+from warroom.errors import DatabaseReadOnly, WarroomError
+
+# schema.py migrates a Store without importing this module (it names what it needs in a
+# Protocol), so importing it here at the top is no cycle. APPLICATION_ID and set_wal live
+# there now; re-exported (`X as X`) for code that imported them from here.
 from warroom.storage import schema
+from warroom.storage.schema import APPLICATION_ID as APPLICATION_ID
+from warroom.storage.schema import set_wal as set_wal
 from warroom.storage.sqlite_errors import classify
 
-# Re-exported (`X as X`): they lived here before store.py split the connection <-> schema
-# cycle (store.py holds the Store; this module opens one; schema.py migrates it).
-from warroom.storage.store import APPLICATION_ID as APPLICATION_ID
-from warroom.storage.store import Store as Store
-from warroom.storage.store import set_wal as set_wal
+if TYPE_CHECKING:
+    import sqlite_utils
 
 DEFAULT_BUSY_TIMEOUT = 10.0
+
+# What views and queries take: an open connection, inside `Store.read()` or `Store.write()`.
+Connection = sqlite3.Connection
 
 
 def default_db_path() -> Path:
@@ -41,6 +50,95 @@ def resolve_db_path(option: str | os.PathLike[str] | None) -> Path:
     if option:
         return Path(option).expanduser()
     return default_db_path()
+
+
+class Store:
+    """One connection to the incident file. Not shared between threads.
+
+    Every sqlite3 error met inside `read()` and `write()` leaves as a warroom.errors
+    DatabaseError subclass, classified by its result code."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, *, readonly: bool) -> None:
+        self.conn = conn
+        self.path = path
+        self.readonly = readonly
+        self._utils: sqlite_utils.Database | None = None
+
+    @property
+    def utils(self) -> sqlite_utils.Database:
+        if self._utils is None:
+            import sqlite_utils
+
+            self._utils = sqlite_utils.Database(self.conn, execute_plugins=False)
+        return self._utils
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction. BEGIN IMMEDIATE takes the write lock up front, so a transaction
+        that reads before it writes waits its turn (busy timeout) instead of failing at once."""
+        if self.readonly:
+            raise DatabaseReadOnly(f"{self.path} is open read-only; this view cannot change it")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise classify(exc, self.path) from exc
+        try:
+            yield self.conn
+        except sqlite3.Error as exc:
+            self._abandon()
+            raise classify(exc, self.path) from exc
+        except BaseException:
+            self._abandon()
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._abandon()
+            raise classify(exc, self.path) from exc
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """Several reads from one snapshot, so a view never mixes two commits."""
+        if self.conn.in_transaction:
+            try:
+                yield self.conn
+            except sqlite3.Error as exc:
+                raise classify(exc, self.path) from exc
+            return
+        try:
+            self.conn.execute("BEGIN")
+        except sqlite3.Error as exc:
+            raise classify(exc, self.path) from exc
+        try:
+            yield self.conn
+        except sqlite3.Error as exc:
+            self._abandon()
+            raise classify(exc, self.path) from exc
+        except BaseException:
+            self._abandon()
+            raise
+        try:
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._abandon()
+            raise classify(exc, self.path) from exc
+
+    def _abandon(self) -> None:
+        """Roll back after a failure. SQLite rolls back by itself after some errors (a full
+        disk, an I/O error); a ROLLBACK that then fails would only hide the first error."""
+        if self.conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute("ROLLBACK")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _denied(path: Path) -> str:

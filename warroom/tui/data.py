@@ -14,8 +14,8 @@ from typing import Any
 from warroom.errors import WarroomError
 from warroom.metrics import load_metrics
 from warroom.room import Room
-from warroom.storage import Connection
 from warroom.storage import queries as q
+from warroom.storage.connection import Connection
 from warroom.updates import mitigations_of
 from warroom.views import (
     Entry,
