@@ -5,12 +5,14 @@ the room's connection by worker threads.
 Every read and write a screen does goes through `call` / `write` here, in a worker thread.
 The file is followed by identity (device, inode), as `tail -f` does: once the path names
 another file (a restored backup) or nothing, writes are refused (`Store.write` checks before
-and at the end of every transaction) and the stale connection is let go, so SQLite removes the
-`-wal`/`-shm` it left beside the path before anyone applies them to the new file.
+and at the end of every transaction), the stale connection is let go, and the `-wal`/`-shm` it
+left beside the path are removed before anyone replays them into the new file.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 from collections.abc import Callable
 from datetime import date
@@ -19,21 +21,11 @@ from typing import TypeVar
 
 from warroom.actions import Room
 from warroom.errors import WarroomError
-from warroom.storage import FileMoved, Store, file_identity, open_store
+from warroom.storage import FileMoved, file_identity, open_store
 
 T = TypeVar("T")
 
 SIDECARS = ("-wal", "-shm")
-
-# Connections to a moved file that could not be closed safely (see `Session.retire`). Kept
-# referenced for the life of the process: closing one would delete another file's `-wal`.
-_KEPT_OPEN: list[Store] = []
-
-
-def kept_open() -> bool:
-    """True if some connection to a moved file must never be closed (run.py then ends the
-    process without the interpreter's clean-up, which would close it)."""
-    return bool(_KEPT_OPEN)
 
 
 class Session:
@@ -88,32 +80,24 @@ class Session:
             return {}
         return {s: _identity_or_none(f"{store.path}{s}") for s in SIDECARS}
 
-    def _sidecars_ours(self) -> bool:
-        """The `-wal`/`-shm` beside the path are still the ones our connection uses (or gone).
-        If another process has made its own for the new file, closing our connection would
-        make SQLite delete them by name."""
-        if not self._sidecars:
-            return False
-        for suffix in SIDECARS:
-            now = _identity_or_none(f"{self.path}{suffix}")
-            if now is not None and now != self._sidecars.get(suffix):
-                return False
-        return True
-
     def retire(self, how: str) -> None:
-        """The file moved: let the connection go. Closing the last connection to the old file
-        checkpoints into that orphan and deletes the `-wal`/`-shm` beside the path, which is
-        what keeps our old WAL from being replayed into a restored file; if they belong to
-        someone else by now, the connection is kept open instead (never closed)."""
+        """The file moved: let the connection go, and remove the `-wal`/`-shm` it leaves
+        beside the path if they are still ours (same identity as when the file was in
+        place). SQLite does not checkpoint or delete them itself once the database has moved
+        (it checks), and whoever opens the new file next would replay our old WAL into it,
+        undoing a restore. Another process's new `-wal` (a different inode) is left alone."""
         with self._lock:
             if self._retired is not None:
                 return
             self._retired = f"{self.path} has been {how} since it was opened; nothing was written"
-            store = self.room.store
-            if self._sidecars_ours():
-                store.close()
-            else:
-                _KEPT_OPEN.append(store)
+            self.room.store.close()
+            for suffix, ours in self._sidecars.items():
+                name = f"{self.path}{suffix}"
+                if ours is not None and _identity_or_none(name) == ours:
+                    # Not allowed (a watcher without write access to the folder): the
+                    # writers' own war rooms remove them.
+                    with contextlib.suppress(OSError):
+                        os.unlink(name)
 
     def reopen(self) -> None:
         """Open the file now at the path, in the same mode. Raises WarroomError."""
