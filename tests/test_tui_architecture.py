@@ -40,9 +40,7 @@ def test_screens_and_widgets_never_import_the_app() -> None:
 def test_no_mixin_poses_as_the_app() -> None:
     assert not (TUI / "handlers.py").exists()
     for path in TUI.rglob("*.py"):
-        assert "TYPE_CHECKING" not in path.read_text() or "WarroomApp" not in path.read_text(), (
-            path
-        )
+        assert "TYPE_CHECKING" not in path.read_text() or "WarroomApp" not in path.read_text(), path
 
 
 def _mentions_callable(annotation: object) -> bool:

@@ -83,7 +83,7 @@ class WarroomApp(App[int]):
     def _signalled(self, sig: int) -> None:
         # The usual status of a process ended by a signal, reached through Textual's own
         # shutdown, which restores the terminal.
-        self.exit(128 + sig)
+        self.exit(return_code=128 + sig)
 
     def notify(
         self,
