@@ -466,15 +466,13 @@ class WarRoomScreen(WorkScreen[None]):
         path = self.session.path
         if how == "deleted":
             text = (
-                f"The database file {path} has been deleted. Nothing can be saved: every "
-                "change is refused. Showing the last state read. Press r to reopen once a "
-                "file is back at the path."
+                f"{path} has been deleted: nothing can be saved, every change is refused. "
+                "r reopens once a file is back at the path."
             )
         else:
             text = (
-                f"The database file {path} has been replaced by another file (a restored "
-                "backup?). Nothing can be saved here: every change is refused. Showing the "
-                "last state read. Press r to open the file now at the path."
+                f"{path} has been replaced by another file (a restored backup?): nothing "
+                "can be saved here, every change is refused. r opens the file now at the path."
             )
         self.problem = text
         self.show_problem(text)
