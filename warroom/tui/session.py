@@ -89,7 +89,7 @@ class Session:
         with self._lock:
             if self._retired is not None:
                 return
-            self._retired = f"{self.path} has been {how} since it was opened; nothing was written"
+            self._retired = f"{self.path} has been {how}; r opens the file now at the path"
             self.room.store.close()
             for suffix, ours in self._sidecars.items():
                 name = f"{self.path}{suffix}"

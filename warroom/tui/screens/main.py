@@ -457,7 +457,10 @@ class WarRoomScreen(WorkScreen[None]):
 
     @on(FileMovedAway)
     def file_moved_away(self, message: FileMovedAway) -> None:
-        self.file_moved(message.how)
+        # From a live worker of a file reopened since: the one open now may be fine.
+        how = self.session.moved()
+        if how is not None:
+            self.file_moved(how)
 
     def file_moved(self, how: str) -> None:
         if self.moved == how:
