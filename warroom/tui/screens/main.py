@@ -97,10 +97,6 @@ W = TypeVar("W", bound=Widget)
 WATCH_TIMEOUT = 0.5
 
 
-def _problem_text(exc: BaseException) -> str:
-    return failure_text(exc)
-
-
 @dataclass(frozen=True)
 class _NotWritten:
     text: str
@@ -413,7 +409,7 @@ class WarRoomScreen(WorkScreen[None]):
                     changed = watcher.wait(timeout=WATCH_TIMEOUT)
                 except sqlite3.Error as exc:
                     # The file is unreadable for now: say so and keep watching.
-                    problem = _problem_text(exc)
+                    problem = failure_text(exc)
                     self.post_message(DatabaseProblem(problem))
                     stopping.wait(WATCH_TIMEOUT)  # no busy loop while it lasts
                     continue
@@ -429,7 +425,7 @@ class WarRoomScreen(WorkScreen[None]):
                 try:
                     snapshot = self._load(room)
                 except (WarroomError, sqlite3.Error) as exc:
-                    problem = _problem_text(exc)
+                    problem = failure_text(exc)
                     self.post_message(DatabaseProblem(problem))
                     continue
                 if problem:
@@ -549,7 +545,7 @@ class WarRoomScreen(WorkScreen[None]):
             except FileMoved as exc:
                 return _NotWritten(exc.message, moved=True)
             except (WarroomError, sqlite3.Error) as exc:
-                return _NotWritten(_problem_text(exc))
+                return _NotWritten(failure_text(exc))
             # If reading back fails, the refresh after it shows the entry or the problem.
             try:
                 version, entries = self.session.call(
