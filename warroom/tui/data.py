@@ -129,7 +129,7 @@ def load_snapshot(
         people = tuple(people_seen(conn, incident_id))
         published = tuple(updates(conn, incident_id))
         follow_ups = tuple(followups(conn, incident_id, include_done=True))
-        metrics = ()
+        metrics: tuple[tuple[str, str], ...] = ()
         if incident.status == "resolved":
             metrics = tuple(load_metrics(conn, incident_id, room.settings, room.now()).rows())
         mitigations = tuple(mitigations_of(conn, incident_id))

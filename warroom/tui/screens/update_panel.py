@@ -48,7 +48,8 @@ class UpdatePanelScreen(WorkScreen[None]):
         self.readonly = session.readonly
         self.incident = incident
         self.templates = templates
-        self.template = template if template in templates else (templates or [None])[0]
+        fallback = templates[0] if templates else None
+        self.template = template if template in templates else fallback
 
     def compose(self) -> ComposeResult:
         title = Text(f"Customer update · {self.incident.ref} · {self.incident.status} · ")
