@@ -40,7 +40,7 @@ async def test_others_changes_are_toasted_without_taking_focus(
     app = make_app(room, live=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await until(pilot, lambda: app.situation is not None, "the first look")
+        await until(pilot, lambda: app.main.situation is not None, "the first look")
         await pilot.press("n", *"half typed")
         focused = app.screen.focused
         bob = other_writer(db_path, "bob")
@@ -95,7 +95,7 @@ async def test_a_on_a_held_role_hands_over_and_k_takes_it(
         assert bar(app) == [
             "Handing over: incident owner alice → omar (waiting for omar to acknowledge)"
         ]
-        assert app.latest.incident.roles["owner"] == "alice"  # kept until acknowledged
+        assert app.main.latest.incident.roles["owner"] == "alice"  # kept until acknowledged
     omar_room = as_person(room, "omar")
     app = make_app(omar_room)
     async with app.run_test(size=(140, 40)) as pilot:
@@ -107,7 +107,7 @@ async def test_a_on_a_held_role_hands_over_and_k_takes_it(
         assert "Brief for INC-1" in app.screen.query_one(TextArea).text
         await pilot.press("escape", "K")
         await settle(pilot)
-        assert app.latest.incident.roles["owner"] == "omar"
+        assert app.main.latest.incident.roles["owner"] == "omar"
         await until(pilot, lambda: bar(app) == [], "the bar to clear")
     with room.read() as conn:
         kinds = [e.kind for e in entries_of_kinds(conn, declared, ("handover", "handover_ack"))]

@@ -11,7 +11,7 @@ from textual.widgets import TextArea
 from warroom import actions
 from warroom.actions import Room
 from warroom.domain import MAX_NOTE_BYTES
-from warroom.tui.paste_driver import is_burst, normalise
+from warroom.tui.paste_driver import is_burst, normalise, typed_line
 from warroom.tui.screens.note_editor import NoteEditor
 from warroom.views import entries_of_kinds
 
@@ -122,3 +122,23 @@ def test_burst_detection() -> None:
     assert not is_burst("ab\r")  # too few to be sure: typed during a stall
     assert not is_burst("\x1b[A\x1b[A\x1b[A\x1b[A")  # arrow keys held down
     assert normalise("a\r\nb\rc\n\x00") == "a\nb\nc\n"
+    # One short line with its Enter, arriving together, is typing (a script, a laggy link).
+    assert typed_line("roll back now\r") and typed_line("roll back now\r\n")
+    assert not typed_line("line one\rline two\r") and not typed_line("no enter yet")
+    assert not typed_line("x" * 300 + "\r")
+
+
+async def test_a_line_pasted_with_its_line_break_waits_for_enter(room: Room, declared: int) -> None:
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        # With the timeline focused: the note field takes it, nothing is submitted yet.
+        app.main.timeline.post_message(events.Paste("errors began after deploy\n"))
+        await pilot.pause()
+        assert not isinstance(app.screen, NoteEditor)
+        assert app.screen.focused.id == "note"
+        assert app.screen.focused.value == "errors began after deploy"
+        assert notes(room, declared) == []
+        await pilot.press("enter")
+        await settle(pilot)
+        assert notes(room, declared) == ["errors began after deploy"]

@@ -187,15 +187,11 @@ def _record(
 
 
 def _describe(error: BaseException) -> str:
-    import sqlite3
-
     from warroom.errors import WarroomError
     from warroom.safe_text import one_line
 
     if isinstance(error, WarroomError):
         return one_line(error.message)
-    if isinstance(error, sqlite3.Error):
-        return one_line(f"database error: {error}")
     if isinstance(error, OSError):
         return one_line(f"{error.strerror or error}: {error.filename or ''}".rstrip(": "))
     return one_line(f"{type(error).__name__}: {error}")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -18,12 +17,12 @@ from typing import Any
 import click
 
 from warroom import views
-from warroom.actions import Room
 from warroom.cli.common import common_options, open_room, target_incident
 from warroom.cli.output import due_line, format_entry, severity_label, use_color
-from warroom.errors import BadInput, WarroomError
+from warroom.domain import is_overdue, update_countdown
+from warroom.errors import BadInput, DatabaseLocked, WarroomError
+from warroom.room import Room
 from warroom.safe_text import json_dumps, one_line
-from warroom.storage import DatabaseLocked
 from warroom.views import Entry, Incident
 
 # Entries after which the header (severity, status, owner, next update due) may have changed.
@@ -56,7 +55,7 @@ def header_json(incident: Incident, now: datetime) -> dict[str, Any]:
         "status": incident.status,
         "owner": incident.roles.get("owner"),
         "next_update_due": due.isoformat() if due else None,
-        "overdue": due is not None and due <= now,
+        "overdue": update_countdown(due, now).state == "overdue",
     }
 
 
@@ -133,9 +132,11 @@ class Follower:
             original=self.originals,
         )
 
-    def load_corrections(self, conn: sqlite3.Connection, entries: list[Entry]) -> None:
-        for incident_id in {e.incident_id for e in entries}:
-            self.corrections.update(views.corrections(conn, incident_id))
+    def load_corrections(self, entries: list[Entry]) -> None:
+        # Inside a caller's read this joins its snapshot.
+        with self.room.read() as conn:
+            for incident_id in {e.incident_id for e in entries}:
+                self.corrections.update(views.corrections(conn, incident_id))
 
     def entry(self, entry: Entry) -> None:
         _emit(self.format(entry, self.room.now()))
@@ -156,7 +157,7 @@ class Follower:
         self.shown[incident.id] = key
         now = self.room.now()
         due = incident.next_update_due
-        if due is not None and due <= now:
+        if due is not None and is_overdue(due, now):
             self.overdue_told.add((incident.id, due))  # this line already says OVERDUE
         if self.as_json:
             _emit(json_dumps(header_json(incident, now)))
@@ -175,7 +176,7 @@ class Follower:
                 ids = [self.incident_id]
             heads = [views.load_incident(conn, i, self.room.settings) for i in ids]
             entries = views.tail(conn, self.incident_id, count)
-            self.load_corrections(conn, entries)
+            self.load_corrections(entries)
             self.last_id = views.last_entry_id(conn)
             self.elsewhere_id = self.last_id
         for incident in heads:
@@ -240,7 +241,7 @@ class Follower:
         now = self.room.now()
         for incident in list(self.incidents.values()):
             due = incident.next_update_due
-            if due is None or due > now or (incident.id, due) in self.overdue_told:
+            if due is None or not is_overdue(due, now) or (incident.id, due) in self.overdue_told:
                 continue
             self.overdue_told.add((incident.id, due))
             self.header(incident, force=True)
@@ -274,9 +275,7 @@ class Follower:
                 if changed or pending:
                     try:
                         self.catch_up()
-                    except (DatabaseLocked, sqlite3.OperationalError) as exc:
-                        if not _is_locked(exc):
-                            raise
+                    except DatabaseLocked:
                         pending = True
                         if not locked_told:
                             _warn(f"{self.path} is locked by another process; still trying")
@@ -293,11 +292,6 @@ class Follower:
 def _identity(path: Path) -> tuple[int, int]:
     st = os.stat(path)
     return (st.st_dev, st.st_ino)
-
-
-def _is_locked(exc: Exception) -> bool:
-    text = str(exc)
-    return isinstance(exc, DatabaseLocked) or "locked" in text or "busy" in text
 
 
 @click.command()
@@ -344,7 +338,7 @@ def tail(
     if not follow:
         with room.read() as conn:
             entries = views.tail(conn, incident_id, count)
-            follower.load_corrections(conn, entries)
+            follower.load_corrections(entries)
         follower.dump(entries)
         return
     # Ctrl-C must stop a follower even where it was started with SIGINT ignored (a shell

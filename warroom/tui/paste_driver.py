@@ -13,6 +13,7 @@ Here the input thread looks at what it reads before the parser does:
   faster than anyone types (more than BURST_CHARS characters in one go, the reads less than
   BURST_GAP apart) is a paste too: posted as a Paste instead of key presses. Pieces of one
   burst are joined up to BATCH_CHARS, so a long paste arrives as a few large Paste events.
+  One short line ending in its Enter stays keys (see `typed_line`).
 
 Everything else (typing, arrow keys, mouse) goes through the parser as before.
 """
@@ -33,11 +34,22 @@ PASTE_END = "\x1b[201~"
 BURST_CHARS = 8  # in one read: nobody types this many characters between two reads
 BURST_GAP = 0.02  # seconds: the reads of one burst follow each other closer than this
 BATCH_CHARS = 1 << 20  # one Paste carries at most this much; the next carries on
+TYPED_LINE = 256  # a line and its Enter up to this long, arriving together, stay keys
 
 
 def normalise(text: str) -> str:
     """Terminals send line breaks in a paste as CR (tmux, xterm) or CRLF."""
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+
+
+def typed_line(text: str) -> bool:
+    """One short line and its Enter, arriving together: a person typing over a laggy link or a
+    script, as likely as a paste. As keys it is what a terminal without bracketed paste would
+    make of it anyway: one note. (Only several lines, or a long one, must not become keys.)"""
+    body = text[:-1] if text.endswith(("\r", "\n")) else None
+    if body is None or body.endswith("\r"):
+        body = text[:-2] if text.endswith("\r\n") else body
+    return body is not None and len(body) <= TYPED_LINE and "\r" not in body and "\n" not in body
 
 
 def is_burst(text: str) -> bool:
@@ -113,6 +125,10 @@ class PasteAwareDriver(LinuxDriver):
                         continue
                     if parser_idle() and is_burst(data):
                         data = self._gather_burst(data, read)
+                        if typed_line(data):
+                            feed(data)
+                            data = ""
+                            break
                         plain = data.find("\x1b")
                         if plain >= 0:
                             # A paste may end and keys follow in the same read.

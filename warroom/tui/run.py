@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from warroom.actions import Room
+from warroom.room import Room
 
 
 def run_tui(room: Room, incident_id: int | None = None, readonly: bool = False) -> int:

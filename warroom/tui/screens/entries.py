@@ -5,14 +5,22 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from warroom.actions import Room
 from warroom.domain import ROLES
+from warroom.room import Room
 from warroom.safe_text import one_line
 from warroom.tui.entry_text import timeline_text
 from warroom.tui.screens.pickers import ChoiceScreen
 from warroom.views import Entry, tail
 
 RECENT = 200
+
+
+def brief_text(room: Room, incident_id: int) -> str:
+    """The brief, as `warroom brief` prints it (read in a worker)."""
+    from warroom.brief import build_brief, render_brief
+
+    with room.read() as conn:
+        return render_brief(build_brief(conn, incident_id, room.settings, room.now()))
 
 
 def recent_entries(room: Room, incident_id: int) -> list[Entry]:

@@ -1,5 +1,6 @@
 """The note field. A paste with a line break in it (or a very long one) is not cut to its
-first line as `Input` does: the field hands it to the multi-line note editor instead."""
+first line as `Input` does: the field hands it to the multi-line note editor instead. A
+one-line paste goes into the field and waits for Enter, even if it ended with a line break."""
 
 from __future__ import annotations
 
@@ -13,8 +14,18 @@ from textual.widgets import Input
 LONG_LINE = 500
 
 
+def one_line_paste(text: str) -> str | None:
+    """A paste of one line (a trailing line break allowed, as when a line is copied whole
+    from a terminal): its text, to put in the field without submitting it, as shells do.
+    None when the paste is for the editor."""
+    line = text.rstrip("\r\n")
+    if "\n" in line or "\r" in line or len(line) > LONG_LINE:
+        return None
+    return line
+
+
 def wants_editor(text: str) -> bool:
-    return "\n" in text or "\r" in text or len(text) > LONG_LINE
+    return one_line_paste(text) is None
 
 
 class NoteInput(Input):
@@ -28,9 +39,12 @@ class NoteInput(Input):
     def _on_paste(self, event: events.Paste) -> None:
         # Textual calls Input._on_paste after this one (handlers run along the MRO) unless
         # the default is prevented: that is what cuts a paste to its first line.
-        if wants_editor(event.text):
-            event.prevent_default()
-            event.stop()
+        event.prevent_default()
+        event.stop()
+        line = one_line_paste(event.text)
+        if line is None:
             typed = self.value
             self.clear()
             self.post_message(self.Pasted(typed, event.text))
+        elif line:
+            self.insert_text_at_cursor(line)
