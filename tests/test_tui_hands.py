@@ -147,3 +147,26 @@ async def test_e_opens_a_long_entry_whole_and_c_corrects_it(room: Room, declared
         (original,) = entries_of_kinds(conn, declared, ("note",))
     assert fix.data == {"corrects": note_id, "kind": "note"}
     assert original.text == long_note  # stored as it was
+
+
+async def test_the_bar_says_what_is_new_since_this_login_last_looked(
+    room: Room, declared: int
+) -> None:
+    from warroom.views import last_entry_of, last_seen
+
+    with room.read() as conn:
+        looked = last_entry_of(conn, declared)
+    actions.mark_seen(room, declared, looked)
+    bob = as_person(room, "bob")
+    actions.note(bob, declared, "db failover started")
+    actions.set_status(bob, declared, "identified")
+    app = make_app(room)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await until(pilot, lambda: bool(bar(app)), "the bar")
+        assert bar(app)[0].startswith("2 new entries since you last looked (")
+        await settle(pilot)
+    with room.read() as conn:
+        seen = last_seen(conn, declared, room.actor.login)
+        newest = last_entry_of(conn, declared)
+    assert seen is not None and seen[0] == newest  # looking counts as having seen

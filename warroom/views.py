@@ -502,3 +502,7 @@ def entries_of_kinds_after(
     conn: sqlite3.Connection, incident_id: int, kinds: Sequence[str], after_id: int
 ) -> list[Entry]:
     return [Entry.from_row(r) for r in q.kinds_after(conn, incident_id, kinds, after_id)]
+
+
+def count_after(conn: sqlite3.Connection, incident_id: int, after_id: int) -> int:
+    return q.count_after(conn, incident_id, after_id)

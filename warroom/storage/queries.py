@@ -583,3 +583,13 @@ def kinds_after(
         " ORDER BY id",
         (incident_id, *kinds, after_id),
     )
+
+
+def count_after(conn: sqlite3.Connection, incident_id: int, after_id: int) -> int:
+    return int(
+        _scalar(
+            conn,
+            "SELECT count(*) FROM timeline WHERE incident_id = ? AND id > ?",
+            (incident_id, after_id),
+        )
+    )

@@ -5,6 +5,7 @@ a brief notification: severity, status, roles, handovers, published updates)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from warroom.actions import Actor, Room
@@ -12,8 +13,10 @@ from warroom.domain import ROLES
 from warroom.views import (
     Entry,
     PendingHandover,
+    count_after,
     entries_of_kinds_after,
     last_entry_id,
+    last_seen,
     list_incidents,
     pending_handovers,
 )
@@ -28,6 +31,9 @@ class Situation:
     pending: tuple[PendingHandover, ...]
     news: tuple[Entry, ...]  # changes by others since `after_id`
     newest: int
+    # On the first look only: entries since this login last looked (brief, war room), and when.
+    unseen: int = 0
+    seen_at: datetime | None = None
 
 
 def load_situation(room: Room, incident_id: int, after_id: int | None) -> Situation:
@@ -39,10 +45,15 @@ def load_situation(room: Room, incident_id: int, after_id: int | None) -> Situat
         )
         pending = tuple(pending_handovers(conn, incident_id))
         news: tuple[Entry, ...] = ()
+        unseen, seen_at = 0, None
         if after_id is not None:
             fresh = entries_of_kinds_after(conn, incident_id, AWARE_KINDS, after_id)
             news = tuple(e for e in fresh if not is_mine(e, room.actor))
-    return Situation(incident_id, others, pending, news, newest)
+        else:
+            seen = last_seen(conn, incident_id, room.actor.login)
+            if seen is not None:
+                unseen, seen_at = count_after(conn, incident_id, seen[0]), seen[1]
+    return Situation(incident_id, others, pending, news, newest, unseen, seen_at)
 
 
 def is_mine(entry: Entry, me: Actor) -> bool:
@@ -78,6 +89,15 @@ def bar_lines(situation: Situation, me: Actor) -> list[tuple[str, str]]:
                     f" (waiting for {h.to_name} to acknowledge)",
                 )
             )
+    if situation.unseen and situation.seen_at is not None:
+        plural = "entry" if situation.unseen == 1 else "entries"
+        lines.append(
+            (
+                "-seen",
+                f"{situation.unseen:,} new {plural} since you last looked"
+                f" ({situation.seen_at.astimezone():%H:%M}); b: the brief",
+            )
+        )
     others = situation.others_open
     if others:
         names = ", ".join(f"{r['ref']} {r['severity']} {r['title']}" for r in others[:3])

@@ -733,6 +733,15 @@ class WarRoomScreen(WorkScreen[None]):
         self._aware_after = max(situation.newest, shown_up_to or 0)
         self.situation = situation
         self.query_one(SituationBar).show(situation, self.session.room.actor)
+        if fresh and not self.readonly:
+            # This login has now looked at the incident (brief --since-last counts from here).
+            incident_id, newest = situation.incident_id, situation.newest
+            self.run_in_thread(
+                "seen",
+                lambda: self.session.write(
+                    lambda room: actions.mark_seen(room, incident_id, newest)
+                ),
+            )
         for entry in situation.news:
             if shown_up_to is not None and entry.id > shown_up_to:
                 self.notify(toast(entry))  # a toast: it never takes the focus

@@ -10,7 +10,12 @@ from warroom.actions import Actor
 from warroom.safe_text import one_line
 from warroom.tui.situation import Situation, bar_lines
 
-STYLES = {"-yours": "bold reverse yellow", "-handover": "yellow", "-others": "bold"}
+STYLES = {
+    "-yours": "bold reverse yellow",
+    "-handover": "yellow",
+    "-seen": "italic",
+    "-others": "bold",
+}
 
 
 class SituationBar(Static):
