@@ -170,3 +170,20 @@ async def test_the_bar_says_what_is_new_since_this_login_last_looked(
         seen = last_seen(conn, declared, room.actor.login)
         newest = last_entry_of(conn, declared)
     assert seen is not None and seen[0] == newest  # looking counts as having seen
+
+
+async def test_the_timeline_keeps_following_when_the_bar_appears(room: Room, declared: int) -> None:
+    for i in range(40):
+        actions.note(room, declared, f"note {i}")
+    app = make_app(room, declared)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        timeline = app.main.timeline
+        await until(pilot, lambda: timeline.is_vertical_scroll_end, "following")
+        assert bar(app) == []
+        actions.declare(as_person(room, "priya"), "Payments down", "SEV1")
+        app.main.refresh_now()
+        await until(pilot, lambda: bool(bar(app)), "the bar")
+        await settle(pilot)
+        await pilot.pause()
+        assert timeline.max_scroll_y > 0 and timeline.is_vertical_scroll_end

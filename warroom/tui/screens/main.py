@@ -732,7 +732,12 @@ class WarRoomScreen(WorkScreen[None]):
         self._aware_incident = situation.incident_id
         self._aware_after = max(situation.newest, shown_up_to or 0)
         self.situation = situation
-        self.query_one(SituationBar).show(situation, self.session.room.actor)
+        timeline = self.timeline
+        following = timeline.is_vertical_scroll_end or timeline.max_scroll_y == 0
+        if self.query_one(SituationBar).show(situation, self.session.room.actor) and following:
+            # The bar took (or gave back) rows from the timeline: keep showing the newest,
+            # once the timeline has its new height.
+            timeline.follow_on_resize = True
         if fresh and not self.readonly:
             # This login has now looked at the incident (brief --since-last counts from here).
             incident_id, newest = situation.incident_id, situation.newest

@@ -27,15 +27,18 @@ class SituationBar(Static):
         super().__init__(Text(""), id=id)
         self._shown: list[tuple[str, str]] = []
 
-    def show(self, situation: Situation, me: Actor) -> None:
+    def show(self, situation: Situation, me: Actor) -> bool:
+        """True if the bar's height may have changed (the screen lays out again)."""
         lines = bar_lines(situation, me)
         if lines == self._shown:
-            return
+            return False
+        resized = len(lines) != len(self._shown)
         self._shown = lines
         width = max(20, (self.app.size.width if self.is_attached else 120) - 2)
         text = Text("\n").join(Text(one_line(line, width), STYLES[cls]) for cls, line in lines)
         self.update(text)
         self.display = bool(lines)
+        return resized
 
     @property
     def lines(self) -> list[str]:

@@ -121,6 +121,7 @@ class TimelineView(ScrollView, can_focus=True):
         self.today: date | None = None  # None: every entry is taken as today's
         self._time_w = TIME_W
         self._cache: LRUCache[tuple[int, int], Strip] = LRUCache(512)
+        self.follow_on_resize = False
 
     # --- content ----------------------------------------------------------------------------
 
@@ -269,6 +270,10 @@ class TimelineView(ScrollView, can_focus=True):
         return False
 
     def on_resize(self) -> None:
+        if self.follow_on_resize:
+            # Told before a pane above changed height (the situation bar): keep following.
+            self.follow_on_resize = False
+            self.call_after_refresh(self.scroll_end, animate=False, immediate=True, x_axis=False)
         width = self.scrollable_content_region.width
         if width and width != self._layout_width:
             following = self.is_vertical_scroll_end
