@@ -261,3 +261,10 @@ def test_hostile_output_is_stored_exactly_and_shown_inert(room: Room, db_path: P
         shown = warroom(db_path, *args).stdout
         assert "\x1b" not in shown and "\x07" not in shown, args
     assert "A\u241bB\u241bC[/]D" in warroom(db_path, "tail", "--full").stdout
+
+
+def test_a_hostile_program_name_is_shown_inert(room: Room, db_path: Path) -> None:
+    actions.declare(room, "Checkout down", "SEV2")
+    result = warroom(db_path, "run", "--", "no-such-\x1b]0;pwned\x07prog")
+    assert result.returncode == 127 and "command not found" in result.stderr
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr

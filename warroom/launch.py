@@ -70,7 +70,10 @@ def parse_run(argv: list[str]) -> tuple[dict[str, str], list[str]] | None:
 
 
 def _say(message: str) -> None:
-    sys.stderr.write(f"warroom run: {message}\n")
+    # What people typed (a program name, a kind) is shown through the one sanitiser.
+    from warroom.safe_text import one_line
+
+    sys.stderr.write(f"warroom run: {one_line(message)}\n")
     sys.stderr.flush()
 
 
