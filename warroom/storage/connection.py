@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from warroom.errors import DatabaseLocked as DatabaseLocked
 from warroom.errors import DatabaseReadOnly, WarroomError
+from warroom.errors import FileMoved as FileMoved
 
 # schema.py migrates a Store without importing this module (it names what it needs in a
 # Protocol), so importing it here at the top is no cycle. APPLICATION_ID and set_wal live
@@ -50,11 +51,6 @@ def resolve_db_path(option: str | os.PathLike[str] | None) -> Path:
     if option:
         return Path(option).expanduser()
     return default_db_path()
-
-
-class FileMoved(WarroomError):
-    """The path no longer names the file this connection has open (deleted, or replaced by
-    another file such as a restored backup): writing would go into a file nobody reads."""
 
 
 Identity = tuple[int, int]  # (st_dev, st_ino), as `tail -f` follows a file
