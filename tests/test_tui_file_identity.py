@@ -156,3 +156,21 @@ async def test_a_new_files_wal_is_never_deleted_by_our_stale_connection(
             assert _texts(db_path)[-1] == "new"
         finally:
             other.close()
+
+
+async def test_a_file_moved_away_keeps_every_change_in_its_wal(
+    room: Room, db_path: Path, tmp_path: Path
+) -> None:
+    """`mv incidents.db elsewhere.db`: the -wal beside the old path holds committed changes of
+    the moved file. They are checkpointed into it before that -wal is removed."""
+    incident_id = actions.declare(room, "Checkout down", "SEV1")
+    actions.note(room, incident_id, "only in the -wal so far")
+    app = make_app(room, live=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        moved = tmp_path / "elsewhere.db"
+        os.rename(db_path, moved)
+        await until(pilot, lambda: "moved away" in app.main.problem, "the banner")
+        await until(pilot, lambda: not Path(f"{db_path}-wal").exists(), "the old -wal to go")
+        await settle(pilot)
+        assert "only in the -wal so far" in _texts(moved)

@@ -82,20 +82,25 @@ class Session:
 
     def retire(self, how: str) -> None:
         """The file moved: let the connection go, and remove the `-wal`/`-shm` it leaves
-        beside the path if they are still ours (same identity as when the file was in
-        place). SQLite does not checkpoint or delete them itself once the database has moved
-        (it checks), and whoever opens the new file next would replay our old WAL into it,
-        undoing a restore. Another process's new `-wal` (a different inode) is left alone."""
+        beside the path. SQLite does not checkpoint or delete them itself once the database
+        has moved (it checks), and whoever opens a file at the path next would replay our
+        old WAL into it, undoing a restore. First every committed change in that WAL is
+        checkpointed into the file we opened (a file moved elsewhere keeps all its data);
+        only if that succeeded, and only if they are still the inodes we used, are they
+        removed. Another process's new `-wal` (a different inode) is left alone."""
         with self._lock:
             if self._retired is not None:
                 return
             self._retired = f"{self.path} has been {how}; r opens the file now at the path"
-            self.room.store.close()
+            store = self.room.store
+            emptied = store.checkpoint_all()
+            store.close()
+            if not emptied:
+                return  # a watcher (read-only) or a busy reader elsewhere: leave them be
             for suffix, ours in self._sidecars.items():
                 name = f"{self.path}{suffix}"
                 if ours is not None and _identity_or_none(name) == ours:
-                    # Not allowed (a watcher without write access to the folder): the
-                    # writers' own war rooms remove them.
+                    # Not allowed (no write access to the folder): nothing more to do here.
                     with contextlib.suppress(OSError):
                         os.unlink(name)
 

@@ -465,8 +465,8 @@ class WarRoomScreen(WorkScreen[None]):
         path = self.session.path
         if how == "deleted":
             text = (
-                f"{path} has been deleted: nothing can be saved, every change is refused. "
-                "r reopens once a file is back at the path."
+                f"{path} has been deleted or moved away: nothing can be saved, every change "
+                "is refused. r reopens once a file is back at the path."
             )
         else:
             text = (
