@@ -371,6 +371,7 @@ class WarRoomScreen(WorkScreen[None]):
     # --- the live worker ----------------------------------------------------------------
 
     def _start_live(self) -> None:
+        self._stop_watching()  # a worker still on the old file (after a reopen) ends first
         self._stopping = threading.Event()
         self.run_worker(
             self._watch, thread=True, name="live-refresh", group="live", exit_on_error=False
@@ -620,6 +621,10 @@ class WarRoomScreen(WorkScreen[None]):
                     else f"Follow-up #{item_id} had already changed",
                     close=close,
                 )
+            )
+        else:
+            self.notify(
+                f"internal error: no handler for {type(request).__name__}", severity="error"
             )
 
     # --- the keys -----------------------------------------------------------------------
