@@ -69,9 +69,9 @@ class Session:
     # --- the file's identity ----------------------------------------------------------------
 
     def moved(self) -> str | None:
-        """ "deleted" or "replaced" once the path stopped naming the file open here."""
+        """How the path stopped naming the file open here ("deleted", "replaced"), or None."""
         if self._retired is not None:
-            return "replaced" if file_identity(self.path) else "deleted"
+            return "replaced" if _identity_or_none(str(self.path)) else "deleted"
         return self.room.store.moved()
 
     def _sidecar_ids(self) -> dict[str, tuple[int, int] | None]:
