@@ -183,3 +183,29 @@ def open_texts(path: Path) -> list[str]:
         return [r[0] for r in conn.execute("SELECT text FROM timeline ORDER BY id")]
     finally:
         conn.close()
+
+
+def test_mouse_selection_then_ctrl_c_in_a_real_terminal(
+    room: Room, db_path: Path, terminal: Callable[..., Terminal]
+) -> None:
+    actions.declare(room, "Checkout returns 500s", "SEV2")
+    t = terminal(db_path, (80, 24), "--as", "tester")
+    t.shows("Declared SEV2")
+    row = next(i for i, line in enumerate(t.screen().splitlines()) if "Declared SEV2" in line)
+
+    def painted() -> str:  # that row with its colours: a selection changes them
+        return t.run("capture-pane", "-e", "-p", "-t", "w").splitlines()[row]
+
+    before = painted()
+    # SGR mouse: press at column 3 of that row, drag to column 60 a row down, release.
+    y = row + 1  # 1-based
+    t.type(f"\x1b[<0;3;{y}M\x1b[<32;30;{y}M\x1b[<32;60;{y + 1}M\x1b[<0;60;{y + 1}m")
+    t.wait(lambda: painted() != before, "the selection to show")
+    t.keys("C-c")
+    t.keys("n")  # still running: n focuses the note field
+    t.type("after the copy")
+    t.keys("Enter")
+    t.shows("after the copy")
+    t.keys("C-q")
+    assert t.exit_status() == 0
+    assert t.state() == "0 0 1"
