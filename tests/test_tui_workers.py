@@ -79,9 +79,18 @@ async def test_a_failure_is_a_notification_not_an_exit() -> None:
         assert probe.got == [] and app.is_running and app.return_code is None
 
 
-def test_failure_text_names_database_errors() -> None:
-    import sqlite3
+def test_failure_text_names_database_errors(tmp_path) -> None:
+    # Storage classifies every SQLite error it meets, so what reaches a screen is a warroom
+    # error with a message a person can act on, not an "internal error".
+    from warroom.storage import open_store
 
-    assert failure_text(sqlite3.OperationalError("disk I/O error")) == (
-        "database error: disk I/O error"
-    )
+    store = open_store(tmp_path / "x.db")
+    try:
+        with store.read() as conn:
+            conn.execute("SELECT * FROM no_such_table")
+    except Exception as exc:  # the classified error, whatever its class
+        text = failure_text(exc)
+    finally:
+        store.close()
+    assert not text.startswith("internal error"), text
+    assert "no such table: no_such_table" in text

@@ -17,7 +17,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 
-from warroom.actions import Room
+from warroom.room import Room
 from warroom.safe_text import clean
 from warroom.tui.commands import ALL_COMMANDS, APP_COMMANDS, PRIORITY, WarroomCommands, offered
 from warroom.tui.messages import WriteRequest

@@ -10,7 +10,6 @@ no longer there.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
@@ -28,8 +27,6 @@ def failure_text(error: BaseException | None) -> str:
     """The one-line notice for a worker that failed."""
     if isinstance(error, WarroomError):
         return error.message
-    if isinstance(error, sqlite3.Error):
-        return f"database error: {error}"
     # A bug, not a state of the file: say so plainly instead of closing the war room.
     return f"internal error: {type(error).__name__}: {error}"
 

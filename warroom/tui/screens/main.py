@@ -17,7 +17,6 @@ Screens above this one post write requests (messages of data); the app hands the
 from __future__ import annotations
 
 import gc
-import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -222,7 +221,7 @@ class WarRoomScreen(WorkScreen[None]):
             timeline.reset([], more_before=False)
             self.timeline_key = None
             return
-        if snapshot.key != wanted:
+        if wanted is None or snapshot.key != wanted:
             return
         if snapshot.reset:
             timeline.empty_text = (
@@ -383,7 +382,7 @@ class WarRoomScreen(WorkScreen[None]):
             self._watcher.close()
 
     def _watch(self) -> None:
-        """The live-refresh loop, on its own connection (sqlite3 connections are per thread)."""
+        """The live-refresh loop, on its own connection (SQLite connections are per thread)."""
         worker = get_current_worker()
         stopping = self._stopping
         session_room = self.session.room
@@ -395,7 +394,7 @@ class WarRoomScreen(WorkScreen[None]):
             return
         try:
             self._watcher = watcher = ChangeWatcher(path)
-        except (OSError, sqlite3.Error) as exc:
+        except (OSError, WarroomError) as exc:
             store.close()
             self.post_message(DatabaseProblem(f"Live refresh is off: {exc}"))
             return
@@ -408,7 +407,7 @@ class WarRoomScreen(WorkScreen[None]):
             while not (worker.is_cancelled or stopping.is_set()):
                 try:
                     changed = watcher.wait(timeout=WATCH_TIMEOUT)
-                except sqlite3.Error as exc:
+                except WarroomError as exc:
                     # The file is unreadable for now: say so and keep watching.
                     problem = failure_text(exc)
                     self.post_message(DatabaseProblem(problem))
@@ -425,7 +424,7 @@ class WarRoomScreen(WorkScreen[None]):
                     continue
                 try:
                     snapshot = self._load(room)
-                except (WarroomError, sqlite3.Error) as exc:
+                except WarroomError as exc:
                     problem = failure_text(exc)
                     self.post_message(DatabaseProblem(problem))
                     continue
@@ -447,7 +446,7 @@ class WarRoomScreen(WorkScreen[None]):
         shows as a newer id."""
         try:
             return newest_entry_id(room) <= self._own_version
-        except (WarroomError, sqlite3.Error):
+        except WarroomError:
             return False  # the full read below reports it
 
     # --- the file moved away, and coming back to it -------------------------------------
@@ -545,14 +544,14 @@ class WarRoomScreen(WorkScreen[None]):
                 done = self.session.write(work)
             except FileMoved as exc:
                 return _NotWritten(exc.message, moved=True)
-            except (WarroomError, sqlite3.Error) as exc:
+            except WarroomError as exc:
                 return _NotWritten(failure_text(exc))
             # If reading back fails, the refresh after it shows the entry or the problem.
             try:
                 version, entries = self.session.call(
                     lambda room: load_new_entries(room, cursor[0], cursor[1], cursor[2])
                 )
-            except (WarroomError, sqlite3.Error):
+            except WarroomError:
                 return done
             self._own_version = max(self._own_version, version)
             shown = None
@@ -757,7 +756,14 @@ class WarRoomScreen(WorkScreen[None]):
         def work(room: Room) -> ActionDone:
             changed = False
             if form.changed or form.services:
-                changed = actions.triage(room, incident_id, services=form.services, **form.changed)
+                changed = actions.triage(
+                    room,
+                    incident_id,
+                    impact=form.changed.get("impact"),
+                    affected=form.changed.get("affected"),
+                    workaround=form.changed.get("workaround"),
+                    services=form.services,
+                )
             if form.severity:
                 changed = actions.set_severity(room, incident_id, form.severity) or changed
             return ActionDone("Triage recorded" if changed else "Nothing changed")

@@ -53,7 +53,7 @@ class UpdatePanelScreen(WorkScreen[None]):
         self.incident = incident
         self.templates = templates
         fallback = templates[0] if templates else None
-        self.template = template if template in templates else fallback
+        self.template: str | None = template if template in templates else fallback
 
     def compose(self) -> ComposeResult:
         title = Text(f"Customer update · {self.incident.ref} · {self.incident.status} · ")
