@@ -127,8 +127,12 @@ def test_watch_says_read_only_and_offers_no_write(
     t.shows("Declared SEV2")
     first_line = t.screen().splitlines()[0]
     assert "READ-ONLY" in first_line
-    footer = "\n".join(t.screen().splitlines()[-3:])
-    assert "Note" not in footer and "Declare" not in footer and "Filter" in footer
+
+    def footer() -> str:
+        return "\n".join(t.screen().splitlines()[-3:])
+
+    t.wait(lambda: "Filter" in footer(), "the footer")
+    assert "Note" not in footer() and "Declare" not in footer()
     t.keys("n")
     t.shows("Read-only")
     t.keys("u")

@@ -19,8 +19,8 @@ from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
-from warroom.actions import Room
 from warroom.errors import WarroomError
+from warroom.room import Room
 from warroom.storage import FileMoved, file_identity, open_store
 
 T = TypeVar("T")

@@ -35,10 +35,10 @@ from textual.widgets import Input, Static, TextArea
 from textual.worker import Worker, get_current_worker
 
 from warroom import actions
-from warroom.actions import Room
 from warroom.domain import format_ref
 from warroom.errors import WarroomError
 from warroom.live import ChangeWatcher
+from warroom.room import Room
 from warroom.safe_text import clean, one_line
 from warroom.storage import FileMoved, open_store
 from warroom.tui.commands import MAIN_COMMANDS, PRIORITY, WRITE_ACTIONS, WRITE_KEYS
