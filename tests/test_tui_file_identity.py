@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Input
+from textual.widgets._footer import FooterKey
 
 from tests.conftest import FakeClock
 from warroom import actions
@@ -103,6 +104,7 @@ async def test_backup_restored_with_mv_is_noticed_not_undone_and_reopened(
         _restore_with_mv(tmp_path / "backup.db", db_path)
         await until(pilot, lambda: "has been replaced" in app.main.problem, "the banner")
         await settle(pilot)
+        assert "reopen" in {k.action for k in app.main.query(FooterKey)}
         # Our old -wal was not applied to the restored file: it reads as the backup.
         restored = _texts(db_path)
         assert "before the backup" in restored and "after the backup" not in restored
@@ -122,6 +124,11 @@ async def test_backup_restored_with_mv_is_noticed_not_undone_and_reopened(
         assert "after the backup" not in app.main.timeline.texts()
         assert "before the backup" in app.main.timeline.texts()
         assert not app.allows("reopen")
+        await until(
+            pilot,
+            lambda: "reopen" not in {k.action for k in app.main.query(FooterKey)},
+            "r to leave the footer",
+        )
         # And writing works again, into the restored file.
         app.main.focus_note()
         await pilot.press("enter")  # the kept text, saved now

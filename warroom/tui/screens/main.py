@@ -507,6 +507,8 @@ class WarRoomScreen(WorkScreen[None]):
         self.timeline_key = None
         self._cursor = (incident_id, 0, self.timeline_filter)
         self.refresh_bindings()
+        # The footer only dims a key that goes away; r must go, not linger dimmed.
+        self.query_one(KeysFooter).refresh(recompose=True)
         self.notify(f"Reopened {self.session.path}")
         self.refresh_now()
         if self.live:
