@@ -181,3 +181,28 @@ async def test_a_file_moved_away_keeps_every_change_in_its_wal(
         await until(pilot, lambda: not Path(f"{db_path}-wal").exists(), "the old -wal to go")
         await settle(pilot)
         assert "only in the -wal so far" in _texts(moved)
+
+
+async def test_watch_notices_a_restore_and_reopens_read_only(
+    room: Room, db_path: Path, tmp_path: Path
+) -> None:
+    incident_id = actions.declare(room, "Checkout down", "SEV1")
+    backup_to(room.store, tmp_path / "backup.db")
+    actions.note(room, incident_id, "after the backup")
+    watcher = open_store(db_path, readonly=True)
+    try:
+        watching = Room(watcher, room.actor, room.settings, room.clock)
+        app = make_app(watching, readonly=True, live=True)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            assert app.main.timeline.texts()[-1] == "after the backup"
+            _restore_with_mv(tmp_path / "backup.db", db_path)
+            await until(pilot, lambda: "has been replaced" in app.main.problem, "the banner")
+            await settle(pilot)
+            await pilot.press("r")
+            await until(pilot, lambda: app.main.moved is None, "the reopen")
+            await settle(pilot)
+            assert "after the backup" not in app.main.timeline.texts()
+            assert app.session.room.store.readonly  # still only watching
+    finally:
+        watcher.close()
