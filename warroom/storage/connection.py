@@ -173,6 +173,18 @@ class Store:
             with contextlib.suppress(sqlite3.Error):
                 self.conn.execute("ROLLBACK")
 
+    def checkpoint_all(self) -> bool:
+        """Copy every committed change out of the -wal into the file itself (through this
+        connection's own descriptor, so into the file it opened even if the path now names
+        another) and empty the -wal. False if a reader elsewhere kept part of it there."""
+        if self.readonly:
+            return False
+        try:
+            busy, _log, _done = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        except sqlite3.Error:
+            return False
+        return int(busy) == 0
+
     def close(self) -> None:
         self.conn.close()
 
