@@ -1,0 +1,152 @@
+"""The record outlives its host and can be checked: `warroom verify`, `warroom replicate config`,
+`warroom replicate run`, `warroom restore`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from warroom.cli.common import common_options, open_room
+from warroom.config import load_settings
+from warroom.errors import BadInput, WarroomError
+from warroom.safe_text import one_line
+from warroom.storage import resolve_db_path
+
+
+def _count(n: int) -> str:
+    return f"{n} timeline {'entry' if n == 1 else 'entries'}"
+
+
+@click.command()
+@click.option(
+    "--against",
+    "against",
+    metavar="FILE",
+    help="An export (Markdown or JSON), a backup or a restored replica whose recorded chain"
+    " head must be in this file's history.",
+)
+@common_options
+@click.pass_context
+def verify(ctx: click.Context, against: str | None) -> None:
+    """Recompute the timeline's hash chain: exit 0 with the entry count and the chain head, or
+    exit 1 naming the first entry that does not match.
+
+    \b
+    warroom verify
+    warroom verify --against INC-3-postmortem.md
+    warroom verify --against ~/incidents-copy.db
+    """
+    from warroom import verify as v
+
+    if against is not None and not against.strip():
+        raise BadInput("--against needs a file path")
+    room = open_room(ctx, readonly=True)
+    recorded = None
+    if against is not None:
+        # Read before the chain: bad input fails before the long part.
+        recorded = v.recorded_head(Path(against).expanduser(), room.store.path)
+    with room.read() as conn:
+        report = v.verify_chain(conn)
+        if not report.ok:
+            raise WarroomError(f"verify failed: {report.problem}")
+        problem = None
+        if recorded is not None:
+            name = one_line(against or "")
+            if recorded.report is not None and not recorded.report.ok:
+                problem = f"{name} itself fails verification: {recorded.report.problem}"
+            else:
+                problem = v.check_against(conn, recorded.head, report.head, name)
+    click.echo(f"Verified {_count(report.entries)}; chain head {report.head}.")
+    if recorded is not None:
+        if problem is not None:
+            raise WarroomError(f"verify failed: {problem}")
+        click.echo(
+            f"{one_line(against or '')} ({recorded.kind}) records {recorded.head}:"
+            " in this file's history."
+        )
+
+
+@click.group()
+def replicate() -> None:
+    """A continuous replica with Litestream (pip install 'warroom[replica]').
+
+    \b
+    warroom replicate config --to s3://bucket/warroom > litestream.yml
+    warroom replicate run --to /mnt/other-disk/warroom-replica
+    """
+
+
+_to_option = click.option(
+    "--to",
+    "to",
+    metavar="URL",
+    help="A folder, sftp://USER@HOST/PATH or s3://BUCKET/PATH (default: the config's"
+    " [replicate] to).",
+)
+
+
+def _database(ctx: click.Context) -> Path:
+    return Path(resolve_db_path(ctx.ensure_object(dict).get("db_path"))).absolute()
+
+
+@replicate.command("config")
+@_to_option
+@common_options
+@click.pass_context
+def replicate_config(ctx: click.Context, to: str | None) -> None:
+    """Print a litestream.yml for the database."""
+    from warroom import replica
+
+    settings = load_settings().replicate
+    database = _database(ctx)
+    target = replica.parse_target(to or settings.to, database=database)
+    click.echo(replica.config_yaml(database, target, settings), nl=False)
+
+
+@replicate.command("run")
+@_to_option
+@common_options
+@click.pass_context
+def replicate_run(ctx: click.Context, to: str | None) -> None:
+    """Run Litestream on the database in the foreground until stopped (Ctrl-C, SIGTERM)."""
+    from warroom import replica
+
+    settings = load_settings().replicate
+    database = _database(ctx)
+    target = replica.parse_target(to or settings.to, database=database)
+    click.echo(
+        f"Replicating {one_line(str(database))} to {one_line(str(target))} every"
+        f" {settings.sync_seconds:g} s; Ctrl-C stops.",
+        err=True,
+    )
+    sys.exit(replica.run(database, target, settings))
+
+
+@click.command()
+@click.argument("replica_arg", metavar="REPLICA")
+@click.argument("dest", metavar="DEST")
+@common_options
+@click.pass_context
+def restore(ctx: click.Context, replica_arg: str, dest: str) -> None:
+    """Restore the replica REPLICA (a folder or URL) into the new file DEST.
+
+    \b
+    warroom restore s3://bucket/warroom /srv/warroom/restored.db
+    """
+    from warroom import replica
+
+    if not dest.strip():
+        raise BadInput("DEST needs a file path")
+    settings = load_settings().replicate
+    target = replica.parse_target(replica_arg)
+    result = replica.restore(target, Path(dest), settings)
+    where = one_line(str(result.path))
+    click.echo(
+        f"Restored {_count(result.entries)} of {result.incidents} incident"
+        f"{'' if result.incidents == 1 else 's'} to {where}; chain head {result.head}."
+    )
+    if not result.report.ok:
+        raise WarroomError(f"the restored file fails verification: {result.report.problem}")
+    click.echo(f"Use it with: export WARROOM_DB={where}")
