@@ -153,6 +153,15 @@ def prepare_database(database: Path) -> None:
     open_store(database).close()
 
 
+def _stop_with_parent() -> None:
+    # Linux: should warroom die without passing a signal on (SIGKILL), Litestream gets
+    # SIGTERM instead of replicating on, unsupervised, as an orphan.
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def run(database: Path, target: Target, settings: ReplicaSettings) -> int:
     """Run `litestream replicate` in the foreground until it stops; its exit status. SIGTERM,
     SIGINT and SIGHUP are passed on, so Litestream ships what it holds before it exits."""
@@ -167,7 +176,8 @@ def run(database: Path, target: Target, settings: ReplicaSettings) -> int:
             ) from None
     with _private_config(config_yaml(database, target, settings)) as config:
         child = subprocess.Popen(
-            [str(binary), "replicate", "-config", str(config), "-no-expand-env"]
+            [str(binary), "replicate", "-config", str(config), "-no-expand-env"],
+            preexec_fn=_stop_with_parent if sys.platform == "linux" else None,
         )
 
         def forward(signum: int, frame: FrameType | None) -> None:

@@ -143,10 +143,10 @@ def restore(ctx: click.Context, replica_arg: str, dest: str) -> None:
     target = replica.parse_target(replica_arg)
     result = replica.restore(target, Path(dest), settings)
     where = one_line(str(result.path))
-    click.echo(
-        f"Restored {_count(result.entries)} of {result.incidents} incident"
-        f"{'' if result.incidents == 1 else 's'} to {where}; chain head {result.head}."
-    )
+    incidents = f"{result.incidents} incident{'' if result.incidents == 1 else 's'}"
+    click.echo(f"Restored {incidents} and {_count(result.entries)} to {where}.")
+    click.echo(f"Chain head {result.head}.")
     if not result.report.ok:
         raise WarroomError(f"the restored file fails verification: {result.report.problem}")
+    click.echo("The chain verifies.")
     click.echo(f"Use it with: export WARROOM_DB={where}")
