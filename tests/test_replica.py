@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -271,3 +272,125 @@ def test_replica_survives_the_primary_killed_mid_write(
         ).returncode
         == 0
     )
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def sftp_server(tmp_path: Path) -> Iterator[tuple[int, Path, str]]:
+    """A private sshd on a free port with the sftp subsystem: (port, client key, host key)."""
+    import shutil
+    import socket
+
+    sshd = shutil.which("sshd") or ("/usr/sbin/sshd" if Path("/usr/sbin/sshd").exists() else None)
+    keygen = shutil.which("ssh-keygen")
+    if not (sshd and keygen):
+        pytest.skip("needs sshd and ssh-keygen (Debian openssh-server, openssh-client)")
+    keys = tmp_path / "ssh"
+    keys.mkdir(mode=0o700)
+    for name in ("host", "client", "stranger"):
+        subprocess.run(
+            [keygen, "-q", "-t", "ed25519", "-N", "", "-f", str(keys / name)],
+            check=True,
+            capture_output=True,
+        )
+    (keys / "authorized_keys").write_text((keys / "client.pub").read_text())
+    if os.geteuid() == 0:
+        Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # privilege separation folder
+    port = _free_port()
+    config = keys / "sshd_config"
+    config.write_text(
+        f"ListenAddress 127.0.0.1:{port}\n"
+        f"HostKey {keys / 'host'}\n"
+        f"AuthorizedKeysFile {keys / 'authorized_keys'}\n"
+        f"PidFile {keys / 'sshd.pid'}\n"
+        "UsePAM no\nStrictModes no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
+        f"PermitRootLogin {'yes' if os.geteuid() == 0 else 'no'}\n"
+        "Subsystem sftp internal-sftp\nLogLevel ERROR\n"
+    )
+    server = subprocess.Popen(
+        [sshd, "-D", "-e", "-f", str(config), "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        end = time.monotonic() + DEADLINE
+        while True:
+            if server.poll() is not None:
+                err = server.stderr.read().decode() if server.stderr else ""
+                pytest.skip(f"sshd would not start here: {err.strip()[:200]}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > end:
+                    pytest.fail("sshd never listened")
+                time.sleep(0.05)
+        host_key = " ".join((keys / "host.pub").read_text().split()[:2])
+        yield port, keys / "client", host_key
+    finally:
+        server.terminate()
+        server.wait(timeout=DEADLINE)
+
+
+@pytest.mark.slow
+def test_replica_over_sftp_checks_the_host_key(
+    tmp_path: Path, sftp_server: tuple[int, Path, str]
+) -> None:
+    litestream_or_skip()
+    import getpass
+
+    port, client_key, host_key = sftp_server
+    url = f"sftp://{getpass.getuser()}@127.0.0.1:{port}{tmp_path / 'remote'}"
+    primary = tmp_path / "a.db"
+    config = tmp_path / "config.toml"
+
+    def configure(key: str) -> dict[str, str]:
+        config.write_text(
+            f'[replicate]\nto = "{url}"\nsync_seconds = {SYNC_SECONDS}\n'
+            f'sftp_key_path = "{client_key}"\nsftp_host_key = "{key}"\n'
+        )
+        return {**os.environ, "WARROOM_CONFIG": str(config), "WARROOM_DB": str(primary)}
+
+    env = configure(host_key)
+    warroom = [sys.executable, "-m", "warroom"]
+    subprocess.run([*warroom, "declare", "Host A", "-s", "SEV2"], env=env, check=True)
+    subprocess.run([*warroom, "note", "shipped over sftp"], env=env, check=True)
+    replicator = subprocess.Popen(
+        [*warroom, "replicate", "run"], env=env, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        wait_for(lambda: any((tmp_path / "remote").rglob("*.ltx")), "the snapshot on the sftp host")
+    finally:
+        replicator.send_signal(signal.SIGTERM)  # a clean stop ships what is left
+        _, log = replicator.communicate(timeout=DEADLINE)
+    assert replicator.returncode == 0, log
+    assert "host key not verified" not in log
+
+    dest = tmp_path / "b.db"
+    restored = subprocess.run(
+        [*warroom, "restore", url, str(dest)], env=env, capture_output=True, text=True
+    )
+    assert restored.returncode == 0, restored.stderr
+    conn = sqlite3.connect(dest)
+    try:
+        texts = [r[0] for r in conn.execute("SELECT text FROM timeline")]
+    finally:
+        conn.close()
+    assert "shipped over sftp" in texts
+
+    # A server that is not the one configured is refused, not written to or read from.
+    stranger = " ".join((client_key.parent / "stranger.pub").read_text().split()[:2])
+    env = configure(stranger)
+    refused = subprocess.run(
+        [*warroom, "restore", url, str(tmp_path / "c.db")], env=env, capture_output=True, text=True
+    )
+    assert refused.returncode == 1
+    assert "litestream could not restore" in refused.stderr
+    assert not (tmp_path / "c.db").exists()

@@ -44,7 +44,8 @@ auto = "impact"                    # optional: impact, severity, owner, first_up
 [replicate]                        # `warroom replicate run` (needs warroom[replica])
 to = "s3://example-bucket/warroom" # a folder, sftp://USER@HOST/PATH or s3://BUCKET/PATH
 sync_seconds = 1                   # how often changes are shipped: the most a lost host loses
-# sftp_key_path = "~/.ssh/id_ed25519"   # for sftp://
+# sftp_key_path = "~/.ssh/id_ed25519"   # for sftp://: the key to log in with, and the
+# sftp_host_key = "ssh-ed25519 AAAA..." # server's key (ssh-keyscan HOST), else not checked
 """
 
 
@@ -160,7 +161,7 @@ MAX_SYNC_SECONDS = 3600.0
 def _replicate(table: Any, path: Path) -> ReplicaSettings:
     if not isinstance(table, dict):
         raise ConfigError(path, "replicate must be a table: [replicate]")
-    extra = set(table) - {"to", "sync_seconds", "sftp_key_path"}
+    extra = set(table) - {"to", "sync_seconds", "sftp_key_path", "sftp_host_key"}
     if extra:
         raise ConfigError(path, f"unknown key replicate.{sorted(extra)[0]}")
     to = table.get("to")
@@ -179,6 +180,14 @@ def _replicate(table: Any, path: Path) -> ReplicaSettings:
     key = table.get("sftp_key_path")
     if key is not None and (not isinstance(key, str) or not key.strip()):
         raise ConfigError(path, "replicate.sftp_key_path must be a file path")
+    host_key = table.get("sftp_host_key")
+    if host_key is not None and (
+        not isinstance(host_key, str) or len(host_key.split()) < 2 or "\n" in host_key.strip()
+    ):
+        raise ConfigError(path, "replicate.sftp_host_key must be one public key line: TYPE BASE64")
     return ReplicaSettings(
-        to=to.strip() if to else None, sync_seconds=float(seconds), sftp_key_path=key
+        to=to.strip() if to else None,
+        sync_seconds=float(seconds),
+        sftp_key_path=key,
+        sftp_host_key=host_key.strip() if host_key else None,
     )

@@ -232,6 +232,7 @@ class ReplicaSettings:
     to: str | None = None
     sync_seconds: float = DEFAULT_SYNC_SECONDS
     sftp_key_path: str | None = None
+    sftp_host_key: str | None = None  # the server's public key, as ssh-keyscan prints it
 
 
 @dataclass(frozen=True)

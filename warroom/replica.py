@@ -112,9 +112,13 @@ def _replica_block(target: Target, settings: ReplicaSettings, indent: str) -> li
     else:
         assert target.url is not None
         lines.append(f"{inner}url: {_yaml(target.url)}")
-        if target.url.lower().startswith("sftp://") and settings.sftp_key_path:
-            key = str(Path(settings.sftp_key_path).expanduser())
-            lines.append(f"{inner}key-path: {_yaml(key)}")
+        if target.url.lower().startswith("sftp://"):
+            if settings.sftp_key_path:
+                key = str(Path(settings.sftp_key_path).expanduser())
+                lines.append(f"{inner}key-path: {_yaml(key)}")
+            if settings.sftp_host_key:
+                # Without it Litestream connects to whoever answers (it logs a warning).
+                lines.append(f"{inner}host-key: {_yaml(settings.sftp_host_key)}")
     lines.append(f"{inner}sync-interval: {_yaml(_duration(settings.sync_seconds))}")
     return lines
 
@@ -261,6 +265,7 @@ def restore(target: Target, dest: Path, settings: ReplicaSettings) -> RestoreRes
             )
         if done.returncode != 0 or not out.is_file():
             said = (done.stderr.strip() or done.stdout.strip() or "no output").splitlines()[-1]
+            said = said.removeprefix("Error: ")
             raise WarroomError(f"litestream could not restore from {target}: {said}")
         os.chmod(out, 0o600)
         store = open_store(out)
