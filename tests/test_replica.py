@@ -394,3 +394,26 @@ def test_replica_over_sftp_checks_the_host_key(
     assert refused.returncode == 1
     assert "litestream could not restore" in refused.stderr
     assert not (tmp_path / "c.db").exists()
+
+
+def test_placing_the_restored_file_never_replaces_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out, dest = tmp_path / "restored.db", tmp_path / "dest.db"
+    out.write_bytes(b"restored")
+    dest.write_bytes(b"precious")
+    with pytest.raises(replica.BadInput, match="appeared while restoring"):
+        replica._place(out, dest)
+    assert dest.read_bytes() == b"precious"
+
+    # A file system without hard links (some network mounts): rename, still never over a file.
+    def no_links(src: object, dst: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(replica.os, "link", no_links)
+    with pytest.raises(replica.BadInput, match="appeared while restoring"):
+        replica._place(out, dest)
+    assert dest.read_bytes() == b"precious"
+    fresh = tmp_path / "fresh.db"
+    replica._place(out, fresh)
+    assert fresh.read_bytes() == b"restored" and not out.exists()

@@ -229,6 +229,21 @@ def _refuse_existing(dest: Path) -> None:
             raise BadInput(f"{dest}{side} exists beside {dest}; remove it or give a new name")
 
 
+def _place(out: Path, dest: Path) -> None:
+    """Move the checked file to `dest` without ever replacing one: a hard link fails if
+    `dest` exists. Where the file system has no hard links, rename after a last look."""
+    try:
+        os.link(out, dest)
+        return
+    except FileExistsError:
+        raise BadInput(f"{dest} appeared while restoring; it was left as it was") from None
+    except OSError:
+        pass
+    if os.path.lexists(dest):
+        raise BadInput(f"{dest} appeared while restoring; it was left as it was")
+    os.rename(out, dest)
+
+
 def restore(target: Target, dest: Path, settings: ReplicaSettings) -> RestoreResult:
     """Restore the replica at `target` into the new file `dest` (mode 0600), which opens as a
     normal warroom database. Litestream writes into a private folder beside `dest`; the file
@@ -280,10 +295,7 @@ def restore(target: Target, dest: Path, settings: ReplicaSettings) -> RestoreRes
             store.close()  # checkpoints and removes the -wal and -shm beside it
         with open(out, "rb+") as fh:
             os.fsync(fh.fileno())
-        try:
-            os.link(out, dest)
-        except FileExistsError:
-            raise BadInput(f"{dest} appeared while restoring; it was left as it was") from None
+        _place(out, dest)
         _fsync_folder(dest.parent)
     except sqlite3.DatabaseError as exc:
         raise WarroomError(f"the restored file is not a usable database: {exc}") from None
