@@ -387,3 +387,27 @@ def test_the_upgrade_does_not_mend_a_missing_trigger(
     result = run("verify")
     assert result.exit_code == 1
     assert "the trigger timeline_no_update is missing" in result.output
+
+
+def test_verify_json_for_monitors(incident: Cli, db_path: Path, tmp_path: Path) -> None:
+    export = tmp_path / "pm.json"
+    incident.ok("export", "--format", "json", "-o", str(export))
+    last_id, last_hash = expected_hashes(db_path)[-1]
+    good = json.loads(incident.ok("verify", "--json", "--against", str(export)).stdout)
+    assert good["ok"] is True and good["problem"] is None
+    assert good["head"] == {"id": last_id, "hash": last_hash}
+    assert good["against"]["kind"] == "json export"
+    tamper(db_path, "DROP TRIGGER timeline_no_delete")
+    result = incident("verify", "--json")
+    assert result.exit_code == 1
+    bad = json.loads(result.stdout)
+    assert bad["ok"] is False and "timeline_no_delete is missing" in bad["problem"]
+
+
+def test_against_a_saved_verify_output(incident: Cli, db_path: Path, tmp_path: Path) -> None:
+    saved = tmp_path / "head.json"
+    saved.write_text(incident.ok("verify", "--json").stdout)
+    incident.ok("note", "later")
+    assert "in this file's history" in incident.ok("verify", "--against", str(saved)).stdout
+    rechain(db_path)
+    assert incident("verify", "--against", str(saved)).exit_code == 1

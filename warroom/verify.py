@@ -64,7 +64,10 @@ def _json_head(path: Path, text: str) -> Head:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BadInput(f"{path} is not valid JSON: {exc.msg} (line {exc.lineno})") from None
-    found = document.get("chain_head") if isinstance(document, dict) else None
+    # An export holds chain_head; the output of `warroom verify --json` saved to a file, head.
+    found = None
+    if isinstance(document, dict):
+        found = document.get("chain_head", document.get("head"))
     if not isinstance(found, dict):
         raise BadInput(f"{path} records no chain head (an export from before the chain?)")
     entry_id, digest = found.get("id"), found.get("hash")

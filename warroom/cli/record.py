@@ -11,7 +11,7 @@ import click
 from warroom.cli.common import common_options, open_room
 from warroom.config import load_settings
 from warroom.errors import BadInput, WarroomError
-from warroom.safe_text import one_line
+from warroom.safe_text import json_dumps, one_line
 from warroom.storage import resolve_db_path
 
 
@@ -27,9 +27,10 @@ def _count(n: int) -> str:
     help="An export (Markdown or JSON), a backup or a restored replica whose recorded chain"
     " head must be in this file's history.",
 )
+@click.option("--json", "as_json", is_flag=True, help="One JSON object: {ok, entries, head, ...}.")
 @common_options
 @click.pass_context
-def verify(ctx: click.Context, against: str | None) -> None:
+def verify(ctx: click.Context, against: str | None, as_json: bool) -> None:
     """Recompute the timeline's hash chain: exit 0 with the entry count and the chain head, or
     exit 1 naming the first entry that does not match.
 
@@ -49,15 +50,34 @@ def verify(ctx: click.Context, against: str | None) -> None:
         recorded = v.recorded_head(Path(against).expanduser(), room.store.path)
     with room.read() as conn:
         report = v.verify_chain(conn)
-        if not report.ok:
-            raise WarroomError(f"verify failed: {report.problem}")
         problem = None
-        if recorded is not None:
+        if report.ok and recorded is not None:
             name = one_line(against or "")
             if recorded.report is not None and not recorded.report.ok:
                 problem = f"{name} itself fails verification: {recorded.report.problem}"
             else:
                 problem = v.check_against(conn, recorded.head, report.head, name)
+    if as_json:
+        # For cron jobs and monitors: the same verdict, the same exit status.
+        click.echo(
+            json_dumps(
+                {
+                    "ok": report.ok and problem is None,
+                    "entries": report.entries,
+                    "head": report.head.to_json(),
+                    "problem": report.problem or problem,
+                    "entry": report.entry_id,
+                    "against": None
+                    if recorded is None
+                    else {"file": against, "kind": recorded.kind, "head": recorded.head.to_json()},
+                }
+            )
+        )
+        if not report.ok or problem is not None:
+            ctx.exit(1)
+        return
+    if not report.ok:
+        raise WarroomError(f"verify failed: {report.problem}")
     click.echo(f"Verified {_count(report.entries)}; chain head {report.head}.")
     if recorded is not None:
         if problem is not None:
