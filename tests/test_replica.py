@@ -417,3 +417,66 @@ def test_placing_the_restored_file_never_replaces_one(
     fresh = tmp_path / "fresh.db"
     replica._place(out, fresh)
     assert fresh.read_bytes() == b"restored" and not out.exists()
+
+
+def _ltx_count(folder: Path) -> int:
+    return sum(1 for _ in folder.rglob("*.ltx")) if folder.exists() else 0
+
+
+@pytest.mark.slow
+def test_restore_at_an_earlier_time(tmp_path: Path) -> None:
+    litestream_or_skip()
+    from datetime import UTC, datetime
+
+    primary = tmp_path / "a.db"
+    folder = tmp_path / "replica"
+    config = tmp_path / "config.toml"
+    config.write_text(f'[replicate]\nto = "{folder}"\nsync_seconds = {SYNC_SECONDS}\n')
+    env = {**os.environ, "WARROOM_CONFIG": str(config), "WARROOM_DB": str(primary)}
+    warroom = [sys.executable, "-m", "warroom"]
+    subprocess.run([*warroom, "declare", "Host A", "-s", "SEV2"], env=env, check=True)
+    replicator = subprocess.Popen(
+        [*warroom, "replicate", "run"], env=env, stderr=subprocess.DEVNULL
+    )
+    try:
+        wait_for(lambda: _ltx_count(folder / "ltx" / "0") >= 1, "the first snapshot")
+        subprocess.run([*warroom, "note", "before the cut"], env=env, check=True)
+        shipped = _ltx_count(folder / "ltx" / "0")
+        wait_for(lambda: _ltx_count(folder / "ltx" / "0") > shipped, "the note shipped")
+        cut = datetime.now(UTC)
+        # Litestream places a restore point by each shipped file's time: let the clock move on.
+        wait_for(lambda: (datetime.now(UTC) - cut).total_seconds() > 1.0, "a second to pass")
+        subprocess.run([*warroom, "note", "after the cut"], env=env, check=True)
+        shipped = _ltx_count(folder / "ltx" / "0")
+        wait_for(lambda: _ltx_count(folder / "ltx" / "0") > shipped, "the second note shipped")
+    finally:
+        replicator.send_signal(signal.SIGTERM)
+        replicator.wait(timeout=DEADLINE)
+
+    def texts(path: Path) -> list[str]:
+        conn = sqlite3.connect(path)
+        try:
+            return [r[0] for r in conn.execute("SELECT text FROM timeline")]
+        finally:
+            conn.close()
+
+    then = tmp_path / "then.db"
+    done = subprocess.run(
+        [*warroom, "restore", str(folder), str(then), "--at", cut.isoformat()],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "before the cut" in texts(then) and "after the cut" not in texts(then)
+    now = tmp_path / "now.db"
+    subprocess.run([*warroom, "restore", str(folder), str(now)], env=env, check=True)
+    assert "after the cut" in texts(now)
+    # The earlier file's head is in the later one's history.
+    checked = subprocess.run(
+        [*warroom, "--db", str(now), "verify", "--against", str(then)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stderr

@@ -19,6 +19,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
@@ -229,6 +230,10 @@ def _refuse_existing(dest: Path) -> None:
             raise BadInput(f"{dest}{side} exists beside {dest}; remove it or give a new name")
 
 
+def _rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def _place(out: Path, dest: Path) -> None:
     """Move the checked file to `dest` without ever replacing one: a hard link fails if
     `dest` exists. Where the file system has no hard links, rename after a last look."""
@@ -244,11 +249,14 @@ def _place(out: Path, dest: Path) -> None:
     os.rename(out, dest)
 
 
-def restore(target: Target, dest: Path, settings: ReplicaSettings) -> RestoreResult:
+def restore(
+    target: Target, dest: Path, settings: ReplicaSettings, at: datetime | None = None
+) -> RestoreResult:
     """Restore the replica at `target` into the new file `dest` (mode 0600), which opens as a
     normal warroom database. Litestream writes into a private folder beside `dest`; the file
     is checked there and then linked into place, which fails rather than replace a file that
-    appeared meanwhile."""
+    appeared meanwhile. With `at`, the file as it was at that moment (Litestream keeps a few
+    days of history by default)."""
     dest = Path(os.path.abspath(dest.expanduser()))
     _refuse_existing(dest)
     binary = find_litestream()
@@ -272,6 +280,7 @@ def restore(target: Target, dest: Path, settings: ReplicaSettings) -> RestoreRes
                     "-no-expand-env",
                     "-o",
                     str(out),
+                    *(["-timestamp", _rfc3339(at)] if at is not None else []),
                     str(work / "source.db"),
                 ],
                 capture_output=True,

@@ -147,21 +147,35 @@ def replicate_run(ctx: click.Context, to: str | None) -> None:
 @click.command()
 @click.argument("replica_arg", metavar="REPLICA")
 @click.argument("dest", metavar="DEST")
+@click.option(
+    "--at",
+    "at_text",
+    metavar="TIME",
+    help="The file as it was then: 13:05, '2h ago', 2026-11-26T13:05+01:00.",
+)
 @common_options
 @click.pass_context
-def restore(ctx: click.Context, replica_arg: str, dest: str) -> None:
+def restore(ctx: click.Context, replica_arg: str, dest: str, at_text: str | None) -> None:
     """Restore the replica REPLICA (a folder or URL) into the new file DEST.
 
     \b
     warroom restore s3://bucket/warroom /srv/warroom/restored.db
+    warroom restore /mnt/backup-disk/warroom before.db --at "2h ago"
     """
     from warroom import replica
+    from warroom.domain import parse_started, system_clock
 
     if not dest.strip():
         raise BadInput("DEST needs a file path")
+    at = None
+    if at_text is not None:
+        if not at_text.strip():
+            raise BadInput("--at needs a time, e.g. 13:05 or '2h ago'")
+        clock = ctx.ensure_object(dict).get("clock", system_clock)
+        at = parse_started(at_text, clock())
     settings = load_settings().replicate
     target = replica.parse_target(replica_arg)
-    result = replica.restore(target, Path(dest), settings)
+    result = replica.restore(target, Path(dest), settings, at)
     where = one_line(str(result.path))
     incidents = f"{result.incidents} incident{'' if result.incidents == 1 else 's'}"
     click.echo(f"Restored {incidents} and {_count(result.entries)} to {where}.")
