@@ -94,6 +94,13 @@ def next_id(conn: sqlite3.Connection) -> int:
     return int(row[0]) + 1
 
 
+def require_write_transaction(conn: sqlite3.Connection) -> None:
+    # Outside a transaction another writer could append between reading the head and the
+    # insert, and the chain would fork. Store.write() begins IMMEDIATE: the lock is held.
+    if not conn.in_transaction:
+        raise AssertionError("timeline inserts belong inside Store.write()")
+
+
 def link(
     conn: sqlite3.Connection,
     *,
@@ -107,6 +114,7 @@ def link(
 ) -> tuple[int, str]:
     """(id, hash) for a new entry with these values, chained to the current head. Call inside
     the write transaction that inserts it."""
+    require_write_transaction(conn)
     previous = head(conn)
     entry_id = max(next_id(conn), previous.id + 1)
     content = canonical(entry_id, incident_id, ts, author, login, kind, text, data)

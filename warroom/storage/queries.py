@@ -378,6 +378,7 @@ def append_timeline_many(
 ) -> None:
     """Rows of (incident_id, ts, author, login, kind, text), inside the caller's write
     transaction, each chained to the one before it."""
+    chain.require_write_transaction(conn)
     previous = chain.head(conn)
     entry_id = max(chain.next_id(conn), previous.id + 1)
     digest = previous.hash or chain.GENESIS
