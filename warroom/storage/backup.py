@@ -18,6 +18,7 @@ from warroom.errors import BadInput, WarroomError
 from warroom.storage import queries as q
 from warroom.storage.chain import Head
 from warroom.storage.connection import Store
+from warroom.storage.sqlite_errors import classify
 
 
 @dataclass(frozen=True)
@@ -69,9 +70,11 @@ def backup_to(store: Store, dest: Path, *, force: bool = False) -> BackupResult:
             os.fsync(fh.fileno())
         os.replace(tmp, dest)
         _fsync_folder(dest.parent)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
         for side in ("-wal", "-shm", "-journal"):
             Path(f"{tmp}{side}").unlink(missing_ok=True)
+        if isinstance(exc, sqlite3.Error):
+            raise classify(exc, dest) from exc
         raise
     return BackupResult(dest, incidents, entries, dest.stat().st_size, head)
