@@ -445,11 +445,13 @@ def publish_update(room: Room, incident_id: int, text: str, template: str | None
             text=text,
         )
         headline = text.splitlines()[0]
+        # The record as it stood when this went out: a head kept with what was published.
+        head = q.chain_head(tx.conn)
         tx.log(
             incident_id,
             "update",
             f"Customer update published: {headline}",
-            {"update_id": update_id, "template": template},
+            {"update_id": update_id, "template": template, "chain_head": head.to_json()},
         )
         tx.auto_tick(incident_id, "first_update")
     return update_id

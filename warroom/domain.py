@@ -226,12 +226,27 @@ DEFAULT_CHECKLIST: tuple[ChecklistTemplateItem, ...] = (
 # --- configuration as the domain sees it ------------------------------------------------------
 
 
+DEFAULT_SYNC_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class ReplicaSettings:
+    """The config's [replicate] table: where `warroom replicate run` streams the file, and how
+    often Litestream ships what was written (the most a lost host can take with it)."""
+
+    to: str | None = None
+    sync_seconds: float = DEFAULT_SYNC_SECONDS
+    sftp_key_path: str | None = None
+    sftp_host_key: str | None = None  # the server's public key, as ssh-keyscan prints it
+
+
 @dataclass(frozen=True)
 class Settings:
     severities: dict[str, SeverityRule] = field(default_factory=lambda: dict(DEFAULT_SEVERITIES))
     checklist: tuple[ChecklistTemplateItem, ...] = DEFAULT_CHECKLIST
     company: str | None = None
     template_dirs: tuple[Path, ...] = ()
+    replicate: ReplicaSettings = ReplicaSettings()
 
     def rule(self, severity: str) -> SeverityRule:
         return self.severities[severity]

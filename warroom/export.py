@@ -22,6 +22,7 @@ from warroom.metrics import METRIC_KINDS, Metrics, compute_metrics, format_span
 from warroom.room import Room
 from warroom.safe_text import json_dumps
 from warroom.storage import queries as q
+from warroom.storage.chain import Head
 from warroom.views import (
     Entry,
     Followup,
@@ -81,6 +82,9 @@ class _Facts:
             self.incident, self.key_entries, self.updates, settings, now
         )
         self.now = now
+        # The record's chain head in the same snapshot: `warroom verify --against` an export
+        # checks that the database still holds the history the export was made from.
+        self.head = q.chain_head(conn)
 
     def of_kind(self, kind: str) -> list[Entry]:
         return [e for e in self.key_entries if e.kind == kind]
@@ -157,6 +161,7 @@ def export_head(facts: _Facts) -> dict[str, Any]:
         "updates": [_update_json(u) for u in facts.updates],
         "followups": [f.to_json() for f in facts.followups],
         "metrics": facts.metrics.to_json(),
+        "chain_head": facts.head.to_json(),
     }
 
 
@@ -334,4 +339,17 @@ def render_markdown(
     from warroom.updates import template_dirs
 
     context = markdown_context(conn, incident_id, settings, now)
-    return render_file(POSTMORTEM_TEMPLATE, context, template_dirs(settings))
+    draft = render_file(POSTMORTEM_TEMPLATE, context, template_dirs(settings))
+    # Added here, not in the template, so a team's own template carries it too.
+    return draft.rstrip("\n") + "\n\n" + record_footer(q.chain_head(conn)) + "\n"
+
+
+def record_footer(head: Head) -> str:
+    """The last lines of every Markdown export. User text in the draft is escaped (backticks
+    get a backslash), so no note can forge the code span `verify --against` reads."""
+    return (
+        "---\n\n"
+        f"_Record: chain head `{head}` (the database's newest timeline entry and its hash"
+        " when this draft was made). `warroom verify --against` this file checks that the"
+        " database still holds that history._"
+    )

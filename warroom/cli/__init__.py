@@ -42,6 +42,9 @@ COMMANDS: dict[str, str] = {
     "update": "warroom.cli.update:update",
     "followup": "warroom.cli.followup:followup",
     "export": "warroom.cli.export:export",
+    "verify": "warroom.cli.record:verify",
+    "replicate": "warroom.cli.record:replicate",
+    "restore": "warroom.cli.record:restore",
 }
 
 

@@ -93,3 +93,4 @@ def backup(ctx: click.Context, dest: str, force: bool) -> None:
         f" {_count(result.entries, 'timeline entry', 'timeline entries')}"
         f" to {one_line(str(result.path))} ({_size(result.size)})."
     )
+    click.echo(f"Chain head {result.head}: keep it; `warroom verify --against` checks it later.")

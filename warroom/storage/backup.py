@@ -16,6 +16,7 @@ from pathlib import Path
 
 from warroom.errors import BadInput, WarroomError
 from warroom.storage import queries as q
+from warroom.storage.chain import Head
 from warroom.storage.connection import Store
 from warroom.storage.sqlite_errors import classify
 
@@ -26,6 +27,7 @@ class BackupResult:
     incidents: int
     entries: int
     size: int
+    head: Head  # the copy's chain head: `warroom verify --against` the copy checks it
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -61,6 +63,7 @@ def backup_to(store: Store, dest: Path, *, force: bool = False) -> BackupResult:
             if check != "ok":
                 raise WarroomError(f"the copy failed its check ({check}); {dest} left as it was")
             incidents, entries = q.table_counts(target)
+            head = q.chain_head(target)
         finally:
             target.close()  # checkpoints and removes the copy's own -wal and -shm
         with open(tmp, "rb+") as fh:
@@ -74,4 +77,4 @@ def backup_to(store: Store, dest: Path, *, force: bool = False) -> BackupResult:
         if isinstance(exc, sqlite3.Error):
             raise classify(exc, dest) from exc
         raise
-    return BackupResult(dest, incidents, entries, dest.stat().st_size)
+    return BackupResult(dest, incidents, entries, dest.stat().st_size, head)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from warroom.errors import DatabaseLocked as DatabaseLocked
 from warroom.errors import DatabaseReadOnly, WarroomError
+from warroom.errors import FileMoved as FileMoved
 
 # schema.py migrates a Store without importing this module (it names what it needs in a
 # Protocol), so importing it here at the top is no cycle. APPLICATION_ID and set_wal live
@@ -50,11 +51,6 @@ def resolve_db_path(option: str | os.PathLike[str] | None) -> Path:
     if option:
         return Path(option).expanduser()
     return default_db_path()
-
-
-class FileMoved(WarroomError):
-    """The path no longer names the file this connection has open (deleted, or replaced by
-    another file such as a restored backup): writing would go into a file nobody reads."""
 
 
 Identity = tuple[int, int]  # (st_dev, st_ino), as `tail -f` follows a file
@@ -176,6 +172,18 @@ class Store:
         if self.conn.in_transaction:
             with contextlib.suppress(sqlite3.Error):
                 self.conn.execute("ROLLBACK")
+
+    def checkpoint_all(self) -> bool:
+        """Copy every committed change out of the -wal into the file itself (through this
+        connection's own descriptor, so into the file it opened even if the path now names
+        another) and empty the -wal. False if a reader elsewhere kept part of it there."""
+        if self.readonly:
+            return False
+        try:
+            busy, _log, _done = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        except sqlite3.Error:
+            return False
+        return int(busy) == 0
 
     def close(self) -> None:
         self.conn.close()

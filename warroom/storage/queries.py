@@ -8,6 +8,8 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from warroom.storage import chain
+
 Row = dict[str, Any]
 
 
@@ -213,21 +215,30 @@ def append_timeline(
     text: str,
     data: dict[str, Any] | None = None,
 ) -> int:
-    cur = conn.execute(
-        "INSERT INTO timeline (incident_id, ts, author, login, kind, text, data)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (
-            incident_id,
-            ts,
-            author,
-            login,
-            kind,
-            text,
-            json.dumps(data, ensure_ascii=False) if data else None,
-        ),
+    stored = json.dumps(data, ensure_ascii=False) if data else None
+    # The hash chain (storage/chain.py): computed here, in the caller's write transaction,
+    # which holds the write lock (BEGIN IMMEDIATE), so the head cannot move before the insert.
+    entry_id, digest = chain.link(
+        conn,
+        incident_id=incident_id,
+        ts=ts,
+        author=author,
+        login=login,
+        kind=kind,
+        text=text,
+        data=stored,
     )
-    assert cur.lastrowid is not None
-    return cur.lastrowid
+    conn.execute(
+        "INSERT INTO timeline (id, incident_id, ts, author, login, kind, text, data, hash)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (entry_id, incident_id, ts, author, login, kind, text, stored, digest),
+    )
+    return entry_id
+
+
+def chain_head(conn: sqlite3.Connection) -> chain.Head:
+    """The timeline's newest entry id and hash: what exports, backups and updates record."""
+    return chain.head(conn)
 
 
 def get_entry(conn: sqlite3.Connection, entry_id: int) -> Row | None:
@@ -408,11 +419,22 @@ def set_followup_done(
 def append_timeline_many(
     conn: sqlite3.Connection, rows: Iterable[tuple[int, str, str, str, str, str]]
 ) -> None:
-    """Rows of (incident_id, ts, author, login, kind, text), inside the caller's transaction."""
+    """Rows of (incident_id, ts, author, login, kind, text), inside the caller's write
+    transaction, each chained to the one before it."""
+    chain.require_write_transaction(conn)
+    previous = chain.head(conn)
+    entry_id = max(chain.next_id(conn), previous.id + 1)
+    digest = previous.hash or chain.GENESIS
+    chained: list[tuple[Any, ...]] = []
+    for incident_id, ts, author, login, kind, text in rows:
+        content = chain.canonical(entry_id, incident_id, ts, author, login, kind, text, None)
+        digest = chain.entry_hash(digest, content)
+        chained.append((entry_id, incident_id, ts, author, login, kind, text, digest))
+        entry_id += 1
     conn.executemany(
-        "INSERT INTO timeline (incident_id, ts, author, login, kind, text)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        rows,
+        "INSERT INTO timeline (id, incident_id, ts, author, login, kind, text, hash)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        chained,
     )
 
 

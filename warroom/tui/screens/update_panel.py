@@ -7,6 +7,8 @@ is still open.
 
 from __future__ import annotations
 
+import itertools
+
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
@@ -23,7 +25,9 @@ from warroom.tui.session import Session
 from warroom.tui.widgets.update_pane import published_text
 from warroom.views import Incident, Update
 
-SCREEN_ID = "update-panel"
+# Each panel its own id: a publish committed after its panel was closed must not close the
+# next one the user opened meanwhile (and lose what was typed there).
+_PANELS = itertools.count(1)
 READ_ONLY_PUBLISH = (
     "Read-only (warroom watch): publishing is for a writable war room, or from a shell: "
     "`warroom update --publish`."
@@ -43,7 +47,7 @@ class UpdatePanelScreen(WorkScreen[None]):
     def __init__(
         self, session: Session, incident: Incident, templates: list[str], template: str | None
     ) -> None:
-        super().__init__(id=SCREEN_ID)
+        super().__init__(id=f"update-panel-{next(_PANELS)}")
         self.session = session
         self.readonly = session.readonly
         self.incident = incident
@@ -165,7 +169,7 @@ class UpdatePanelScreen(WorkScreen[None]):
         if not text.strip():
             self.notify("The update is empty.", severity="warning", markup=False)
             return
-        self.post_message(PublishRequested(SCREEN_ID, self.incident.id, text, self.template))
+        self.post_message(PublishRequested(self.id, self.incident.id, text, self.template))
 
     def action_close(self) -> None:
         self.dismiss(None)

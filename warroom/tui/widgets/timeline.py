@@ -314,7 +314,26 @@ class TimelineView(ScrollView, can_focus=True):
             strip = self._render_timeline_line(line, width)
             if self._rows and line < self._offsets[-1]:  # a blank line may get an entry
                 self._cache[key] = strip
+        selection = self.text_selection
+        if selection is not None and (span := selection.get_span(line)) is not None:
+            strip = self._highlight(strip, *span)  # never cached: selections come and go
         return strip.apply_offsets(scroll_x, line)
+
+    def _highlight(self, strip: Strip, start: int, end: int) -> Strip:
+        """The cells a mouse selection covers, in the screen's selection style."""
+        length = strip.cell_length
+        end = length if end == -1 else min(end, length)
+        if start >= end:
+            return strip
+        before, chosen, after = strip.divide([start, end, length])
+        # Only the background, after the segments' own styles so it wins over theirs; the
+        # theme's selection foreground can equal its background, hiding the text.
+        style = Style(bgcolor=self.screen.get_component_rich_style("screen--selection").bgcolor)
+        marked = Strip(Segment.apply_style(list(chosen), post_style=style), chosen.cell_length)
+        return Strip.join([before, marked, after])
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self.refresh()
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
         """The selected text, as shown (time, author, kind, text), for ctrl+c."""
