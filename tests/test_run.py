@@ -268,3 +268,40 @@ def test_a_hostile_program_name_is_shown_inert(room: Room, db_path: Path) -> Non
     result = warroom(db_path, "run", "--", "no-such-\x1b]0;pwned\x07prog")
     assert result.returncode == 127 and "command not found" in result.stderr
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+
+
+def test_ctrl_c_to_the_process_group_stops_cmd_and_is_recorded(
+    room: Room, db_path: Path
+) -> None:
+    """Without a terminal, Ctrl-C is SIGINT to the foreground process group: CMD dies of it,
+    warroom ignores it, records how CMD ended and exits as CMD did."""
+    import signal
+
+    actions.declare(room, "Checkout down", "SEV2")
+    env = {**os.environ, "WARROOM_DB": str(db_path)}
+    proc = subprocess.Popen(
+        [*WARROOM, "run", "--", "sleep", "30"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + DEADLINE
+    while not any(
+        p.read_text().startswith("sleep") for p in Path("/proc").glob("*/comm") if _child(p, proc)
+    ):
+        assert time.monotonic() < deadline, "sleep never started"
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=DEADLINE)
+    assert proc.returncode == 130, err
+    (entry,) = entries(db_path, "command")
+    assert entry["data"]["signal"] == "SIGINT"
+
+
+def _child(comm: Path, parent: subprocess.Popen[bytes]) -> bool:
+    try:
+        stat = (comm.parent / "stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[1] == str(parent.pid)

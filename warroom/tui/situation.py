@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from warroom.actions import Actor, Room
 from warroom.domain import ROLES
+from warroom.room import Actor, Room
 from warroom.views import (
     Entry,
     PendingHandover,
