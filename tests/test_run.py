@@ -270,9 +270,7 @@ def test_a_hostile_program_name_is_shown_inert(room: Room, db_path: Path) -> Non
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr
 
 
-def test_ctrl_c_to_the_process_group_stops_cmd_and_is_recorded(
-    room: Room, db_path: Path
-) -> None:
+def test_ctrl_c_to_the_process_group_stops_cmd_and_is_recorded(room: Room, db_path: Path) -> None:
     """Without a terminal, Ctrl-C is SIGINT to the foreground process group: CMD dies of it,
     warroom ignores it, records how CMD ended and exits as CMD did."""
     import signal
