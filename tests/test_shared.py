@@ -46,7 +46,8 @@ def test_unknown_group_is_a_clear_error(run: Cli, tmp_path: Path) -> None:
 def test_existing_folder_not_set_up_is_refused_untouched(run: Cli, tmp_path: Path) -> None:
     group = grp.getgrgid(os.getegid()).gr_name
     folder = tmp_path / "plain"
-    folder.mkdir(mode=0o755)
+    folder.mkdir()
+    folder.chmod(0o750)
     before = stat.S_IMODE(folder.stat().st_mode)
     result = run("init", "--shared", str(folder / "x.db"), "--group", group)
     if before & 0o2070 == 0o2070 and folder.stat().st_gid == os.getegid():

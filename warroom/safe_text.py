@@ -153,3 +153,15 @@ def json_dumps(obj: object) -> str:
     """
     raw = json.dumps(obj, ensure_ascii=False, separators=(", ", ": "))
     return _JSON_UNSAFE.sub(_escape_json_char, raw)
+
+
+def customer_text(text: str) -> str:
+    """Text that leaves warroom for customers (copy file, clipboards, OSC 52, status pages):
+    line breaks (LF or CRLF) and tabs kept, every other control character and escape
+    sequence shown as a symbol, as on a terminal."""
+    if _ANY_UNSAFE.search(text) is None:
+        return text
+    return "\r\n".join(
+        "\t".join(clean(piece, multiline=True) for piece in line.split("\t"))
+        for line in text.split("\r\n")
+    )

@@ -62,7 +62,10 @@ def init(ctx: click.Context, shared_path: str | None, group: str | None) -> None
     verb = "Created" if setup.created_file else "Shared"
     click.echo(f"{verb} {where} for group {name}; others have no access.")
     folder = "created" if setup.created_folder else "already set up"
-    click.echo(f"  folder {one_line(str(setup.path.parent))}: mode 2770, group {name} ({folder})")
+    mode = sharing.folder_mode(setup.path.parent)
+    click.echo(
+        f"  folder {one_line(str(setup.path.parent))}: mode {mode:04o}, group {name} ({folder})"
+    )
     for line in files:
         click.echo(f"  {one_line(line)}")
     for warning in setup.warnings:

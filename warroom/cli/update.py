@@ -9,7 +9,7 @@ from warroom.cli.common import common_options, open_room, target_incident
 from warroom.cli.output import due_line
 from warroom.domain import require_text
 from warroom.errors import BadInput
-from warroom.safe_text import clean
+from warroom.safe_text import clean, one_line
 
 
 @click.command()
@@ -72,7 +72,10 @@ def update(
     if copy:
         from warroom.clipboard import copy_text, terminal_osc52
 
-        click.echo(copy_text(text, osc52=terminal_osc52()).describe(), err=True)
+        from warroom.safe_files import access_of
+
+        copied = copy_text(text, osc52=terminal_osc52(), access=access_of(room.store.path))
+        click.echo(one_line(copied.describe()), err=True)
     if publish:
         actions.publish_update(room, incident_id, text, template=name)
         incident = room.incident(incident_id)
