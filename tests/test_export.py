@@ -470,3 +470,21 @@ def test_export_defaults_to_most_recent_incident(run: Cli, clock: FakeClock) -> 
     assert run.ok("export").stdout.startswith("# Postmortem: INC-1 — First")
     run.ok("status", "resolved", "-i", "1")
     assert run.ok("export").stdout.startswith("# Postmortem: INC-2 — Second")
+
+
+# --- CSV formulas -----------------------------------------------------------------------------
+
+FORMULAS = ['=HYPERLINK("http://evil","x")', "+cmd|' /C calc'!A0", "@SUM(A1:A9)", "-2+3", "\tx"]
+
+
+def test_csv_neutralises_formula_cells_and_raw_keeps_them(run: Cli) -> None:
+    run.ok("declare", "Checkout down", "-s", "SEV2")
+    for text in FORMULAS:
+        run.ok("note", "--", text, author="=cmd")
+    rows = list(csv.reader(io.StringIO(run.ok("export", "--format", "csv").stdout)))
+    texts = [r[6] for r in rows[1:] if r[5] == "note"]
+    # Notes are stripped of surrounding whitespace when recorded, so "\tx" is stored as "x".
+    assert texts == ["'" + t for t in FORMULAS[:4]] + ["x"]
+    assert {r[3] for r in rows[1:] if r[5] == "note"} == {"'=cmd"}
+    raw = list(csv.reader(io.StringIO(run.ok("export", "--format", "csv", "--raw").stdout)))
+    assert [r[6] for r in raw[1:] if r[5] == "note"] == [*FORMULAS[:4], "x"]

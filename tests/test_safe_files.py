@@ -87,9 +87,7 @@ def test_a_file_of_another_user_is_not_replaced(run: Cli, tmp_path: Path) -> Non
 
 
 @pytest.mark.parametrize("side", ["-wal", "-shm", "-journal", ""])
-def test_backup_and_export_refuse_the_database_files(
-    run: Cli, db_path: Path, side: str
-) -> None:
+def test_backup_and_export_refuse_the_database_files(run: Cli, db_path: Path, side: str) -> None:
     _declared(run)
     for n in range(20):
         run.ok("note", f"acknowledged {n}")
@@ -188,8 +186,18 @@ def test_sigterm_during_an_export_leaves_nothing_and_the_retry_works(
     out = tmp_path / "timeline.csv"
     env = {**os.environ, "WARROOM_CONFIG": str(tmp_path / "none.toml")}
     proc = subprocess.Popen(
-        [sys.executable, "-c", SLOW_EXPORT, "--db", str(db_path), "export", "-f", "csv", "-o",
-         str(out)],
+        [
+            sys.executable,
+            "-c",
+            SLOW_EXPORT,
+            "--db",
+            str(db_path),
+            "export",
+            "-f",
+            "csv",
+            "-o",
+            str(out),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

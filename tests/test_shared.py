@@ -280,9 +280,20 @@ def test_new_side_files_inherit_the_group_whoever_creates_them(team: Team) -> No
 def _as(team: Team, user: str, script: str) -> subprocess.CompletedProcess[str]:
     pw = pwd.getpwnam(user)
     return subprocess.run(
-        ["setpriv", f"--reuid={pw.pw_uid}", f"--regid={pw.pw_gid}", "--init-groups", "--",
-         "sh", "-c", script],
-        capture_output=True, text=True, cwd=team.base, timeout=60,
+        [
+            "setpriv",
+            f"--reuid={pw.pw_uid}",
+            f"--regid={pw.pw_gid}",
+            "--init-groups",
+            "--",
+            "sh",
+            "-c",
+            script,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=team.base,
+        timeout=60,
     )
 
 
@@ -299,7 +310,10 @@ def test_root_rerunning_init_never_shares_a_symlinks_target(team: Team) -> None:
     assert swapped.returncode == 0, swapped.stderr
     again = subprocess.run(
         [*WARROOM, "init", "--shared", str(path), "--group", team.group],
-        capture_output=True, text=True, env=team.env(), timeout=60,
+        capture_output=True,
+        text=True,
+        env=team.env(),
+        timeout=60,
     )
     assert again.returncode == 1, again.stdout
     assert "symbolic link" in again.stderr and "Traceback" not in again.stderr
@@ -318,7 +332,10 @@ def test_root_rerunning_init_never_shares_a_planted_wal_link(team: Team) -> None
     assert planted.returncode == 0, planted.stderr
     again = subprocess.run(
         [*WARROOM, "init", "--shared", str(path), "--group", team.group],
-        capture_output=True, text=True, env=team.env(), timeout=60,
+        capture_output=True,
+        text=True,
+        env=team.env(),
+        timeout=60,
     )
     assert again.returncode == 1 and "symbolic link" in again.stderr, again.stderr
     assert (stat.S_IMODE(private.stat().st_mode), private.stat().st_gid) == (0o600, 0)

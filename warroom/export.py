@@ -8,7 +8,6 @@ in about a second. Jinja2 is imported only for the Markdown draft, through warro
 from __future__ import annotations
 
 import csv
-import json
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -17,12 +16,13 @@ from typing import Any, TextIO
 
 from warroom import markdown_text as md
 from warroom.actions import Room
-from warroom.domain import ROLES, SOURCES, Settings, format_ref, from_iso
+from warroom.domain import ROLES, SOURCES, Settings, format_ref
 from warroom.errors import BadInput
 from warroom.metrics import METRIC_KINDS, Metrics, compute_metrics, format_span
 from warroom.safe_text import json_dumps
 from warroom.storage import queries as q
 from warroom.views import (
+    UNREADABLE,
     Entry,
     Followup,
     Incident,
@@ -30,6 +30,9 @@ from warroom.views import (
     entries_of_kinds,
     followups,
     load_incident,
+    read_data,
+    read_text,
+    read_time,
     updates,
 )
 
@@ -48,12 +51,13 @@ def parse_format(text: str) -> str:
     return value
 
 
-def write_export(room: Room, incident_id: int, fmt: str, out: TextIO) -> None:
-    """Write incident `incident_id` to `out` in format `fmt` (one of FORMATS)."""
+def write_export(room: Room, incident_id: int, fmt: str, out: TextIO, *, raw: bool = False) -> None:
+    """Write incident `incident_id` to `out` in format `fmt` (one of FORMATS). `raw` keeps
+    formula-looking CSV cells exactly as typed."""
     fmt = parse_format(fmt)
     with room.read() as conn:
         if fmt == "csv":
-            write_csv(conn, incident_id, out)
+            write_csv(conn, incident_id, out, raw=raw)
         elif fmt == "json":
             write_json(conn, incident_id, room.settings, room.now(), out)
         else:
@@ -96,25 +100,48 @@ def _local_stamp(moment: datetime) -> str:
     )
 
 
-def write_csv(conn: sqlite3.Connection, incident_id: int, out: TextIO) -> None:
-    """The timeline, one row an entry, with a header. Text is exact: a field holding commas,
-    quotes or newlines is quoted as RFC 4180 says, so csv readers get it back unchanged."""
+def write_csv(
+    conn: sqlite3.Connection, incident_id: int, out: TextIO, *, raw: bool = False
+) -> None:
+    """The timeline, one row an entry, with a header. A field holding commas, quotes or
+    newlines is quoted as RFC 4180 says, so csv readers get it back unchanged. Cells that
+    start like a formula get a leading `'` unless `raw`."""
     if q.get_incident(conn, incident_id) is None:
         raise BadInput(f"no incident {format_ref(incident_id)}")
     writer = csv.writer(out)
     writer.writerow(CSV_HEADER)
+    cell = _exact if raw else neutralise_formula
     writer.writerows(
         (
             row["id"],
-            row["ts"],
-            _local_stamp(from_iso(row["ts"])),
-            row["author"],
-            row["login"] or "",
-            row["kind"],
-            row["text"],
+            cell(read_text(row["ts"])),
+            _csv_local(row["ts"]),
+            cell(read_text(row["author"])),
+            cell(read_text(row["login"])),
+            cell(read_text(row["kind"])),
+            cell(read_text(row["text"])),
         )
         for row in q.iter_timeline(conn, incident_id)
     )
+
+
+def _csv_local(value: object) -> str:
+    moment = read_time(value)
+    return _local_stamp(moment) if moment is not None else UNREADABLE
+
+
+# Characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(text: str) -> str:
+    """A cell a spreadsheet would run as a formula gets OWASP's leading `'`, so it shows as
+    the text it is; everything else is exact."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _exact(text: str) -> str:
+    return text
 
 
 # --- JSON -------------------------------------------------------------------------------------
@@ -132,16 +159,22 @@ def _update_json(update: Update) -> dict[str, Any]:
 
 
 def _entry_json(row: dict[str, Any], ref: str) -> dict[str, Any]:
-    return {
+    # The stored values exactly, except what cannot be read, which is flagged.
+    data, bad_data = read_data(row["data"])
+    entry = {
         "id": row["id"],
         "incident": ref,
-        "ts": row["ts"],
-        "author": row["author"],
-        "login": row["login"],
-        "kind": row["kind"],
-        "text": row["text"],
-        "data": json.loads(row["data"]) if row["data"] else None,
+        "ts": read_text(row["ts"]),
+        "author": read_text(row["author"]),
+        "login": row["login"] if row["login"] is None else read_text(row["login"]),
+        "kind": read_text(row["kind"]),
+        "text": read_text(row["text"]),
+        "data": data,
     }
+    problem = Entry.from_row(row).problem or bad_data
+    if problem:
+        entry["unreadable"] = problem
+    return entry
 
 
 def export_head(facts: _Facts) -> dict[str, Any]:
@@ -197,17 +230,18 @@ def _timeline_lines(conn: sqlite3.Connection, incident_id: int) -> Iterator[str]
     # Few people and kinds write many entries: escape each name once.
     names: dict[str, str] = {}
     for row in q.iter_timeline(conn, incident_id):
-        local = from_iso(row["ts"]).astimezone()
+        entry = Entry.from_row(row)
+        local = entry.ts.astimezone()
         if local.date() != day:
             day = local.date()
             yield f"\n**{local:%A %Y-%m-%d} ({local:%Z})**\n"
         clock = f"{local.hour:02d}:{local.minute:02d}:{local.second:02d}"
-        author, kind = row["author"], row["kind"]
+        author, kind = entry.author, entry.kind
         if author not in names:
             names[author] = md.single_line(author)
         if kind not in names:
             names[kind] = md.single_line(kind)
-        yield f"- {clock} · {names[author]} · {names[kind]} — {md.inline(row['text'])}"
+        yield f"- {clock} · {names[author]} · {names[kind]} — {md.inline(entry.text)}"
 
 
 def markdown_context(

@@ -94,9 +94,7 @@ def check_target(path: Path) -> os.stat_result | None:
     if not stat.S_ISREG(st.st_mode):
         raise WarroomError(f"{path} is {_kind(st.st_mode)}; refusing to write there")
     if st.st_uid != os.geteuid():
-        raise WarroomError(
-            f"{path} belongs to {_owner_name(st.st_uid)}; refusing to replace it"
-        )
+        raise WarroomError(f"{path} belongs to {_owner_name(st.st_uid)}; refusing to replace it")
     return st
 
 
@@ -315,7 +313,11 @@ def write_file(
 
 
 def write_text(
-    path: Path, text: str, *, access: Access = PRIVATE, overwrite: bool = True,
+    path: Path,
+    text: str,
+    *,
+    access: Access = PRIVATE,
+    overwrite: bool = True,
     make_parents: bool = False,
 ) -> Path:
     def put(out: IO[str]) -> None:

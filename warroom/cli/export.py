@@ -27,9 +27,16 @@ from warroom.safe_text import clean, one_line
 )
 @click.option("--output", "-o", metavar="FILE", help="Write to FILE instead of the terminal.")
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+@click.option(
+    "--raw",
+    is_flag=True,
+    help="CSV: keep cells starting with = + - @ exactly (by default they get a leading ').",
+)
 @common_options
 @click.pass_context
-def export(ctx: click.Context, ref: str | None, fmt: str, output: str | None, force: bool) -> None:
+def export(
+    ctx: click.Context, ref: str | None, fmt: str, output: str | None, force: bool, raw: bool
+) -> None:
     """Export an incident (default: the active one, else the most recent).
 
     \b
@@ -52,10 +59,10 @@ def export(ctx: click.Context, ref: str | None, fmt: str, output: str | None, fo
             # the export goes through the sanitiser like everything else. Pipes and files
             # get the exact text.
             buffer = io.StringIO()
-            write_export(room, incident_id, fmt, buffer)
+            write_export(room, incident_id, fmt, buffer, raw=raw)
             stdout.write(clean(buffer.getvalue(), multiline=True))
         else:
-            write_export(room, incident_id, fmt, stdout)
+            write_export(room, incident_id, fmt, stdout, raw=raw)
         stdout.flush()
         return
     from warroom.safe_files import access_of, refuse_database_files, write_file
@@ -64,7 +71,7 @@ def export(ctx: click.Context, ref: str | None, fmt: str, output: str | None, fo
     refuse_database_files(path, room.store.path)
 
     def write(out: TextIO) -> None:
-        write_export(room, incident_id, fmt, out)
+        write_export(room, incident_id, fmt, out, raw=raw)
 
     # The export holds what the database does: it gets the database's access, not the umask.
     path = write_file(path, write, access=access_of(room.store.path), overwrite=force)

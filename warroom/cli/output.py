@@ -86,7 +86,7 @@ def _author_label(author: str, login: str | None) -> str:
 def format_entry(entry: Entry, now: datetime, *, color: bool, show_ref: bool = False) -> str:
     when = local_time(entry.ts, now)
     author = author_label(entry).ljust(16)
-    kind = entry.kind.ljust(10)
+    kind = one_line(entry.kind).ljust(10)  # read from the file: sanitised like any text
     if color:
         kind = click.style(kind, fg=KIND_COLOURS.get(entry.kind, "white"))
         when = click.style(when, dim=True)
@@ -117,7 +117,9 @@ def format_show(incident: Incident, now: datetime, *, color: bool, definition: s
     title = one_line(incident.title)
     head = f"{incident.ref}  {severity_label(incident.severity, color)}  {incident.status}  {title}"
     lines.append(click.style(head, bold=True) if color else head)
-    lines.append(f"  severity    {incident.severity}: {definition}")
+    lines.append(f"  severity    {incident.severity}: {one_line(definition)}")
+    for problem in incident.problems:
+        lines.append(f"  warning     {one_line(problem)}")
     declared = local_time(incident.declared_at, now, seconds=False)
     lines.append(
         f"  declared    {declared} by {one_line(incident.declared_by)}"
@@ -148,7 +150,7 @@ def format_show(incident: Incident, now: datetime, *, color: bool, definition: s
     for item in incident.checklist:
         if item.step != step:
             step = item.step
-            lines.append(f"  {STEP_LABELS.get(step, step)}")
+            lines.append(f"  {one_line(STEP_LABELS.get(step, step))}")
         mark = "[x]" if item.done else "[ ]"
         if color:
             mark = click.style(mark, fg="green" if item.done else "yellow")

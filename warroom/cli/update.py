@@ -71,7 +71,6 @@ def update(
     click.echo(clean(text, multiline=True), nl=False)
     if copy:
         from warroom.clipboard import copy_text, terminal_osc52
-
         from warroom.safe_files import access_of
 
         copied = copy_text(text, osc52=terminal_osc52(), access=access_of(room.store.path))

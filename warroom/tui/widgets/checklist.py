@@ -43,7 +43,7 @@ class ChecklistPane(Static):
             if item.step != step and not compact:
                 step = item.step
                 label = STEP_LABELS.get(item.step, item.step).split(". ", 1)[-1]
-                lines.append(Text(label, step_style))
+                lines.append(Text(one_line(label), step_style))
             mark = "✔" if item.done else "☐"
             style = self.get_component_rich_style(
                 "checklist--done" if item.done else "checklist--open"

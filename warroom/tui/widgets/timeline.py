@@ -58,7 +58,7 @@ def _row(entry: Entry) -> _Row:
         local.date(),
         local.strftime("%H:%M:%S"),
         one_line(entry.author),
-        entry.kind,
+        one_line(entry.kind),
         one_line(entry.text),
     )
 
@@ -326,7 +326,9 @@ class TimelineView(ScrollView, can_focus=True):
         author_w, kind_w = self._columns(width)
         chunks = _fold(row.text, self._text_width(width))
         chunk = chunks[sub] if sub < len(chunks) else ""
-        kind_style = base + self.get_component_rich_style(f"timeline--{row.kind}", partial=True)
+        # A kind this version does not know (written by a newer one) is styled as a note.
+        styled = row.kind if row.kind in KINDS else "note"
+        kind_style = base + self.get_component_rich_style(f"timeline--{styled}", partial=True)
         if sub == 0:
             author = one_line(row.author, author_w)
             kind = SHORT_KINDS.get(row.kind, row.kind)[:kind_w]
@@ -342,6 +344,6 @@ class TimelineView(ScrollView, can_focus=True):
             ]
         else:
             segments = [Segment(" " * self._prefix_width(width), base)]
-        text_style = kind_style if row.kind != "note" else base
+        text_style = kind_style if styled != "note" else base
         segments.append(Segment(chunk, text_style))
         return Strip(segments).adjust_cell_length(width, base)
