@@ -166,8 +166,8 @@ SLOW_EXPORT = """
 import sys, time
 import warroom.export as ex
 real = ex.write_csv
-def slow(conn, incident_id, out):
-    real(conn, incident_id, out)
+def slow(conn, incident_id, out, **options):
+    real(conn, incident_id, out, **options)
     out.flush()
     print("writing", flush=True)
     time.sleep(60)
