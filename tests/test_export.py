@@ -442,7 +442,7 @@ def test_failed_export_leaves_no_file_behind(
     def broken(*args: object, **kwargs: object) -> str:
         raise WarroomError("template 'postmortem.md.j2' line 3: boom")
 
-    monkeypatch.setattr("warroom.export.render_markdown", broken)
+    monkeypatch.setattr("warroom.export.render_markdown_context", broken)
     target = tmp_path / "new.md"
     result = run("export", "-o", str(target))
     assert result.exit_code == 1 and "boom" in result.stderr

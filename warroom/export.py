@@ -55,14 +55,18 @@ def write_export(room: Room, incident_id: int, fmt: str, out: TextIO, *, raw: bo
     """Write incident `incident_id` to `out` in format `fmt` (one of FORMATS). `raw` keeps
     formula-looking CSV cells exactly as typed."""
     fmt = parse_format(fmt)
+    if fmt == "markdown":
+        # Read first, render after: a slow team template never runs inside a transaction.
+        with room.read() as conn:
+            context = markdown_context(conn, incident_id, room.settings, room.now())
+        out.write(render_markdown_context(context, room.settings))
+        out.write("\n")
+        return
     with room.read() as conn:
         if fmt == "csv":
             write_csv(conn, incident_id, out, raw=raw)
-        elif fmt == "json":
-            write_json(conn, incident_id, room.settings, room.now(), out)
         else:
-            out.write(render_markdown(conn, incident_id, room.settings, room.now()))
-            out.write("\n")
+            write_json(conn, incident_id, room.settings, room.now(), out)
 
 
 # --- shared facts -----------------------------------------------------------------------------
@@ -321,8 +325,17 @@ def render_markdown(
     conn: sqlite3.Connection, incident_id: int, settings: Settings, now: datetime
 ) -> str:
     """The postmortem draft, from `templates/postmortem.md.j2` (a team folder can override it)."""
+    return render_markdown_context(markdown_context(conn, incident_id, settings, now), settings)
+
+
+def render_markdown_context(context: dict[str, Any], settings: Settings) -> str:
     from warroom.templating import render_file
     from warroom.updates import template_dirs
 
-    context = markdown_context(conn, incident_id, settings, now)
-    return render_file(POSTMORTEM_TEMPLATE, context, template_dirs(settings))
+    # The prepared timeline is already in the context: the output may be that much longer.
+    return render_file(
+        POSTMORTEM_TEMPLATE,
+        context,
+        template_dirs(settings),
+        extra_output=2 * len(context["timeline"]),
+    )
