@@ -184,9 +184,10 @@ def test_markdown_draft_parses_with_every_section(
                       "Mitigation"]  # fmt: skip
     # One heading per published update under Customer communication, with its local time.
     assert h3[4:] == [
-        "2026-11-26 15:12 CET — investigating, by alice",
-        "2026-11-26 15:30 CET — investigating, by alice",
-        "2026-11-26 16:40 CET — investigating, by alice",
+        # The login beside the name wherever a person is shown (the fixture's is alice-login).
+        "2026-11-26 15:12 CET — investigating, by alice (login alice-login)",
+        "2026-11-26 15:30 CET — investigating, by alice (login alice-login)",
+        "2026-11-26 16:40 CET — investigating, by alice (login alice-login)",
     ]
     # Plain CommonMark (no table extension) sees the same headings.
     assert headings(MarkdownIt("commonmark").parse(draft)) == found
@@ -226,7 +227,7 @@ def test_markdown_keeps_user_text_inert_and_exact(run: Cli, hostile_incident: in
     timeline = by_section(tokens)["Timeline"]
     items = [plain(t) for t in timeline if t.type == "inline"]
     for text in HOSTILE:
-        expected = f"eve | #1 *admin* · note — {shown(text)}"
+        expected = f"eve | #1 *admin* (login eve | #1 *admin*-login) · note — {shown(text)}"
         matches = [item for item in items if item.endswith(expected)]
         assert len(matches) == 1, (text, [i for i in items if "eve" in i])
     # No user text became a link, image, code, emphasis or raw HTML anywhere in the timeline.
@@ -253,7 +254,9 @@ def test_markdown_timeline_lists_every_entry_in_local_time(
     assert items[1] == "Thursday 2026-11-26 (EST)"
     entries = items[2:]
     assert len(entries) == len(timeline_rows(db_path))
-    assert entries[0] == "09:00:00 · alice · declared — Declared SEV2: Checkout down"
+    assert entries[0] == (
+        "09:00:00 · alice (login alice-login) · declared — Declared SEV2: Checkout down"
+    )
 
 
 def test_markdown_template_can_be_overridden(

@@ -19,7 +19,7 @@ from warroom.actions import Room
 from warroom.domain import ROLES, SOURCES, Settings, format_ref
 from warroom.errors import BadInput
 from warroom.metrics import METRIC_KINDS, Metrics, compute_metrics, format_span
-from warroom.safe_text import json_dumps
+from warroom.safe_text import json_dumps, person
 from warroom.storage import queries as q
 from warroom.views import (
     UNREADABLE,
@@ -223,8 +223,13 @@ def _when(moment: datetime | None) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M %Z")
 
 
+def _who(name: str, login: str | None) -> str:
+    return person(name, login, terminal=False)
+
+
 def _event_line(entry: Entry) -> str:
-    return f"{_when(entry.ts)} — {md.inline(entry.text)} ({md.inline(entry.author)})"
+    who = md.inline(_who(entry.author, entry.login))
+    return f"{_when(entry.ts)} — {md.inline(entry.text)} ({who})"
 
 
 def _timeline_lines(conn: sqlite3.Connection, incident_id: int) -> Iterator[str]:
@@ -240,7 +245,7 @@ def _timeline_lines(conn: sqlite3.Connection, incident_id: int) -> Iterator[str]
             day = local.date()
             yield f"\n**{local:%A %Y-%m-%d} ({local:%Z})**\n"
         clock = f"{local.hour:02d}:{local.minute:02d}:{local.second:02d}"
-        author, kind = entry.author, entry.kind
+        author, kind = _who(entry.author, entry.login), entry.kind
         if author not in names:
             names[author] = md.single_line(author)
         if kind not in names:
@@ -270,7 +275,7 @@ def markdown_context(
             "severity_definition": md.inline(rule.definition),
             "status": incident.status,
             "declared_at": _when(incident.declared_at),
-            "declared_by": md.inline(incident.declared_by),
+            "declared_by": md.inline(_who(incident.declared_by, incident.declared_by_login)),
             "impact_started_at": _when(incident.impact_started_at)
             if incident.impact_started_at
             else None,
@@ -296,7 +301,7 @@ def markdown_context(
         "updates": [
             {
                 "when": _when(u.published_at),
-                "author": md.inline(u.author),
+                "author": md.inline(_who(u.author, u.author_login)),
                 "status": md.inline(u.status),
                 "template": md.inline(u.template) if u.template else None,
                 "quote": md.quote(u.text),

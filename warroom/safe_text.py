@@ -165,3 +165,14 @@ def customer_text(text: str) -> str:
         "\t".join(clean(piece, multiline=True) for piece in line.split("\t"))
         for line in text.split("\r\n")
     )
+
+
+def person(name: str, login: str | None, limit: int | None = None, *, terminal: bool = True) -> str:
+    """Who did something, as every face shows it: the display name, plus ``(login x)`` where
+    the Unix login differs (``--as`` is a claim; the login is who ran the command). For a
+    terminal each part is sanitised and cut to ``limit`` cells; ``terminal=False`` gives the
+    exact text for documents that escape it themselves (the Markdown postmortem)."""
+    shown = one_line(name, limit) if terminal else name
+    if login and login != name:
+        return f"{shown} (login {one_line(login, limit) if terminal else login})"
+    return shown

@@ -6,7 +6,7 @@ import json
 import re
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -30,6 +30,7 @@ class ChecklistItem:
     auto: str | None
     done_at: datetime | None
     done_by: str | None
+    done_by_login: str | None = None
 
     @property
     def done(self) -> bool:
@@ -170,6 +171,7 @@ class Update:
     template: str | None
     status: str
     text: str
+    author_login: str | None = None
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,9 @@ class Incident:
     next_update_due: datetime | None
     # What could not be read from the file (e.g. a bad declared_at), for the faces to show.
     problems: tuple[str, ...] = ()
+    declared_by_login: str | None = None
+    # role -> (display name, login) of who assigned it.
+    assigned_by: dict[str, tuple[str, str | None]] = field(default_factory=dict)
 
     @property
     def ref(self) -> str:
@@ -210,6 +215,7 @@ class Incident:
             "status": self.status,
             "declared_at": iso(self.declared_at),
             "declared_by": self.declared_by,
+            "declared_by_login": self.declared_by_login,
             "resolved_at": iso(self.resolved_at),
             "impact_started_at": iso(self.impact_started_at),
             "impact": self.impact,
@@ -218,6 +224,10 @@ class Incident:
             "detection_source": self.detection_source,
             "services": list(self.services),
             "roles": dict(self.roles),
+            "roles_assigned_by": {
+                role: {"name": name, "login": login}
+                for role, (name, login) in self.assigned_by.items()
+            },
             "checklist": [
                 {
                     "number": item.number,
@@ -226,6 +236,7 @@ class Incident:
                     "done": item.done,
                     "done_at": iso(item.done_at),
                     "done_by": item.done_by,
+                    "done_by_login": item.done_by_login,
                 }
                 for item in self.checklist
             ],
@@ -256,8 +267,13 @@ def load_incident(conn: sqlite3.Connection, incident_id: int, settings: Settings
     if row is None:
         raise BadInput(f"no incident {format_ref(incident_id)}")
     roles: dict[str, str | None] = dict.fromkeys(ROLES)
+    assigned_by: dict[str, tuple[str, str | None]] = {}
     for role in q.get_roles(conn, incident_id):
-        roles[role["role"]] = role["name"]
+        roles[role["role"]] = read_text(role["name"])
+        assigned_by[role["role"]] = (
+            read_text(role["assigned_by"]),
+            _opt_text(role.get("assigned_by_login")),
+        )
     checklist = tuple(
         ChecklistItem(
             number=item["position"],
@@ -266,6 +282,7 @@ def load_incident(conn: sqlite3.Connection, incident_id: int, settings: Settings
             auto=item["auto"] if isinstance(item["auto"], str) else None,
             done_at=_maybe_time(item["done_at"]),
             done_by=_opt_text(item["done_by"]),
+            done_by_login=_opt_text(item.get("done_by_login")),
         )
         for item in q.get_checklist(conn, incident_id)
     )
@@ -296,6 +313,8 @@ def load_incident(conn: sqlite3.Connection, incident_id: int, settings: Settings
             last_update_at=last_update,
         ),
         problems=tuple(problems),
+        declared_by_login=_opt_text(row.get("declared_by_login")),
+        assigned_by=assigned_by,
     )
 
 
@@ -363,6 +382,7 @@ def updates(conn: sqlite3.Connection, incident_id: int) -> list[Update]:
             template=_opt_text(r["template"]),
             status=read_text(r["status"]),
             text=read_text(r["text"]),
+            author_login=_opt_text(r.get("author_login")),
         )
         for r in q.get_updates(conn, incident_id)
     ]
@@ -392,6 +412,8 @@ class Followup:
     created_by: str
     done_at: datetime | None
     done_by: str | None
+    created_by_login: str | None = None
+    done_by_login: str | None = None
 
     @property
     def ref(self) -> str:
@@ -423,8 +445,10 @@ class Followup:
             "done": self.done,
             "created_at": self.created_at.isoformat(),
             "created_by": self.created_by,
+            "created_by_login": self.created_by_login,
             "done_at": self.done_at.isoformat() if self.done_at else None,
             "done_by": self.done_by,
+            "done_by_login": self.done_by_login,
         }
 
     @classmethod
@@ -439,6 +463,8 @@ class Followup:
             created_by=read_text(row["created_by"]),
             done_at=_maybe_time(row["done_at"]),
             done_by=_opt_text(row["done_by"]),
+            created_by_login=_opt_text(row.get("created_by_login")),
+            done_by_login=_opt_text(row.get("done_by_login")),
         )
 
 

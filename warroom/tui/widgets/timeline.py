@@ -26,7 +26,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from warroom.domain import KINDS
-from warroom.safe_text import one_line
+from warroom.safe_text import one_line, person
 from warroom.views import Entry
 
 SHORT_KINDS = {
@@ -57,7 +57,7 @@ def _row(entry: Entry) -> _Row:
         entry.id,
         local.date(),
         local.strftime("%H:%M:%S"),
-        one_line(entry.author),
+        person(entry.author, entry.login),
         one_line(entry.kind),
         one_line(entry.text),
     )
