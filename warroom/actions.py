@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 from warroom.domain import (
     AUTO_EVENTS,
+    MAX_IMPACT_LEAD,
     MITIGATIONS,
     ROLES,
     Clock,
@@ -235,6 +236,11 @@ def triage(
             raise BadInput(
                 f"the impact start ({started.astimezone(UTC):%Y-%m-%d %H:%M:%S UTC}) is after"
                 f" the declaration ({declared}); it can only be earlier"
+            )
+        if started is not None and started < from_iso(row["declared_at"]) - MAX_IMPACT_LEAD:
+            raise BadInput(
+                f"the impact start ({started.astimezone(UTC):%Y-%m-%d UTC}) is more than a"
+                " year before the declaration; check the time given with --started"
             )
         changed = {k: v for k, v in fields.items() if row[k] != v}
         q.update_incident(tx.conn, incident_id, **changed)

@@ -18,6 +18,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     # Stored on the shared obj so `warroom --db X note` and `warroom note --db X` both work.
+    if value is not None and param.name == "db_path" and not str(value).strip():
+        # An empty --db (an unset variable in a script) must not fall back to the default file.
+        raise click.BadParameter("needs a file path", ctx=ctx, param=param)
     if value is not None:
         ctx.ensure_object(dict)[param.name] = value
     return value

@@ -48,6 +48,8 @@ def update(
     """
     from warroom.updates import available_templates, render_for
 
+    if template is not None and not template.strip():
+        raise BadInput("--template needs a name; `warroom update --list` shows them")
     room = open_room(ctx)
     if list_only:
         for name in available_templates(room):

@@ -7,6 +7,7 @@ about 90 ms and `warroom note` must start fast.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import stat
@@ -54,6 +55,10 @@ class Store:
         self.path = path
         self.readonly = readonly
         self._utils: sqlite_utils.Database | None = None
+        # Set by open_store when this open created the file, or found it empty: a command
+        # that then fails can leave it as it was (discard_if_unused).
+        self.created = False
+        self.was_empty = False
 
     @property
     def utils(self) -> sqlite_utils.Database:
@@ -76,7 +81,10 @@ class Store:
         try:
             yield self.conn
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            # SQLite may have rolled back already (a full disk, RAISE(ROLLBACK)); a second
+            # ROLLBACK would fail and hide the real error.
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
             raise
         try:
             self.conn.execute("COMMIT")
@@ -128,7 +136,8 @@ def _denied(path: Path) -> str:
     return denied_message(path)
 
 
-def _create_file(path: Path, mode: int) -> None:
+def _create_file(path: Path, mode: int) -> bool:
+    """Create `path` with `mode`; False when another process created it first."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     except PermissionError:
@@ -138,12 +147,13 @@ def _create_file(path: Path, mode: int) -> None:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
     except FileExistsError:
-        return  # another process won the race; it is the same file either way
+        return False  # another process won the race; it is the same file either way
     except PermissionError:
         raise WarroomError(_denied(path)) from None
     except OSError as exc:
         raise WarroomError(f"cannot create {path}: {exc.strerror or exc}") from None
     os.close(fd)
+    return True
 
 
 def _check_file(path: Path) -> None:
@@ -180,11 +190,15 @@ def open_store(
     except PermissionError:
         # A folder we may not enter: most likely a team's shared file; say whose.
         raise WarroomError(_denied(path)) from None
+    created = was_empty = False
     if not exists:
         if readonly:
             raise WarroomError(f"no warroom database at {path}")
-        _create_file(path, file_mode)
+        created = _create_file(path, file_mode)
     _check_file(path)
+    if exists and not readonly:
+        with contextlib.suppress(OSError):
+            was_empty = os.stat(path).st_size == 0
     try:
         if readonly:
             conn = sqlite3.connect(
@@ -201,6 +215,7 @@ def open_store(
     except sqlite3.Error as exc:
         raise _translate(exc, path) from None
     store = Store(conn, path, readonly=readonly)
+    store.created, store.was_empty = created, was_empty
     try:
         schema.check_compatible(store)
         conn.execute("PRAGMA foreign_keys = ON")
@@ -217,8 +232,36 @@ def open_store(
         raise _translate(exc, path) from None
     except BaseException:
         conn.close()
+        if created or was_empty:
+            discard_if_unused(store)
         raise
     return store
+
+
+def discard_if_unused(store: Store) -> None:
+    """Close `store`; when this process created its file (or found it empty) and nothing has
+    been recorded in it, remove the file again (or empty it), so a command that failed
+    leaves no database behind that it was never asked to make."""
+    path = store.path
+    try:
+        recorded = int(store.conn.execute("SELECT count(*) FROM incidents").fetchone()[0])
+    except sqlite3.Error:
+        recorded = 0 if store.created or store.was_empty else 1
+    store.close()
+    if recorded or not (store.created or store.was_empty):
+        return
+    with contextlib.suppress(OSError):
+        if store.created:
+            os.unlink(path)
+        else:
+            fd = os.open(path, os.O_WRONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+            try:
+                os.ftruncate(fd, 0)
+            finally:
+                os.close(fd)
+    for side in ("-wal", "-shm", "-journal"):
+        with contextlib.suppress(OSError):
+            os.unlink(f"{path}{side}")
 
 
 def set_wal(store: Store, attempts: int = 50) -> None:
