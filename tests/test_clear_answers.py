@@ -8,6 +8,8 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -108,3 +110,141 @@ def test_an_impossible_due_date_is_refused(run: Cli, due: str) -> None:
     assert result.exit_code == 2, result.output
     assert "due date" in result.stderr
     assert run.ok("followup", "list").stdout.strip().startswith("No")
+
+
+# --- full disk, read-only folder and file, damaged file -------------------------------------
+
+
+def _as_nobody(base: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--", *WARROOM, *args],
+        capture_output=True,
+        text=True,
+        cwd=base,
+        env={**os.environ, "HOME": str(base), "WARROOM_CONFIG": str(base / "none.toml")},
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def nobody_base() -> Iterator[Path]:
+    """A folder user nobody owns: permissions bind nobody, never root."""
+    if os.geteuid() != 0:
+        pytest.skip("running warroom as another user needs root")
+    if shutil.which("setpriv") is None:
+        pytest.skip("needs setpriv (util-linux)")
+    base = Path(tempfile.mkdtemp(prefix="warroom-ro-", dir="/tmp"))
+    base.chmod(0o755)
+    folder = base / "f"
+    folder.mkdir()
+    os.chown(folder, 65534, 65534)
+    probe = _as_nobody(base, "--version")
+    if probe.returncode != 0:
+        shutil.rmtree(base)
+        pytest.skip(f"user nobody cannot run this checkout's warroom: {probe.stderr[-200:]}")
+    try:
+        yield folder
+    finally:
+        folder.chmod(0o755)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_a_read_only_folder_is_named_and_reads_still_read(nobody_base: Path) -> None:
+    db = str(nobody_base / "i.db")
+    assert _as_nobody(nobody_base.parent, "--db", db, "declare", "RO", "-s", "SEV2").returncode == 0
+    nobody_base.chmod(0o555)
+    wrote = _as_nobody(nobody_base.parent, "--db", db, "note", "x")
+    assert wrote.returncode == 1
+    assert f"the folder {nobody_base} is read-only for you" in wrote.stderr
+    for args in (["show"], ["tail"], ["list"], ["export", "-f", "csv"]):
+        read = _as_nobody(nobody_base.parent, "--db", db, *args)
+        assert read.returncode == 0, (args, read.stderr)
+        assert "read-only for you" in read.stderr  # the warning says how it was read
+    assert "RO" in _as_nobody(nobody_base.parent, "--db", db, "show").stdout
+
+
+def test_a_read_only_file_is_named(nobody_base: Path) -> None:
+    db = nobody_base / "i.db"
+    assert (
+        _as_nobody(nobody_base.parent, "--db", str(db), "declare", "RO", "-s", "SEV2").returncode
+        == 0
+    )
+    db.chmod(0o444)
+    wrote = _as_nobody(nobody_base.parent, "--db", str(db), "note", "x")
+    assert wrote.returncode == 1
+    assert f"{db} is read-only for you" in wrote.stderr and "Traceback" not in wrote.stderr
+    read = _as_nobody(nobody_base.parent, "--db", str(db), "tail")
+    assert read.returncode == 0 and "Declared SEV2: RO" in read.stdout
+
+
+@pytest.fixture
+def small_disk() -> Iterator[Path]:
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a small tmpfs needs root and mount")
+    point = Path(tempfile.mkdtemp(prefix="warroom-full-", dir="/tmp"))
+    made = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(point)], capture_output=True
+    )
+    if made.returncode != 0:
+        point.rmdir()
+        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.decode()[-200:]}")
+    try:
+        yield point
+    finally:
+        subprocess.run(["umount", str(point)], capture_output=True)
+        point.rmdir()
+
+
+def test_a_full_disk_is_named_and_reads_still_read(small_disk: Path) -> None:
+    db = str(small_disk / "i.db")
+    env = {**os.environ, "WARROOM_CONFIG": str(small_disk / "none.toml")}
+
+    def warroom(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*WARROOM, "--db", db, *args], capture_output=True, text=True, env=env
+        )
+
+    assert warroom("declare", "Disk full", "-s", "SEV2").returncode == 0
+    assert warroom("note", "before").returncode == 0
+    fd = os.open(small_disk / "fill", os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        while True:
+            os.write(fd, b"\0" * 4096)
+    except OSError:
+        pass  # the disk is full
+    finally:
+        os.close(fd)
+    wrote = warroom("note", "on a full disk")
+    assert wrote.returncode == 1
+    assert f"the disk holding {small_disk} is full" in wrote.stderr, wrote.stderr
+    for args in (["tail"], ["show"]):
+        read = warroom(*args)
+        assert read.returncode == 0, (args, read.stderr)
+    assert "before" in warroom("tail").stdout
+    (small_disk / "fill").unlink()
+    assert warroom("note", "after freeing space").returncode == 0
+    assert "after freeing space" in warroom("tail").stdout
+
+
+def _damage(path: Path) -> None:
+    with open(path, "r+b") as f:  # no connection to it is open here
+        f.seek(4096 * 5)
+        f.write(os.urandom(4096))
+
+
+def test_a_damaged_file_is_reported_by_init_and_refused_for_writes(
+    room: Room, db_path: Path, run: Cli
+) -> None:
+    incident = actions.declare(room, "Checkout down", "SEV2")
+    row = (incident, "2026-11-26T14:00:00.000000+00:00", "a", "a", "note", "x" * 200)
+    with room.store.write() as conn:
+        q.append_timeline_many(conn, [row] * 300)
+    room.store.close()
+    _damage(db_path)
+    size = db_path.stat().st_size
+    for args in (["init"], ["note", "more"], ["status", "resolved"]):
+        result = run(*args)
+        assert result.exit_code == 1, (args, result.output)
+        assert "is damaged" in result.stderr and "restore the last backup" in result.stderr
+        assert "Database ready" not in result.stdout
+    assert db_path.stat().st_size == size

@@ -79,7 +79,11 @@ class WarroomGroup(click.Group):
             # Messages quote what people typed (paths, names): sanitised like all output.
             raise CliError(one_line(exc.message), exc.exit_code) from None
         except sqlite3.Error as exc:
-            raise CliError(one_line(f"database error: {exc}"), 1) from None
+            from warroom.storage.causes import explain
+
+            store = getattr(ctx.ensure_object(dict).get("room"), "store", None)
+            cause = explain(exc, store.path) if store is not None else None
+            raise CliError(one_line(cause or f"database error: {exc}"), 1) from None
         except UnicodeError as exc:
             # A --text-file or argument that is not UTF-8: bad input, not a crash.
             raise CliError(one_line(f"not valid UTF-8 text: {exc.reason}"), 2) from None

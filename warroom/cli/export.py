@@ -49,7 +49,7 @@ def export(
     fmt = parse_format(fmt)  # bad input fails before anything is opened or written
     if output is not None and not output.strip():
         raise BadInput("--output needs a file name (or - for the terminal)")
-    room = open_room(ctx)
+    room = open_room(ctx, reading=True)
     incident_id = target_incident(room, ref, after_recovery=True)
     if output is None or output == "-":
         stdout = sys.stdout

@@ -260,7 +260,7 @@ def check(ctx: click.Context, number: int, undo: bool, ref: str | None) -> None:
 @click.pass_context
 def list_(ctx: click.Context, include_all: bool, as_json: bool) -> None:
     """List open incidents (all with --all), newest first."""
-    room = open_room(ctx)
+    room = open_room(ctx, reading=True)
     with room.read() as conn:
         rows = views.list_incidents(conn, include_resolved=include_all)
     if as_json:
@@ -287,7 +287,7 @@ def list_(ctx: click.Context, include_all: bool, as_json: bool) -> None:
 @click.pass_context
 def show(ctx: click.Context, ref: str | None, as_json: bool) -> None:
     """Show an incident: facts, roles, checklist (numbered), next update due."""
-    room = open_room(ctx)
+    room = open_room(ctx, reading=True)
     incident = room.incident(target_incident(room, ref, after_recovery=True))
     if as_json:
         click.echo(json_dumps(incident.to_json()))

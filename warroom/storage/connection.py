@@ -80,17 +80,29 @@ class Store:
             raise _translate(exc, self.path) from None
         try:
             yield self.conn
-        except BaseException:
+        except BaseException as exc:
             # SQLite may have rolled back already (a full disk, RAISE(ROLLBACK)); a second
             # ROLLBACK would fail and hide the real error.
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                from warroom.storage.causes import explain
+
+                cause = explain(exc, self.path)  # a full disk, a read-only file: say so
+                if cause is not None:
+                    raise WarroomError(cause) from None
             raise
         try:
             self.conn.execute("COMMIT")
         except sqlite3.OperationalError as exc:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                from warroom.storage.causes import explain
+
+                cause = explain(exc, self.path)  # a full disk, a read-only file: say so
+                if cause is not None:
+                    raise WarroomError(cause) from None
             raise _translate(exc, self.path) from None
 
     @contextmanager
@@ -120,6 +132,11 @@ class Store:
 
 
 def _translate(exc: sqlite3.Error, path: Path) -> WarroomError:
+    from warroom.storage.causes import explain
+
+    cause = explain(exc, path)
+    if cause is not None:
+        return WarroomError(cause)
     text = str(exc)
     if "locked" in text or "busy" in text:
         return DatabaseLocked(
@@ -177,6 +194,7 @@ def open_store(
     readonly: bool = False,
     busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
     file_mode: int = 0o600,
+    immutable: bool = False,
 ) -> Store:
     """Open (creating and migrating when needed) the incident file at `path`.
 
@@ -201,8 +219,10 @@ def open_store(
             was_empty = os.stat(path).st_size == 0
     try:
         if readonly:
+            # immutable: no locks, no -shm, the -wal ignored; for media nothing can write to.
+            query = "immutable=1" if immutable else "mode=ro"
             conn = sqlite3.connect(
-                f"{path.resolve().as_uri()}?mode=ro",
+                f"{path.resolve().as_uri()}?{query}",
                 uri=True,
                 timeout=busy_timeout,
                 isolation_level=None,
@@ -228,7 +248,10 @@ def open_store(
         if "not a database" in str(exc):
             raise WarroomError(f"{path} is not a SQLite database; refusing to touch it") from None
         if "malformed" in str(exc):
-            raise WarroomError(f"{path} is damaged ({exc}); restore it from a backup") from None
+            from warroom.storage.causes import RESTORE_HINT
+
+            hint = RESTORE_HINT.format(path=path)
+            raise WarroomError(f"{path} is damaged ({exc}); {hint}") from None
         raise _translate(exc, path) from None
     except BaseException:
         conn.close()
@@ -262,6 +285,57 @@ def discard_if_unused(store: Store) -> None:
     for side in ("-wal", "-shm", "-journal"):
         with contextlib.suppress(OSError):
             os.unlink(f"{path}{side}")
+
+
+def open_for_reading(path: str | os.PathLike[str]) -> tuple[Store, str | None]:
+    """Open to read: normally (so an old file is upgraded and readers share the -shm); where
+    that fails because the disk is full or the folder or file is read-only, read-only; and
+    where even that cannot create its -shm, immutable. Returns the store and, for a degraded
+    open, a warning for the user."""
+    try:
+        return open_store(path), None
+    except WarroomError as first:
+        if not _readable_anyway(first):
+            raise
+        for immutable in (False, True):
+            try:
+                store = open_store(path, readonly=True, immutable=immutable)
+            except WarroomError:
+                continue
+            try:
+                store.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            except sqlite3.Error:
+                store.close()
+                continue
+            how = (
+                "without locking (entries still in the -wal may be missing)"
+                if immutable
+                else "read-only"
+            )
+            return store, f"{first.message}; reading it {how}"
+        raise first from None
+
+
+def _readable_anyway(exc: WarroomError) -> bool:
+    text = exc.message
+    return any(
+        cause in text for cause in ("is full", "read-only", "readonly", "disk I/O", "size limit")
+    )
+
+
+def check_integrity(store: Store) -> None:
+    """Refuse to write to a damaged file (PRAGMA quick_check): more writes could spread the
+    damage, and the answer is a restore. About 40 ms at 100,000 entries."""
+    from warroom.storage.causes import RESTORE_HINT
+
+    try:
+        result = str(store.conn.execute("PRAGMA quick_check(1)").fetchone()[0])
+    except sqlite3.DatabaseError as exc:
+        result = str(exc)
+    if result != "ok":
+        result = " ".join(result.replace("*** in database main ***", "").split())
+        hint = RESTORE_HINT.format(path=store.path)
+        raise WarroomError(f"{store.path} is damaged ({result}); nothing was written; {hint}")
 
 
 def set_wal(store: Store, attempts: int = 50) -> None:
