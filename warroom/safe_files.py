@@ -213,8 +213,8 @@ def _install(tmp: Path, path: Path, *, overwrite: bool) -> None:
     if not overwrite:
         try:
             os.link(tmp, path)  # fails if anything, even a dangling symlink, holds the name
-        except FileExistsError:
-            raise WarroomError(
+        except FileExistsError:  # created meanwhile by another process
+            raise BadInput(
                 f"{path} already exists; choose another file or add --force to overwrite it"
             ) from None
         except OSError as exc:
