@@ -45,6 +45,13 @@ class _Row:
     author: str
     kind: str
     text: str  # sanitised, one line
+    # "(login x) " when the login differs from the display name: shown before the text,
+    # because the author column is too narrow to hold it and a spoofed name must not hide it.
+    who: str = ""
+
+    @property
+    def shown(self) -> str:
+        return self.who + self.text
 
 
 TIME_W = 8  # HH:MM:SS
@@ -57,10 +64,17 @@ def _row(entry: Entry) -> _Row:
         entry.id,
         local.date(),
         local.strftime("%H:%M:%S"),
-        person(entry.author, entry.login),
+        one_line(entry.author),
         one_line(entry.kind),
         one_line(entry.text),
+        _login_marker(entry),
     )
+
+
+def _login_marker(entry: Entry) -> str:
+    if entry.login and entry.login != entry.author:
+        return person(entry.author, entry.login)[len(one_line(entry.author)) + 1 :] + " "
+    return ""
 
 
 def _fold(text: str, width: int) -> list[str]:
@@ -228,7 +242,7 @@ class TimelineView(ScrollView, can_focus=True):
         text_w = self._text_width(width)
         old_total = self._offsets[-1] if self._offsets else 0
         if not appending:
-            self._counts = [len(_fold(r.text, text_w)) for r in self._rows]
+            self._counts = [len(_fold(r.shown, text_w)) for r in self._rows]
             self._offsets = [0, *accumulate(self._counts)]
             self._cache.clear()
         else:
@@ -236,7 +250,7 @@ class TimelineView(ScrollView, can_focus=True):
             # renders stay valid (only lines with content are cached, see render_line).
             total = self._offsets[-1]
             for row in self._rows[len(self._counts) :]:
-                count = len(_fold(row.text, text_w))
+                count = len(_fold(row.shown, text_w))
                 self._counts.append(count)
                 total += count
                 self._offsets.append(total)
@@ -324,7 +338,7 @@ class TimelineView(ScrollView, can_focus=True):
         row = self._rows[index]
         sub = line - self._offsets[index]
         author_w, kind_w = self._columns(width)
-        chunks = _fold(row.text, self._text_width(width))
+        chunks = _fold(row.shown, self._text_width(width))
         chunk = chunks[sub] if sub < len(chunks) else ""
         # A kind this version does not know (written by a newer one) is styled as a note.
         styled = row.kind if row.kind in KINDS else "note"
