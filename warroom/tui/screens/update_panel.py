@@ -17,6 +17,7 @@ from textual.widgets import Footer, Label, Select, Static, TextArea
 
 from warroom import clipboard
 from warroom.errors import WarroomError
+from warroom.safe_files import access_of
 from warroom.safe_text import clean, one_line
 from warroom.tui.data import load_updates, render_current
 from warroom.tui.widgets.update_pane import published_text
@@ -124,7 +125,12 @@ class UpdatePanelScreen(Screen[None]):
             self.app.call_from_thread(self.app.copy_to_clipboard, payload)
 
         try:
-            result = clipboard.copy_text(text, osc52=osc52, system_copy=self.app.system_copy)
+            result = clipboard.copy_text(
+                text,
+                osc52=osc52,
+                system_copy=self.app.system_copy,
+                access=access_of(self.app.room.store.path),  # the database's, like exports
+            )
         except WarroomError as exc:
             self.app.call_from_thread(self.app.say, exc.message, "error")
             return
