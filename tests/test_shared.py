@@ -366,3 +366,19 @@ def test_init_prints_the_folders_real_mode(team: Team) -> None:
     made = team.run(team.owner, "init", "--shared", str(path), "--group", team.group)
     assert made.returncode == 0, made.stderr
     assert f"mode 3770, group {team.group}" in made.stdout
+
+
+def test_a_member_posing_as_another_is_shown_with_their_login(team: Team) -> None:
+    path = team.base / "spoof" / "incidents.db"
+    made = team.run(team.owner, "init", "--shared", str(path), "--group", team.group)
+    assert made.returncode == 0, made.stderr
+    db = ("--db", str(path))
+    assert team.run(team.owner, *db, "declare", "Checkout down", "-s", "SEV2").returncode == 0
+    posed = team.run(team.mate, *db, "--as", team.owner, "assign", "owner", team.mate)
+    assert posed.returncode == 0, posed.stderr
+    team.run(team.mate, *db, "--as", team.owner, "check", "1")
+    shown = team.run(team.owner, *db, "show").stdout
+    assert f"(assigned by {team.owner} (login {team.mate}))" in shown
+    assert f"({team.owner} (login {team.mate}) " in shown  # the tick
+    draft = team.run(team.owner, *db, "export").stdout
+    assert f"{team.owner} (login {team.mate})" in draft
