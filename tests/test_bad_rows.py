@@ -140,3 +140,19 @@ async def test_the_war_room_shows_unreadable_entries(
         assert app.return_code in (None, 0)
         svg = app.export_screenshot()
         assert "unreadable" in svg and "boom" in svg
+
+
+def test_severity_definitions_from_the_config_are_sanitised(
+    run: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[severities.SEV2]\ndefinition = "Major \\u001b]0;owned\\u0007\\u001b[2J really"\n'
+        "cadence_minutes = 30\nfirst_update_minutes = 10\n"
+    )
+    monkeypatch.setenv("WARROOM_CONFIG", str(config))
+    for args in (["declare", "Checkout down", "-s", "SEV2"], ["show"], ["severity", "SEV2"]):
+        result = run(*args)
+        assert result.exit_code == 0, result.output
+        _no_control(result.stdout)
+    assert "Major ␛␛ really" in run("show").stdout
