@@ -382,3 +382,25 @@ def test_a_member_posing_as_another_is_shown_with_their_login(team: Team) -> Non
     assert f"({team.owner} (login {team.mate}) " in shown  # the tick
     draft = team.run(team.owner, *db, "export").stdout
     assert f"{team.owner} (login {team.mate})" in draft
+
+
+def test_root_rerunning_init_never_shares_a_hard_linked_side_file(team: Team) -> None:
+    path = team.base / "hardlink" / "incidents.db"
+    made = team.run(team.owner, "init", "--shared", str(path), "--group", team.group)
+    assert made.returncode == 0, made.stderr
+    private = path.parent / "mates-private"
+    linked = _as(
+        team, team.mate, f"umask 077 && echo secret > {private} && ln {private} {path}-shm"
+    )
+    assert linked.returncode == 0, linked.stderr
+    before = private.stat()
+    again = subprocess.run(
+        [*WARROOM, "init", "--shared", str(path), "--group", team.group],
+        capture_output=True,
+        text=True,
+        env=team.env(),
+        timeout=60,
+    )
+    assert again.returncode == 1 and "hard links" in again.stderr, again.stderr
+    after = private.stat()
+    assert (after.st_mode, after.st_gid) == (before.st_mode, before.st_gid)

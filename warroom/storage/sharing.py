@@ -136,14 +136,16 @@ def _refuse_odd(path: Path, st: os.stat_result) -> None:
         )
     if not stat.S_ISREG(st.st_mode):
         raise WarroomError(f"{path} exists and is not a regular file")
+    if st.st_nlink > 1:
+        # A hard link planted by a member would make root share the file it links to.
+        raise WarroomError(f"{path} has other hard links; refusing to share it")
 
 
 def _share_fd(fd: int, path: Path, gid: int) -> None:
     """Group and mode through the descriptor, so no symlink swapped in can redirect them;
     chown first, since a chown can clear mode bits."""
     st = os.fstat(fd)
-    if not stat.S_ISREG(st.st_mode):
-        raise WarroomError(f"{path} is not a regular file")
+    _refuse_odd(path, st)
     if st.st_gid == gid and stat.S_IMODE(st.st_mode) == FILE_MODE:
         return
     try:
