@@ -127,3 +127,16 @@ async def test_the_war_room_keeps_working_with_a_template_that_never_ends(
         await settle(pilot)
         assert "the room still answers" in app.main.timeline.texts()
     _wait_for_no_template_threads()
+
+
+def test_a_template_that_timed_out_answers_at_once_until_it_is_edited(tmp_path: Path) -> None:
+    folder = _team(tmp_path, "slow", SLOW["nested ranges"])
+    with pytest.raises(TemplateProblem):
+        render_update("slow", {}, [folder])
+    started = time.monotonic()
+    with pytest.raises(TemplateProblem, match="longer than"):
+        render_update("slow", {}, [folder])  # the war room's next refresh
+    assert time.monotonic() - started < LIMIT / 2
+    _wait_for_no_template_threads()
+    (folder / "updates" / "slow.j2").write_text("fixed {{ 1 + 1 }}")
+    assert render_update("slow", {}, [folder]) == "fixed 2"

@@ -154,8 +154,10 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
         _check_budget()
         owner = getattr(__obj, "__self__", None)
         name = getattr(__obj, "__name__", "")
-        if isinstance(owner, str) and name in _PADDING_METHODS and any(
-            isinstance(a, int) and a > ITEM_LIMIT for a in (*args, *kwargs.values())
+        if (
+            isinstance(owner, str)
+            and name in _PADDING_METHODS
+            and any(isinstance(a, int) and a > ITEM_LIMIT for a in (*args, *kwargs.values()))
         ):
             raise RenderLimit(f"str.{name}() wider than {ITEM_LIMIT}")
         return super().call(__context, __obj, *args, **kwargs)
@@ -427,6 +429,12 @@ def _render(
     extra_dirs: Sequence[Path],
     max_output: int = OUTPUT_LIMIT,
 ) -> str:
+    version = _file_version(template.filename)
+    known = _TIMED_OUT.get(version) if version else None
+    if known is not None:
+        # Timed out before and unchanged since: answer at once instead of spending the time
+        # limit again on every preview refresh.
+        raise TemplateProblem(known)
     try:
         text = _generate_limited(template, dict(context), max_output)
     except TemplateSyntaxError as exc:  # from an {% include %}d template
@@ -435,15 +443,30 @@ def _render(
         filename, lineno = _template_frame(exc.__traceback__)
         where = _shown_path(filename or template.filename or template.name or "?", extra_dirs)
         line = f" line {lineno}" if lineno else ""
-        raise TemplateProblem(
-            f"template {where!r}{line} stopped: {exc}; shorten or fix the template"
-        ) from None
+        message = f"template {where!r}{line} stopped: {exc}; shorten or fix the template"
+        if version and "longer than" in str(exc):
+            _TIMED_OUT[version] = message
+        raise TemplateProblem(message) from None
     except Exception as exc:
         filename, lineno = _template_frame(exc.__traceback__)
         if filename is None and not isinstance(exc, TemplateError):
             raise  # not raised from template code: a bug in warroom, keep the traceback
         raise _problem(exc, filename or template.filename, lineno, extra_dirs) from exc
     return _tidy(text)
+
+
+# (file, size, mtime) of templates that ran past the time limit -> the error they gave.
+_TIMED_OUT: dict[tuple[str, int, int], str] = {}
+
+
+def _file_version(filename: str | None) -> tuple[str, int, int] | None:
+    if not filename:
+        return None
+    try:
+        st = os.stat(filename)
+    except OSError:
+        return None
+    return (filename, st.st_size, st.st_mtime_ns)
 
 
 def _template_frame(tb: TracebackType | None) -> tuple[str | None, int | None]:
