@@ -165,9 +165,6 @@ KINDS: tuple[str, ...] = (
     "mitigation",
     "update",
     "followup",
-    # A row the file holds but warroom cannot read (bad time, kind or data): shown, with its
-    # id, instead of crashing the reader. Never written.
-    "unreadable",
 )
 
 # Mitigation actions from the process guide, offered as quick picks.

@@ -27,7 +27,7 @@ from textual.strip import Strip
 
 from warroom.domain import KINDS
 from warroom.safe_text import one_line, person
-from warroom.views import Entry
+from warroom.views import UNREADABLE, Entry
 
 SHORT_KINDS = {
     "declared": "declare",
@@ -108,6 +108,7 @@ class TimelineView(ScrollView, can_focus=True):
         "timeline--author",
         "timeline--empty",
         *(f"timeline--{kind}" for kind in KINDS),
+        f"timeline--{UNREADABLE}",  # a row the file holds but warroom cannot read
     }
     BINDINGS = [
         Binding("home", "scroll_home", "Oldest", show=False),
@@ -341,7 +342,7 @@ class TimelineView(ScrollView, can_focus=True):
         chunks = _fold(row.shown, self._text_width(width))
         chunk = chunks[sub] if sub < len(chunks) else ""
         # A kind this version does not know (written by a newer one) is styled as a note.
-        styled = row.kind if row.kind in KINDS else "note"
+        styled = row.kind if row.kind in KINDS or row.kind == UNREADABLE else "note"
         kind_style = base + self.get_component_rich_style(f"timeline--{styled}", partial=True)
         if sub == 0:
             author = one_line(row.author, author_w)
