@@ -101,9 +101,12 @@ def check_target(path: Path) -> os.stat_result | None:
 def refuse_database_files(dest: Path, db_path: Path) -> None:
     """`dest` must not be the database or one of its side files (-wal, -shm, -journal):
     overwriting the live WAL loses every commit not yet checkpointed."""
-    db = Path(os.path.abspath(db_path))
     target = Path(os.path.abspath(dest))
-    candidates = [db, *(Path(f"{db}{s}") for s in SIDE_SUFFIXES)]
+    candidates: list[Path] = []
+    # The database as named and as it really is (--db may be a symlink): SQLite puts the
+    # side files beside the name it was given.
+    for db in dict.fromkeys((Path(os.path.abspath(db_path)), Path(os.path.realpath(db_path)))):
+        candidates += [db, *(Path(f"{db}{s}") for s in SIDE_SUFFIXES)]
 
     def same(a: Path, b: Path) -> bool:
         if a == b:
@@ -117,7 +120,7 @@ def refuse_database_files(dest: Path, db_path: Path) -> None:
     for candidate in candidates:
         real_candidate = Path(os.path.realpath(candidate.parent)) / candidate.name
         if same(target, candidate) or real_parent == real_candidate:
-            side = candidate.name[len(db.name) :]
+            side = next((x for x in SIDE_SUFFIXES if candidate.name.endswith(x)), "")
             what = "the database itself" if not side else f"the database's {side} file"
             raise BadInput(f"{dest} is {what}; choose another file")
 
