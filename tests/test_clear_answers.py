@@ -245,6 +245,6 @@ def test_a_damaged_file_is_reported_by_init_and_refused_for_writes(
     for args in (["init"], ["note", "more"], ["status", "resolved"]):
         result = run(*args)
         assert result.exit_code == 1, (args, result.output)
-        assert "is damaged" in result.stderr and "restore the last backup" in result.stderr
+        assert "is damaged" in result.stderr and "restore it from a backup" in result.stderr
         assert "Database ready" not in result.stdout
     assert db_path.stat().st_size == size

@@ -14,9 +14,9 @@ import pytest
 
 from tests.conftest import Cli, FakeClock
 from warroom import actions, views
-from warroom.actions import Room
 from warroom.domain import parse_due
 from warroom.errors import BadInput
+from warroom.room import Room
 
 LOGIN = pwd.getpwuid(os.getuid()).pw_name  # the login the CLI records beside --as
 

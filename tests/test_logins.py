@@ -109,9 +109,13 @@ async def test_the_war_room_shows_the_login_in_timeline_roles_and_checklist(
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot)
         timeline = app.main.timeline
-        # The author column is too narrow for the login: it leads the text instead.
-        assert timeline._rows[-1].author == "maya"
-        assert timeline._rows[-1].shown == "(login mallory) all fine, stand down"
+        # The login goes under the name, in the author column of the entry's second line.
+        last = timeline._rows[-1]
+        assert (last.author, last.login, last.text) == ("maya", "mallory", "all fine, stand down")
+        lines = [timeline._render_timeline_line(y, 120).text for y in range(60)]
+        note = next(i for i, line in enumerate(lines) if "all fine, stand down" in line)
+        # "login mallory" is 13 cells, wider than the 12-cell column: the login alone.
+        assert lines[note + 1].split() == ["mallory"]
         roles = str(app.main.query_one("RolesPane").render())
         assert "by maya (login mallory)" in roles
         checklist = str(app.main.query_one("ChecklistPane").render())

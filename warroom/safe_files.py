@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import IO, Literal, overload
+from typing import BinaryIO, Literal, TextIO, overload
 
 from warroom.errors import BadInput, WarroomError
 
@@ -260,7 +260,7 @@ def prepare(path: Path, *, overwrite: bool, make_parents: bool = False) -> Path:
 @overload
 def write_file(
     path: Path,
-    write: Callable[[IO[str]], None],
+    write: Callable[[TextIO], None],
     *,
     access: Access = ...,
     overwrite: bool = ...,
@@ -272,7 +272,7 @@ def write_file(
 @overload
 def write_file(
     path: Path,
-    write: Callable[[IO[bytes]], None],
+    write: Callable[[BinaryIO], None],
     *,
     access: Access = ...,
     overwrite: bool = ...,
@@ -283,7 +283,7 @@ def write_file(
 
 def write_file(
     path: Path,
-    write: Callable[[IO[str]], None] | Callable[[IO[bytes]], None],
+    write: Callable[[TextIO], None] | Callable[[BinaryIO], None],
     *,
     access: Access = PRIVATE,
     overwrite: bool = False,
@@ -323,7 +323,7 @@ def write_text(
     overwrite: bool = True,
     make_parents: bool = False,
 ) -> Path:
-    def put(out: IO[str]) -> None:
+    def put(out: TextIO) -> None:
         out.write(text)
 
     return write_file(path, put, access=access, overwrite=overwrite, make_parents=make_parents)

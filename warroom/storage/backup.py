@@ -16,6 +16,7 @@ from pathlib import Path
 from warroom.errors import BadInput, WarroomError
 from warroom.storage import queries as q
 from warroom.storage.connection import Store
+from warroom.storage.sqlite_errors import classify
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,11 @@ def backup_to(store: Store, dest: Path, *, force: bool = False) -> BackupResult:
             target.close()  # checkpoints and removes the copy's own -wal and -shm
 
     counts: list[int] = []
-    # The copy holds everything the database does, so it gets the database's access.
-    written = with_temp_file(
-        dest, fill, access=access_of(store.path), overwrite=force, make_parents=True
-    )
+    try:
+        # The copy holds everything the database does, so it gets the database's access.
+        written = with_temp_file(
+            dest, fill, access=access_of(store.path), overwrite=force, make_parents=True
+        )
+    except sqlite3.Error as exc:
+        raise classify(exc, dest) from exc
     return BackupResult(written, counts[0], counts[1], written.stat().st_size)

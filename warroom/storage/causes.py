@@ -8,23 +8,20 @@ import os
 import sqlite3
 from pathlib import Path
 
+from warroom.storage.sqlite_errors import primary_code
+
 # Primary result codes (sqlite3.h).
-SQLITE_READONLY = 8
-SQLITE_IOERR = 10
-SQLITE_CORRUPT = 11
-SQLITE_FULL = 13
-SQLITE_CANTOPEN = 14
-SQLITE_NOTADB = 26
+SQLITE_READONLY = sqlite3.SQLITE_READONLY
+SQLITE_IOERR = sqlite3.SQLITE_IOERR
+SQLITE_CORRUPT = sqlite3.SQLITE_CORRUPT
+SQLITE_FULL = sqlite3.SQLITE_FULL
+SQLITE_CANTOPEN = sqlite3.SQLITE_CANTOPEN
+SQLITE_NOTADB = sqlite3.SQLITE_NOTADB
 
 RESTORE_HINT = (
-    "restore the last backup: stop every warroom using it, move {path} aside, copy the backup"
-    " to {path} and remove {path}-wal and {path}-shm (README: Backups)"
+    "restore it from a backup: move {path} aside, remove {path}-wal and {path}-shm, then move"
+    " the backup to {path} (README: Backups)"
 )
-
-
-def primary_code(exc: sqlite3.Error) -> int | None:
-    code = getattr(exc, "sqlite_errorcode", None)
-    return code & 0xFF if isinstance(code, int) else None
 
 
 def _folder(path: Path) -> Path:
@@ -57,19 +54,20 @@ def explain(exc: sqlite3.Error, path: Path) -> str | None:
         code is None and ("disk" in text or "readonly" in text)
     ):
         if disk_full(path):
-            return f"the disk holding {folder} is full (free some space: df -h {folder})"
+            return (
+                f"the disk holding {folder} is full; nothing was written"
+                f" (free some space: df -h {folder})"
+            )
         if read_only_filesystem(path):
             return f"{folder} is on a read-only file system; warroom cannot write there"
-        if code == SQLITE_FULL:
-            return f"{path} has reached its size limit"
     if code in (SQLITE_READONLY, SQLITE_CANTOPEN, SQLITE_IOERR) or "readonly" in text:
-        if not os.access(folder, os.W_OK):
+        if os.path.isdir(folder) and not os.access(folder, os.W_OK):
             return (
                 f"the folder {folder} is read-only for you: SQLite needs to create"
                 f" {Path(path).name}-wal and -shm there"
             )
         if os.path.exists(path) and not os.access(path, os.W_OK):
             return f"{path} is read-only for you; ask its owner, or use `warroom watch`"
-    if code in (SQLITE_CORRUPT, SQLITE_NOTADB) and "malformed" in text:
+    if code == SQLITE_CORRUPT or (code == SQLITE_NOTADB and "malformed" in text):
         return f"{path} is damaged ({text}); " + RESTORE_HINT.format(path=path)
     return None

@@ -11,20 +11,37 @@ import contextlib
 import os
 import sqlite3
 import stat
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from warroom.errors import WarroomError
+from warroom.errors import (
+    CannotOpenDatabase,
+    DatabaseCorrupt,
+    DatabaseIOError,
+    DatabaseMoved,
+    DatabaseReadOnly,
+    DiskFull,
+    WarroomError,
+)
+from warroom.errors import DatabaseLocked as DatabaseLocked
+
+# schema.py migrates a Store without importing this module (it names what it needs in a
+# Protocol), so importing it here at the top is no cycle. APPLICATION_ID and set_wal live
+# there now; re-exported (`X as X`) for code that imported them from here.
+from warroom.storage import schema
+from warroom.storage.schema import APPLICATION_ID as APPLICATION_ID
+from warroom.storage.schema import set_wal as set_wal
+from warroom.storage.sqlite_errors import classify
 
 if TYPE_CHECKING:
     import sqlite_utils
 
-# PRAGMA application_id marks a file as ours, so a stranger's SQLite file is never migrated.
-APPLICATION_ID = 0x57415252  # "WARR"
 DEFAULT_BUSY_TIMEOUT = 10.0
+
+# What views and queries take: an open connection, inside `Store.read()` or `Store.write()`.
+Connection = sqlite3.Connection
 
 
 def default_db_path() -> Path:
@@ -43,22 +60,63 @@ def resolve_db_path(option: str | os.PathLike[str] | None) -> Path:
     return default_db_path()
 
 
-class DatabaseLocked(WarroomError):
-    pass
+class FileMoved(WarroomError):
+    """The path no longer names the file this connection has open (deleted, or replaced by
+    another file such as a restored backup): writing would go into a file nobody reads."""
+
+
+Identity = tuple[int, int]  # (st_dev, st_ino), as `tail -f` follows a file
+
+
+def file_identity(path: str | os.PathLike[str]) -> Identity | None:
+    """What the path names now, or None if nothing is there."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_dev, st.st_ino)
 
 
 class Store:
-    """One connection to the incident file. Not shared between threads."""
+    """One connection to the incident file. Not shared between threads.
 
-    def __init__(self, conn: sqlite3.Connection, path: Path, *, readonly: bool) -> None:
+    Every sqlite3 error met inside `read()` and `write()` leaves as a warroom.errors
+    DatabaseError subclass, classified by its result code."""
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        path: Path,
+        *,
+        readonly: bool,
+        identity: Identity | None = None,
+    ) -> None:
         self.conn = conn
         self.path = path
         self.readonly = readonly
+        self.identity = identity  # of the file opened; None: not followed
         self._utils: sqlite_utils.Database | None = None
         # Set by open_store when this open created the file, or found it empty: a command
         # that then fails can leave it as it was (discard_if_unused).
         self.created = False
         self.was_empty = False
+
+    def moved(self) -> str | None:
+        """How the path stopped naming the file open here ("deleted", "replaced"), or None."""
+        if self.identity is None:
+            return None
+        try:
+            now = file_identity(self.path)
+        except OSError:
+            return None  # unreadable for now (permissions): not proof that it moved
+        if now is None:
+            return "deleted"
+        return None if now == self.identity else "replaced"
+
+    def _refuse_if_moved(self) -> None:
+        how = self.moved()
+        if how is not None:
+            raise FileMoved(f"{self.path} has been {how} since it was opened; nothing was written")
 
     @property
     def utils(self) -> sqlite_utils.Database:
@@ -73,53 +131,63 @@ class Store:
         """One write transaction. BEGIN IMMEDIATE takes the write lock up front, so a transaction
         that reads before it writes waits its turn (busy timeout) instead of failing at once."""
         if self.readonly:
-            raise WarroomError(f"{self.path} is open read-only; this view cannot change it")
+            raise DatabaseReadOnly(f"{self.path} is open read-only; this view cannot change it")
         try:
             self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise _translate(exc, self.path) from None
+        except sqlite3.Error as exc:
+            raise classify(exc, self.path) from exc
         try:
+            self._refuse_if_moved()
             yield self.conn
-        except BaseException as exc:
-            # SQLite may have rolled back already (a full disk, RAISE(ROLLBACK)); a second
-            # ROLLBACK would fail and hide the real error.
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.Error):
-                from warroom.storage.causes import explain
-
-                cause = explain(exc, self.path)  # a full disk, a read-only file: say so
-                if cause is not None:
-                    raise WarroomError(cause) from None
+            # Again at the last moment: a restore with `mv` takes no lock, so it can land
+            # while the transaction runs; rolled back, nothing reaches the orphaned file.
+            self._refuse_if_moved()
+        except sqlite3.Error as exc:
+            self._abandon()
+            raise classify(exc, self.path) from exc
+        except BaseException:
+            self._abandon()
             raise
         try:
             self.conn.execute("COMMIT")
-        except sqlite3.OperationalError as exc:
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.Error):
-                from warroom.storage.causes import explain
-
-                cause = explain(exc, self.path)  # a full disk, a read-only file: say so
-                if cause is not None:
-                    raise WarroomError(cause) from None
-            raise _translate(exc, self.path) from None
+        except sqlite3.Error as exc:
+            self._abandon()
+            raise classify(exc, self.path) from exc
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
         """Several reads from one snapshot, so a view never mixes two commits."""
         if self.conn.in_transaction:
-            yield self.conn
+            try:
+                yield self.conn
+            except sqlite3.Error as exc:
+                raise classify(exc, self.path) from exc
             return
         try:
             self.conn.execute("BEGIN")
-        except sqlite3.OperationalError as exc:
-            raise _translate(exc, self.path) from None
+        except sqlite3.Error as exc:
+            raise classify(exc, self.path) from exc
         try:
             yield self.conn
-        finally:
+        except sqlite3.Error as exc:
+            self._abandon()
+            raise classify(exc, self.path) from exc
+        except BaseException:
+            self._abandon()
+            raise
+        try:
             if self.conn.in_transaction:
                 self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._abandon()
+            raise classify(exc, self.path) from exc
+
+    def _abandon(self) -> None:
+        """Roll back after a failure. SQLite rolls back by itself after some errors (a full
+        disk, an I/O error); a ROLLBACK that then fails would only hide the first error."""
+        if self.conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute("ROLLBACK")
 
     def close(self) -> None:
         self.conn.close()
@@ -129,22 +197,6 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _translate(exc: sqlite3.Error, path: Path) -> WarroomError:
-    from warroom.storage.causes import explain
-
-    cause = explain(exc, path)
-    if cause is not None:
-        return WarroomError(cause)
-    text = str(exc)
-    if "locked" in text or "busy" in text:
-        return DatabaseLocked(
-            f"{path} is locked by another process past the timeout; try again in a moment"
-        )
-    if "readonly" in text or "read-only" in text:
-        return WarroomError(f"{path} is read-only for you: {text}")
-    return WarroomError(f"database error in {path}: {text}")
 
 
 def _denied(path: Path) -> str:
@@ -200,8 +252,6 @@ def open_store(
 
     A foreign file, or one written by a newer warroom, is refused before anything is written.
     """
-    from warroom.storage import schema
-
     path = Path(path).expanduser()
     try:
         exists = path.exists()
@@ -217,6 +267,7 @@ def open_store(
     if exists and not readonly:
         with contextlib.suppress(OSError):
             was_empty = os.stat(path).st_size == 0
+    identity = file_identity(path)
     try:
         if readonly:
             # immutable: no locks, no -shm, the -wal ignored; for media nothing can write to.
@@ -233,8 +284,8 @@ def open_store(
                 path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
             )
     except sqlite3.Error as exc:
-        raise _translate(exc, path) from None
-    store = Store(conn, path, readonly=readonly)
+        raise classify(exc, path) from exc
+    store = Store(conn, path, readonly=readonly, identity=identity)
     store.created, store.was_empty = created, was_empty
     try:
         schema.check_compatible(store)
@@ -243,20 +294,17 @@ def open_store(
             # FULL: a commit is on disk before `warroom note` says it is saved.
             conn.execute("PRAGMA synchronous = FULL")
             schema.ensure_current(store)
-    except sqlite3.DatabaseError as exc:
-        conn.close()
-        if "not a database" in str(exc):
-            raise WarroomError(f"{path} is not a SQLite database; refusing to touch it") from None
-        if "malformed" in str(exc):
-            from warroom.storage.causes import RESTORE_HINT
-
-            hint = RESTORE_HINT.format(path=path)
-            raise WarroomError(f"{path} is damaged ({exc}); {hint}") from None
-        raise _translate(exc, path) from None
-    except BaseException:
-        conn.close()
+    except sqlite3.Error as exc:
         if created or was_empty:
             discard_if_unused(store)
+        else:
+            conn.close()
+        raise classify(exc, path) from exc
+    except BaseException:
+        if created or was_empty:
+            discard_if_unused(store)
+        else:
+            conn.close()
         raise
     return store
 
@@ -287,6 +335,10 @@ def discard_if_unused(store: Store) -> None:
             os.unlink(f"{path}{side}")
 
 
+# The failures after which a plain read may still work through a read-only or immutable open.
+_READABLE_ANYWAY = (DiskFull, DatabaseReadOnly, DatabaseIOError, CannotOpenDatabase)
+
+
 def open_for_reading(path: str | os.PathLike[str]) -> tuple[Store, str | None]:
     """Open to read: normally (so an old file is upgraded and readers share the -shm); where
     that fails because the disk is full or the folder or file is read-only, read-only; and
@@ -294,8 +346,8 @@ def open_for_reading(path: str | os.PathLike[str]) -> tuple[Store, str | None]:
     open, a warning for the user."""
     try:
         return open_store(path), None
-    except WarroomError as first:
-        if not _readable_anyway(first):
+    except _READABLE_ANYWAY as first:
+        if isinstance(first, DatabaseMoved):
             raise
         for immutable in (False, True):
             try:
@@ -313,14 +365,7 @@ def open_for_reading(path: str | os.PathLike[str]) -> tuple[Store, str | None]:
                 else "read-only"
             )
             return store, f"{first.message}; reading it {how}"
-        raise first from None
-
-
-def _readable_anyway(exc: WarroomError) -> bool:
-    text = exc.message
-    return any(
-        cause in text for cause in ("is full", "read-only", "readonly", "disk I/O", "size limit")
-    )
+        raise
 
 
 def check_integrity(store: Store) -> None:
@@ -330,26 +375,11 @@ def check_integrity(store: Store) -> None:
 
     try:
         result = str(store.conn.execute("PRAGMA quick_check(1)").fetchone()[0])
-    except sqlite3.DatabaseError as exc:
+    except sqlite3.Error as exc:
         result = str(exc)
     if result != "ok":
         result = " ".join(result.replace("*** in database main ***", "").split())
         hint = RESTORE_HINT.format(path=store.path)
-        raise WarroomError(f"{store.path} is damaged ({result}); nothing was written; {hint}")
-
-
-def set_wal(store: Store, attempts: int = 50) -> None:
-    """Switch to WAL so readers never block the writer. Several processes creating the file at
-    once can find it busy for a moment; the switch is persistent, so retry briefly."""
-    for _ in range(attempts):
-        try:
-            mode = store.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc):
-                raise
-            time.sleep(0.02)
-            continue
-        if str(mode).lower() == "wal":
-            return
-        time.sleep(0.02)
-    raise DatabaseLocked(f"{store.path}: could not switch to WAL mode; another process holds it")
+        raise DatabaseCorrupt(
+            f"{store.path} is damaged ({result}); nothing was written; {hint}", "SQLITE_CORRUPT"
+        )

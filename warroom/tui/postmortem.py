@@ -7,10 +7,10 @@ import os
 from pathlib import Path
 from typing import TextIO
 
-from warroom.actions import Room
 from warroom.domain import format_ref
 from warroom.errors import WarroomError
 from warroom.export import write_export
+from warroom.room import Room
 
 MAX_TRIES = 1000
 

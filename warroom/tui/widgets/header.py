@@ -22,11 +22,15 @@ def elapsed_text(incident: Incident, now: datetime) -> str:
 
 
 class HeaderBar(Horizontal):
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None, readonly: bool = False) -> None:
         super().__init__(id=id)
+        self.readonly = readonly
         self._shown: dict[str, Text] = {}  # label id -> the text it shows
 
     def compose(self) -> ComposeResult:
+        if self.readonly:
+            # First, so that no narrow width can cut it off: `watch` must say it only watches.
+            yield Label(" READ-ONLY ", id="hdr-readonly")
         yield Label("warroom", id="hdr-ref")
         yield Label("", id="hdr-sev")
         yield Label("", id="hdr-status")
@@ -58,9 +62,9 @@ class HeaderBar(Horizontal):
         self._set("status", Text(incident.status)).set_classes(f"-{incident.status}")
         self._set("title", as_text(incident.title))
         self.tick(incident, now)
-        name = incident.roles.get("owner")
-        if name:
-            owner = self._set("owner", Text.assemble("owner ", as_text(name, "bold")))
+        holder = incident.roles.get("owner")
+        if holder:
+            owner = self._set("owner", Text.assemble("owner ", as_text(holder, "bold")))
             owner.set_class(False, "-none")
         else:
             owner = self._set("owner", Text(" NO OWNER "))

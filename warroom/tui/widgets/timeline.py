@@ -23,10 +23,11 @@ from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
+from textual.selection import Selection
 from textual.strip import Strip
 
 from warroom.domain import KINDS
-from warroom.safe_text import one_line, person
+from warroom.safe_text import one_line
 from warroom.views import UNREADABLE, Entry
 
 SHORT_KINDS = {
@@ -45,13 +46,13 @@ class _Row:
     author: str
     kind: str
     text: str  # sanitised, one line
-    # "(login x) " when the login differs from the display name: shown before the text,
-    # because the author column is too narrow to hold it and a spoofed name must not hide it.
-    who: str = ""
+    # The Unix login when it differs from the display name (sanitised), else "": shown on
+    # the entry's second line under the author, so a spoofed name never stands alone and the
+    # text keeps its width.
+    login: str = ""
 
-    @property
-    def shown(self) -> str:
-        return self.who + self.text
+    def lines(self, text_w: int) -> int:
+        return max(len(_fold(self.text, text_w)), 2 if self.login else 1)
 
 
 TIME_W = 8  # HH:MM:SS
@@ -67,14 +68,8 @@ def _row(entry: Entry) -> _Row:
         one_line(entry.author),
         one_line(entry.kind),
         one_line(entry.text),
-        _login_marker(entry),
+        one_line(entry.login) if entry.login and entry.login != entry.author else "",
     )
-
-
-def _login_marker(entry: Entry) -> str:
-    if entry.login and entry.login != entry.author:
-        return person(entry.author, entry.login)[len(one_line(entry.author)) + 1 :] + " "
-    return ""
 
 
 def _fold(text: str, width: int) -> list[str]:
@@ -243,7 +238,7 @@ class TimelineView(ScrollView, can_focus=True):
         text_w = self._text_width(width)
         old_total = self._offsets[-1] if self._offsets else 0
         if not appending:
-            self._counts = [len(_fold(r.shown, text_w)) for r in self._rows]
+            self._counts = [r.lines(text_w) for r in self._rows]
             self._offsets = [0, *accumulate(self._counts)]
             self._cache.clear()
         else:
@@ -251,7 +246,7 @@ class TimelineView(ScrollView, can_focus=True):
             # renders stay valid (only lines with content are cached, see render_line).
             total = self._offsets[-1]
             for row in self._rows[len(self._counts) :]:
-                count = len(_fold(row.shown, text_w))
+                count = row.lines(text_w)
                 self._counts.append(count)
                 total += count
                 self._offsets.append(total)
@@ -319,12 +314,21 @@ class TimelineView(ScrollView, can_focus=True):
         key = (line, width)
         strip = self._cache.get(key)
         if strip is None:
-            strip = self._render(line, width)
+            strip = self._render_timeline_line(line, width)
             if self._rows and line < self._offsets[-1]:  # a blank line may get an entry
                 self._cache[key] = strip
         return strip.apply_offsets(scroll_x, line)
 
-    def _render(self, line: int, width: int) -> Strip:
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The selected text, as shown (time, author, kind, text), for ctrl+c."""
+        width = self.scrollable_content_region.width or self._layout_width or 80
+        total = self._offsets[-1] if self._offsets else 0
+        lines = [self._render_timeline_line(y, width).text.rstrip() for y in range(total)]
+        return selection.extract("\n".join(lines)), "\n"
+
+    # Not `_render`: Textual's own Widget._render() is called with no arguments (by text
+    # selection, for one), and overriding it made ctrl+c on a selection crash the app.
+    def _render_timeline_line(self, line: int, width: int) -> Strip:
         base = self.rich_style
         if not self._rows:
             if line == 0:
@@ -339,7 +343,7 @@ class TimelineView(ScrollView, can_focus=True):
         row = self._rows[index]
         sub = line - self._offsets[index]
         author_w, kind_w = self._columns(width)
-        chunks = _fold(row.shown, self._text_width(width))
+        chunks = _fold(row.text, self._text_width(width))
         chunk = chunks[sub] if sub < len(chunks) else ""
         # A kind this version does not know (written by a newer one) is styled as a note.
         styled = row.kind if row.kind in KINDS or row.kind == UNREADABLE else "note"
@@ -356,6 +360,17 @@ class TimelineView(ScrollView, can_focus=True):
                     base + self.get_component_rich_style("timeline--author"),
                 ),
                 Segment(kind.ljust(kind_w) + " ", kind_style + Style(bold=True)),
+            ]
+        elif sub == 1 and row.login:
+            login = f"login {row.login}"
+            login = one_line(login if cell_len(login) <= author_w else row.login, author_w)
+            segments = [
+                Segment(" " * (self._time_w + 1), base),
+                Segment(
+                    login + " " * (author_w - cell_len(login) + 1),
+                    base + self.get_component_rich_style("timeline--author"),
+                ),
+                Segment(" " * (kind_w + 1), base),
             ]
         else:
             segments = [Segment(" " * self._prefix_width(width), base)]
