@@ -114,8 +114,8 @@ async def test_the_war_room_shows_the_login_in_timeline_roles_and_checklist(
         assert (last.author, last.login, last.text) == ("maya", "mallory", "all fine, stand down")
         lines = [timeline._render_timeline_line(y, 120).text for y in range(60)]
         note = next(i for i, line in enumerate(lines) if "all fine, stand down" in line)
-        # "login mallory" is 13 cells, wider than the 12-cell column: the login alone.
-        assert lines[note + 1].split() == ["mallory"]
+        # "login mallory" is 13 cells, wider than the 12-cell column: "(mallory)".
+        assert lines[note + 1].split() == ["(mallory)"]
         roles = str(app.main.query_one("RolesPane").render())
         assert "by maya (login mallory)" in roles
         checklist = str(app.main.query_one("ChecklistPane").render())

@@ -363,7 +363,7 @@ class TimelineView(ScrollView, can_focus=True):
             ]
         elif sub == 1 and row.login:
             login = f"login {row.login}"
-            login = one_line(login if cell_len(login) <= author_w else row.login, author_w)
+            login = one_line(login if cell_len(login) <= author_w else f"({row.login})", author_w)
             segments = [
                 Segment(" " * (self._time_w + 1), base),
                 Segment(
