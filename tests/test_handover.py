@@ -184,3 +184,19 @@ def test_handover_brief_stored_and_shown_in_full(room: Room, clock: FakeClock) -
     assert pending.brief.startswith("Brief for INC-1")
     assert "Communications owner: priya" in pending.brief
     assert "  5. Mitigate and monitor (mitigate and recover)" in pending.brief
+
+
+def test_handover_rows_carry_logins_beside_names(
+    run: Cli, clock: FakeClock, db_path: Path
+) -> None:
+    from warroom.room import unix_login
+
+    responding(run, clock)
+    run.ok("handover", "owner", "omar", author="maya")
+    run.ok("ack", author="omar")
+    with sqlite3.connect(db_path) as conn:
+        row = conn.execute(
+            "select requested_by, requested_by_login, acked_by, acked_by_login, ended_how"
+            " from handovers"
+        ).fetchone()
+    assert row == ("maya", unix_login(), "omar", unix_login(), "acknowledged")

@@ -89,7 +89,7 @@ def declare(
     incident_id = actions.declare(room, _join(title), severity, services, source)
     incident = room.incident(incident_id)
     rule = room.settings.rule(incident.severity)
-    click.echo(f"Declared {incident.ref} ({incident.severity}: {rule.definition})")
+    click.echo(f"Declared {incident.ref} ({incident.severity}: {one_line(rule.definition)})")
     if incident.next_update_due:
         due = local_time(incident.next_update_due, room.now(), seconds=False)
         click.echo(f"First customer update due by {due}.")
@@ -331,7 +331,7 @@ def severity(ctx: click.Context, level: str, ref: str | None) -> None:
     if actions.set_severity(room, incident_id, level):
         click.echo(
             f"Severity of {format_ref(incident_id)} is now {level}:"
-            f" {room.settings.rule(level).definition}"
+            f" {one_line(room.settings.rule(level).definition)}"
         )
     else:
         click.echo(f"Severity of {format_ref(incident_id)} is already {level}; nothing changed.")
@@ -383,7 +383,7 @@ def check(ctx: click.Context, number: int, undo: bool, ref: str | None) -> None:
 @click.pass_context
 def list_(ctx: click.Context, include_all: bool, as_json: bool) -> None:
     """List open incidents (all with --all), newest first."""
-    room = open_room(ctx)
+    room = open_room(ctx, reading=True)
     with room.read() as conn:
         rows = views.list_incidents(conn, include_resolved=include_all)
     if as_json:
@@ -404,7 +404,7 @@ def list_(ctx: click.Context, include_all: bool, as_json: bool) -> None:
 @click.pass_context
 def show(ctx: click.Context, ref: str | None, as_json: bool) -> None:
     """Show an incident: facts, roles, checklist (numbered), next update due."""
-    room = open_room(ctx)
+    room = open_room(ctx, reading=True)
     incident = room.incident(target_incident(room, ref, after_recovery=True))
     with room.read() as conn:
         pending = views.pending_handovers(conn, incident.id)

@@ -43,11 +43,12 @@ def insert_incident(
     declared_at: str,
     declared_by: str,
     detection_source: str | None,
+    declared_by_login: str | None = None,
 ) -> int:
     cur = conn.execute(
         "INSERT INTO incidents (title, severity, status, declared_at, declared_by,"
-        " detection_source) VALUES (?, ?, ?, ?, ?, ?)",
-        (title, severity, status, declared_at, declared_by, detection_source),
+        " declared_by_login, detection_source) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (title, severity, status, declared_at, declared_by, declared_by_login, detection_source),
     )
     assert cur.lastrowid is not None
     return cur.lastrowid
@@ -140,14 +141,20 @@ def get_services(conn: sqlite3.Connection, incident_id: int) -> list[str]:
 
 
 def set_role(
-    conn: sqlite3.Connection, incident_id: int, role: str, name: str, at: str, by: str
+    conn: sqlite3.Connection,
+    incident_id: int,
+    role: str,
+    name: str,
+    at: str,
+    by: str,
+    by_login: str | None = None,
 ) -> None:
     conn.execute(
-        "INSERT INTO roles (incident_id, role, name, assigned_at, assigned_by)"
-        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (incident_id, role) DO UPDATE SET"
+        "INSERT INTO roles (incident_id, role, name, assigned_at, assigned_by, assigned_by_login)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (incident_id, role) DO UPDATE SET"
         " name = excluded.name, assigned_at = excluded.assigned_at,"
-        " assigned_by = excluded.assigned_by",
-        (incident_id, role, name, at, by),
+        " assigned_by = excluded.assigned_by, assigned_by_login = excluded.assigned_by_login",
+        (incident_id, role, name, at, by, by_login),
     )
 
 
@@ -185,10 +192,15 @@ def get_checklist(conn: sqlite3.Connection, incident_id: int) -> list[Row]:
 
 
 def set_checked(
-    conn: sqlite3.Connection, item_id: int, done_at: str | None, done_by: str | None
+    conn: sqlite3.Connection,
+    item_id: int,
+    done_at: str | None,
+    done_by: str | None,
+    done_by_login: str | None = None,
 ) -> None:
     conn.execute(
-        "UPDATE checklist SET done_at = ?, done_by = ? WHERE id = ?", (done_at, done_by, item_id)
+        "UPDATE checklist SET done_at = ?, done_by = ?, done_by_login = ? WHERE id = ?",
+        (done_at, done_by, done_by_login, item_id),
     )
 
 
@@ -340,11 +352,12 @@ def insert_update(
     template: str | None,
     status: str,
     text: str,
+    author_login: str | None = None,
 ) -> int:
     cur = conn.execute(
-        "INSERT INTO updates (incident_id, published_at, author, template, status, text)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (incident_id, published_at, author, template, status, text),
+        "INSERT INTO updates (incident_id, published_at, author, author_login, template,"
+        " status, text) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (incident_id, published_at, author, author_login, template, status, text),
     )
     assert cur.lastrowid is not None
     return cur.lastrowid
@@ -377,11 +390,12 @@ def insert_followup(
     due: str | None,
     created_at: str,
     created_by: str,
+    created_by_login: str | None = None,
 ) -> int:
     cur = conn.execute(
-        "INSERT INTO followups (incident_id, text, owner, due, created_at, created_by)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (incident_id, text, owner, due, created_at, created_by),
+        "INSERT INTO followups (incident_id, text, owner, due, created_at, created_by,"
+        " created_by_login) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (incident_id, text, owner, due, created_at, created_by, created_by_login),
     )
     assert cur.lastrowid is not None
     return cur.lastrowid
@@ -405,11 +419,15 @@ def list_followups(
 
 
 def set_followup_done(
-    conn: sqlite3.Connection, followup_id: int, done_at: str | None, done_by: str | None
+    conn: sqlite3.Connection,
+    followup_id: int,
+    done_at: str | None,
+    done_by: str | None,
+    done_by_login: str | None = None,
 ) -> None:
     conn.execute(
-        "UPDATE followups SET done_at = ?, done_by = ? WHERE id = ?",
-        (done_at, done_by, followup_id),
+        "UPDATE followups SET done_at = ?, done_by = ?, done_by_login = ? WHERE id = ?",
+        (done_at, done_by, done_by_login, followup_id),
     )
 
 
@@ -521,12 +539,22 @@ def insert_handover(
     to_name: str,
     requested_at: str,
     requested_by: str,
+    requested_by_login: str | None,
     brief: str,
 ) -> int:
     cur = conn.execute(
         "INSERT INTO handovers (incident_id, role, from_name, to_name, requested_at,"
-        " requested_by, brief) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (incident_id, role, from_name, to_name, requested_at, requested_by, brief),
+        " requested_by, requested_by_login, brief) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            incident_id,
+            role,
+            from_name,
+            to_name,
+            requested_at,
+            requested_by,
+            requested_by_login,
+            brief,
+        ),
     )
     assert cur.lastrowid is not None
     return cur.lastrowid
@@ -542,13 +570,26 @@ def open_handovers(conn: sqlite3.Connection, incident_id: int) -> list[Row]:
 
 
 def end_handover(
-    conn: sqlite3.Connection, handover_id: int, at: str, how: str, by: str | None = None
+    conn: sqlite3.Connection,
+    handover_id: int,
+    at: str,
+    how: str,
+    by: str | None = None,
+    by_login: str | None = None,
 ) -> None:
-    """how: 'acknowledged' (then `by` is who), 'replaced' or 'cancelled'."""
-    acked_at = at if how == "acknowledged" else None
+    """how: 'acknowledged' (then `by` and `by_login` say who), 'replaced' or 'cancelled'."""
+    acked = how == "acknowledged"
     conn.execute(
-        "UPDATE handovers SET ended_at = ?, ended_how = ?, acked_at = ?, acked_by = ? WHERE id = ?",
-        (at, how, acked_at, by if how == "acknowledged" else None, handover_id),
+        "UPDATE handovers SET ended_at = ?, ended_how = ?, acked_at = ?, acked_by = ?,"
+        " acked_by_login = ? WHERE id = ?",
+        (
+            at,
+            how,
+            at if acked else None,
+            by if acked else None,
+            by_login if acked else None,
+            handover_id,
+        ),
     )
 
 

@@ -175,9 +175,11 @@ CREATE TABLE handovers (
     to_name TEXT NOT NULL,
     requested_at TEXT NOT NULL,
     requested_by TEXT NOT NULL,
+    requested_by_login TEXT,
     brief TEXT NOT NULL,
     acked_at TEXT,
     acked_by TEXT,
+    acked_by_login TEXT,
     ended_at TEXT,
     ended_how TEXT
 );
@@ -229,6 +231,27 @@ def _chain(store: Store) -> None:
         conn.execute(found[0])
 
 
+# Every "by" column gets the Unix login beside the display name (`--as` is a claim; the login
+# is who ran the command). Added only where missing, so the order migrations merge in does
+# not matter; rows from before keep NULL (who they were is not known).
+LOGIN_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("incidents", "declared_by_login"),
+    ("roles", "assigned_by_login"),
+    ("checklist", "done_by_login"),
+    ("updates", "author_login"),
+    ("followups", "created_by_login"),
+    ("followups", "done_by_login"),
+)
+
+
+def _logins(store: Store) -> None:
+    for table, column in LOGIN_COLUMNS:
+        present = {row[1] for row in store.conn.execute(f"PRAGMA table_info({table})")}
+        if column not in present:
+            # Names come from the fixed tuple above, never from input.
+            store.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
+
+
 def _run_script(store: Store, script: str) -> None:
     # executescript() would COMMIT our transaction first; run the statements one by one.
     statement = ""
@@ -242,7 +265,7 @@ def _run_script(store: Store, script: str) -> None:
         raise AssertionError(f"incomplete statement in schema: {statement!r}")
 
 
-MIGRATIONS: list[Callable[[Store], None]] = [_v1, _v2, _v3, _v4, _chain, _handovers]
+MIGRATIONS: list[Callable[[Store], None]] = [_v1, _v2, _v3, _v4, _chain, _logins, _handovers]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
