@@ -186,9 +186,7 @@ def test_handover_brief_stored_and_shown_in_full(room: Room, clock: FakeClock) -
     assert "  5. Mitigate and monitor (mitigate and recover)" in pending.brief
 
 
-def test_handover_rows_carry_logins_beside_names(
-    run: Cli, clock: FakeClock, db_path: Path
-) -> None:
+def test_handover_rows_carry_logins_beside_names(run: Cli, clock: FakeClock, db_path: Path) -> None:
     from warroom.room import unix_login
 
     responding(run, clock)
