@@ -17,6 +17,7 @@ from warroom.domain import (
     DEFAULT_SEVERITIES,
     SEVERITIES,
     STEPS,
+    AlertSettings,
     ChecklistTemplateItem,
     Settings,
 )
@@ -38,6 +39,10 @@ step = "triage"                    # detect, triage, assign, communicate, mitiga
 text = "Confirm user impact"
 auto = "impact"                    # optional: impact, severity, owner, first_update,
                                    # mitigation, followup tick the item by themselves
+
+[alerts]                           # `warroom alerts listen`
+token = "a-long-random-secret"     # bearer token senders must give; or $WARROOM_ALERTS_TOKEN
+service_labels = ["service", "job"]  # alert labels naming the service, first found wins
 """
 
 
@@ -82,7 +87,7 @@ def _positive_or_none(value: Any, where: str, path: Path) -> int | None:
 
 
 def parse_settings(data: dict[str, Any], path: Path) -> Settings:
-    known = {"company", "templates", "severities", "checklist"}
+    known = {"company", "templates", "severities", "checklist", "alerts"}
     for key in data:
         if key not in known:
             raise ConfigError(path, f"unknown key {key!r} (known: {', '.join(sorted(known))})")
@@ -143,4 +148,28 @@ def parse_settings(data: dict[str, Any], path: Path) -> Settings:
         checklist=checklist,
         company=company,
         template_dirs=tuple(Path(t).expanduser() for t in templates),
+        alerts=_parse_alerts(data.get("alerts", {}), path),
+    )
+
+
+def _parse_alerts(table: Any, path: Path) -> AlertSettings:
+    if not isinstance(table, dict):
+        raise ConfigError(path, "alerts must be a table like [alerts]")
+    extra = set(table) - {"token", "service_labels"}
+    if extra:
+        raise ConfigError(path, f"unknown key alerts.{sorted(extra)[0]}")
+    token = table.get("token")
+    if token is not None and (not isinstance(token, str) or len(token.strip()) < 16):
+        # A short token is guessable by anyone who can reach the port.
+        raise ConfigError(path, "alerts.token must be text of at least 16 characters")
+    labels = table.get("service_labels", list(AlertSettings.service_labels))
+    if (
+        not isinstance(labels, list)
+        or not labels
+        or not all(isinstance(x, str) and x.strip() for x in labels)
+    ):
+        raise ConfigError(path, "alerts.service_labels must be a non-empty array of label names")
+    return AlertSettings(
+        token=token.strip() if token is not None else None,
+        service_labels=tuple(x.strip() for x in labels),
     )

@@ -165,6 +165,7 @@ KINDS: tuple[str, ...] = (
     "mitigation",
     "update",
     "followup",
+    "alert",
 )
 
 # Mitigation actions from the process guide, offered as quick picks.
@@ -222,11 +223,21 @@ DEFAULT_CHECKLIST: tuple[ChecklistTemplateItem, ...] = (
 
 
 @dataclass(frozen=True)
+class AlertSettings:
+    """The `[alerts]` config table: the receiver's bearer token and the labels that name the
+    affected service, tried in order."""
+
+    token: str | None = None
+    service_labels: tuple[str, ...] = ("service", "job")
+
+
+@dataclass(frozen=True)
 class Settings:
     severities: dict[str, SeverityRule] = field(default_factory=lambda: dict(DEFAULT_SEVERITIES))
     checklist: tuple[ChecklistTemplateItem, ...] = DEFAULT_CHECKLIST
     company: str | None = None
     template_dirs: tuple[Path, ...] = ()
+    alerts: AlertSettings = field(default_factory=AlertSettings)
 
     def rule(self, severity: str) -> SeverityRule:
         return self.severities[severity]

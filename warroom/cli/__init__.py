@@ -37,6 +37,7 @@ COMMANDS: dict[str, str] = {
     "update": "warroom.cli.update:update",
     "followup": "warroom.cli.followup:followup",
     "export": "warroom.cli.export:export",
+    "alerts": "warroom.cli.alerts:alerts",
 }
 
 

@@ -48,7 +48,14 @@ def _join(words: tuple[str, ...]) -> str:
 
 
 @click.command()
-@click.argument("title", nargs=-1, required=True)
+@click.argument("title", nargs=-1)
+@click.option(
+    "--from-alert",
+    "from_alert",
+    metavar="ID",
+    help="Declare from alert ID (`warroom alerts list`): title, service, source and impact"
+    " start come from it, and it is attached.",
+)
 @click.option(
     "--severity",
     "-s",
@@ -70,14 +77,23 @@ def declare(
     severity: str,
     services: tuple[str, ...],
     source: str | None,
+    from_alert: str | None = None,
 ) -> None:
     """Declare an incident. Prints its reference alone on the last line.
 
     \b
     warroom declare "Checkout returns 500s" --severity SEV2 --service checkout
+    warroom declare --from-alert 3 --severity SEV2
     """
     room = open_room(ctx)
-    incident_id = actions.declare(room, _join(title), severity, services, source)
+    if from_alert is not None:
+        from warroom.cli.alerts import declare_from_alert
+
+        incident_id = declare_from_alert(room, from_alert, severity, title, services, source)
+    elif not title:
+        raise click.UsageError("give a TITLE (or --from-alert ID)")
+    else:
+        incident_id = actions.declare(room, _join(title), severity, services, source)
     incident = room.incident(incident_id)
     rule = room.settings.rule(incident.severity)
     click.echo(f"Declared {incident.ref} ({incident.severity}: {rule.definition})")
