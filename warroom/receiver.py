@@ -212,6 +212,9 @@ def _handler_class(receiver: Receiver, log: Callable[[str], None]) -> type[BaseH
         server_version = "warroom-alerts"
         sys_version = ""
         timeout = SOCKET_TIMEOUT
+        # What the base class answers itself (a malformed request line): one line, no HTML.
+        error_message_format = "%(code)d %(message)s\n"
+        error_content_type = "text/plain; charset=utf-8"
 
         def _path(self) -> str:
             return self.path.split("?", 1)[0]
@@ -302,11 +305,15 @@ def _handler_class(receiver: Receiver, log: Callable[[str], None]) -> type[BaseH
         def _refuse_method(self) -> None:
             started = time.perf_counter()
             self._send(
-                Reply(405, "use POST\n", "method not allowed", headers=(("Allow", "GET, POST"),)),
+                Reply(
+                    405, "use POST\n", "method not allowed", headers=(("Allow", "GET, POST, PUT"),)
+                ),
                 started,
             )
 
-        do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _refuse_method
+        # Grafana's webhook contact point may be set to PUT.
+        do_PUT = do_POST
+        do_DELETE = do_PATCH = do_OPTIONS = _refuse_method
 
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
             pass  # _send writes the one line per request
