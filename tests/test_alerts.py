@@ -341,3 +341,31 @@ def test_people_dismissing_are_who_they_say(room: Room, receiver: Room) -> None:
     alert_actions.dismiss(as_person(room, "omar"), 1, "test alert")
     (row,) = listed(room, include_all=True)
     assert row.dismissed_by == "omar"
+
+
+def test_postmortem_and_json_export_list_attached_alerts(
+    room: Room, receiver: Room, clock: FakeClock
+) -> None:
+    from io import StringIO
+
+    from warroom.export import write_export
+
+    alert = fire(minutes_ago=30, url="https://grafana.example/d/x?a=[b]")
+    alert_actions.ingest(receiver, [alert, fire("Unrelated", "fp9")])
+    incident = alert_actions.declare_from_alert(room, 1, "SEV2")
+    clock.advance(minutes=12)
+    alert_actions.ingest(receiver, [resolve(alert, ends_at_minutes=12)])
+    out = StringIO()
+    write_export(room, incident, "markdown", out)
+    text = out.getvalue()
+    assert (
+        "- **HighErrorRate (checkout)** (alertmanager): fired 2026-11-26 13:30 UTC, resolved"
+        " 2026-11-26 14:12 UTC after 42m. 5xx above 5%" in text
+    )
+    assert "Unrelated" not in text
+    assert "| Time from first alert to declaration (alert fired → declared) | 30m |" in text
+    out = StringIO()
+    write_export(room, incident, "json", out)
+    document = json.loads(out.getvalue())
+    assert [a["name"] for a in document["alerts"]] == ["HighErrorRate"]
+    assert document["metrics"]["time_from_first_alert_seconds"] == 1800
