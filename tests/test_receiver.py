@@ -190,7 +190,7 @@ def test_oversized_body_is_refused_unread(server: Server, db_path: Path) -> None
     try:
         sock.sendall(
             b"POST /alerts/generic HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-            b"Content-Length: 2000000\r\n\r\n"
+            b"Content-Length: 200000000\r\n\r\n"
         )
         reply = read_all(sock).decode()
     finally:

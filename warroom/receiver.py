@@ -45,6 +45,7 @@ TOKEN_ENV = "WARROOM_ALERTS_TOKEN"
 MIN_TOKEN = 16
 # A client that sends its headers and then stalls must not hold a thread for ever.
 SOCKET_TIMEOUT = 10.0
+DRAIN_LIMIT = 16 * MAX_BODY_BYTES
 PATHS = ", ".join(f"/alerts/{s}" for s in SOURCES)
 
 
@@ -272,8 +273,16 @@ def _handler_class(receiver: Receiver, log: Callable[[str], None]) -> type[BaseH
                 self._send(Reply(411, "send a Content-Length\n", "no length"), started)
                 return
             if length > MAX_BODY_BYTES:
-                # Not read at all: the connection closes after the reply.
+                # Read and dropped (never kept) up to a limit, so the sender can read the 413
+                # rather than a reset connection; past that the connection just closes.
                 self.close_connection = True
+                if length <= DRAIN_LIMIT:
+                    remaining = length
+                    while remaining > 0:
+                        chunk = self.rfile.read(min(remaining, 65536))
+                        if not chunk:
+                            break
+                        remaining -= len(chunk)
                 self._send(
                     Reply(413, f"body larger than {MAX_BODY_BYTES} bytes\n", "too large"), started
                 )
