@@ -134,3 +134,11 @@ def append_log(
 
 def alert_log(conn: sqlite3.Connection, alert_id: int) -> list[Row]:
     return _all(conn, "SELECT * FROM alert_log WHERE alert_id = ? ORDER BY id", (alert_id,))
+
+
+def change_mark(conn: sqlite3.Connection) -> tuple[object, ...]:
+    """Changes whenever any alert does: a notification arrives (last_seen) or one is attached
+    or dismissed (the log). Both read from indexes or the rowid: cheap on every refresh."""
+    seen = conn.execute("SELECT max(last_seen), count(*) FROM alerts").fetchone()
+    logged = conn.execute("SELECT coalesce(max(id), 0) FROM alert_log").fetchone()
+    return (seen[0], seen[1], logged[0])

@@ -168,6 +168,7 @@ CREATE TABLE alerts (
 );
 CREATE INDEX alerts_triage ON alerts (status, incident_id, dismissed_at);
 CREATE INDEX alerts_incident ON alerts (incident_id, id);
+CREATE INDEX alerts_last_seen ON alerts (last_seen);
 CREATE TABLE alert_log (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     alert_id INTEGER NOT NULL REFERENCES alerts(id),

@@ -25,6 +25,7 @@ from warroom.errors import WarroomError
 from warroom.live import ChangeWatcher
 from warroom.safe_text import clean
 from warroom.storage import open_store
+from warroom.tui.alert_data import alerts_mark
 from warroom.tui.commands import ALL_COMMANDS, MAIN_ACTIONS, WRITE_ACTIONS, WarroomCommands
 from warroom.tui.data import (
     Snapshot,
@@ -37,6 +38,7 @@ from warroom.tui.data import (
 )
 from warroom.tui.handlers import ActionsMixin
 from warroom.tui.messages import ActionDone, ActionFailed, DatabaseProblem, OlderLoaded, Refreshed
+from warroom.tui.screens.alerts import AlertsScreen
 from warroom.tui.screens.followups import FollowupsScreen
 from warroom.tui.screens.main import WarRoomScreen
 
@@ -232,9 +234,12 @@ class WarroomApp(ActionsMixin, App[int]):
     def _only_ours(self, room: Room) -> bool:
         """True if the newest commit is one of our own actions, already read back and
         refreshed explicitly. Every write adds a timeline entry, so another writer's commit
-        shows as a newer id."""
+        shows as a newer id; alerts arriving add none, so their mark is compared too."""
         try:
-            return newest_entry_id(room) <= self._own_version
+            if newest_entry_id(room) > self._own_version:
+                return False
+            with room.read() as conn:
+                return self.latest is not None and alerts_mark(conn) == self.latest.alerts_mark
         except (WarroomError, sqlite3.Error):
             return False  # the full read below reports it
 
@@ -300,6 +305,9 @@ class WarroomApp(ActionsMixin, App[int]):
         self._update_cursor()
         if not self._frozen:
             self.call_after_refresh(self._freeze)
+        for screen in self.screen_stack:
+            if isinstance(screen, AlertsScreen):
+                screen.show(snapshot.alerts, incident)
         if incident is not None:
             for screen in self.screen_stack:
                 if isinstance(screen, FollowupsScreen) and screen.incident.id == incident.id:

@@ -38,6 +38,9 @@ ALL_COMMANDS: tuple[Command, ...] = (
     Command("filter", "f", "f", "Filter", "show one kind or one author on the timeline", False),
     Command("switch", "i", "i", "Switch", "switch to another incident", False),
     Command("declare", "d", "d", "Declare", "declare a new incident", True),
+    Command(
+        "alerts", "l", "l", "Alerts", "alerts firing: declare from one, attach, dismiss", False
+    ),
     Command("help", "question_mark", "?", "Help", "every key", False, on_main=False),
     Command("quit", "ctrl+q", "ctrl+q", "Quit", "leave warroom", False, on_main=False),
 )

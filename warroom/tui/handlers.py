@@ -14,9 +14,11 @@ from warroom import actions
 from warroom.actions import Room
 from warroom.domain import format_ref
 from warroom.errors import WarroomError
+from warroom.tui.alert_handlers import alert_work
 from warroom.tui.commands import ALL_COMMANDS, WRITE_ACTIONS
 from warroom.tui.data import TimelineFilter, load_authors, load_incidents
 from warroom.tui.messages import ActionDone
+from warroom.tui.screens.alerts import AlertsScreen, AlertTriage
 from warroom.tui.screens.assign import Assignment, AssignScreen
 from warroom.tui.screens.declare import DeclareForm, DeclareScreen
 from warroom.tui.screens.filter import filter_picker, parse_choice
@@ -266,6 +268,21 @@ class ActionsMixin(_Base):
             return ActionDone(f"Declared {format_ref(new_id)}", switch_to=new_id)
 
         self.write(work)
+
+    def action_alerts(self) -> None:
+        latest = self.latest
+        self.push_screen(
+            AlertsScreen(
+                latest.alerts if latest else (),
+                latest.incident if latest else None,
+                self.room.settings.severities,
+                self.room.clock,
+                readonly=self.readonly,
+            )
+        )
+
+    def on_alert_triage(self, message: AlertTriage) -> None:
+        self.write(alert_work(message))
 
     def action_help(self) -> None:
         keys = [

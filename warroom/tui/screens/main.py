@@ -97,6 +97,7 @@ class WarRoomScreen(Screen[None]):
             self._pane(ReviewPane).show(snapshot.metrics, snapshot.followups, today)
         # Each pane repaints only if what it shows changed: usually only the timeline does.
         self._pane(HeaderBar).show(snapshot.incident, now)
+        self._pane(HeaderBar).show_alerts(snapshot.alerts_firing)
         self._pane(CountdownPane).show(snapshot.incident, now)
         self._pane(RolesPane).show(snapshot.incident)
         self._pane(ChecklistPane).show(snapshot.incident)
