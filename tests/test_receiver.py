@@ -413,3 +413,24 @@ def test_listen_takes_the_token_from_the_environment(db_path: Path) -> None:
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=20)
+
+
+@pytest.mark.slow
+def test_tail_f_shows_an_attached_alert_resolving(server: Server, db_path: Path) -> None:
+    from tests.test_follow import Follower
+
+    store = open_store(db_path)
+    room = Room(store, Actor("maya", "maya"))
+    incident = actions.declare(room, "Checkout fails", "SEV2")
+    server.post("/alerts/generic", b'{"name": "HighErrorRate", "service": "checkout"}')
+    alert_actions.attach(room, 1, incident)
+    store.close()
+    follower = Follower(db_path, "-n", "1")
+    try:
+        follower.wait_line("Alert attached: HighErrorRate (checkout)")
+        body = b'{"name": "HighErrorRate", "service": "checkout", "status": "resolved"}'
+        assert server.post("/alerts/generic", body)[0] == 200
+        line = follower.wait_line("Alert resolved: HighErrorRate (checkout) after")
+        assert "alerts" in line and "alert " in line
+    finally:
+        follower.kill()

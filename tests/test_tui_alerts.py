@@ -163,6 +163,11 @@ async def test_alert_from_another_process_shows_without_a_keypress(
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert header_alerts(app) == ""
+        # Our own note first: the live refresh then skips commits that add no newer timeline
+        # entry than ours, and an alert arriving adds none.
+        await pilot.press("n", *"watching", "enter")
+        await until(pilot, lambda: app.main.timeline.texts()[-1:] == ["watching"], "our note")
+        await settle(pilot)
         await pilot.press("l")
         other = open_store(db_path)
         try:
