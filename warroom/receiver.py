@@ -353,7 +353,8 @@ class Listener:
     @property
     def url(self) -> str:
         host, port = self.server.server_address[:2]
-        shown = f"[{host}]" if ":" in str(host) else str(host)
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        shown = f"[{name}]" if ":" in name else name
         return f"http://{shown}:{port}"
 
     def start(self) -> None:

@@ -33,7 +33,7 @@ from warroom.tui.screens.declare import DeclareScreen, split_services
 from warroom.tui.screens.forms import FormScreen, SeverityChoice
 from warroom.views import Incident
 
-WRITES = frozenset({"declare", "attach", "dismiss"})
+WRITES = frozenset({"declare", "attach", "dismiss_alert"})
 # A link is made clickable only when it is a plain http(s) URL: anything else is shown as text.
 _PLAIN_URL = re.compile(r"https?://[!-~]+")
 
@@ -88,7 +88,8 @@ class AlertsScreen(ModalScreen[None]):
         Binding("escape", "close", "Close"),
         Binding("d", "declare", "Declare"),
         Binding("a", "attach", "Attach"),
-        Binding("x", "dismiss", "Dismiss"),
+        # Not "dismiss": Screen.action_dismiss closes the screen.
+        Binding("x", "dismiss_alert", "Dismiss"),
     ]
 
     def __init__(
@@ -169,13 +170,12 @@ class AlertsScreen(ModalScreen[None]):
         alert = self._highlighted()
         if alert is None or self.readonly:
             return
-        self.app.push_screen(
-            DeclareFromAlertScreen(alert, self.rules), lambda form: form and self._declared(form)
-        )
+        self.app.push_screen(DeclareFromAlertScreen(alert, self.rules), self._declared)  # type: ignore[arg-type]
 
-    def _declared(self, form: AlertTriage) -> None:
-        self.post_message(form)
-        self.dismiss(None)  # the app switches to the new incident
+    def _declared(self, form: AlertTriage | None) -> None:
+        if form is not None:
+            self.post_message(form)
+            self.dismiss(None)  # the app switches to the new incident
 
     def action_attach(self) -> None:
         alert = self._highlighted()
@@ -183,16 +183,16 @@ class AlertsScreen(ModalScreen[None]):
             return
         self.post_message(AlertTriage("attach", alert.id, incident_id=self.incident.id))
 
-    def action_dismiss(self) -> None:
+    def action_dismiss_alert(self) -> None:
         alert = self._highlighted()
         if alert is None or self.readonly:
             return
-        self.app.push_screen(
-            DismissScreen(alert),
-            lambda reason: (
-                reason and self.post_message(AlertTriage("dismiss", alert.id, reason=reason))
-            ),
-        )
+
+        def dismissed(reason: str | None) -> None:
+            if reason:
+                self.post_message(AlertTriage("dismiss", alert.id, reason=reason))
+
+        self.app.push_screen(DismissScreen(alert), dismissed)
 
     @on(OptionList.OptionSelected)
     def selected(self, event: OptionList.OptionSelected) -> None:
