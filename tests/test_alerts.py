@@ -353,6 +353,8 @@ def test_postmortem_and_json_export_list_attached_alerts(
     alert = fire(minutes_ago=30, url="https://grafana.example/d/x?a=[b]")
     alert_actions.ingest(receiver, [alert, fire("Unrelated", "fp9")])
     incident = alert_actions.declare_from_alert(room, 1, "SEV2")
+    alert_actions.ingest(receiver, [fire("LatencyHigh", "fp3", minutes_ago=5)])
+    alert_actions.attach(room, 3, incident)
     clock.advance(minutes=12)
     alert_actions.ingest(receiver, [resolve(alert, ends_at_minutes=12)])
     out = StringIO()
@@ -360,12 +362,14 @@ def test_postmortem_and_json_export_list_attached_alerts(
     text = out.getvalue()
     assert (
         "- **HighErrorRate (checkout)** (alertmanager): fired 2026-11-26 13:30 UTC, resolved"
-        " 2026-11-26 14:12 UTC after 42m. 5xx above 5%" in text
+        " 2026-11-26 14:12 UTC after 42m. 5xx above 5% (https://grafana.example/d/x?a=\\[b\\])\n"
+        "- **LatencyHigh (checkout)** (alertmanager): fired 2026-11-26 13:55 UTC, still firing"
+        " (17m). 5xx above 5%\n" in text
     )
     assert "Unrelated" not in text
     assert "| Time from first alert to declaration (alert fired → declared) | 30m |" in text
     out = StringIO()
     write_export(room, incident, "json", out)
     document = json.loads(out.getvalue())
-    assert [a["name"] for a in document["alerts"]] == ["HighErrorRate"]
+    assert [a["name"] for a in document["alerts"]] == ["HighErrorRate", "LatencyHigh"]
     assert document["metrics"]["time_from_first_alert_seconds"] == 1800
