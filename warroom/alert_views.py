@@ -166,5 +166,11 @@ def alerts_of_incident(conn: sqlite3.Connection, incident_id: int) -> list[Alert
     return [Alert.from_row(r) for r in qa.alerts_of_incident(conn, incident_id)]
 
 
+def change_mark(conn: sqlite3.Connection) -> tuple[object, ...]:
+    """Changes whenever any alert does (arrives, is attached or dismissed): a live view
+    compares it to know whether to read again."""
+    return qa.change_mark(conn)
+
+
 def first_alert_at(conn: sqlite3.Connection, incident_id: int) -> datetime | None:
     return _time(qa.first_alert_at(conn, incident_id))

@@ -8,10 +8,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from warroom.alert_views import Alert, firing_count, list_alerts
+from warroom.alert_views import Alert, change_mark, firing_count, list_alerts
 from warroom.domain import format_duration
 from warroom.safe_text import one_line
-from warroom.storage import alerts as qa
 
 # The list screen shows this many; the header counts them all.
 ALERTS_SHOWN = 200
@@ -22,12 +21,12 @@ def load_triage(conn: sqlite3.Connection) -> dict[str, Any]:
     return {
         "alerts": tuple(list_alerts(conn, limit=ALERTS_SHOWN)),
         "alerts_firing": firing_count(conn),
-        "alerts_mark": qa.change_mark(conn),
+        "alerts_mark": change_mark(conn),
     }
 
 
 def alerts_mark(conn: sqlite3.Connection) -> tuple[object, ...]:
-    return qa.change_mark(conn)
+    return change_mark(conn)
 
 
 def _clock(moment: datetime | None) -> str:
