@@ -3,6 +3,7 @@ an alert storm, a replaced file, and a clean stop on SIGTERM and Ctrl-C."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -13,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -179,7 +181,8 @@ def raw_request(port: int, data: bytes) -> bytes:
     sock = socket.create_connection(("127.0.0.1", port), timeout=10)
     try:
         sock.sendall(data)
-        sock.shutdown(socket.SHUT_WR)
+        with contextlib.suppress(OSError):  # the server may have answered and closed already
+            sock.shutdown(socket.SHUT_WR)
         return read_all(sock)
     finally:
         sock.close()
@@ -434,3 +437,26 @@ def test_tail_f_shows_an_attached_alert_resolving(server: Server, db_path: Path)
         assert "alerts" in line and "alert " in line
     finally:
         follower.kill()
+
+
+def test_idle_connections_cannot_pile_up_threads(server: Server) -> None:
+    from warroom.receiver import MAX_CLIENTS
+
+    idle = [socket.create_connection(("127.0.0.1", server.port), timeout=10)]
+    try:
+        # Each holds a request thread, waiting for a request line that never comes.
+        for _ in range(MAX_CLIENTS - 1):
+            idle.append(socket.create_connection(("127.0.0.1", server.port), timeout=10))
+        for sock in idle:
+            sock.sendall(b"POST /alerts/generic HTTP/1.0\r\n")  # headers never finished
+        reply = raw_request(server.port, b"GET /healthz HTTP/1.0\r\n\r\n")
+        assert reply.startswith(b"HTTP/1.0 503") and reply.endswith(b"too many connections\n")
+    finally:
+        for sock in idle:
+            sock.close()
+    # The slots come back as the idle clients go.
+    deadline = time.monotonic() + 10
+    while server.request("GET", "/healthz")[0] != 200:
+        assert time.monotonic() < deadline, "slots never came back"
+        time.sleep(0.05)
+    assert any("refused: 64 connections open" in line for line in server.lines)

@@ -13,6 +13,7 @@ of the receiver. SIGTERM and Ctrl-C stop it after the requests in flight have fi
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import ipaddress
 import json
@@ -337,11 +338,51 @@ def _handler_class(receiver: Receiver, log: Callable[[str], None]) -> type[BaseH
     return Handler
 
 
+MAX_CLIENTS = 64
+BUSY_REPLY = (
+    b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    b"Retry-After: 1\r\nContent-Length: 21\r\n\r\ntoo many connections\n"
+)
+
+
 class AlertServer(ThreadingHTTPServer):
     # Request threads are joined on close, so a stop never cuts a transaction short.
     daemon_threads = False
     block_on_close = True
     allow_reuse_address = True
+    # socketserver's default backlog of 5 drops the SYNs of a burst, and each dropped one
+    # costs the sender a 1 s retransmit.
+    request_queue_size = 128
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        handler: type[BaseHTTPRequestHandler],
+        log: Callable[[str], None],
+    ) -> None:
+        super().__init__(address, handler)
+        self.log = log
+        # A thread a connection: idle or slow clients must not be able to pile up threads.
+        self._slots = threading.BoundedSemaphore(MAX_CLIENTS)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            with contextlib.suppress(OSError):  # a client already gone needs no reply
+                request.sendall(BUSY_REPLY)
+            self.shutdown_request(request)
+            self.log(f"{client_address[0]} refused: {MAX_CLIENTS} connections open")
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
 
 @dataclass
@@ -401,7 +442,7 @@ def make_listener(
         )
     ingestor = Ingestor(db_path, replace(settings), clock, login)
     try:
-        server = AlertServer((bind, port), _handler_class(Receiver(ingestor, token), log))
+        server = AlertServer((bind, port), _handler_class(Receiver(ingestor, token), log), log)
     except OSError as exc:
         ingestor.close()
         raise WarroomError(f"cannot listen on {bind}:{port}: {exc.strerror or exc}") from None
