@@ -125,10 +125,10 @@ async def test_declare_from_an_alert_prefills_the_form(room: Room) -> None:
     app = make_app(room)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        # With no incident yet the declare form opens by itself; the alerts are a key away.
-        await pilot.press("escape")
+        # With no incident yet and an alert firing, the war room opens on the alerts.
+        assert isinstance(app.screen, AlertsScreen)
         assert header_alerts(app).strip() == "1 alert firing"
-        await pilot.press("l", "d")
+        await pilot.press("d")
         await settle(pilot)
         form = app.screen
         assert isinstance(form, DeclareFromAlertScreen)

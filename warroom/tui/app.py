@@ -314,7 +314,10 @@ class WarroomApp(ActionsMixin, App[int]):
                     screen.show(snapshot.followups, self.today())
         if incident is None and not self.readonly and not self._offered_declare:
             self._offered_declare = True
-            self.action_declare(first=True)
+            if snapshot.alerts_firing:
+                self.action_alerts()  # no incident yet, but monitoring says something is up
+            else:
+                self.action_declare(first=True)
 
     def on_action_done(self, message: ActionDone) -> None:
         if message.entries is not None:

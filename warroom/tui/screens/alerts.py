@@ -118,8 +118,9 @@ class AlertsScreen(ModalScreen[None]):
     def _hint(self) -> str:
         if self.readonly:
             return "Read-only: watching, not writing · Esc closes"
-        attach = f"a attach to {self.incident.ref} · " if self.incident is not None else ""
-        return f"d or Enter declare from it · {attach}x dismiss · Esc close"
+        if self.incident is None:
+            return "d or Enter declare from it · x dismiss · Esc, then d: declare another way"
+        return f"d or Enter declare from it · a attach to {self.incident.ref} · x dismiss · Esc"
 
     def on_mount(self) -> None:
         self.show(self._initial, self.incident)
