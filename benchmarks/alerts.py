@@ -100,6 +100,7 @@ def senders(port: int, tag: str, count: int, per: int, batch: int = 1) -> float:
 
 def commit_floor(tmp: Path, n: int) -> float:
     """Bare sqlite3: one row, one fsync'd commit, n times; rows/s."""
+    tmp.mkdir(exist_ok=True)
     path = tmp / "floor.db"
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
@@ -126,6 +127,8 @@ def stored(db: Path) -> int:
 def ingest_figures(tmp: Path) -> list[Figure]:
     db = tmp / "alerts.db"
     make_incident(db)
+    # fsync time on a shared VM drifts: measure the floor before and after, keep the faster.
+    floor_before = commit_floor(tmp / "before", SENDERS * PER_SENDER)
     listener = Listener(db)
     try:
         one = senders(listener.port, "one", 1, SENDERS * PER_SENDER)
@@ -134,7 +137,7 @@ def ingest_figures(tmp: Path) -> list[Figure]:
         grouped = senders(listener.port, "grouped", SENDERS, PER_SENDER, batch=25)
     finally:
         listener.stop()
-    floor = commit_floor(tmp, SENDERS * PER_SENDER)
+    floor = max(floor_before, commit_floor(tmp / "after", SENDERS * PER_SENDER))
     complete = stored(db) == 3 * SENDERS * PER_SENDER
     return [
         Figure(
