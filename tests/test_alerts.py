@@ -373,3 +373,29 @@ def test_postmortem_and_json_export_list_attached_alerts(
     document = json.loads(out.getvalue())
     assert [a["name"] for a in document["alerts"]] == ["HighErrorRate", "LatencyHigh"]
     assert document["metrics"]["time_from_first_alert_seconds"] == 1800
+
+
+def test_cli_declare_from_alert_with_own_title_and_more_services(
+    run: Cli, room: Room, receiver: Room
+) -> None:
+    alert_actions.ingest(receiver, [fire()])
+    run.ok(
+        "declare",
+        "--from-alert",
+        "1",
+        "-s",
+        "1",
+        "--service",
+        "payments",
+        "Card",
+        "payments",
+        "fail",
+    )
+    shown = json.loads(run.ok("show", "--json").output)
+    assert (shown["title"], shown["severity"], shown["services"]) == (
+        "Card payments fail",
+        "SEV1",
+        ["checkout", "payments"],
+    )
+    assert shown["detection_source"] == "monitoring"
+    assert shown["impact_started_at"] == (T0 - timedelta(minutes=10)).isoformat()
