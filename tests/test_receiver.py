@@ -460,3 +460,35 @@ def test_idle_connections_cannot_pile_up_threads(server: Server) -> None:
         assert time.monotonic() < deadline, "slots never came back"
         time.sleep(0.05)
     assert any("refused: 64 connections open" in line for line in server.lines)
+
+
+def test_a_failure_inside_one_request_is_a_500_and_one_line(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from warroom import receiver
+
+    def broken(self: object, *args: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(receiver.Ingestor, "ingest", broken)
+    monkeypatch.setattr(receiver.Ingestor, "healthy", broken)
+    assert server.post("/alerts/generic", b'{"name": "A"}') == (
+        500,
+        "internal error; see the receiver's log\n",
+    )
+    assert server.request("GET", "/healthz")[0] == 500
+    assert [line.split(" 500 ")[1][:35] for line in server.lines] == [
+        "error: RuntimeError: disk on fire 0",
+        "error: RuntimeError: disk on fire 0",
+    ]
+    monkeypatch.undo()
+    assert server.post("/alerts/generic", b'{"name": "A"}')[0] == 200
+
+
+def test_an_error_outside_the_handlers_is_one_log_line(server: Server) -> None:
+    # What socketserver's handle_error gets: a client hanging up mid-reply, say.
+    try:
+        raise ConnectionResetError("peer went away")
+    except ConnectionResetError:
+        server.listener.server.handle_error(None, ("10.0.0.9", 1234))
+    assert server.lines == ["10.0.0.9 connection failed: ConnectionResetError: peer went away"]

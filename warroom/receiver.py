@@ -19,6 +19,7 @@ import ipaddress
 import json
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -209,6 +210,11 @@ class Receiver:
         )
 
 
+def _internal_error(exc: BaseException) -> Reply:
+    reason = one_line(f"{type(exc).__name__}: {exc}", 200)
+    return Reply(500, "internal error; see the receiver's log\n", f"error: {reason}")
+
+
 def _handler_class(receiver: Receiver, log: Callable[[str], None]) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "warroom-alerts"
@@ -242,7 +248,11 @@ def _handler_class(receiver: Receiver, log: Callable[[str], None]) -> type[BaseH
 
         def do_GET(self) -> None:
             started = time.perf_counter()
-            self._send(receiver.get(self._path()), started)
+            try:
+                reply = receiver.get(self._path())
+            except Exception as exc:  # one bad request must not stop the receiver
+                reply = _internal_error(exc)
+            self._send(reply, started)
 
         do_HEAD = do_GET
 
@@ -311,8 +321,7 @@ def _handler_class(receiver: Receiver, log: Callable[[str], None]) -> type[BaseH
             try:
                 reply = receiver.post(self._path(), raw)
             except Exception as exc:  # one bad request must not stop the receiver
-                reason = one_line(f"{type(exc).__name__}: {exc}", 200)
-                reply = Reply(500, "internal error; see the receiver's log\n", f"error: {reason}")
+                reply = _internal_error(exc)
             self._send(reply, started)
 
         def _refuse_method(self) -> None:
@@ -377,6 +386,12 @@ class AlertServer(ThreadingHTTPServer):
         except BaseException:
             self._slots.release()
             raise
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # socketserver prints a traceback; a client that hung up mid-reply is worth one line.
+        exc = sys.exc_info()[1]
+        reason = one_line(f"{type(exc).__name__}: {exc}", 200) if exc else "unknown error"
+        self.log(f"{client_address[0]} connection failed: {reason}")
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
         try:
