@@ -8,7 +8,7 @@ from pathlib import Path
 
 from textual.widgets import Input, OptionList, RadioSet
 
-from tests.conftest import T0
+from tests.conftest import T0, FakeClock
 from warroom import actions, alert_actions, alert_views, views
 from warroom.actions import Actor, Room
 from warroom.alerts import AlertIn
@@ -199,3 +199,20 @@ async def test_hostile_alert_text_is_shown_literally(room: Room) -> None:
         assert "[@click=app.quit]x" in text and "[/]" in text and "[bold]b[/bold]" in text
         assert "\x1b" not in text and "␛" in text
         assert app.is_running
+
+
+async def test_review_pane_lists_attached_alerts(room: Room, clock: FakeClock) -> None:
+    from tests.test_tui_review import review_lines
+
+    ingest(room, alert("HighErrorRate", "a"))
+    incident = alert_actions.declare_from_alert(room, 1, "SEV2")
+    clock.advance(minutes=30)
+    ingest(room, alert("HighErrorRate", "a", status="resolved", ends_at=T0 + timedelta(minutes=30)))
+    actions.set_status(room, incident, "resolved")
+    app = make_app(room, incident)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await settle(pilot)
+        # One string with single spaces: a long value wraps in its column.
+        review = " ".join(" ".join(review_lines(app)).split())
+    assert "Alert: HighErrorRate, checkout 13:48 → 14:30 resolved (42m)" in review
+    assert "Time from first alert to declaration" in review and "12m" in review

@@ -43,10 +43,10 @@ def review_rows(alerts: Sequence[Alert], now: datetime) -> tuple[tuple[str, str]
         span = alert.firing_for(now)
         took = format_duration(span) if span is not None else "?"
         if alert.status == "resolved":
-            value = f"fired {_clock(alert.fired_at)}, resolved {_clock(alert.ends_at)} ({took})"
+            value = f"{_clock(alert.fired_at)} → {_clock(alert.ends_at)} resolved ({took})"
         else:
-            value = f"fired {_clock(alert.fired_at)}, still firing ({took})"
+            value = f"{_clock(alert.fired_at)} → still firing ({took})"
         if alert.fired_count > 1:
-            value += f", fired {alert.fired_count} times"
+            value += f", fired {alert.fired_count}x"
         rows.append((label, value))
     return tuple(rows)
