@@ -399,3 +399,15 @@ def test_cli_declare_from_alert_with_own_title_and_more_services(
     )
     assert shown["detection_source"] == "monitoring"
     assert shown["impact_started_at"] == (T0 - timedelta(minutes=10)).isoformat()
+
+
+def test_show_lists_attached_alerts(run: Cli, room: Room, receiver: Room) -> None:
+    alert_actions.ingest(receiver, [fire()])
+    run.ok("declare", "--from-alert", "1", "-s", "SEV2")
+    out = run.ok("show").output
+    assert "Alerts:\n  #1 HighErrorRate (checkout)  firing 10m (since 13:50)" in out
+    shown = json.loads(run.ok("show", "--json").output)
+    assert [(a["id"], a["status"]) for a in shown["alerts"]] == [(1, "firing")]
+    run.ok("declare", "No alerts here", "-s", "SEV3")
+    assert "Alerts:" not in run.ok("show").output
+    assert json.loads(run.ok("show", "--json").output)["alerts"] == []

@@ -179,3 +179,25 @@ def declare_from_alert(
     return alert_actions.declare_from_alert(
         room, _alert_id(alert_ref), severity, text, services, source or "monitoring"
     )
+
+
+def attached_json(room: Room, incident_id: int) -> list[dict[str, object]]:
+    """`show --json`'s `alerts`: the alerts attached to the incident."""
+    with room.read() as conn:
+        return [a.to_json() for a in alert_views.alerts_of_incident(conn, incident_id)]
+
+
+def attached_lines(room: Room, incident_id: int) -> list[str]:
+    """`show`'s Alerts section: one line an attached alert, nothing when there are none."""
+    with room.read() as conn:
+        attached = alert_views.alerts_of_incident(conn, incident_id)
+    if not attached:
+        return []
+    now = room.now()
+    lines = ["", "Alerts:"]
+    for alert in attached:
+        since = local_time(alert.fired_at, now, seconds=False) if alert.fired_at else "?"
+        lines.append(
+            f"  #{alert.id} {one_line(alert.label, 48)}  {_state(alert, now)} (since {since})"
+        )
+    return lines

@@ -303,13 +303,17 @@ def list_(ctx: click.Context, include_all: bool, as_json: bool) -> None:
 @click.pass_context
 def show(ctx: click.Context, ref: str | None, as_json: bool) -> None:
     """Show an incident: facts, roles, checklist (numbered), next update due."""
+    from warroom.cli.alerts import attached_json, attached_lines
+
     room = open_room(ctx)
     incident = room.incident(target_incident(room, ref, after_recovery=True))
     if as_json:
-        click.echo(json_dumps(incident.to_json()))
+        click.echo(json_dumps({**incident.to_json(), "alerts": attached_json(room, incident.id)}))
         return
     definition = room.settings.rule(incident.severity).definition
     click.echo(format_show(incident, room.now(), color=use_color(), definition=definition))
+    for line in attached_lines(room, incident.id):
+        click.echo(line)
 
 
 @click.command()
