@@ -411,3 +411,15 @@ def test_show_lists_attached_alerts(run: Cli, room: Room, receiver: Room) -> Non
     run.ok("declare", "No alerts here", "-s", "SEV3")
     assert "Alerts:" not in run.ok("show").output
     assert json.loads(run.ok("show", "--json").output)["alerts"] == []
+
+
+def test_a_second_declaration_from_the_same_alert_is_refused(room: Room, receiver: Room) -> None:
+    alert_actions.ingest(receiver, [fire()])
+    first = alert_actions.declare_from_alert(room, 1, "SEV2")
+    with pytest.raises(BadInput, match="already on INC-1, which is open"):
+        alert_actions.declare_from_alert(as_person(room, "omar"), 1, "SEV1")
+    with room.read() as conn:
+        assert len(views.list_incidents(conn, include_resolved=True)) == 1
+    # Once that incident is resolved, the alert firing on is a new question.
+    actions.set_status(room, first, "resolved")
+    assert alert_actions.declare_from_alert(room, 1, "SEV2") == 2

@@ -331,6 +331,16 @@ def declare_from_alert(
     with _write(room) as tx:
         row = _alert_row(tx, alert_id)
         alert = Alert.from_row(row)
+        if alert.incident_id is not None:
+            current = q.get_incident(tx.conn, alert.incident_id)
+            if current is not None and current["status"] != "resolved":
+                # Two responders declaring from one alert at once: one incident, not two.
+                ref = format_ref(alert.incident_id)
+                raise BadInput(
+                    f"alert {alert_id} is already on {ref}, which is open; work on {ref}"
+                    f" (`warroom show {ref}`), or move the alert with `warroom alerts attach"
+                    f" {alert_id} -i REF`"
+                )
         names = [alert.service] if alert.service else []
         names += [s for s in extra if s not in names]
         incident_id = declare_in(
