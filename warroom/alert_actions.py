@@ -148,6 +148,7 @@ def _ingest_one(tx: _Tx, alert: AlertIn) -> list[str]:
                 # A new firing is a new question: a dismissal was about the last one.
                 "dismissed_at": None,
                 "dismissed_by": None,
+                "dismissed_login": None,
                 "dismiss_reason": None,
             },
             seen=True,
@@ -221,8 +222,10 @@ def _attach_in(tx: _Tx, row: dict[str, Any], incident_id: int) -> bool:
             "incident_id": incident_id,
             "attached_at": tx.ts,
             "attached_by": name,
+            "attached_login": tx.room.actor.login,
             "dismissed_at": None,
             "dismissed_by": None,
+            "dismissed_login": None,
             "dismiss_reason": None,
         },
         seen=False,
@@ -296,7 +299,12 @@ def dismiss(room: Room, alert_id: int, reason: str) -> bool:
         qa.update_alert(
             tx.conn,
             alert_id,
-            {"dismissed_at": tx.ts, "dismissed_by": room.actor.name, "dismiss_reason": reason},
+            {
+                "dismissed_at": tx.ts,
+                "dismissed_by": room.actor.name,
+                "dismissed_login": room.actor.login,
+                "dismiss_reason": reason,
+            },
             seen=False,
         )
         qa.append_log(

@@ -64,8 +64,10 @@ ALERT_FIELDS = frozenset(
         "incident_id",
         "attached_at",
         "attached_by",
+        "attached_login",
         "dismissed_at",
         "dismissed_by",
+        "dismissed_login",
         "dismiss_reason",
     }
 )

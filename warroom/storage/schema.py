@@ -161,8 +161,10 @@ CREATE TABLE alerts (
     incident_id INTEGER REFERENCES incidents(id),
     attached_at TEXT,
     attached_by TEXT,
+    attached_login TEXT,
     dismissed_at TEXT,
     dismissed_by TEXT,
+    dismissed_login TEXT,
     dismiss_reason TEXT,
     UNIQUE (source, fingerprint)
 );
