@@ -121,7 +121,7 @@ class NoteProbe:
     receiver's transactions hold the write lock only for a moment."""
 
     def __init__(self, db: Path) -> None:
-        from warroom.actions import Actor, Room
+        from warroom.room import Actor, Room
         from warroom.storage import open_store
 
         self.room = Room(open_store(db), Actor("probe", "probe"))

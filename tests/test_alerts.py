@@ -12,11 +12,11 @@ import pytest
 
 from tests.conftest import T0, Cli, FakeClock, as_person
 from warroom import actions, alert_actions, alert_views, views
-from warroom.actions import Actor, Room
 from warroom.alerts import AlertIn
 from warroom.config import ConfigError, parse_settings
-from warroom.errors import BadInput
+from warroom.errors import BadInput, DatabaseError
 from warroom.metrics import load_metrics
+from warroom.room import Actor, Room
 from warroom.storage import Store, open_store
 from warroom.storage.schema import MIGRATIONS, SCHEMA_VERSION, ensure_current
 
@@ -131,7 +131,7 @@ def test_a_late_firing_copy_does_not_reopen_a_resolved_alert(receiver: Room) -> 
 
 def test_one_request_is_one_transaction(receiver: Room) -> None:
     broken = fire(fp="fp2", status="sideways")  # violates the table's CHECK
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(DatabaseError, match="CHECK constraint failed"):
         alert_actions.ingest(receiver, [fire(), broken])
     assert listed(receiver, include_all=True) == []
 
@@ -166,7 +166,7 @@ def test_dismiss_takes_it_out_of_triage_until_it_fires_again(
 def test_the_alert_log_is_append_only(room: Room, receiver: Room) -> None:
     alert_actions.ingest(receiver, [fire()])
     alert_actions.dismiss(room, 1, "noise")
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"), room.store.write() as conn:
+    with pytest.raises(DatabaseError, match="append-only"), room.store.write() as conn:
         conn.execute("UPDATE alert_log SET reason = 'x'")
 
 

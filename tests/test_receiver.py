@@ -23,10 +23,10 @@ import pytest
 
 from tests.test_alert_formats import payload
 from warroom import actions, alert_actions
-from warroom.actions import Actor, Room
 from warroom.domain import Settings
 from warroom.errors import BadInput
 from warroom.receiver import Listener, make_listener
+from warroom.room import Actor, Room
 from warroom.storage import open_store
 
 TOKEN = "s3cret-token-0123456789"

@@ -10,8 +10,8 @@ from textual.widgets import Input, OptionList, RadioSet
 
 from tests.conftest import T0, FakeClock
 from warroom import actions, alert_actions, alert_views, views
-from warroom.actions import Actor, Room
 from warroom.alerts import AlertIn
+from warroom.room import Actor, Room
 from warroom.storage import open_store
 from warroom.tui.screens.alerts import AlertsScreen, DeclareFromAlertScreen, DismissScreen
 from warroom.tui.screens.main import WarRoomScreen

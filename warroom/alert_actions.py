@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from warroom.actions import Room, _Tx, _write, declare_in
+from warroom.actions import _Tx, _write, declare_in
 from warroom.alert_views import Alert
 from warroom.alerts import AlertIn, alert_label, default_title, resolved_text
 from warroom.domain import (
@@ -26,6 +26,7 @@ from warroom.domain import (
     to_iso,
 )
 from warroom.errors import BadInput
+from warroom.room import Room
 from warroom.storage import alerts as qa
 from warroom.storage import queries as q
 

@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from warroom import alert_actions
-from warroom.actions import Actor, Room
 from warroom.alerts import (
     MAX_BODY_BYTES,
     SOURCES,
@@ -40,6 +39,7 @@ from warroom.alerts import (
 )
 from warroom.domain import Clock, Settings, system_clock
 from warroom.errors import BadInput, WarroomError
+from warroom.room import Actor, Room
 from warroom.safe_text import one_line
 from warroom.storage import DatabaseLocked, Store, open_store
 

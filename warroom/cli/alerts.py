@@ -8,10 +8,10 @@ from datetime import datetime
 import click
 
 from warroom import alert_actions, alert_views
-from warroom.actions import Room, unix_login
 from warroom.cli.common import common_options, incident_option, open_room, target_incident
 from warroom.cli.output import local_time, use_color
 from warroom.domain import format_duration
+from warroom.room import Room, unix_login
 from warroom.safe_text import json_dumps, one_line
 
 

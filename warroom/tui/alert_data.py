@@ -3,7 +3,6 @@ any alert, and the review pane's rows for the alerts attached to a resolved inci
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -11,12 +10,13 @@ from typing import Any
 from warroom.alert_views import Alert, change_mark, firing_count, list_alerts
 from warroom.domain import format_duration
 from warroom.safe_text import one_line
+from warroom.storage.connection import Connection
 
 # The list screen shows this many; the header counts them all.
 ALERTS_SHOWN = 200
 
 
-def load_triage(conn: sqlite3.Connection) -> dict[str, Any]:
+def load_triage(conn: Connection) -> dict[str, Any]:
     """Snapshot fields: alerts, alerts_firing, alerts_mark."""
     return {
         "alerts": tuple(list_alerts(conn, limit=ALERTS_SHOWN)),
@@ -25,7 +25,7 @@ def load_triage(conn: sqlite3.Connection) -> dict[str, Any]:
     }
 
 
-def alerts_mark(conn: sqlite3.Connection) -> tuple[object, ...]:
+def alerts_mark(conn: Connection) -> tuple[object, ...]:
     return change_mark(conn)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from warroom import alert_actions
-from warroom.actions import Room
 from warroom.domain import format_ref
+from warroom.room import Room
 from warroom.tui.messages import ActionDone
 from warroom.tui.screens.alerts import AlertTriage
 

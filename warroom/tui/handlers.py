@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from warroom import actions
-from warroom.actions import Room
 from warroom.domain import format_ref
 from warroom.errors import WarroomError
+from warroom.room import Room
 from warroom.tui.alert_handlers import alert_work
 from warroom.tui.commands import ALL_COMMANDS, WRITE_ACTIONS
 from warroom.tui.data import TimelineFilter, load_authors, load_incidents

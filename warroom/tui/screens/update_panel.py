@@ -42,7 +42,9 @@ class UpdatePanelScreen(Screen[None]):
         super().__init__()
         self.incident = incident
         self.templates = templates
-        self.template = template if template in templates else (templates or [None])[0]
+        self.template: str | None = (
+            template if template in templates else (templates[0] if templates else None)
+        )
 
     def compose(self) -> ComposeResult:
         title = Text(f"Customer update · {self.incident.ref} · {self.incident.status} · ")
