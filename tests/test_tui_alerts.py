@@ -59,11 +59,11 @@ async def test_header_counts_alerts_that_need_triage(room: Room) -> None:
         await settle(pilot)
         assert header_alerts(app).strip() == "2 alerts firing"
         alert_actions.attach(room, 1, incident)
-        app.refresh_now()
+        app.main.refresh_now()
         await settle(pilot)
         assert header_alerts(app).strip() == "1 alert firing"
         alert_actions.dismiss(room, 2, "expected")
-        app.refresh_now()
+        app.main.refresh_now()
         await settle(pilot)
         assert header_alerts(app) == ""
 
@@ -140,7 +140,7 @@ async def test_declare_from_an_alert_prefills_the_form(room: Room) -> None:
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, WarRoomScreen)
-        incident = app.latest.incident
+        incident = app.main.latest.incident
         assert incident is not None
         assert (incident.title, incident.severity, incident.services) == (
             "HighErrorRate: 5xx above 5%",

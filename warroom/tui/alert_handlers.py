@@ -1,4 +1,5 @@
-"""What the app runs for an `AlertTriage` message: the alert action, in its writer thread."""
+"""The write the war room runs for an `AlertTriageRequested`: the alert action, in its writer
+thread, with the notice to show."""
 
 from __future__ import annotations
 
@@ -7,39 +8,37 @@ from collections.abc import Callable
 from warroom import alert_actions
 from warroom.domain import format_ref
 from warroom.room import Room
-from warroom.tui.messages import ActionDone
-from warroom.tui.screens.alerts import AlertTriage
+from warroom.tui.messages import ActionDone, AlertTriageRequested
 
 
-def alert_work(message: AlertTriage) -> Callable[[Room], ActionDone]:
-    """The work for `WarroomApp.write`; its notice says what happened."""
+def alert_work(request: AlertTriageRequested) -> Callable[[Room], ActionDone]:
+    """The work for `WarRoomScreen.write`; `request.screen_id` is closed once committed."""
+    close = request.screen_id
 
     def work(room: Room) -> ActionDone:
-        alert_id = message.alert_id
-        if message.action == "attach":
-            assert message.incident_id is not None
-            ref = format_ref(message.incident_id)
-            if alert_actions.attach(room, alert_id, message.incident_id):
-                return ActionDone(f"Alert #{alert_id} attached to {ref}")
-            return ActionDone(f"Alert #{alert_id} was already on {ref}")
-        if message.action == "dismiss":
-            assert message.reason is not None
-            if alert_actions.dismiss(room, alert_id, message.reason):
-                return ActionDone(f"Alert #{alert_id} dismissed")
-            return ActionDone(f"Alert #{alert_id} was already dismissed")
-        if message.action == "declare":
-            assert message.severity is not None
+        alert_id = request.alert_id
+        if request.action == "attach":
+            if request.incident_id is None:
+                raise ValueError("attach needs an incident")
+            ref = format_ref(request.incident_id)
+            if alert_actions.attach(room, alert_id, request.incident_id):
+                return ActionDone(f"Alert #{alert_id} attached to {ref}", close=close)
+            return ActionDone(f"Alert #{alert_id} was already on {ref}", close=close)
+        if request.action == "dismiss":
+            if alert_actions.dismiss(room, alert_id, request.reason or ""):
+                return ActionDone(f"Alert #{alert_id} dismissed", close=close)
+            return ActionDone(f"Alert #{alert_id} was already dismissed", close=close)
+        if request.action == "declare":
             new_id = alert_actions.declare_from_alert(
                 room,
                 alert_id,
-                message.severity,
-                message.title,
-                message.services,
-                message.source,
+                request.severity or "",
+                request.title,
+                request.services,
+                request.source,
             )
-            return ActionDone(
-                f"Declared {format_ref(new_id)} from alert #{alert_id}", switch_to=new_id
-            )
-        raise ValueError(f"unknown alert action {message.action!r}")
+            notice = f"Declared {format_ref(new_id)} from alert #{alert_id}"
+            return ActionDone(notice, switch_to=new_id, close=close)
+        raise ValueError(f"unknown alert action {request.action!r}")
 
     return work

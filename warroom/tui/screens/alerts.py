@@ -2,16 +2,16 @@
 incident from the highlighted alert (the declare form prefilled from it), one attaches it to
 the incident on screen, one dismisses it with a reason.
 
-The screen holds no database connection: it posts `AlertTriage`, a message of plain data,
-and the app runs the action in its writer. The list follows the app's snapshots, so alerts
-arriving or triaged elsewhere show up while it is open.
+The screen holds no database connection: it posts `AlertTriageRequested`, a message of plain
+data, which the app hands to the war room screen to run. The list follows the war room's
+snapshots, so alerts arriving or triaged elsewhere show up while it is open.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from rich.style import Style
@@ -20,7 +20,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, RadioSet, Select
 from textual.widgets.option_list import Option
@@ -29,6 +28,7 @@ from warroom.alert_views import Alert
 from warroom.alerts import default_title
 from warroom.domain import SeverityRule, format_duration
 from warroom.safe_text import as_text, clean, one_line
+from warroom.tui.messages import AlertTriageRequested
 from warroom.tui.screens.declare import DeclareScreen, split_services
 from warroom.tui.screens.forms import FormScreen, SeverityChoice
 from warroom.views import Incident
@@ -36,20 +36,6 @@ from warroom.views import Incident
 WRITES = frozenset({"declare", "attach", "dismiss_alert"})
 # A link is made clickable only when it is a plain http(s) URL: anything else is shown as text.
 _PLAIN_URL = re.compile(r"https?://[!-~]+")
-
-
-@dataclass
-class AlertTriage(Message):
-    """What the user decided about an alert. Plain data: the app runs the action."""
-
-    action: str  # "declare", "attach" or "dismiss"
-    alert_id: int
-    incident_id: int | None = None
-    reason: str | None = None
-    title: str | None = None
-    severity: str | None = None
-    services: tuple[str, ...] = ()
-    source: str = "monitoring"
 
 
 def firing_for(alert: Alert, now: datetime) -> str:
@@ -173,16 +159,18 @@ class AlertsScreen(ModalScreen[None]):
             return
         self.app.push_screen(DeclareFromAlertScreen(alert, self.rules), self._declared)  # type: ignore[arg-type]
 
-    def _declared(self, form: AlertTriage | None) -> None:
+    def _declared(self, form: AlertTriageRequested | None) -> None:
         if form is not None:
-            self.post_message(form)
-            self.dismiss(None)  # the app switches to the new incident
+            # This list closes once the incident is declared; the war room switches to it.
+            self.post_message(replace(form, screen_id=self.id))
 
     def action_attach(self) -> None:
         alert = self._highlighted()
         if alert is None or self.incident is None or self.readonly:
             return
-        self.post_message(AlertTriage("attach", alert.id, incident_id=self.incident.id))
+        self.post_message(
+            AlertTriageRequested(None, "attach", alert.id, incident_id=self.incident.id)
+        )
 
     def action_dismiss_alert(self) -> None:
         alert = self._highlighted()
@@ -191,7 +179,7 @@ class AlertsScreen(ModalScreen[None]):
 
         def dismissed(reason: str | None) -> None:
             if reason:
-                self.post_message(AlertTriage("dismiss", alert.id, reason=reason))
+                self.post_message(AlertTriageRequested(None, "dismiss", alert.id, reason=reason))
 
         self.app.push_screen(DismissScreen(alert), dismissed)
 
@@ -288,7 +276,8 @@ class DeclareFromAlertScreen(DeclareScreen):
         services = split_services(self.query_one("#services", Input).value)
         source = self.query_one("#source", Select).value
         self.dismiss(
-            AlertTriage(  # type: ignore[arg-type]
+            AlertTriageRequested(  # type: ignore[arg-type]
+                None,
                 "declare",
                 self.alert.id,
                 title=title,
