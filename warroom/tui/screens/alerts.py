@@ -124,9 +124,12 @@ class AlertsScreen(ModalScreen[None]):
             self.incident = incident
         self.query_one("#alerts-hint", Label).update(Text(self._hint()))
         count = len(self.alerts)
-        self.query_one("#alerts-title", Label).update(
-            Text(f"{count} alert{'s' if count != 1 else ''} firing, not on an open incident")
+        title = (
+            f"{count} alert{'s' if count != 1 else ''} firing, not on an open incident"
+            if count
+            else "No alert needs triage"
         )
+        self.query_one("#alerts-title", Label).update(Text(title))
         options.clear_options()
         if not self.alerts:
             options.add_option(
