@@ -492,3 +492,18 @@ def test_an_error_outside_the_handlers_is_one_log_line(server: Server) -> None:
     except ConnectionResetError:
         server.listener.server.handle_error(None, ("10.0.0.9", 1234))
     assert server.lines == ["10.0.0.9 connection failed: ConnectionResetError: peer went away"]
+
+
+def test_a_restore_by_plain_mv_is_not_undone_by_our_old_wal(
+    server: Server, db_path: Path, tmp_path: Path
+) -> None:
+    """`mv restored.db incidents.db` leaves our -wal beside the path: opening the restored
+    file with it there would replay the old writes into it."""
+    for i in range(3):
+        assert server.post("/alerts/generic", f'{{"name": "Before{i}"}}'.encode())[0] == 200
+    assert Path(f"{db_path}-wal").exists()
+    restored = tmp_path / "restored.db"
+    open_store(restored).close()
+    os.replace(restored, db_path)
+    assert server.post("/alerts/generic", b'{"name": "After"}')[0] == 200
+    assert [r["name"] for r in stored(db_path)] == ["After"]

@@ -41,13 +41,14 @@ from warroom.domain import Clock, Settings, system_clock
 from warroom.errors import BadInput, WarroomError
 from warroom.room import Actor, Room
 from warroom.safe_text import one_line
-from warroom.storage import DatabaseLocked, Store, open_store
+from warroom.storage import DatabaseLocked, Store, file_identity, open_store
 
 TOKEN_ENV = "WARROOM_ALERTS_TOKEN"
 MIN_TOKEN = 16
 # A client that sends its headers and then stalls must not hold a thread for ever.
 SOCKET_TIMEOUT = 10.0
 DRAIN_LIMIT = 16 * MAX_BODY_BYTES
+SIDECARS = ("-wal", "-shm")
 PATHS = ", ".join(f"/alerts/{s}" for s in SOURCES)
 
 
@@ -91,23 +92,34 @@ class Ingestor:
         self.login = login
         self._lock = threading.Lock()
         self._store: Store = open_store(path)
-        self._identity = self._stat()
+        self._sidecars = self._sidecar_ids()
 
-    def _stat(self) -> tuple[int, int] | None:
-        try:
-            st = os.stat(self.path)
-        except OSError:
-            return None
-        return st.st_dev, st.st_ino
+    def _sidecar_ids(self) -> dict[str, tuple[int, int] | None]:
+        ids: dict[str, tuple[int, int] | None] = {}
+        for suffix in SIDECARS:
+            try:
+                ids[suffix] = file_identity(f"{self.path}{suffix}")
+            except OSError:
+                ids[suffix] = None
+        return ids
 
     def _current_store(self) -> Store:
-        identity = self._stat()
-        if identity is None:
+        how = self._store.moved()
+        if how == "deleted":
             raise WarroomError(f"{self.path} is gone; restore it, then post again")
-        if identity != self._identity:
+        if how == "replaced":
+            # A restored backup moved into place. Our -wal and -shm beside the path belong to
+            # the old file: opening the new one with them there would replay our old writes
+            # into it and undo the restore. Remove them if they are still ours (same
+            # identity as last seen), then open the file now at the path.
             self._store.close()
+            for suffix, ours in self._sidecars.items():
+                name = f"{self.path}{suffix}"
+                with contextlib.suppress(OSError):
+                    if ours is not None and file_identity(name) == ours:
+                        os.unlink(name)
             self._store = open_store(self.path)
-            self._identity = identity
+            self._sidecars = self._sidecar_ids()
         return self._store
 
     def ingest(self, source: str, raw: bytes) -> alert_actions.IngestResult:
@@ -115,7 +127,10 @@ class Ingestor:
         with self._lock:
             store = self._current_store()
             room = Room(store, Actor(_author(source), self.login), self.settings, self.clock)
-            return alert_actions.ingest(room, alerts)
+            result = alert_actions.ingest(room, alerts)
+            # SQLite creates the -wal at the first write: note what ours are now.
+            self._sidecars = self._sidecar_ids()
+            return result
 
     def healthy(self) -> bool:
         with self._lock:
