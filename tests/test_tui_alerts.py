@@ -216,3 +216,26 @@ async def test_review_pane_lists_attached_alerts(room: Room, clock: FakeClock) -
         review = " ".join(" ".join(review_lines(app)).split())
     assert "Alert: HighErrorRate, checkout 13:48 → 14:30 resolved (42m)" in review
     assert "Time from first alert to declaration" in review and "12m" in review
+
+
+async def test_watch_lists_alerts_but_offers_no_triage(room: Room, db_path: Path) -> None:
+    actions.declare(room, "Checkout fails", "SEV2")
+    ingest(room, alert("HighErrorRate", "a"))
+    watcher = Room(open_store(db_path, readonly=True), Actor("sam", "sam"), clock=room.clock)
+    try:
+        app = make_app(watcher, readonly=True)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            assert header_alerts(app).strip() == "1 alert firing"
+            await pilot.press("l")
+            await settle(pilot)
+            assert isinstance(app.screen, AlertsScreen)
+            assert "HighErrorRate" in listed_text(app)
+            await pilot.press("d", "a", "x")
+            await settle(pilot)
+            assert isinstance(app.screen, AlertsScreen)  # no form opened, nothing written
+    finally:
+        watcher.store.close()
+    with room.read() as conn:
+        got = alert_views.get_alert(conn, 1)
+    assert (got.incident_id, got.dismissed_at) == (None, None)
