@@ -111,6 +111,10 @@ def test_generic_single_and_batch() -> None:
     assert again.fingerprint == one.fingerprint
     (other,) = parse_body("generic", b'{"name": "DiskFull", "labels": {"job": "web"}}', LABELS)
     assert other.fingerprint != one.fingerprint
+    # The same name on another service is another alert, labels or not.
+    (mail,) = parse_body("generic", b'{"name": "QueueBacklog", "service": "mailer"}', LABELS)
+    (bill,) = parse_body("generic", b'{"name": "QueueBacklog", "service": "billing"}', LABELS)
+    assert mail.fingerprint != bill.fingerprint
     batch = parse_body(
         "generic",
         b'{"alerts": [{"name": "A", "fingerprint": "a"}, {"name": "B", "status": "resolved"}]}',

@@ -326,9 +326,11 @@ def _generic_one(raw: Any, where: str, service_labels: Sequence[str]) -> AlertIn
     status = _status(alert.get("status", "firing"), f"{where}.status")
     fingerprint = _text(alert.get("fingerprint"), f"{where}.fingerprint", MAX_NAME)
     service = _text(alert.get("service"), f"{where}.service", MAX_NAME)
+    # The same name on two services is two alerts: the service given is part of the identity.
+    identity = {**labels, "service": service} if service else labels
     return AlertIn(
         source="generic",
-        fingerprint=fingerprint or labels_fingerprint(name, labels),
+        fingerprint=fingerprint or labels_fingerprint(name, identity),
         name=name,
         status=status,
         labels=labels,
