@@ -302,7 +302,7 @@ def parse_uptime_kuma(body: Any, service_labels: Sequence[str]) -> list[AlertIn]
 GENERIC_FIELDS: dict[str, str] = {
     "name": "required: what fires, e.g. HighErrorRate",
     "status": "firing (default) or resolved",
-    "fingerprint": "identity of the alert; default: a hash of name and labels",
+    "fingerprint": "identity of the alert; default: a hash of name, service and labels",
     "service": "the affected service; default: from labels",
     "summary": "one line for people",
     "description": "more detail",
