@@ -24,7 +24,7 @@ import pytest
 from tests.test_alert_formats import payload
 from warroom import actions, alert_actions
 from warroom.domain import Settings
-from warroom.errors import BadInput
+from warroom.errors import BadInput, WarroomError
 from warroom.receiver import Listener, make_listener
 from warroom.room import Actor, Room
 from warroom.storage import open_store
@@ -507,3 +507,20 @@ def test_a_restore_by_plain_mv_is_not_undone_by_our_old_wal(
     os.replace(restored, db_path)
     assert server.post("/alerts/generic", b'{"name": "After"}')[0] == 200
     assert [r["name"] for r in stored(db_path)] == ["After"]
+
+
+def test_listens_on_ipv6_loopback(db_path: Path) -> None:
+    if not socket.has_ipv6:
+        pytest.skip("this Python has no IPv6 support")
+    try:
+        s = Server(db_path, bind="::1")
+    except WarroomError as exc:
+        pytest.skip(f"no IPv6 loopback here: {exc.message}")
+    try:
+        assert s.listener.url == f"http://[::1]:{s.port}"
+        conn = http.client.HTTPConnection("::1", s.port, timeout=10)
+        conn.request("POST", "/alerts/generic", body=b'{"name": "V6"}')
+        assert conn.getresponse().status == 200
+        conn.close()
+    finally:
+        s.listener.stop()

@@ -19,6 +19,7 @@ import ipaddress
 import json
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -415,6 +416,10 @@ class AlertServer(ThreadingHTTPServer):
             self._slots.release()
 
 
+class AlertServer6(AlertServer):
+    address_family = socket.AF_INET6
+
+
 @dataclass
 class Listener:
     server: AlertServer
@@ -472,7 +477,9 @@ def make_listener(
         )
     ingestor = Ingestor(db_path, replace(settings), clock, login)
     try:
-        server = AlertServer((bind, port), _handler_class(Receiver(ingestor, token), log), log)
+        server_class = AlertServer6 if ":" in bind else AlertServer
+        host = bind.strip("[]")
+        server = server_class((host, port), _handler_class(Receiver(ingestor, token), log), log)
     except OSError as exc:
         ingestor.close()
         raise WarroomError(f"cannot listen on {bind}:{port}: {exc.strerror or exc}") from None
