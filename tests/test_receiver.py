@@ -524,3 +524,23 @@ def test_listens_on_ipv6_loopback(db_path: Path) -> None:
         conn.close()
     finally:
         s.listener.stop()
+
+
+def test_a_token_in_a_readable_config_is_warned_about(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from warroom.domain import AlertSettings
+    from warroom.receiver import token_file_warning
+
+    config = tmp_path / "config.toml"
+    config.write_text('[alerts]\ntoken = "x"\n')
+    settings = Settings(alerts=AlertSettings(token=TOKEN))
+    monkeypatch.delenv("WARROOM_ALERTS_TOKEN", raising=False)
+    config.chmod(0o644)
+    warning = token_file_warning(settings, config)
+    assert warning is not None and "readable by others (mode 644); chmod 600" in warning
+    config.chmod(0o600)
+    assert token_file_warning(settings, config) is None
+    config.chmod(0o644)
+    monkeypatch.setenv("WARROOM_ALERTS_TOKEN", TOKEN)  # the file's token is not the one used
+    assert token_file_warning(settings, config) is None

@@ -63,6 +63,22 @@ def resolve_token(settings: Settings) -> str | None:
     return settings.alerts.token
 
 
+def token_file_warning(settings: Settings, config: Path) -> str | None:
+    """A warning when the token comes from a config file others may read."""
+    if settings.alerts.token is None or os.environ.get(TOKEN_ENV, "").strip():
+        return None
+    try:
+        mode = os.stat(config).st_mode
+    except OSError:
+        return None
+    if mode & 0o077:
+        return (
+            f"warning: {config} holds alerts.token and is readable by others"
+            f" (mode {mode & 0o777:o}); chmod 600 it, or use ${TOKEN_ENV}"
+        )
+    return None
+
+
 def is_loopback(host: str) -> bool:
     if host.lower() in ("localhost", "localhost."):
         return True

@@ -43,17 +43,22 @@ def listen(ctx: click.Context, bind: str, port: int) -> None:
     (alerts.token in the config, or $WARROOM_ALERTS_TOKEN); when set, it is always checked.
     One log line per request on stderr.
     """
+    from warroom.config import config_path
     from warroom.receiver import (
         PATHS,
         line_logger,
         make_listener,
         resolve_token,
         serve_until_signalled,
+        token_file_warning,
     )
 
     room = open_room(ctx)
     token = resolve_token(room.settings)
     log = line_logger(sys.stderr)
+    warning = token_file_warning(room.settings, config_path())
+    if warning:
+        log(warning)
     listener = make_listener(
         room.store.path,
         room.settings,
