@@ -426,3 +426,11 @@ def test_a_second_declaration_from_the_same_alert_is_refused(room: Room, receive
     # Once that incident is resolved, the alert firing on is a new question.
     actions.set_status(room, first, "resolved")
     assert alert_actions.declare_from_alert(room, 1, "SEV2") == 2
+
+
+def test_the_same_alert_twice_in_one_call_reads_its_own_write(receiver: Room) -> None:
+    alert = fire()
+    result = alert_actions.ingest(receiver, [alert, resolve(alert), fire("Other", "fp2")])
+    assert (result.new, result.updated, result.resolved) == (2, 1, 1)
+    rows = {a.fingerprint: a for a in listed(receiver, include_all=True)}
+    assert (rows["fp1"].status, rows["fp1"].count, rows["fp2"].status) == ("resolved", 2, "firing")

@@ -32,6 +32,29 @@ def get_by_key(conn: sqlite3.Connection, source: str, fingerprint: str) -> Row |
     return dict(row) if row is not None else None
 
 
+def get_by_keys(
+    conn: sqlite3.Connection, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], Row]:
+    """The rows of the given (source, fingerprint) keys that exist, by key. One query per
+    source and 500 fingerprints, each a lookup in the (source, fingerprint) index."""
+    by_source: dict[str, list[str]] = {}
+    for source, fingerprint in dict.fromkeys(keys):
+        by_source.setdefault(source, []).append(fingerprint)
+    found: dict[tuple[str, str], Row] = {}
+    cur = conn.cursor()
+    cur.row_factory = sqlite3.Row
+    for source, fingerprints in by_source.items():
+        for start in range(0, len(fingerprints), 500):
+            chunk = fingerprints[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            for row in cur.execute(
+                f"SELECT * FROM alerts WHERE source = ? AND fingerprint IN ({marks})",
+                (source, *chunk),
+            ):
+                found[(row["source"], row["fingerprint"])] = dict(row)
+    return found
+
+
 def get_alert(conn: sqlite3.Connection, alert_id: int) -> Row | None:
     cur = conn.cursor()
     cur.row_factory = sqlite3.Row
