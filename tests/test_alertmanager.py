@@ -14,6 +14,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -220,3 +221,40 @@ def test_alertmanager_webhook_arrives_deduplicates_and_resolves(
     # Every notification Alertmanager sent was accepted with the token it was given.
     posts = [line for line in err.splitlines() if " POST /alerts/alertmanager " in line]
     assert posts and all(" 200 " in line for line in posts), err
+
+
+def test_alertmanager_retries_until_the_receiver_can_store(
+    tmp_path: Path, db_path: Path, listen: tuple[subprocess.Popen[str], int]
+) -> None:
+    """Nothing acknowledged is lost, and nothing refused is lost either: while the database
+    file is gone the receiver answers 503 and stores nothing; Alertmanager retries, and once
+    a file is back the alert arrives."""
+    from warroom.storage import open_store
+
+    proc, port = listen
+    log: list[str] = []
+    assert proc.stderr is not None
+    reader = threading.Thread(target=lambda: log.extend(iter(proc.stderr.readline, "")))
+    reader.start()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    am = Alertmanager(tmp_path, port)
+    try:
+        am.post_alerts([{"labels": {"alertname": "DiskFull", "job": "db"}}])
+
+        def refused() -> int:
+            return sum(" POST /alerts/alertmanager 503 " in line for line in log)
+
+        # Refused ("is gone"), and retried: the receiver never creates a file of its own.
+        wait_for(lambda: refused() >= 2, 30, "Alertmanager to be refused twice")
+        assert not db_path.exists()
+        open_store(db_path).close()  # the file comes back (a restore)
+        arrived = wait_for(lambda: rows(db_path), 30, "the retried notification")
+        assert [r["name"] for r in arrived] == ["DiskFull"]
+    finally:
+        am.stop()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+        reader.join(timeout=20)
+    posts = [line for line in log if " POST /alerts/alertmanager " in line]
+    assert " 200 " in posts[-1] and all(" 503 " in line for line in posts[:-1]), log
