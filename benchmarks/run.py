@@ -309,6 +309,13 @@ def keys(tmp: Path, repeat: int) -> list[Figure]:
 
 
 @case
+def alerts(tmp: Path, repeat: int) -> list[Figure]:
+    import alerts as alert_cases
+
+    return alert_cases.figures(tmp)
+
+
+@case
 def run(tmp: Path, repeat: int) -> list[Figure]:
     import hands
 

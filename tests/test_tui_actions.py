@@ -336,6 +336,7 @@ async def test_help_lists_every_key(room: Room, declared: int) -> None:
             "K",
             "i",
             "d",
+            "l",
             "r",
             "?",
             "ctrl+q",

@@ -27,6 +27,7 @@ KIND_COLOURS = {
     "mitigation": "bright_yellow",
     "update": "bright_green",
     "followup": "bright_blue",
+    "alert": "bright_red",
     "command": "bright_cyan",
     "correction": "bright_magenta",
     "handover": "bright_blue",

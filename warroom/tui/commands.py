@@ -36,7 +36,16 @@ ALL_COMMANDS: tuple[Command, ...] = (
     Command("followups", "o", "o", "Follow-ups", "follow-up actions: list, add, mark done", False),
     Command("export", "x", "x", "Export", "write a postmortem draft (markdown) here", False),
     Command("filter", "f", "f", "Filter", "show one kind or one author on the timeline", False),
-    Command("entries", "e", "e", "Entry", "open an entry whole; c in it corrects it", False),
+    # Not in the footer (full at 80 columns): a folded entry says "e: open whole" itself.
+    Command(
+        "entries",
+        "e",
+        "e",
+        "Entry",
+        "open an entry whole; c in it corrects it",
+        False,
+        in_footer=False,
+    ),
     Command(
         "brief",
         "b",
@@ -58,6 +67,9 @@ ALL_COMMANDS: tuple[Command, ...] = (
     ),
     Command("switch", "i", "i", "Switch", "switch to another incident", False),
     Command("declare", "d", "d", "Declare", "declare a new incident", True),
+    Command(
+        "alerts", "l", "l", "Alerts", "alerts firing: declare from one, attach, dismiss", False
+    ),
     Command(
         "reopen",
         "r",
