@@ -142,6 +142,7 @@ def test_command_still_runs_when_the_database_cannot_be_written(
     assert marker.exists()
     assert result.returncode == 0
     assert "the result was NOT recorded on the timeline" in result.stderr
+    assert "(the command ran: exit 0 after " in result.stderr
     assert "Traceback" not in result.stderr
 
 

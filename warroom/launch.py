@@ -176,7 +176,15 @@ def _record(
             return result.status
     if isinstance(error, KeyboardInterrupt):
         raise error
-    _say(f"the result was NOT recorded on the timeline: {_describe(error)}")
+    how = (
+        f"killed by signal {result.signal}"
+        if result.signal is not None
+        else f"exit {result.exit_code}"
+    )
+    _say(
+        f"the result was NOT recorded on the timeline: {_describe(error)}"
+        f" (the command ran: {how} after {result.duration_s:.1f} s)"
+    )
     from warroom.views import AmbiguousIncident
 
     if isinstance(error, AmbiguousIncident):
