@@ -96,6 +96,10 @@ async def test_a_on_a_held_role_hands_over_and_k_takes_it(
             "Handing over: incident owner alice → omar (waiting for omar to acknowledge)"
         ]
         assert app.main.latest.incident.roles["owner"] == "alice"  # kept until acknowledged
+        roles = str(app.main.query_one("#roles").render())
+        assert (
+            roles.startswith("Owner    alice") and "→ omar (handing over)" in roles.splitlines()[0]
+        )
     omar_room = as_person(room, "omar")
     app = make_app(omar_room)
     async with app.run_test(size=(140, 40)) as pilot:

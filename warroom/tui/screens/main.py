@@ -756,6 +756,7 @@ class WarRoomScreen(WorkScreen[None]):
         self._aware_incident = situation.incident_id
         self._aware_after = max(situation.newest, shown_up_to or 0)
         self.situation = situation
+        self._pane(RolesPane).show_handovers({h.role: h.to_name for h in situation.pending})
         timeline = self.timeline
         following = timeline.is_vertical_scroll_end or timeline.max_scroll_y == 0
         if self.query_one(SituationBar).show(situation, self.session.room.actor) and following:

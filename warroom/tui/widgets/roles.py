@@ -19,6 +19,7 @@ class RolesPane(Static):
         super().__init__("", id=id)
         self.border_title = "Roles"
         self.incident: Incident | None = None
+        self.handing_over: dict[str, str] = {}  # role -> who it is being handed to
 
     def show(self, incident: Incident | None) -> None:
         shown = self.incident
@@ -30,6 +31,12 @@ class RolesPane(Static):
             or shown.roles != incident.roles
             or shown.assigned_by != incident.assigned_by
         ):
+            self.refresh(layout=True)
+
+    def show_handovers(self, handing_over: dict[str, str]) -> None:
+        """Roles being handed over (tui/situation.py): shown as "→ NAME (handing over)"."""
+        if handing_over != self.handing_over:
+            self.handing_over = dict(handing_over)
             self.refresh(layout=True)
 
     def render(self) -> Text:
@@ -49,6 +56,9 @@ class RolesPane(Static):
                 if login and login != by:
                     # Assigned under a name that is not the login: show who really did it.
                     text.append(f"  by {person(by, login, 16)}", label_style)
+                to = self.handing_over.get(role)
+                if to:
+                    text.append(f" \u2192 {one_line(to, 20)} (handing over)", missing)
             else:
                 text.append(" UNASSIGNED ", missing)
         return text
