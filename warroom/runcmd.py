@@ -137,9 +137,12 @@ def _run_pty(argv: list[str], on_started: Callable[[], None]) -> Captured:
     except OSError:
         winsize = None
     started = time.monotonic()
+    # Ignored from before the fork: a Ctrl-C in the moment CMD starts must not stop warroom.
+    old_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
     pid, master = os.forkpty()
     if pid == 0:  # the child: exec at once
         try:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)  # an ignored signal stays so in exec
             if winsize is not None:
                 fcntl.ioctl(0, termios.TIOCSWINSZ, winsize)
             os.execvp(argv[0], argv)
@@ -167,8 +170,8 @@ def _run_pty(argv: list[str], on_started: Callable[[], None]) -> Captured:
     old_handlers = {
         signal.SIGWINCH: signal.signal(signal.SIGWINCH, on_winch),
         # Ctrl-C is a byte for the command's own terminal now; a SIGINT sent to us directly
-        # must not stop warroom before it records the result.
-        signal.SIGINT: signal.signal(signal.SIGINT, signal.SIG_IGN),
+        # must not stop warroom before it records the result (ignored since before the fork).
+        signal.SIGINT: old_int,
         signal.SIGTERM: signal.signal(signal.SIGTERM, forward),
         signal.SIGHUP: signal.signal(signal.SIGHUP, forward),
     }
@@ -248,6 +251,10 @@ def _run_pipes(argv: list[str], on_started: Callable[[], None]) -> Captured:
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     started = time.monotonic()
+    # Ctrl-C on the terminal reaches the command (same process group); warroom waits for it
+    # to end and records how it did. Ignored from before the spawn (CMD gets the default back
+    # through setsigdef), so a Ctrl-C in the moment CMD starts cannot stop warroom.
+    old_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         pid = os.posix_spawnp(
             argv[0],
@@ -261,13 +268,13 @@ def _run_pipes(argv: list[str], on_started: Callable[[], None]) -> Captured:
             ],
             setsigdef=(signal.SIGINT, signal.SIGTERM, signal.SIGHUP),
         )
+    except BaseException:
+        signal.signal(signal.SIGINT, old_int)
+        raise
     finally:
         os.close(out_w)
         os.close(err_w)
     on_started()
-    # Ctrl-C on the terminal reaches the command (same process group); warroom waits for it
-    # to end and records how it did.
-    old_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def forward(signum: int, frame: object) -> None:
         with contextlib.suppress(ProcessLookupError):
