@@ -17,6 +17,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Label, Select, Static, TextArea
 
 from warroom import clipboard
+from warroom.safe_files import access_of
 from warroom.safe_text import clean, one_line
 from warroom.tui.data import load_updates, render_current
 from warroom.tui.messages import PublishRequested
@@ -156,7 +157,10 @@ class UpdatePanelScreen(WorkScreen[None]):
         def work() -> str:
             # A WarroomError (no way to copy) becomes the failure notice.
             return clipboard.copy_text(
-                text, osc52=osc52, system_copy=self.session.system_copy
+                text,
+                osc52=osc52,
+                system_copy=self.session.system_copy,
+                access=access_of(self.session.path),  # the database's, like exports
             ).describe()
 
         self.run_in_thread("copy", work, self.notify, group="copy")
