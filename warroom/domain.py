@@ -166,6 +166,7 @@ KINDS: tuple[str, ...] = (
     "mitigation",
     "update",
     "followup",
+    "alert",
 )
 
 # Mitigation actions from the process guide, offered as quick picks.
@@ -237,12 +238,22 @@ class ReplicaSettings:
 
 
 @dataclass(frozen=True)
+class AlertSettings:
+    """The `[alerts]` config table: the receiver's bearer token and the labels that name the
+    affected service, tried in order."""
+
+    token: str | None = None
+    service_labels: tuple[str, ...] = ("service", "job")
+
+
+@dataclass(frozen=True)
 class Settings:
     severities: dict[str, SeverityRule] = field(default_factory=lambda: dict(DEFAULT_SEVERITIES))
     checklist: tuple[ChecklistTemplateItem, ...] = DEFAULT_CHECKLIST
     company: str | None = None
     template_dirs: tuple[Path, ...] = ()
     replicate: ReplicaSettings = ReplicaSettings()
+    alerts: AlertSettings = field(default_factory=AlertSettings)
 
     def rule(self, severity: str) -> SeverityRule:
         return self.severities[severity]
