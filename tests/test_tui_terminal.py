@@ -127,6 +127,8 @@ def test_watch_says_read_only_and_offers_no_write(
     t.shows("Declared SEV2")
     first_line = t.screen().splitlines()[0]
     assert "READ-ONLY" in first_line
+    # The footer can be painted a frame after the timeline: wait for it, then read it.
+    t.wait(lambda: "Filter" in "\n".join(t.screen().splitlines()[-3:]), "the footer")
     footer = "\n".join(t.screen().splitlines()[-3:])
     assert "Note" not in footer and "Declare" not in footer and "Filter" in footer
     t.keys("n")
