@@ -170,8 +170,8 @@ def _stop_with_parent() -> None:
 def run(database: Path, target: Target, settings: ReplicaSettings) -> int:
     """Run `litestream replicate` in the foreground until it stops; its exit status. SIGTERM,
     SIGINT and SIGHUP are passed on, so Litestream ships what it holds before it exits."""
+    prepare_database(database)  # a missing file is a usage error, whatever is installed
     binary = find_litestream()
-    prepare_database(database)
     if target.folder is not None:
         try:
             target.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
