@@ -149,7 +149,7 @@ def test_dismiss_takes_it_out_of_triage_until_it_fires_again(
     (row,) = listed(room, include_all=True)
     assert (row.dismissed_by, row.dismiss_reason) == ("alice", "known flapping probe")
     with room.read() as conn:
-        logins = conn.execute("SELECT dismissed_by_login, attached_by_login FROM alerts").fetchone()
+        logins = conn.execute("SELECT dismissed_login, attached_login FROM alerts").fetchone()
     assert logins == ("alice-login", None)
     with room.read() as conn:
         log = conn.execute("SELECT action, author, login, reason FROM alert_log").fetchall()

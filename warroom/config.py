@@ -47,7 +47,6 @@ to = "s3://example-bucket/warroom" # a folder, sftp://USER@HOST/PATH or s3://BUC
 sync_seconds = 1                   # how often changes are shipped: the most a lost host loses
 # sftp_key_path = "~/.ssh/id_ed25519"   # for sftp://: the key to log in with, and the
 # sftp_host_key = "ssh-ed25519 AAAA..." # server's key (ssh-keyscan HOST), else not checked
-
 [alerts]                           # `warroom alerts listen`
 token = "a-long-random-secret"     # bearer token senders must give; or $WARROOM_ALERTS_TOKEN
 service_labels = ["service", "job"]  # alert labels naming the service, first found wins
@@ -156,8 +155,8 @@ def parse_settings(data: dict[str, Any], path: Path) -> Settings:
         checklist=checklist,
         company=company,
         template_dirs=tuple(Path(t).expanduser() for t in templates),
-        alerts=_parse_alerts(data.get("alerts", {}), path),
         replicate=_replicate(data.get("replicate", {}), path),
+        alerts=_parse_alerts(data.get("alerts", {}), path),
     )
 
 

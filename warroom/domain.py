@@ -252,8 +252,8 @@ class Settings:
     checklist: tuple[ChecklistTemplateItem, ...] = DEFAULT_CHECKLIST
     company: str | None = None
     template_dirs: tuple[Path, ...] = ()
-    alerts: AlertSettings = field(default_factory=AlertSettings)
     replicate: ReplicaSettings = ReplicaSettings()
+    alerts: AlertSettings = field(default_factory=AlertSettings)
 
     def rule(self, severity: str) -> SeverityRule:
         return self.severities[severity]

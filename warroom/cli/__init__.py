@@ -37,10 +37,10 @@ COMMANDS: dict[str, str] = {
     "update": "warroom.cli.update:update",
     "followup": "warroom.cli.followup:followup",
     "export": "warroom.cli.export:export",
-    "alerts": "warroom.cli.alerts:alerts",
     "verify": "warroom.cli.record:verify",
     "replicate": "warroom.cli.record:replicate",
     "restore": "warroom.cli.record:restore",
+    "alerts": "warroom.cli.alerts:alerts",
 }
 
 

@@ -87,10 +87,10 @@ ALERT_FIELDS = frozenset(
         "incident_id",
         "attached_at",
         "attached_by",
-        "attached_by_login",
+        "attached_login",
         "dismissed_at",
         "dismissed_by",
-        "dismissed_by_login",
+        "dismissed_login",
         "dismiss_reason",
     }
 )

@@ -234,10 +234,10 @@ CREATE TABLE alerts (
     incident_id INTEGER REFERENCES incidents(id),
     attached_at TEXT,
     attached_by TEXT,
-    attached_by_login TEXT,
+    attached_login TEXT,
     dismissed_at TEXT,
     dismissed_by TEXT,
-    dismissed_by_login TEXT,
+    dismissed_login TEXT,
     dismiss_reason TEXT,
     UNIQUE (source, fingerprint)
 );
