@@ -271,6 +271,11 @@ class WarroomApp(ActionsMixin, App[int]):
         if entries is not None and incident_id is not None:
             done.entries = (TimelineKey(incident_id, flt), after, entries)
 
+    def reload_timeline(self) -> None:
+        """Read the shown timeline's newest page again (the screen forgot what it showed)."""
+        self._update_cursor()
+        self.refresh_now()
+
     def load_older(self, key: TimelineKey, before_id: int) -> None:
         def work() -> None:
             try:

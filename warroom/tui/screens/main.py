@@ -164,3 +164,9 @@ class WarRoomScreen(Screen[None]):
     def need_older(self, event: TimelineView.NeedOlder) -> None:
         if self.timeline_key is not None:
             self.app.load_older(self.timeline_key, event.before_id)
+
+    @on(TimelineView.NeedNewest)
+    def need_newest(self) -> None:
+        # Read the newest page again: with no timeline shown, the next read is a reset.
+        self.timeline_key = None
+        self.app.reload_timeline()
