@@ -19,6 +19,7 @@ from warroom import clipboard
 from warroom.errors import WarroomError
 from warroom.safe_text import clean, one_line
 from warroom.tui.data import load_updates, render_current
+from warroom.tui.screens.forms import ConfirmDiscard
 from warroom.tui.widgets.update_pane import published_text
 from warroom.views import Incident, Update
 
@@ -43,6 +44,7 @@ class UpdatePanelScreen(Screen[None]):
         self.incident = incident
         self.templates = templates
         self.template = template if template in templates else (templates or [None])[0]
+        self._rendered = ""  # the text as last rendered: an edit differs from it
 
     def compose(self) -> ComposeResult:
         title = Text(f"Customer update · {self.incident.ref} · {self.incident.status} · ")
@@ -94,7 +96,8 @@ class UpdatePanelScreen(Screen[None]):
             return
         status.remove_class("-error")
         status.update(Text(f"Template {name}: edit freely, then ctrl+o copies, ctrl+s publishes."))
-        self.query_one(TextArea).load_text(clean(text or "", multiline=True))
+        self._rendered = clean(text or "", multiline=True)
+        self.query_one(TextArea).load_text(self._rendered)
 
     def load_published(self) -> None:
         self.app.db_then(lambda room: load_updates(room, self.incident.id), self.show_published)
@@ -140,4 +143,13 @@ class UpdatePanelScreen(Screen[None]):
         self.app.publish(self.incident.id, text, self.template, then=self.dismiss)
 
     def action_close(self) -> None:
+        # The forms' grammar: Esc asks first when it would throw away an edit.
+        if self.text.strip() and self.text != self._rendered:
+
+            def answered(discard: bool | None) -> None:
+                if discard:
+                    self.dismiss(None)
+
+            self.app.push_screen(ConfirmDiscard("the edited update"), answered)
+            return
         self.dismiss(None)
