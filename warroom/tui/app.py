@@ -37,6 +37,7 @@ from warroom.tui.data import (
 )
 from warroom.tui.handlers import ActionsMixin
 from warroom.tui.messages import ActionDone, ActionFailed, DatabaseProblem, OlderLoaded, Refreshed
+from warroom.tui.palette import palette
 from warroom.tui.screens.followups import FollowupsScreen
 from warroom.tui.screens.main import WarRoomScreen
 
@@ -91,6 +92,13 @@ class WarroomApp(ActionsMixin, App[int]):
         self._frozen = False
         # What the live worker reads next: (incident, entries after this id, filter).
         self._cursor: tuple[int | None, int, TimelineFilter] = (incident_id, 0, TimelineFilter())
+
+    def get_css_variables(self) -> dict[str, str]:
+        # The colour language ($wr-*), derived from the theme in use (see tui/palette.py).
+        variables = super().get_css_variables()
+        variables.update(palette(variables, ansi=self.current_theme.ansi))
+        self.theme_variables = variables
+        return variables
 
     # --- lifecycle --------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, RadioButton, RadioSet
 
 from warroom.domain import ROLES
-from warroom.safe_text import one_line
+from warroom.safe_text import screen_line
 from warroom.tui.screens.forms import FormScreen, chosen, highlight_pressed
 from warroom.views import Incident
 
@@ -44,14 +44,14 @@ class AssignScreen(FormScreen[Assignment]):
             suggester=SuggestFromList(self.people, case_sensitive=False) if self.people else None,
         )
         if self.people:
-            shown = ", ".join(one_line(p, 20) for p in self.people[:8])
+            shown = ", ".join(screen_line(p, 20) for p in self.people[:8])
             more = f" and {len(self.people) - 8} more" if len(self.people) > 8 else ""
             yield Label(Text(f"Seen here: {shown}{more} (type the start, Right completes)"))
         yield Label("Role (arrows choose)")
         with RadioSet(id="role"):
             for role, label in ROLES.items():
                 holder = self.incident.roles.get(role)
-                shown = f"{label}: {one_line(holder, 20) if holder else 'unassigned'}"
+                shown = f"{label}: {screen_line(holder, 20) if holder else 'unassigned'}"
                 yield RadioButton(Text(shown), value=role == self.role, name=role)
 
     def on_mount(self) -> None:

@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 
 from warroom.domain import parse_due
 from warroom.errors import BadInput
-from warroom.safe_text import one_line
+from warroom.safe_text import screen_line
 from warroom.tui.screens.forms import FormScreen
 from warroom.views import Followup, Incident
 
@@ -32,18 +32,18 @@ WRITES = frozenset({"add", "toggle"})
 
 def followup_prompt(item: Followup, today: date, due_w: int = 14) -> Text:
     mark = "✔" if item.done else "☐"
-    owner = one_line(item.owner, 14) if item.owner else "no owner"
+    owner = screen_line(item.owner, 14) if item.owner else "no owner"
     text = Text(f"{mark} #{item.id:<3} {owner:<14} ", style="dim" if item.done else "")
-    due = f"due {one_line(item.due, 10)}" if item.due else "no due date"
+    due = f"due {screen_line(item.due, 10)}" if item.due else "no due date"
     if item.overdue(today):
         text.append(f"{due} OVERDUE", "bold red")
         text.append(" " * (due_w - len(due) - 8))
     else:
         text.append(f"{due:<{due_w}}")
     text.append("  ")
-    text.append(one_line(item.text))
+    text.append(screen_line(item.text))
     if item.done:
-        text.append(f"  (done by {one_line(item.done_by or '?', 14)})", "italic")
+        text.append(f"  (done by {screen_line(item.done_by or '?', 14)})", "italic")
     return text
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -15,8 +15,9 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
-from warroom.safe_text import clean, one_line
+from warroom.safe_text import clean, screen_line
 from warroom.tui.data import Snapshot, TimelineKey
+from warroom.tui.widgets.brief import BriefPane
 from warroom.tui.widgets.checklist import ChecklistPane
 from warroom.tui.widgets.countdown import CountdownPane
 from warroom.tui.widgets.facts import FactsPane
@@ -59,6 +60,7 @@ class WarRoomScreen(Screen[None]):
                 with Vertical(id="side-top"):
                     yield CountdownPane(id="countdown")
                     yield RolesPane(id="roles")
+                    yield BriefPane(id="brief")
                 yield ChecklistPane(id="checklist")
                 yield FactsPane(id="facts")
             with Vertical(id="main"):
@@ -75,6 +77,10 @@ class WarRoomScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one(TimelineView).focus()
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Below 70x22 the checklist gives its room to the timeline (c shows it).
+        self.set_class(event.size.width < 70 or event.size.height < 22, "-tiny")
 
     @property
     def timeline(self) -> TimelineView:
@@ -99,6 +105,7 @@ class WarRoomScreen(Screen[None]):
         self._pane(HeaderBar).show(snapshot.incident, now)
         self._pane(CountdownPane).show(snapshot.incident, now)
         self._pane(RolesPane).show(snapshot.incident)
+        self._pane(BriefPane).show(snapshot.incident)
         self._pane(ChecklistPane).show(snapshot.incident)
         self._pane(FactsPane).show(snapshot.incident)
         self._pane(UpdatePane).show(
@@ -120,7 +127,7 @@ class WarRoomScreen(Screen[None]):
         elif self.timeline_key == snapshot.key:
             timeline.append(snapshot.entries)
         shown = wanted.filter.describe() if wanted and wanted.filter else ""
-        title = f"Timeline ({one_line(shown, 40)}; f: filter)" if shown else "Timeline"
+        title = f"Timeline ({screen_line(shown, 40)}; f: filter)" if shown else "Timeline"
         if self._timeline_title != title:
             # A Text, never a str: the filter may name an author, and a str title is parsed
             # as markup (`[/]` would crash the app). Setting it repaints, even to the same

@@ -15,7 +15,7 @@ from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from warroom.domain import SEVERITIES, STATUS_HELP, STATUSES, SeverityRule
-from warroom.safe_text import one_line
+from warroom.safe_text import screen_line
 from warroom.views import Incident
 
 
@@ -107,9 +107,9 @@ def checklist_picker(incident: Incident) -> ChoiceScreen:
     first_open = None
     for item in incident.checklist:
         mark = "✔" if item.done else "☐"
-        label = Text(f"{mark} {one_line(item.text, 60)}")
+        label = Text(f"{mark} {screen_line(item.text, 60)}")
         if item.done:
-            label.append(f"  ticked by {one_line(item.done_by or '?', 16)}", "dim")
+            label.append(f"  ticked by {screen_line(item.done_by or '?', 16)}", "dim")
         elif first_open is None:
             first_open = str(item.number)
         options.append((str(item.number), label))
@@ -125,7 +125,7 @@ def incident_picker(incidents: list[dict], current: int | None) -> ChoiceScreen:
             Text.assemble(
                 (f"{row['ref']:<8}", "bold"),
                 f"{row['severity']}  {row['status']:<13} ",
-                one_line(row["title"], 60),
+                screen_line(row["title"], 60),
             ),
         )
         for row in incidents

@@ -17,7 +17,7 @@ from textual.widgets import Footer, Label, Select, Static, TextArea
 
 from warroom import clipboard
 from warroom.errors import WarroomError
-from warroom.safe_text import clean, one_line
+from warroom.safe_text import clean, screen_line
 from warroom.tui.data import load_updates, render_current
 from warroom.tui.screens.forms import ConfirmDiscard
 from warroom.tui.widgets.update_pane import published_text
@@ -48,7 +48,7 @@ class UpdatePanelScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         title = Text(f"Customer update · {self.incident.ref} · {self.incident.status} · ")
-        title.append(one_line(self.incident.title, 60))
+        title.append(screen_line(self.incident.title, 60))
         yield Label(title, id="panel-title")
         with Horizontal(id="panel-body"):
             with Vertical(id="panel-editor"):

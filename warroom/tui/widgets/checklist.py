@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from warroom.domain import STEP_LABELS
-from warroom.safe_text import one_line
+from warroom.safe_text import screen_line
 from warroom.views import Incident
 
 
@@ -48,9 +48,11 @@ class ChecklistPane(Static):
             style = self.get_component_rich_style(
                 "checklist--done" if item.done else "checklist--open"
             )
-            line = Text.assemble((f" {item.number} {mark} ", style), (one_line(item.text), style))
+            line = Text.assemble(
+                (f" {item.number} {mark} ", style), (screen_line(item.text), style)
+            )
             if item.done and item.done_at and not compact:
-                who = one_line(item.done_by or "?", 12)
+                who = screen_line(item.done_by or "?", 12)
                 line.append(f"  {who} {item.done_at.astimezone():%H:%M}", who_style)
             lines.append(line)
         return Text("\n").join(lines)

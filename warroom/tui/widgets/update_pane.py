@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from warroom.safe_text import clean, one_line
+from warroom.safe_text import clean, screen_line, steady
 from warroom.views import Update
 
 
@@ -15,8 +15,8 @@ def published_text(published: tuple[Update, ...] | list[Update]) -> Text:
         return Text("No update published yet.", style="italic")
     lines = [
         Text(
-            f"{u.published_at.astimezone():%H:%M}  {one_line(u.author, 12)}  "
-            f"{u.template or '-'}  {one_line(u.text.splitlines()[0] if u.text else '', 60)}"
+            f"{u.published_at.astimezone():%H:%M}  {screen_line(u.author, 12)}  "
+            f"{u.template or '-'}  {screen_line(u.text.splitlines()[0] if u.text else '', 60)}"
         )
         for u in published
     ]
@@ -55,13 +55,13 @@ class UpdatePane(Static):
         if self.error:
             body = Text(clean(self.error), self.get_component_rich_style("update--error"))
         else:
-            body = Text(clean(self.rendered or "", multiline=True).strip())
+            body = Text(clean(steady(self.rendered or ""), multiline=True).strip())
         count = len(self.published)
         if count:
             last = self.published[-1]
             body.append(
                 f"\n\n{count} published; last at {last.published_at.astimezone():%H:%M}"
-                f" by {one_line(last.author, 16)}",
+                f" by {screen_line(last.author, 16)}",
                 self.get_component_rich_style("update--published"),
             )
         return body
