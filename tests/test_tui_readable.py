@@ -193,3 +193,29 @@ async def test_the_triage_facts_are_on_screen_at_80x24(demo) -> None:
             # Whole, though wrapped: every word, in order, somewhere on the screen.
             assert all(word in shown for word in words), fact
         assert "Impact" in shown and "Workaround" in shown
+
+
+async def test_the_footer_keys_are_enabled_again_after_a_picker(demo) -> None:
+    from textual.widgets._footer import FooterKey
+
+    from warroom.tui.screens.main import WarRoomScreen
+    from warroom.tui.screens.pickers import ChoiceScreen
+
+    from .tui_helpers import until
+
+    room, _incident_id, _clock = demo
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        footer_keys = list(app.main.query(FooterKey))
+        assert footer_keys and not any(k.has_class("-disabled") for k in footer_keys)
+        await pilot.press("f")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen), "the filter picker")
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, WarRoomScreen), "the war room")
+        await pilot.press("n")  # typing: the letter keys are dimmed...
+        await pilot.pause()
+        assert any(k.has_class("-disabled") for k in app.main.query(FooterKey))
+        await pilot.press("escape")  # ...and back
+        await pilot.pause()
+        assert not any(k.has_class("-disabled") for k in app.main.query(FooterKey))

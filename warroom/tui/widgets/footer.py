@@ -49,6 +49,12 @@ class KeysFooter(Footer):
         ]
 
     def bindings_changed(self, screen: Screen) -> None:
+        if screen is self.screen and not screen.is_current:
+            # Covered by a picker or form: its keys are not ours to show. Restyling every
+            # key here (all disabled, then all enabled again on the way back) re-applied the
+            # stylesheet to each, about a third of the time `f` took to show its picker.
+            # Back on top, the screen reports its bindings again.
+            return
         if (
             self._shown is not None
             and self.is_attached
