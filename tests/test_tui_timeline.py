@@ -186,6 +186,25 @@ async def test_rows_stay_bounded_while_scrolled_up_and_end_asks_for_the_newest()
         assert isinstance(app.messages[-1], TimelineView.NeedNewest)
 
 
+async def test_no_gap_when_scrolled_back_down_past_what_was_left_out() -> None:
+    app = TimelineApp(limit=100)
+    async with app.run_test(size=(80, 20)) as pilot:
+        timeline = app.query_one(TimelineView)
+        timeline.reset([_entry(i) for i in range(1, 81)], more_before=False)
+        await pilot.pause()
+        timeline.focus()
+        await pilot.press("pageup")
+        timeline.append([_entry(i) for i in range(81, 301)])  # 200 left out
+        assert timeline.texts()[-1] == "entry 100" and timeline.more_after
+        for _ in range(40):  # the wheel or page down, to the bottom of what is kept
+            await pilot.press("pagedown")
+        await until(pilot, lambda: app.messages, "a request for the newest page")
+        assert isinstance(app.messages[-1], TimelineView.NeedNewest)
+        # Until the newest page arrives, a new entry must not land after the gap.
+        timeline.append([_entry(301)])
+        assert timeline.texts()[-1] == "entry 100" and timeline.last_id == 301
+
+
 async def test_end_in_the_war_room_reads_the_newest_page_again(
     room: Room, busy: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -155,6 +155,7 @@ class TimelineView(ScrollView, can_focus=True):
         # window was full): End reads the newest page again.
         self.more_after = False
         self.waiting = 0  # how many of those
+        self._asked_newest = False
         self._newest_id = 0  # the newest id received, kept or not
         self.following = True
         self.empty_text = "No entries yet."
@@ -201,6 +202,7 @@ class TimelineView(ScrollView, can_focus=True):
         self._newest_id = self._rows[-1].id if self._rows else 0
         self.more_before = more_before or len(entries) > self.limit
         self.more_after = False
+        self._asked_newest = False
         self.waiting = 0
         self.loading_older = False
         self.following = True
@@ -226,7 +228,9 @@ class TimelineView(ScrollView, can_focus=True):
             return 0
         self._newest_id = fresh[-1].id
         following = self.following
-        if not following and (self.more_after or len(self._rows) + len(fresh) > self.limit):
+        # Once newer entries were left out, none may be added after them (a gap): they wait
+        # for the newest page, whatever the scroll position.
+        if self.more_after or (not following and len(self._rows) + len(fresh) > self.limit):
             # The user reads further up and the window is full: keep their view still and
             # count what waits; End reads the newest page.
             room = max(self.limit - len(self._rows), 0) if not self.more_after else 0
@@ -385,6 +389,9 @@ class TimelineView(ScrollView, can_focus=True):
         # clamp it to a new end, which counts as the end.
         if new_value >= self.max_scroll_y:
             self.following = True
+            if self.more_after and not self._asked_newest:
+                self._asked_newest = True  # the bottom of what is kept: read the newest
+                self.post_message(self.NeedNewest())
         elif new_value < old_value:
             self.following = False
         self._update_subtitle()
@@ -395,6 +402,7 @@ class TimelineView(ScrollView, can_focus=True):
     def action_scroll_end(self) -> None:
         self.following = True
         if self.more_after:
+            self._asked_newest = True
             self.post_message(self.NeedNewest())
         self.scroll_end(animate=False, immediate=True, x_axis=False)
         self._update_subtitle()
