@@ -54,7 +54,8 @@ def tail_F_floor(tmp: Path) -> list[float]:
 
 def follower_delays(db: Path, extra: list[str]) -> list[float]:
     """`warroom tail -f` in a process; this process writes; time commit -> line read."""
-    from warroom.actions import Actor, Room, note
+    from warroom.actions import note
+    from warroom.room import Actor, Room
     from warroom.storage import open_store
 
     proc = subprocess.Popen(
@@ -92,7 +93,8 @@ def follower_delays(db: Path, extra: list[str]) -> list[float]:
 # same clock in every process on Linux) so the TUI's process can time the arrival.
 WRITER = """
 import sys, time
-from warroom.actions import Actor, Room, note
+from warroom.actions import note
+from warroom.room import Actor, Room
 from warroom.storage import open_store
 room = Room(open_store(sys.argv[1]), Actor("writer", "writer"))
 count, gap, tag = int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
@@ -108,7 +110,7 @@ def tui_delays(db: Path, samples: int = SAMPLES) -> tuple[list[float], list[floa
     """The real app (headless, in this process) with its live worker; another process commits
     notes. Returns, per note, the seconds from commit to (the refresh received on the event
     loop, the screen repainted with it)."""
-    from warroom.actions import Actor, Room
+    from warroom.room import Actor, Room
     from warroom.storage import open_store
     from warroom.tui.app import WarroomApp
     from warroom.tui.messages import Refreshed
@@ -118,11 +120,9 @@ def tui_delays(db: Path, samples: int = SAMPLES) -> tuple[list[float], list[floa
     tag = f"t{time.monotonic_ns()}"  # this run's notes, not an earlier run's
 
     import warroom.tui.app
+    from warroom.tui.screens.main import WarRoomScreen
 
-    class Probe(WarroomApp):
-        # Textual resolves CSS_PATH next to the subclass's file; point it back at ours.
-        CSS_PATH = str(Path(warroom.tui.app.__file__).with_name("warroom.tcss"))
-
+    class ProbeScreen(WarRoomScreen):
         def on_refreshed(self, message: Refreshed) -> None:
             now = time.monotonic()
             ids = [
@@ -132,13 +132,18 @@ def tui_delays(db: Path, samples: int = SAMPLES) -> tuple[list[float], list[floa
             ]
             for i in ids:
                 received.setdefault(i, now)
-            # No super() call: Textual runs WarroomApp.on_refreshed itself after this one
+            # No super() call: Textual runs WarRoomScreen's own Refreshed handler too
             # (handlers of every class in the MRO are called), which applies the snapshot.
             if ids:
                 # Called once the screen has been drawn with this refresh.
                 self.call_after_refresh(
                     lambda: painted.update({i: time.monotonic() for i in ids if i not in painted})
                 )
+
+    class Probe(WarroomApp):
+        # Textual resolves CSS_PATH next to the subclass's file; point it back at ours.
+        CSS_PATH = str(Path(warroom.tui.app.__file__).with_name("warroom.tcss"))
+        MAIN_SCREEN = ProbeScreen
 
     writer = subprocess.Popen(
         [PY, "-c", WRITER, str(db), str(samples), str(GAP), tag],

@@ -92,7 +92,7 @@ async def test_red_and_amber_mean_act_now_and_soon_and_nothing_else(demo, theme)
         assert _cells_in(app, *AMBER) == []
         # Due in 4 minutes: amber, in the countdown and the header only.
         clock.advance(minutes=6)
-        app.tick()
+        app.main.tick()
         await pilot.pause()
         amber = _cells_in(app, *AMBER)  # (texts as drawn, without their spaces)
         assert "updatein04:00" in amber and any("Nextupdatedue" in t for t in amber)
@@ -101,7 +101,7 @@ async def test_red_and_amber_mean_act_now_and_soon_and_nothing_else(demo, theme)
         # Overdue and SEV1: red, each of them, and still nothing else.
         clock.advance(minutes=5)
         actions.set_severity(room, incident_id, "SEV1")
-        app.refresh_now()
+        app.main.refresh_now()
         await settle(pilot)
         red = _cells_in(app, *RED)
         assert "SEV1" in red and "updateOVERDUE11:00" in red  # the header

@@ -63,7 +63,7 @@ def busy(room: Room) -> int:
 
 async def _note_from_elsewhere(pilot, room: Room, incident_id: int, text: str) -> None:
     actions.note(as_person(room, "carol"), incident_id, text)
-    pilot.app.refresh_now()
+    pilot.app.main.refresh_now()
     await until(pilot, lambda: pilot.app.main.timeline.texts()[-1:] == [text], repr(text))
     await settle(pilot)
 
@@ -88,7 +88,7 @@ async def test_the_timeline_keeps_following_through_resizes_and_resolving(
             assert timeline.following and not timeline.border_subtitle, size
         # Resolving swaps the countdown for the review pane: the timeline's height changes.
         actions.set_status(room, busy, "resolved")
-        app.refresh_now()
+        app.main.refresh_now()
         await until(pilot, lambda: app.main.has_class("-resolved"), "the resolved layout")
         await settle(pilot)
         await _note_from_elsewhere(pilot, room, busy, "after resolving")
@@ -220,7 +220,7 @@ async def test_end_in_the_war_room_reads_the_newest_page_again(
         bob = as_person(room, "bob")
         for i in range(100):
             actions.note(bob, busy, f"later {i}")
-        app.refresh_now()
+        app.main.refresh_now()
         await settle(pilot)
         assert timeline.entry_count <= 40 and timeline.more_after
         assert "later 99" not in timeline.texts()

@@ -77,26 +77,28 @@ def tmux(tmp_path: Path) -> Iterator[Tmux]:
 
 
 def _timeline(lines: list[str]) -> list[str]:
-    """The rows of the timeline pane, borders included."""
-    start = next(i for i, line in enumerate(lines) if "Timeline" in line and "╭" in line)
-    end = next(i for i in range(start + 1, len(lines)) if lines[i].startswith("╰"))
-    return lines[start : end + 1]
+    """The rows of the timeline pane, borders included (none while it is not drawn yet)."""
+    start = next((i for i, line in enumerate(lines) if "Timeline" in line and "╭" in line), None)
+    if start is None:
+        return []
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("╰")), None)
+    return lines[start : end + 1] if end is not None else []
 
 
 def _newest_at_bottom(lines: list[str], text: str) -> bool:
     """`text` is on the timeline's last row: the pane follows."""
-    try:
-        return text in _timeline(lines)[-2]
-    except StopIteration:
-        return False
+    rows = _timeline(lines)
+    return len(rows) > 2 and text in rows[-2]
 
 
 def _straight(lines: list[str], width: int) -> bool:
     """No row is wider than the terminal, and every row of the timeline pane (full width)
     has its right border in the last column, whatever the text in it."""
     pane = _timeline(lines)
-    return all(cell_len(line.rstrip()) <= width for line in lines) and all(
-        cell_len(line.rstrip()) == width and line.rstrip()[-1] in "│╮╯" for line in pane
+    return (
+        bool(pane)
+        and all(cell_len(line.rstrip()) <= width for line in lines)
+        and all(cell_len(line.rstrip()) == width and line.rstrip()[-1] in "│╮╯" for line in pane)
     )
 
 
@@ -130,11 +132,19 @@ def test_header_footer_borders_and_following_at_80x24_and_60x20(
             capture_output=True,
         )
 
-    lines = tmux.wait(lambda ls: _newest_at_bottom(ls, "x" * 20), "the newest entry at 80x24")
+    lines = tmux.wait(
+        lambda ls: (
+            len(ls) > 2
+            and "?Help" in ls[-2].replace(" ", "")
+            and "filler 79" in " ".join(_timeline(ls))
+        ),
+        "the newest entry at 80x24",
+    )
+    assert _newest_at_bottom(lines, "x" * 20)
     header = lines[0]
     for kept in ("INC-1", "SEV2", "investigating", "due ", "Checkout", "…", "maya"):
         assert kept in header, (kept, header)
-    assert "?Help" in (lines[-2] + lines[-1]).replace(" ", "")
+    assert "?Help" in (lines[-2] + lines[-1]).replace(" ", ""), "\n".join(lines)
     assert _straight(lines, 80), "\n".join(lines)
     note_from_shell("emoji 👩‍💻 and 🇫🇷 in a note at 80x24")
     lines = tmux.wait(lambda ls: _newest_at_bottom(ls, "at 80x24"), "the note at 80x24")
@@ -147,7 +157,7 @@ def test_header_footer_borders_and_following_at_80x24_and_60x20(
     header = lines[0]
     for kept in ("INC-1", "SEV2", "investigating", "due ", "…"):
         assert kept in header, (kept, header)
-    assert "?Help" in (lines[-2] + lines[-1]).replace(" ", "")
+    assert "?Help" in (lines[-2] + lines[-1]).replace(" ", ""), "\n".join(lines)
     assert _straight(lines, 60), "\n".join(lines)
     assert "scrolled up" not in " ".join(lines)
 

@@ -11,8 +11,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from warroom.actions import Room
 from warroom.domain import Settings
+from warroom.room import Room
 from warroom.views import Incident, entries_of_kinds
 
 

@@ -1,15 +1,20 @@
-"""Messages that worker threads post to the app: small dataclasses, one per outcome."""
+"""Messages of the war room: small dataclasses of plain data, never a callable.
+
+Worker threads post the first group to the war room screen. Screens above it post the
+requests, which bubble to the app; the app hands them to the war room screen, the one
+controller of writes, so every write is read back and drawn the same way.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from textual.message import Message
 
 from warroom.tui.data import Snapshot, TimelineKey
 from warroom.views import Entry
+
+# --- from worker threads ---------------------------------------------------------------------
 
 
 @dataclass
@@ -20,33 +25,69 @@ class Refreshed(Message):
 
 
 @dataclass
-class ActionDone(Message):
-    """A key-press action committed; `notice` is plain text for the notification."""
-
-    notice: str
-    switch_to: int | None = None
-    then: Callable[[], Any] | None = None  # run on the event loop after success
-    version: int = 0  # the newest timeline id just after the commit
-    # (timeline, shown up to this id, the entries after it): the action's own entry and any
-    # others newer than the timeline shown when it committed, drawn without a refresh.
-    entries: tuple[TimelineKey, int, tuple[Entry, ...]] | None = None
-
-
-@dataclass
-class ActionFailed(Message):
-    notice: str
-
-
-@dataclass
 class DatabaseProblem(Message):
-    """The file is locked, unreadable or gone; `text` is shown in the status line.
+    """The file is locked or unreadable; `text` is shown in the status line.
     An empty text means the problem has cleared."""
 
     text: str
 
 
 @dataclass
-class OlderLoaded(Message):
+class FileMovedAway(Message):
+    """The path no longer names the file the war room has open: `how` is "deleted" or
+    "replaced" (a restored backup, say)."""
+
+    how: str
+
+
+@dataclass(frozen=True)
+class ActionDone:
+    """What a writing action's worker returns once committed: `notice` is plain text for the
+    notification; `close` is the id of the screen that asked, closed only if still on top."""
+
+    notice: str
+    switch_to: int | None = None
+    version: int = 0  # the newest timeline id just after the commit
+    # (timeline, shown up to this id, the entries after it): the action's own entry and any
+    # others newer than the timeline shown when it committed, drawn without a refresh.
+    entries: tuple[TimelineKey, int, tuple[Entry, ...]] | None = None
+    close: str | None = None
+
+
+@dataclass(frozen=True)
+class OlderLoaded:
     key: TimelineKey
     entries: list[Entry]
     more_before: bool
+
+
+# --- requests from screens above the war room ------------------------------------------------
+
+
+@dataclass
+class WriteRequest(Message):
+    """A screen asks for a write. `screen_id` names the screen to close once the write is
+    committed (only if it is still on top); None closes nothing."""
+
+    screen_id: str | None
+
+
+@dataclass
+class PublishRequested(WriteRequest):
+    incident_id: int
+    text: str
+    template: str | None
+
+
+@dataclass
+class FollowupAddRequested(WriteRequest):
+    incident_id: int
+    text: str
+    owner: str | None
+    due: str | None
+
+
+@dataclass
+class FollowupToggleRequested(WriteRequest):
+    followup_id: int
+    undo: bool  # True: open it again

@@ -203,7 +203,7 @@ class FormScreen(ModalScreen[ResultT | None], Generic[ResultT]):
         self.query_one(".dialog-error", Label).display = False
         fields = self.form_fields()
         self._initial = {id(f): _value(f) for f in fields}
-        first = next((f for f in fields if isinstance(f, Input | TextArea)), None)
+        first: Widget | None = next((f for f in fields if isinstance(f, Input | TextArea)), None)
         if first is None and fields:
             first = fields[0]
         if first is not None:

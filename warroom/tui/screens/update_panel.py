@@ -1,33 +1,37 @@
 """The update panel: pick a template, see it rendered with the live facts, edit, copy, publish.
 
-Rendering, copying and publishing run in worker threads; the app owns the database calls.
+Rendering and copying run in this screen's own workers, so they end with it. Publishing is
+a request to the war room (a message of data); the panel closes once it is committed, if it
+is still open.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rich.text import Text
-from textual import on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Label, Select, Static, TextArea
 
 from warroom import clipboard
-from warroom.errors import WarroomError
 from warroom.safe_text import clean, screen_line
 from warroom.tui.data import load_updates, render_current
+from warroom.tui.messages import PublishRequested
+from warroom.tui.screens.base import WorkScreen
 from warroom.tui.screens.forms import ConfirmDiscard
+from warroom.tui.session import Session
 from warroom.tui.widgets.update_pane import published_text
 from warroom.views import Incident, Update
 
-if TYPE_CHECKING:
-    from warroom.tui.app import WarroomApp
+SCREEN_ID = "update-panel"
+READ_ONLY_PUBLISH = (
+    "Read-only (warroom watch): publishing is for a writable war room, or from a shell: "
+    "`warroom update --publish`."
+)
 
 
-class UpdatePanelScreen(Screen[None]):
+class UpdatePanelScreen(WorkScreen[None]):
     BINDINGS = [
         Binding("escape", "close", "Back", id="update.back"),
         Binding("ctrl+o", "copy", "Copy", priority=True, id="update.copy"),
@@ -37,13 +41,16 @@ class UpdatePanelScreen(Screen[None]):
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-normal")]
 
-    app: WarroomApp
-
-    def __init__(self, incident: Incident, templates: list[str], template: str | None) -> None:
-        super().__init__()
+    def __init__(
+        self, session: Session, incident: Incident, templates: list[str], template: str | None
+    ) -> None:
+        super().__init__(id=SCREEN_ID)
+        self.session = session
+        self.readonly = session.readonly
         self.incident = incident
         self.templates = templates
-        self.template = template if template in templates else (templates or [None])[0]
+        fallback = templates[0] if templates else None
+        self.template: str | None = template if template in templates else fallback
         self._rendered = ""  # the text as last rendered: an edit differs from it
 
     def compose(self) -> ComposeResult:
@@ -79,10 +86,19 @@ class UpdatePanelScreen(Screen[None]):
             self.template = event.value
             self.render_template(event.value)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (self.readonly and action == "publish")  # hidden, so not offered
+
+    def on_key(self, event: events.Key) -> None:
+        if self.readonly and event.key == "ctrl+s":
+            event.stop()
+            self.notify(READ_ONLY_PUBLISH, severity="warning")
+
     def render_template(self, name: str) -> None:
-        # db_then turns a locked or vanished database into a notice instead of a crash.
-        self.app.db_then(
-            lambda room: render_current(room, self.incident, name),
+        incident = self.incident
+        self.run_in_thread(
+            "render",
+            lambda: self.session.call(lambda room: render_current(room, incident, name)),
             lambda result: self.show_render(name, result[1], result[2]),
         )
 
@@ -95,12 +111,21 @@ class UpdatePanelScreen(Screen[None]):
             status.add_class("-error")
             return
         status.remove_class("-error")
-        status.update(Text(f"Template {name}: edit freely, then ctrl+o copies, ctrl+s publishes."))
+        if self.readonly:
+            hint = f"Template {name}: read-only here; edit freely, then ctrl+o copies."
+        else:
+            hint = f"Template {name}: edit freely, then ctrl+o copies, ctrl+s publishes."
+        status.update(Text(hint))
         self._rendered = clean(text or "", multiline=True)
         self.query_one(TextArea).load_text(self._rendered)
 
     def load_published(self) -> None:
-        self.app.db_then(lambda room: load_updates(room, self.incident.id), self.show_published)
+        incident_id = self.incident.id
+        self.run_in_thread(
+            "published",
+            lambda: self.session.call(lambda room: load_updates(room, incident_id)),
+            self.show_published,
+        )
 
     def show_published(self, published: list[Update]) -> None:
         self.query_one("#published", Static).update(published_text(published))
@@ -121,26 +146,29 @@ class UpdatePanelScreen(Screen[None]):
             return
         self.copy(self.text)
 
-    @work(thread=True, group="copy")
     def copy(self, text: str) -> None:
-        def osc52(payload: str) -> None:
-            self.app.call_from_thread(self.app.copy_to_clipboard, payload)
+        app = self.app
 
-        try:
-            result = clipboard.copy_text(text, osc52=osc52, system_copy=self.app.system_copy)
-        except WarroomError as exc:
-            self.app.call_from_thread(self.app.say, exc.message, "error")
-            return
-        self.app.call_from_thread(self.app.say, result.describe())
+        def osc52(payload: str) -> None:
+            app.call_from_thread(app.copy_to_clipboard, payload)
+
+        def work() -> str:
+            # A WarroomError (no way to copy) becomes the failure notice.
+            return clipboard.copy_text(
+                text, osc52=osc52, system_copy=self.session.system_copy
+            ).describe()
+
+        self.run_in_thread("copy", work, self.notify, group="copy")
 
     def action_publish(self) -> None:
-        if self.app.readonly:
+        if self.readonly:
+            self.notify(READ_ONLY_PUBLISH, severity="warning")
             return
         text = self.text
         if not text.strip():
             self.notify("The update is empty.", severity="warning", markup=False)
             return
-        self.app.publish(self.incident.id, text, self.template, then=self.dismiss)
+        self.post_message(PublishRequested(SCREEN_ID, self.incident.id, text, self.template))
 
     def action_close(self) -> None:
         # The forms' grammar: Esc asks first when it would throw away an edit.

@@ -41,12 +41,16 @@ def elapsed_text(incident: Incident, now: datetime) -> str:
 
 
 class HeaderBar(Horizontal):
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None, readonly: bool = False) -> None:
         super().__init__(id=id)
+        self.readonly = readonly
         self._shown: dict[str, Text] = {}  # label id -> the text it shows
         self._last: tuple[Incident | None, datetime] | None = None
 
     def compose(self) -> ComposeResult:
+        if self.readonly:
+            # First, so that no narrow width can cut it off: `watch` must say it only watches.
+            yield Label(" READ-ONLY ", id="hdr-readonly")
         yield Label("warroom", id="hdr-ref")
         yield Label("", id="hdr-sev")
         yield Label("", id="hdr-status")
@@ -80,9 +84,9 @@ class HeaderBar(Horizontal):
         self._set("status", Text(incident.status)).set_classes(f"-{incident.status}")
         # Cut to fit by the label itself (text-overflow: ellipsis), at whatever width is left.
         self._set("title", screen_text(incident.title))
-        name = incident.roles.get("owner")
-        if name:
-            shown = screen_text(screen_line(name, 16), "bold")
+        holder = incident.roles.get("owner")
+        if holder:
+            shown = screen_text(screen_line(holder, 16), "bold")
             label = Text("owner ") if not self.has_class("-cramped") else Text("")
             owner = self._set("owner", Text.assemble(label, shown))
             owner.set_class(False, "-none")
