@@ -17,13 +17,14 @@ Screens above this one post write requests (messages of data); the app hands the
 from __future__ import annotations
 
 import gc
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.text import Text
 from textual import events, on
@@ -31,7 +32,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
-from textual.widgets import Input, Static, TextArea
+from textual.widgets import Input, Static
 from textual.worker import Worker, get_current_worker
 
 from warroom import actions
@@ -64,20 +65,7 @@ from warroom.tui.messages import (
     Refreshed,
     WriteRequest,
 )
-from warroom.tui.screens.assign import Assignment, AssignScreen
 from warroom.tui.screens.base import WorkScreen, failure_text
-from warroom.tui.screens.declare import DeclareForm, DeclareScreen
-from warroom.tui.screens.filter import filter_picker, parse_choice
-from warroom.tui.screens.followups import FollowupsScreen
-from warroom.tui.screens.mitigate import MitigateScreen, Mitigation
-from warroom.tui.screens.pickers import (
-    checklist_picker,
-    incident_picker,
-    severity_picker,
-    status_picker,
-)
-from warroom.tui.screens.triage import TriageForm, TriageScreen
-from warroom.tui.screens.update_panel import UpdatePanelScreen
 from warroom.tui.session import Session
 from warroom.tui.widgets.brief import BriefPane
 from warroom.tui.widgets.checklist import ChecklistPane
@@ -90,6 +78,25 @@ from warroom.tui.widgets.roles import RolesPane
 from warroom.tui.widgets.timeline import TimelineView
 from warroom.tui.widgets.update_pane import UpdatePane
 from warroom.views import Incident
+
+if TYPE_CHECKING:
+    from warroom.tui.screens.assign import Assignment
+    from warroom.tui.screens.declare import DeclareForm
+    from warroom.tui.screens.mitigate import Mitigation
+    from warroom.tui.screens.triage import TriageForm
+
+# The forms, pickers and the update panel are imported by the action that opens them, not
+# here: the first screen needs none of them, and importing them (with the Select, RadioSet,
+# OptionList and TextArea widgets behind them) cost about 30 ms of the first paint.
+
+
+def _typing_in(widget: Widget | None) -> bool:
+    """Is a text field focused? TextArea's module is loaded only once a screen uses one."""
+    if isinstance(widget, Input):
+        return True
+    text_area = sys.modules.get("textual.widgets._text_area")
+    return text_area is not None and isinstance(widget, text_area.TextArea)
+
 
 W = TypeVar("W", bound=Widget)
 # How often the live worker looks at the file's identity when no commit wakes it: a deleted
@@ -267,7 +274,7 @@ class WarRoomScreen(WorkScreen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in WRITE_ACTIONS and self.readonly:
             return False  # hidden everywhere: footer, palette, help
-        if action == "note" and isinstance(self.focused, Input | TextArea):
+        if action == "note" and _typing_in(self.focused):
             return False  # a priority key: "n" typed into a text field is just a letter
         if action == "reopen":
             return self.moved is not None
@@ -275,11 +282,7 @@ class WarRoomScreen(WorkScreen[None]):
 
     def on_key(self, event: events.Key) -> None:
         # Hidden write keys do nothing; say why instead of doing nothing silently.
-        if (
-            self.readonly
-            and event.key in WRITE_KEYS
-            and not isinstance(self.focused, Input | TextArea)
-        ):
+        if self.readonly and event.key in WRITE_KEYS and not _typing_in(self.focused):
             event.stop()
             self.notify(
                 "Read-only (warroom watch): this view never writes. Add a note from a shell "
@@ -341,8 +344,14 @@ class WarRoomScreen(WorkScreen[None]):
         if not self._frozen:
             self.call_after_refresh(self._freeze)
         if incident is not None:
+            # Only if its module was loaded can a follow-ups screen be open.
+            followups = sys.modules.get("warroom.tui.screens.followups")
             for screen in self.app.screen_stack:
-                if isinstance(screen, FollowupsScreen) and screen.incident.id == incident.id:
+                if (
+                    followups is not None
+                    and isinstance(screen, followups.FollowupsScreen)
+                    and screen.incident.id == incident.id
+                ):
                     screen.show(snapshot.followups, self.session.today())
         if incident is None and not self.readonly and not self._offered_declare:
             self._offered_declare = True
@@ -680,6 +689,8 @@ class WarRoomScreen(WorkScreen[None]):
 
     def action_severity(self) -> None:
         if incident := self._incident():
+            from warroom.tui.screens.pickers import severity_picker
+
             self.app.push_screen(
                 severity_picker(self.session.room.settings.severities, incident.severity),
                 partial(self._set_severity, incident.id),
@@ -698,6 +709,8 @@ class WarRoomScreen(WorkScreen[None]):
 
     def action_status(self) -> None:
         if incident := self._incident():
+            from warroom.tui.screens.pickers import status_picker
+
             self.app.push_screen(
                 status_picker(incident.status),
                 partial(self._set_status, incident.id),
@@ -716,6 +729,8 @@ class WarRoomScreen(WorkScreen[None]):
 
     def action_assign(self) -> None:
         if incident := self._incident():
+            from warroom.tui.screens.assign import AssignScreen
+
             people = self.latest.people if self.latest else ()
             self.app.push_screen(AssignScreen(incident, people), self._assign)
 
@@ -733,6 +748,8 @@ class WarRoomScreen(WorkScreen[None]):
 
     def action_check(self) -> None:
         if incident := self._incident():
+            from warroom.tui.screens.pickers import checklist_picker
+
             self.app.push_screen(
                 checklist_picker(incident),
                 partial(self._check, incident),
@@ -753,6 +770,8 @@ class WarRoomScreen(WorkScreen[None]):
 
     def action_triage(self) -> None:
         if incident := self._incident():
+            from warroom.tui.screens.triage import TriageScreen
+
             self.app.push_screen(
                 TriageScreen(incident, self.session.room.settings.severities),
                 lambda form: self._triage(incident.id, form),
@@ -781,6 +800,8 @@ class WarRoomScreen(WorkScreen[None]):
 
     def action_mitigate(self) -> None:
         if incident := self._incident():
+            from warroom.tui.screens.mitigate import MitigateScreen
+
             self.app.push_screen(MitigateScreen(), lambda m: self._mitigate(incident.id, m))
 
     def _mitigate(self, incident_id: int, result: Mitigation | None) -> None:
@@ -794,6 +815,7 @@ class WarRoomScreen(WorkScreen[None]):
 
     def action_update_panel(self) -> None:
         if incident := self._incident():
+            from warroom.tui.screens.update_panel import UpdatePanelScreen
             from warroom.updates import available_templates
 
             self._read(
@@ -806,6 +828,8 @@ class WarRoomScreen(WorkScreen[None]):
 
     def action_followups(self) -> None:
         if incident := self._incident():
+            from warroom.tui.screens.followups import FollowupsScreen
+
             latest = self.latest
             self.app.push_screen(
                 FollowupsScreen(
@@ -835,6 +859,8 @@ class WarRoomScreen(WorkScreen[None]):
 
     def action_filter(self) -> None:
         if self.incident_id is not None:
+            from warroom.tui.screens.filter import filter_picker
+
             incident_id = self.incident_id
             self._read(
                 "authors",
@@ -846,11 +872,15 @@ class WarRoomScreen(WorkScreen[None]):
 
     def set_filter(self, choice: str | None) -> None:
         if choice is not None:
+            from warroom.tui.screens.filter import parse_choice
+
             self.timeline_filter = parse_choice(choice)
             self._update_cursor()
             self.refresh_now()
 
     def action_switch(self) -> None:
+        from warroom.tui.screens.pickers import incident_picker
+
         self._read(
             "incidents",
             load_incidents,
@@ -871,6 +901,8 @@ class WarRoomScreen(WorkScreen[None]):
         self.refresh_now()
 
     def action_declare(self, first: bool = False) -> None:
+        from warroom.tui.screens.declare import DeclareScreen
+
         self.app.push_screen(
             DeclareScreen(self.session.room.settings.severities, first=first), self._declare
         )
