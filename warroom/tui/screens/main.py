@@ -175,6 +175,11 @@ class WarRoomScreen(WorkScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one(TimelineView).focus()
+        if self.readonly:
+            # No write key anywhere, pane titles included.
+            self._pane(BriefPane).border_title = "Roles · triage"
+            self._pane(FactsPane).border_title = "Triage"
+            self._pane(ChecklistPane).border_title = "Checklist"
         # The screen's own timer: it stops when the screen goes, so it never fires into a
         # half torn-down app.
         self.set_interval(1, self.tick, name="tick")
