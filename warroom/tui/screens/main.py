@@ -146,6 +146,7 @@ class WarRoomScreen(WorkScreen[None]):
         self._stopping = threading.Event()
         self._offered_declare = False
         self._frozen = False
+        self._previewed = False  # has a read rendered the customer update yet?
         # What the next read asks for: (incident, entries after this id, filter).
         self._cursor: tuple[int | None, int, TimelineFilter] = (incident_id, 0, TimelineFilter())
 
@@ -309,7 +310,11 @@ class WarRoomScreen(WorkScreen[None]):
 
     def _load(self, room: Room) -> Snapshot:
         incident_id, after, flt = self._cursor
-        return load_snapshot(room, incident_id, after_id=after, timeline_filter=flt)
+        # The first read skips the customer-update preview (Jinja2's import and a render):
+        # the screen shows first, and the read right after it brings the preview.
+        return load_snapshot(
+            room, incident_id, after_id=after, timeline_filter=flt, preview=self._previewed
+        )
 
     def refresh_now(self) -> None:
         self.run_in_thread("refresh", lambda: self.session.call(self._load), self.show_snapshot)
@@ -334,6 +339,12 @@ class WarRoomScreen(WorkScreen[None]):
         self.show_snapshot(message.snapshot)
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
+        self._show_snapshot(snapshot)
+        if not self._previewed and snapshot.incident is not None and self.is_mounted:
+            self._previewed = True
+            self.call_after_refresh(self.refresh_now)  # after the first frame, not during it
+
+    def _show_snapshot(self, snapshot: Snapshot) -> None:
         incident = snapshot.incident
         if incident is not None:
             if self.incident_id is None:

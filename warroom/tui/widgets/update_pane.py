@@ -54,6 +54,8 @@ class UpdatePane(Static):
     def render(self) -> Text:
         if self.error:
             body = Text(clean(self.error), self.get_component_rich_style("update--error"))
+        elif self.rendered is None:  # the first read does not render it (first paint)
+            body = Text("Rendering the update…", self.get_component_rich_style("update--published"))
         else:
             body = Text(clean(steady(self.rendered or ""), multiline=True).strip())
         count = len(self.published)
