@@ -16,6 +16,7 @@ SECONDARY = [
     "warroom.tui.screens.filter",
     "warroom.tui.screens.followups",
     "warroom.tui.screens.update_panel",
+    "warroom.tui.screens.alerts",
     "warroom.clipboard",
 ]
 

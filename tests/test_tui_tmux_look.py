@@ -86,9 +86,10 @@ def _timeline(lines: list[str]) -> list[str]:
 
 
 def _newest_at_bottom(lines: list[str], text: str) -> bool:
-    """`text` is on the timeline's last row: the pane follows."""
+    """`text` is on the timeline's last two rows (the last may be the writer's login, shown
+    under the author when it differs): the pane follows."""
     rows = _timeline(lines)
-    return len(rows) > 2 and text in rows[-2]
+    return len(rows) > 3 and text in " ".join(rows[-3:-1])
 
 
 def _straight(lines: list[str], width: int) -> bool:

@@ -14,6 +14,7 @@ from typing import Any
 
 from warroom.domain import (
     AUTO_EVENTS,
+    MAX_IMPACT_LEAD,
     MITIGATIONS,
     ROLES,
     format_ref,
@@ -68,7 +69,9 @@ class _Tx:
     def auto_tick(self, incident_id: int, event: str) -> None:
         """Tick the checklist items that this event completes, each with its own entry."""
         for item in q.open_auto_items(self.conn, incident_id, event):
-            q.set_checked(self.conn, item["id"], self.ts, self.room.actor.name)
+            q.set_checked(
+                self.conn, item["id"], self.ts, self.room.actor.name, self.room.actor.login
+            )
             self.log(
                 incident_id,
                 "checklist",
@@ -98,29 +101,44 @@ def declare(
     source = parse_source(source) if source is not None else None
     service_names = [require_text(s, "a service name") for s in services]
     with _write(room) as tx:
-        incident_id = q.insert_incident(
-            tx.conn,
-            title=title,
-            severity=severity,
-            status="investigating",
-            declared_at=tx.ts,
-            declared_by=room.actor.name,
-            detection_source=source,
-        )
-        q.add_services(tx.conn, incident_id, service_names)
-        q.insert_checklist(
-            tx.conn, incident_id, [(i.step, i.text, i.auto) for i in room.settings.checklist]
-        )
-        text = f"Declared {severity}: {title}"
-        if service_names:
-            text += f" (services: {', '.join(service_names)})"
-        tx.log(
-            incident_id,
-            "declared",
-            text,
-            {"severity": severity, "services": service_names, "source": source},
-        )
-        tx.auto_tick(incident_id, "severity")
+        return declare_in(tx, title, severity, service_names, source)
+
+
+def declare_in(
+    tx: _Tx,
+    title: str,
+    severity: str,
+    service_names: list[str],
+    source: str | None,
+    extra: dict[str, Any] | None = None,
+) -> int:
+    """The declaration inside a caller's transaction (a declaration from an alert attaches
+    the alert in the same one). Arguments are already checked."""
+    room = tx.room
+    incident_id = q.insert_incident(
+        tx.conn,
+        title=title,
+        severity=severity,
+        status="investigating",
+        declared_at=tx.ts,
+        declared_by=room.actor.name,
+        declared_by_login=room.actor.login,
+        detection_source=source,
+    )
+    q.add_services(tx.conn, incident_id, service_names)
+    q.insert_checklist(
+        tx.conn, incident_id, [(i.step, i.text, i.auto) for i in room.settings.checklist]
+    )
+    text = f"Declared {severity}: {title}"
+    if service_names:
+        text += f" (services: {', '.join(service_names)})"
+    tx.log(
+        incident_id,
+        "declared",
+        text,
+        {"severity": severity, "services": service_names, "source": source, **(extra or {})},
+    )
+    tx.auto_tick(incident_id, "severity")
     return incident_id
 
 
@@ -183,6 +201,11 @@ def triage(
                 f"the impact start ({started.astimezone(UTC):%Y-%m-%d %H:%M:%S UTC}) is after"
                 f" the declaration ({declared}); it can only be earlier"
             )
+        if started is not None and started < from_iso(row["declared_at"]) - MAX_IMPACT_LEAD:
+            raise BadInput(
+                f"the impact start ({started.astimezone(UTC):%Y-%m-%d UTC}) is more than a"
+                " year before the declaration; check the time given with --started"
+            )
         changed = {k: v for k, v in fields.items() if row[k] != v}
         q.update_incident(tx.conn, incident_id, **changed)
         added = q.add_services(tx.conn, incident_id, service_names)
@@ -236,7 +259,7 @@ def assign(room: Room, incident_id: int, role: str, name: str) -> bool:
         current = {r["role"]: r["name"] for r in q.get_roles(tx.conn, incident_id)}.get(role)
         if current == name:
             return False
-        q.set_role(tx.conn, incident_id, role, name, tx.ts, room.actor.name)
+        q.set_role(tx.conn, incident_id, role, name, tx.ts, room.actor.name, room.actor.login)
         label = ROLES[role]
         if current is None:
             text = f"{label}: {name}"
@@ -304,7 +327,7 @@ def check(room: Room, incident_id: int, number: int, *, undo: bool = False) -> b
             q.set_checked(tx.conn, item["id"], None, None)
             text = f"Checklist: unticked {item['text']!r}"
         else:
-            q.set_checked(tx.conn, item["id"], tx.ts, room.actor.name)
+            q.set_checked(tx.conn, item["id"], tx.ts, room.actor.name, room.actor.login)
             text = f"Checklist: ticked {item['text']!r}"
         tx.log(incident_id, "checklist", text, {"item": number, "done": not undo})
     return True
@@ -324,16 +347,19 @@ def publish_update(room: Room, incident_id: int, text: str, template: str | None
             incident_id=incident_id,
             published_at=tx.ts,
             author=room.actor.name,
+            author_login=room.actor.login,
             template=template,
             status=row["status"],
             text=text,
         )
         headline = text.splitlines()[0]
+        # The record as it stood when this went out: a head kept with what was published.
+        head = q.chain_head(tx.conn)
         tx.log(
             incident_id,
             "update",
             f"Customer update published: {headline}",
-            {"update_id": update_id, "template": template},
+            {"update_id": update_id, "template": template, "chain_head": head.to_json()},
         )
         tx.auto_tick(incident_id, "first_update")
     return update_id
@@ -364,6 +390,7 @@ def add_followup(
             due=due,
             created_at=tx.ts,
             created_by=room.actor.name,
+            created_by_login=room.actor.login,
         )
         extra = ", ".join(
             p for p in (f"owner {owner}" if owner else "", f"due {due}" if due else "") if p
@@ -389,7 +416,7 @@ def complete_followup(room: Room, followup_id: int, *, undo: bool = False) -> bo
             q.set_followup_done(tx.conn, followup_id, None, None)
             text = f"Follow-up #{followup_id} reopened: {row['text']}"
         else:
-            q.set_followup_done(tx.conn, followup_id, tx.ts, room.actor.name)
+            q.set_followup_done(tx.conn, followup_id, tx.ts, room.actor.name, room.actor.login)
             text = f"Follow-up #{followup_id} done: {row['text']}"
         tx.log(row["incident_id"], "followup", text, {"followup_id": followup_id, "done": not undo})
     return True

@@ -15,9 +15,12 @@ from typing import Any
 from warroom.domain import (
     AUTO_EVENTS,
     DEFAULT_SEVERITIES,
+    DEFAULT_SYNC_SECONDS,
     SEVERITIES,
     STEPS,
+    AlertSettings,
     ChecklistTemplateItem,
+    ReplicaSettings,
     Settings,
 )
 from warroom.errors import WarroomError
@@ -38,6 +41,15 @@ step = "triage"                    # detect, triage, assign, communicate, mitiga
 text = "Confirm user impact"
 auto = "impact"                    # optional: impact, severity, owner, first_update,
                                    # mitigation, followup tick the item by themselves
+
+[replicate]                        # `warroom replicate run` (needs warroom[replica])
+to = "s3://example-bucket/warroom" # a folder, sftp://USER@HOST/PATH or s3://BUCKET/PATH
+sync_seconds = 1                   # how often changes are shipped: the most a lost host loses
+# sftp_key_path = "~/.ssh/id_ed25519"   # for sftp://: the key to log in with, and the
+# sftp_host_key = "ssh-ed25519 AAAA..." # server's key (ssh-keyscan HOST), else not checked
+[alerts]                           # `warroom alerts listen`
+token = "a-long-random-secret"     # bearer token senders must give; or $WARROOM_ALERTS_TOKEN
+service_labels = ["service", "job"]  # alert labels naming the service, first found wins
 """
 
 
@@ -82,7 +94,7 @@ def _positive_or_none(value: Any, where: str, path: Path) -> int | None:
 
 
 def parse_settings(data: dict[str, Any], path: Path) -> Settings:
-    known = {"company", "templates", "severities", "checklist"}
+    known = {"company", "templates", "severities", "checklist", "replicate", "alerts"}
     for key in data:
         if key not in known:
             raise ConfigError(path, f"unknown key {key!r} (known: {', '.join(sorted(known))})")
@@ -143,4 +155,67 @@ def parse_settings(data: dict[str, Any], path: Path) -> Settings:
         checklist=checklist,
         company=company,
         template_dirs=tuple(Path(t).expanduser() for t in templates),
+        replicate=_replicate(data.get("replicate", {}), path),
+        alerts=_parse_alerts(data.get("alerts", {}), path),
+    )
+
+
+MAX_SYNC_SECONDS = 3600.0
+
+
+def _replicate(table: Any, path: Path) -> ReplicaSettings:
+    if not isinstance(table, dict):
+        raise ConfigError(path, "replicate must be a table: [replicate]")
+    extra = set(table) - {"to", "sync_seconds", "sftp_key_path", "sftp_host_key"}
+    if extra:
+        raise ConfigError(path, f"unknown key replicate.{sorted(extra)[0]}")
+    to = table.get("to")
+    if to is not None and (not isinstance(to, str) or not to.strip()):
+        raise ConfigError(path, "replicate.to must be a folder path, sftp://HOST/PATH or s3://...")
+    seconds = table.get("sync_seconds", DEFAULT_SYNC_SECONDS)
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, int | float)
+        or not 0.05 <= seconds <= MAX_SYNC_SECONDS
+    ):
+        raise ConfigError(
+            path,
+            f"replicate.sync_seconds must be a number of seconds, 0.05 to {MAX_SYNC_SECONDS:g}",
+        )
+    key = table.get("sftp_key_path")
+    if key is not None and (not isinstance(key, str) or not key.strip()):
+        raise ConfigError(path, "replicate.sftp_key_path must be a file path")
+    host_key = table.get("sftp_host_key")
+    if host_key is not None and (
+        not isinstance(host_key, str) or len(host_key.split()) < 2 or "\n" in host_key.strip()
+    ):
+        raise ConfigError(path, "replicate.sftp_host_key must be one public key line: TYPE BASE64")
+    return ReplicaSettings(
+        to=to.strip() if to else None,
+        sync_seconds=float(seconds),
+        sftp_key_path=key,
+        sftp_host_key=host_key.strip() if host_key else None,
+    )
+
+
+def _parse_alerts(table: Any, path: Path) -> AlertSettings:
+    if not isinstance(table, dict):
+        raise ConfigError(path, "alerts must be a table like [alerts]")
+    extra = set(table) - {"token", "service_labels"}
+    if extra:
+        raise ConfigError(path, f"unknown key alerts.{sorted(extra)[0]}")
+    token = table.get("token")
+    if token is not None and (not isinstance(token, str) or len(token.strip()) < 16):
+        # A short token is guessable by anyone who can reach the port.
+        raise ConfigError(path, "alerts.token must be text of at least 16 characters")
+    labels = table.get("service_labels", list(AlertSettings.service_labels))
+    if (
+        not isinstance(labels, list)
+        or not labels
+        or not all(isinstance(x, str) and x.strip() for x in labels)
+    ):
+        raise ConfigError(path, "alerts.service_labels must be a non-empty array of label names")
+    return AlertSettings(
+        token=token.strip() if token is not None else None,
+        service_labels=tuple(x.strip() for x in labels),
     )

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from warroom.alert_views import first_alert_at
 from warroom.domain import SEVERITIES, Settings, format_duration, is_overdue, next_update_due
 from warroom.views import Entry, Incident, Update, entries_of_kinds, load_incident, updates
 
@@ -53,6 +54,8 @@ class Metrics:
     late_updates: tuple[LateUpdate, ...]
     # When an update fell due that was never published before the resolution (or `now`).
     update_missed_due: datetime | None
+    # When the earliest alert attached to the incident began firing.
+    first_alert_at: datetime | None = None
 
     @property
     def start(self) -> datetime:
@@ -66,6 +69,13 @@ class Metrics:
         if self.impact_started_at is None:
             return None
         return self.declared_at - self.impact_started_at
+
+    @property
+    def time_from_first_alert(self) -> timedelta | None:
+        """First alert -> declaration; negative when monitoring fired only after it."""
+        if self.first_alert_at is None:
+            return None
+        return self.declared_at - self.first_alert_at
 
     @property
     def time_to_confirm_impact(self) -> timedelta | None:
@@ -108,6 +118,8 @@ class Metrics:
             "end": iso(self.end),
             "ongoing": self.ongoing,
             "time_to_declare_seconds": secs(self.time_to_declare),
+            "first_alert_at": iso(self.first_alert_at),
+            "time_from_first_alert_seconds": secs(self.time_from_first_alert),
             "time_to_confirm_impact_seconds": secs(self.time_to_confirm_impact),
             "time_to_first_update_seconds": secs(self.time_to_first_update),
             "time_to_mitigate_seconds": secs(self.time_to_mitigate),
@@ -139,6 +151,10 @@ class Metrics:
             (
                 "Time to declare (impact start → declared)",
                 format_span(self.time_to_declare, missing="impact start not recorded"),
+            ),
+            (
+                "Time from first alert to declaration (alert fired → declared)",
+                format_span(self.time_from_first_alert, missing="no alert attached"),
             ),
             (
                 "Time to confirm impact (declared → impact recorded)",
@@ -196,6 +212,7 @@ def compute_metrics(
     published: Sequence[Update],
     settings: Settings,
     now: datetime,
+    first_alert_at: datetime | None = None,
 ) -> Metrics:
     """The metrics of `incident`. `entries` is its timeline (any kinds, any order; only
     METRIC_KINDS are read), `published` its customer updates; `now` ends an open incident."""
@@ -283,6 +300,7 @@ def compute_metrics(
         updates_published=len(published),
         late_updates=tuple(late),
         update_missed_due=missed,
+        first_alert_at=first_alert_at,
     )
 
 
@@ -297,4 +315,5 @@ def load_metrics(
         updates(conn, incident_id),
         settings,
         now,
+        first_alert_at(conn, incident_id),
     )

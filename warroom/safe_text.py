@@ -184,3 +184,26 @@ def screen_line(text: str, limit: int | None = None) -> str:
 def screen_text(text: str, style: str = "", *, multiline: bool = False) -> Text:
     """as_text() for a bordered screen: cleaned, steady widths, never parsed as markup."""
     return as_text(steady(text), style, multiline=multiline)
+
+
+def customer_text(text: str) -> str:
+    """Text that leaves warroom for customers (copy file, clipboards, OSC 52, status pages):
+    line breaks (LF or CRLF) and tabs kept, every other control character and escape
+    sequence shown as a symbol, as on a terminal."""
+    if _ANY_UNSAFE.search(text) is None:
+        return text
+    return "\r\n".join(
+        "\t".join(clean(piece, multiline=True) for piece in line.split("\t"))
+        for line in text.split("\r\n")
+    )
+
+
+def person(name: str, login: str | None, limit: int | None = None, *, terminal: bool = True) -> str:
+    """Who did something, as every face shows it: the display name, plus ``(login x)`` where
+    the Unix login differs (``--as`` is a claim; the login is who ran the command). For a
+    terminal each part is sanitised and cut to ``limit`` cells; ``terminal=False`` gives the
+    exact text for documents that escape it themselves (the Markdown postmortem)."""
+    shown = one_line(name, limit) if terminal else name
+    if login and login != name:
+        return f"{shown} (login {one_line(login, limit) if terminal else login})"
+    return shown

@@ -13,7 +13,6 @@ from warroom.domain import (
     MITIGATIONS,
     SOURCES,
     STATUSES,
-    from_iso,
     parse_severity,
     parse_started,
     require_text,
@@ -48,7 +47,14 @@ def _join(words: tuple[str, ...]) -> str:
 
 
 @click.command()
-@click.argument("title", nargs=-1, required=True)
+@click.argument("title", nargs=-1)
+@click.option(
+    "--from-alert",
+    "from_alert",
+    metavar="ID",
+    help="Declare from alert ID (`warroom alerts list`): title, service, source and impact"
+    " start come from it, and it is attached.",
+)
 @click.option(
     "--severity",
     "-s",
@@ -70,17 +76,26 @@ def declare(
     severity: str,
     services: tuple[str, ...],
     source: str | None,
+    from_alert: str | None = None,
 ) -> None:
     """Declare an incident. Prints its reference alone on the last line.
 
     \b
     warroom declare "Checkout returns 500s" --severity SEV2 --service checkout
+    warroom declare --from-alert 3 --severity SEV2
     """
     room = open_room(ctx)
-    incident_id = actions.declare(room, _join(title), severity, services, source)
+    if from_alert is not None:
+        from warroom.cli.alerts import declare_from_alert
+
+        incident_id = declare_from_alert(room, from_alert, severity, title, services, source)
+    elif not title:
+        raise click.UsageError("give a TITLE (or --from-alert ID)")
+    else:
+        incident_id = actions.declare(room, _join(title), severity, services, source)
     incident = room.incident(incident_id)
     rule = room.settings.rule(incident.severity)
-    click.echo(f"Declared {incident.ref} ({incident.severity}: {rule.definition})")
+    click.echo(f"Declared {incident.ref} ({incident.severity}: {one_line(rule.definition)})")
     if incident.next_update_due:
         due = local_time(incident.next_update_due, room.now(), seconds=False)
         click.echo(f"First customer update due by {due}.")
@@ -212,7 +227,7 @@ def severity(ctx: click.Context, level: str, ref: str | None) -> None:
     room = open_room(ctx)
     incident_id = target_incident(room, ref)
     if actions.set_severity(room, incident_id, level):
-        click.echo(f"Severity is now {level}: {room.settings.rule(level).definition}")
+        click.echo(f"Severity is now {level}: {one_line(room.settings.rule(level).definition)}")
     else:
         click.echo(f"Severity is already {level}; nothing changed.")
 
@@ -261,7 +276,7 @@ def check(ctx: click.Context, number: int, undo: bool, ref: str | None) -> None:
 @click.pass_context
 def list_(ctx: click.Context, include_all: bool, as_json: bool) -> None:
     """List open incidents (all with --all), newest first."""
-    room = open_room(ctx)
+    room = open_room(ctx, reading=True)
     with room.read() as conn:
         rows = views.list_incidents(conn, include_resolved=include_all)
     if as_json:
@@ -273,7 +288,8 @@ def list_(ctx: click.Context, include_all: bool, as_json: bool) -> None:
     now = room.now()
     for row in rows:
         owner = one_line(row["owner"]) if row["owner"] else "NO OWNER"
-        when = local_time(from_iso(row["declared_at"]), now, seconds=False)
+        declared = views.read_time(row["declared_at"])
+        when = local_time(declared, now, seconds=False) if declared else "unreadable time"
         click.echo(
             f"{row['ref']:<8} {row['severity']}  {row['status']:<13} {when:>16}  "
             f"{owner:<14} {one_line(row['title'], 60)}"
@@ -287,13 +303,17 @@ def list_(ctx: click.Context, include_all: bool, as_json: bool) -> None:
 @click.pass_context
 def show(ctx: click.Context, ref: str | None, as_json: bool) -> None:
     """Show an incident: facts, roles, checklist (numbered), next update due."""
-    room = open_room(ctx)
+    from warroom.cli.alerts import attached_json, attached_lines
+
+    room = open_room(ctx, reading=True)
     incident = room.incident(target_incident(room, ref, after_recovery=True))
     if as_json:
-        click.echo(json_dumps(incident.to_json()))
+        click.echo(json_dumps({**incident.to_json(), "alerts": attached_json(room, incident.id)}))
         return
     definition = room.settings.rule(incident.severity).definition
     click.echo(format_show(incident, room.now(), color=use_color(), definition=definition))
+    for line in attached_lines(room, incident.id):
+        click.echo(line)
 
 
 @click.command()

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from warroom.errors import DatabaseLocked, WarroomError
+from warroom.storage import chain
 from warroom.storage.sqlite_errors import classify, is_busy
 
 if TYPE_CHECKING:
@@ -165,6 +166,112 @@ def _v4(store: Store) -> None:
     _run_script(store, V4)
 
 
+def _chain(store: Store) -> None:
+    # The hash chain (storage/chain.py): a `hash` column, and the entries already in the file
+    # chained in id order, so an older file can be verified from here on like a new one. The
+    # append-only trigger refuses the UPDATE that fills the column: it is dropped and created
+    # again from its own definition inside this transaction, so no other process ever sees the
+    # timeline without it (and a file that had lost it is not silently mended: verify says so).
+    conn = store.conn
+    conn.execute("ALTER TABLE timeline ADD COLUMN hash TEXT")
+    found = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'timeline_no_update'"
+    ).fetchone()
+    if found is not None:
+        conn.execute("DROP TRIGGER timeline_no_update")
+    previous = chain.GENESIS
+    hashes: list[tuple[str, int]] = []
+    for row in conn.execute(
+        "SELECT id, incident_id, ts, author, login, kind, text, data FROM timeline ORDER BY id"
+    ):
+        previous = chain.entry_hash(previous, chain.canonical(*row))
+        hashes.append((previous, row[0]))
+    conn.executemany("UPDATE timeline SET hash = ? WHERE id = ?", hashes)
+    if found is not None:
+        conn.execute(found[0])
+
+
+# Every "by" column gets the Unix login beside the display name (`--as` is a claim; the login
+# is who ran the command). Added only where missing, so the order migrations merge in does
+# not matter; rows from before keep NULL (who they were is not known).
+LOGIN_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("incidents", "declared_by_login"),
+    ("roles", "assigned_by_login"),
+    ("checklist", "done_by_login"),
+    ("updates", "author_login"),
+    ("followups", "created_by_login"),
+    ("followups", "done_by_login"),
+)
+
+
+def _logins(store: Store) -> None:
+    for table, column in LOGIN_COLUMNS:
+        present = {row[1] for row in store.conn.execute(f"PRAGMA table_info({table})")}
+        if column not in present:
+            # Names come from the fixed tuple above, never from input.
+            store.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
+
+
+ALERTS = """
+CREATE TABLE alerts (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('firing', 'resolved')),
+    labels TEXT NOT NULL DEFAULT '{}',
+    summary TEXT,
+    description TEXT,
+    service TEXT,
+    starts_at TEXT,
+    ends_at TEXT,
+    url TEXT,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    count INTEGER NOT NULL DEFAULT 1,
+    fired_count INTEGER NOT NULL DEFAULT 1,
+    first_fired_at TEXT,
+    incident_id INTEGER REFERENCES incidents(id),
+    attached_at TEXT,
+    attached_by TEXT,
+    attached_login TEXT,
+    dismissed_at TEXT,
+    dismissed_by TEXT,
+    dismissed_login TEXT,
+    dismiss_reason TEXT,
+    UNIQUE (source, fingerprint)
+);
+CREATE INDEX alerts_triage ON alerts (status, incident_id, dismissed_at);
+CREATE INDEX alerts_incident ON alerts (incident_id, id);
+CREATE INDEX alerts_last_seen ON alerts (last_seen);
+CREATE TABLE alert_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    alert_id INTEGER NOT NULL REFERENCES alerts(id),
+    ts TEXT NOT NULL,
+    author TEXT NOT NULL,
+    login TEXT NOT NULL,
+    action TEXT NOT NULL,
+    incident_id INTEGER REFERENCES incidents(id),
+    reason TEXT
+);
+CREATE INDEX alert_log_alert ON alert_log (alert_id, id);
+CREATE TRIGGER alert_log_no_update BEFORE UPDATE ON alert_log
+BEGIN SELECT RAISE(ABORT, 'the alert log is append-only'); END;
+CREATE TRIGGER alert_log_no_delete BEFORE DELETE ON alert_log
+BEGIN SELECT RAISE(ABORT, 'the alert log is append-only'); END;
+"""
+
+
+def _alerts(store: Store) -> None:
+    # Alerts from monitoring (`warroom alerts listen`), one row per (source, fingerprint) so a
+    # repeated notification updates its row; the triage index serves the war room's
+    # "N alerts firing" on every refresh. Dismissals and attachments are kept in an
+    # append-only log because a dismissed alert belongs to no incident's timeline.
+    if store.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'alerts'").fetchone():
+        return
+    _run_script(store, ALERTS)
+
+
 def _run_script(store: Store, script: str) -> None:
     # executescript() would COMMIT our transaction first; run the statements one by one.
     statement = ""
@@ -178,7 +285,7 @@ def _run_script(store: Store, script: str) -> None:
         raise AssertionError(f"incomplete statement in schema: {statement!r}")
 
 
-MIGRATIONS: list[Callable[[Store], None]] = [_v1, _v2, _v3, _v4]
+MIGRATIONS: list[Callable[[Store], None]] = [_v1, _v2, _v3, _v4, _chain, _logins, _alerts]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

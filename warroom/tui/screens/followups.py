@@ -19,7 +19,7 @@ from textual.widgets.option_list import Option
 
 from warroom.domain import parse_due
 from warroom.errors import BadInput
-from warroom.safe_text import screen_line
+from warroom.safe_text import person, screen_line, steady
 from warroom.tui.messages import FollowupAddRequested, FollowupToggleRequested
 from warroom.tui.screens.forms import FormScreen
 from warroom.views import Followup, Incident
@@ -40,7 +40,8 @@ def followup_prompt(item: Followup, today: date, due_w: int = 14) -> Text:
     text.append("  ")
     text.append(screen_line(item.text))
     if item.done:
-        text.append(f"  (done by {screen_line(item.done_by or '?', 14)})", "italic")
+        done_by = steady(person(item.done_by or "?", item.done_by_login, 14))
+        text.append(f"  (done by {done_by})", "italic")
     return text
 
 

@@ -24,7 +24,7 @@ from textual.widgets import (
 )
 
 from warroom.domain import SEVERITIES, SeverityRule
-from warroom.safe_text import clean
+from warroom.safe_text import clean, screen_line
 
 ResultT = TypeVar("ResultT")
 
@@ -39,7 +39,9 @@ def definitions_text(rules: dict[str, SeverityRule], chosen: str | None) -> Text
             else "no customer updates"
         )
         style = "bold reverse" if name == chosen else ""
-        lines.append(Text.assemble((f" {name} ", style), f" {rule.definition} ({cadence})"))
+        lines.append(
+            Text.assemble((f" {name} ", style), f" {screen_line(rule.definition)} ({cadence})")
+        )
     return Text("\n").join(lines)
 
 

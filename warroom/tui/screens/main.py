@@ -36,12 +36,14 @@ from textual.widgets import Input, Static
 from textual.worker import Worker, get_current_worker
 
 from warroom import actions
-from warroom.actions import Room
 from warroom.domain import format_ref
 from warroom.errors import WarroomError
 from warroom.live import ChangeWatcher
+from warroom.room import Room
 from warroom.safe_text import clean, screen_line
 from warroom.storage import FileMoved, open_store
+from warroom.tui.alert_data import alerts_mark
+from warroom.tui.alert_handlers import alert_work
 from warroom.tui.commands import MAIN_COMMANDS, PRIORITY, WRITE_ACTIONS, WRITE_KEYS
 from warroom.tui.data import (
     Snapshot,
@@ -56,6 +58,7 @@ from warroom.tui.data import (
 )
 from warroom.tui.messages import (
     ActionDone,
+    AlertTriageRequested,
     DatabaseProblem,
     FileMovedAway,
     FollowupAddRequested,
@@ -226,6 +229,7 @@ class WarRoomScreen(WorkScreen[None]):
             self._pane(ReviewPane).show(snapshot.metrics, snapshot.followups, today)
         # Each pane repaints only if what it shows changed: usually only the timeline does.
         self._pane(HeaderBar).show(snapshot.incident, now)
+        self._pane(HeaderBar).show_alerts(snapshot.alerts_firing)
         self._pane(CountdownPane).show(snapshot.incident, now)
         self._pane(RolesPane).show(snapshot.incident)
         self._pane(BriefPane).show(snapshot.incident)
@@ -359,6 +363,10 @@ class WarRoomScreen(WorkScreen[None]):
         self._update_cursor()
         if not self._frozen:
             self.call_after_refresh(self._freeze)
+        alerts = sys.modules.get("warroom.tui.screens.alerts")  # loaded once one was opened
+        for screen in self.app.screen_stack:
+            if alerts is not None and isinstance(screen, alerts.AlertsScreen):
+                screen.show(snapshot.alerts, incident)
         if incident is not None:
             # Only if its module was loaded can a follow-ups screen be open.
             followups = sys.modules.get("warroom.tui.screens.followups")
@@ -371,7 +379,10 @@ class WarRoomScreen(WorkScreen[None]):
                     screen.show(snapshot.followups, self.session.today())
         if incident is None and not self.readonly and not self._offered_declare:
             self._offered_declare = True
-            self.action_declare(first=True)
+            if snapshot.alerts_firing:
+                self.action_alerts()  # no incident yet, but monitoring says something is up
+            else:
+                self.action_declare(first=True)
 
     @on(DatabaseProblem)
     def database_problem(self, message: DatabaseProblem) -> None:
@@ -409,6 +420,7 @@ class WarRoomScreen(WorkScreen[None]):
     # --- the live worker ----------------------------------------------------------------
 
     def _start_live(self) -> None:
+        self._stop_watching()  # a worker still on the old file (after a reopen) ends first
         self._stopping = threading.Event()
         self.run_worker(
             self._watch, thread=True, name="live-refresh", group="live", exit_on_error=False
@@ -481,9 +493,13 @@ class WarRoomScreen(WorkScreen[None]):
     def _only_ours(self, room: Room) -> bool:
         """True if the newest commit is one of our own actions, already read back and
         refreshed explicitly. Every write adds a timeline entry, so another writer's commit
-        shows as a newer id."""
+        shows as a newer id; alerts arriving add none, so their mark is compared too."""
         try:
-            return newest_entry_id(room) <= self._own_version
+            if newest_entry_id(room) > self._own_version:
+                return False
+            latest = self.latest
+            with room.read() as conn:
+                return latest is not None and alerts_mark(conn) == latest.alerts_mark
         except WarroomError:
             return False  # the full read below reports it
 
@@ -503,8 +519,8 @@ class WarRoomScreen(WorkScreen[None]):
         path = self.session.path
         if how == "deleted":
             text = (
-                f"{path} has been deleted: nothing can be saved, every change is refused. "
-                "r reopens once a file is back at the path."
+                f"{path} has been deleted or moved away: nothing can be saved, every change "
+                "is refused. r reopens once a file is back at the path."
             )
         else:
             text = (
@@ -545,6 +561,8 @@ class WarRoomScreen(WorkScreen[None]):
         self.timeline_key = None
         self._cursor = (incident_id, 0, self.timeline_filter)
         self.refresh_bindings()
+        # The footer only dims a key that goes away; r must go, not linger dimmed.
+        self.query_one(KeysFooter).refresh(recompose=True)
         self.notify(f"Reopened {self.session.path}")
         self.refresh_now()
         if self.live:
@@ -649,6 +667,8 @@ class WarRoomScreen(WorkScreen[None]):
                 )
 
             self.write(add_followup)
+        elif isinstance(request, AlertTriageRequested):
+            self.write(alert_work(request))
         elif isinstance(request, FollowupToggleRequested):
             item_id, undo = request.followup_id, request.undo
             self.write(
@@ -658,6 +678,10 @@ class WarRoomScreen(WorkScreen[None]):
                     else f"Follow-up #{item_id} had already changed",
                     close=close,
                 )
+            )
+        else:
+            self.notify(
+                f"internal error: no handler for {type(request).__name__}", severity="error"
             )
 
     # --- the keys -----------------------------------------------------------------------
@@ -915,6 +939,20 @@ class WarRoomScreen(WorkScreen[None]):
         self.timeline_filter = TimelineFilter()
         self._update_cursor()
         self.refresh_now()
+
+    def action_alerts(self) -> None:
+        from warroom.tui.screens.alerts import AlertsScreen
+
+        latest = self.latest
+        self.app.push_screen(
+            AlertsScreen(
+                latest.alerts if latest else (),
+                latest.incident if latest else None,
+                self.session.room.settings.severities,
+                self.session.room.clock,
+                readonly=self.readonly,
+            )
+        )
 
     def action_declare(self, first: bool = False) -> None:
         from warroom.tui.screens.declare import DeclareScreen

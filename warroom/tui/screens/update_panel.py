@@ -7,6 +7,8 @@ is still open.
 
 from __future__ import annotations
 
+import itertools
+
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
@@ -15,6 +17,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Label, Select, Static, TextArea
 
 from warroom import clipboard
+from warroom.safe_files import access_of
 from warroom.safe_text import clean, screen_line
 from warroom.tui.data import load_updates, render_current
 from warroom.tui.messages import PublishRequested
@@ -24,7 +27,9 @@ from warroom.tui.session import Session
 from warroom.tui.widgets.update_pane import published_text
 from warroom.views import Incident, Update
 
-SCREEN_ID = "update-panel"
+# Each panel its own id: a publish committed after its panel was closed must not close the
+# next one the user opened meanwhile (and lose what was typed there).
+_PANELS = itertools.count(1)
 READ_ONLY_PUBLISH = (
     "Read-only (warroom watch): publishing is for a writable war room, or from a shell: "
     "`warroom update --publish`."
@@ -44,7 +49,7 @@ class UpdatePanelScreen(WorkScreen[None]):
     def __init__(
         self, session: Session, incident: Incident, templates: list[str], template: str | None
     ) -> None:
-        super().__init__(id=SCREEN_ID)
+        super().__init__(id=f"update-panel-{next(_PANELS)}")
         self.session = session
         self.readonly = session.readonly
         self.incident = incident
@@ -155,7 +160,10 @@ class UpdatePanelScreen(WorkScreen[None]):
         def work() -> str:
             # A WarroomError (no way to copy) becomes the failure notice.
             return clipboard.copy_text(
-                text, osc52=osc52, system_copy=self.session.system_copy
+                text,
+                osc52=osc52,
+                system_copy=self.session.system_copy,
+                access=access_of(self.session.path),  # the database's, like exports
             ).describe()
 
         self.run_in_thread("copy", work, self.notify, group="copy")
@@ -168,7 +176,7 @@ class UpdatePanelScreen(WorkScreen[None]):
         if not text.strip():
             self.notify("The update is empty.", severity="warning", markup=False)
             return
-        self.post_message(PublishRequested(SCREEN_ID, self.incident.id, text, self.template))
+        self.post_message(PublishRequested(self.id, self.incident.id, text, self.template))
 
     def action_close(self) -> None:
         # The forms' grammar: Esc asks first when it would throw away an edit.

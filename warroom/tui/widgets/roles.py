@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from warroom.domain import ROLES
-from warroom.safe_text import screen_line
+from warroom.safe_text import person, screen_line, steady
 from warroom.views import Incident
 
 SHORT_ROLES = {"owner": "Owner", "fix_lead": "Fix lead", "comms": "Comms"}
@@ -24,7 +24,12 @@ class RolesPane(Static):
         shown = self.incident
         self.incident = incident
         # Most refreshes bring a new note and the same roles: re-render only on a change.
-        if shown is None or incident is None or shown.roles != incident.roles:
+        if (
+            shown is None
+            or incident is None
+            or shown.roles != incident.roles
+            or shown.assigned_by != incident.assigned_by
+        ):
             self.refresh(layout=True)
 
     def render(self) -> Text:
@@ -41,6 +46,10 @@ class RolesPane(Static):
             name = self.incident.roles.get(role)
             if name:
                 text.append(screen_line(name, 40))
+                by, login = self.incident.assigned_by.get(role, (name, None))
+                if login and login != by:
+                    # Assigned under a name that is not the login: show who really did it.
+                    text.append(f"  by {steady(person(by, login, 16))}", label_style)
             elif role == "owner":  # act now: red, as in the header
                 text.append(" NO OWNER ", none)
             else:

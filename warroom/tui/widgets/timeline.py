@@ -34,7 +34,7 @@ from textual.strip import Strip
 
 from warroom.domain import KINDS
 from warroom.safe_text import screen_line
-from warroom.views import Entry
+from warroom.views import UNREADABLE, Entry
 
 SHORT_KINDS = {
     "declared": "declare",
@@ -52,6 +52,10 @@ class _Row:
     author: str
     kind: str
     text: str  # sanitised, one line
+    # The Unix login when it differs from the display name (sanitised), else "": shown on
+    # the entry's second line under the author, so a spoofed name never stands alone and the
+    # text keeps its width.
+    login: str = ""
 
 
 TIME_W = 8  # HH:MM:SS
@@ -65,8 +69,9 @@ def _row(entry: Entry) -> _Row:
         local.date(),
         local.strftime("%H:%M:%S"),
         screen_line(entry.author),
-        entry.kind,
+        screen_line(entry.kind),
         screen_line(entry.text),
+        screen_line(entry.login) if entry.login and entry.login != entry.author else "",
     )
 
 
@@ -127,6 +132,7 @@ class TimelineView(ScrollView, can_focus=True):
         "timeline--author",
         "timeline--empty",
         *(f"timeline--{kind}" for kind in KINDS),
+        f"timeline--{UNREADABLE}",  # a row the file holds but warroom cannot read
     }
     BINDINGS = [
         Binding("home", "scroll_home", "Oldest", show=False),
@@ -308,6 +314,10 @@ class TimelineView(ScrollView, can_focus=True):
             lines = self._folds[key] = _fold(text, text_w)
         return lines
 
+    def _line_count(self, row: _Row, text_w: int) -> int:
+        # Two lines at least when the login is shown under the author.
+        return max(len(self._folded(row, text_w)), 2 if row.login else 1)
+
     def _relayout(self, force: bool = False) -> bool:
         """Lay the loaded entries out as lines; True if the screen need not be laid out
         again (entries appended to a pane whose size is settled)."""
@@ -328,7 +338,7 @@ class TimelineView(ScrollView, can_focus=True):
         text_w = self._text_width(width)
         old_total = self._offsets[-1] if self._offsets and appending else 0
         if not appending:
-            self._counts = [len(self._folded(r, text_w)) for r in self._rows]
+            self._counts = [self._line_count(r, text_w) for r in self._rows]
             self._offsets = [0, *accumulate(self._counts)]
             self._cache.clear()
         else:
@@ -336,7 +346,7 @@ class TimelineView(ScrollView, can_focus=True):
             # renders stay valid (only lines with content are cached, see render_line).
             total = self._offsets[-1]
             for row in self._rows[len(self._counts) :]:
-                count = len(self._folded(row, text_w))
+                count = self._line_count(row, text_w)
                 self._counts.append(count)
                 total += count
                 self._offsets.append(total)
@@ -434,7 +444,26 @@ class TimelineView(ScrollView, can_focus=True):
             strip = self._render_timeline_line(line, width)
             if self._rows and line < self._offsets[-1]:  # a blank line may get an entry
                 self._cache[key] = strip
+        selection = self.text_selection
+        if selection is not None and (span := selection.get_span(line)) is not None:
+            strip = self._highlight(strip, *span)  # never cached: selections come and go
         return strip.apply_offsets(scroll_x, line)
+
+    def _highlight(self, strip: Strip, start: int, end: int) -> Strip:
+        """The cells a mouse selection covers, in the screen's selection style."""
+        length = strip.cell_length
+        end = length if end == -1 else min(end, length)
+        if start >= end:
+            return strip
+        before, chosen, after = strip.divide([start, end, length])
+        # Only the background, after the segments' own styles so it wins over theirs; the
+        # theme's selection foreground can equal its background, hiding the text.
+        style = Style(bgcolor=self.screen.get_component_rich_style("screen--selection").bgcolor)
+        marked = Strip(Segment.apply_style(list(chosen), post_style=style), chosen.cell_length)
+        return Strip.join([before, marked, after])
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self.refresh()
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
         """The selected text, as shown (time, author, kind, text), for ctrl+c."""
@@ -462,7 +491,9 @@ class TimelineView(ScrollView, can_focus=True):
         author_w, kind_w = self._columns(width)
         chunks = self._folded(row, self._text_width(width))
         chunk = chunks[sub] if sub < len(chunks) else ""
-        kind_style = base + self.get_component_rich_style(f"timeline--{row.kind}", partial=True)
+        # A kind this version does not know (written by a newer one) is styled as a note.
+        styled = row.kind if row.kind in KINDS or row.kind == UNREADABLE else "note"
+        kind_style = base + self.get_component_rich_style(f"timeline--{styled}", partial=True)
         if sub == 0:
             author = screen_line(row.author, author_w)
             kind = SHORT_KINDS.get(row.kind, row.kind)[:kind_w]
@@ -476,8 +507,21 @@ class TimelineView(ScrollView, can_focus=True):
                 ),
                 Segment(kind.ljust(kind_w) + " ", kind_style + Style(bold=True)),
             ]
+        elif sub == 1 and row.login:
+            login = f"login {row.login}"
+            if cell_len(login) > author_w:
+                login = f"({row.login})"
+            login = screen_line(login, author_w)
+            segments = [
+                Segment(" " * (self._time_w + 1), base),
+                Segment(
+                    login + " " * (author_w - cell_len(login) + 1),
+                    base + self.get_component_rich_style("timeline--author"),
+                ),
+                Segment(" " * (kind_w + 1), base),
+            ]
         else:
             segments = [Segment(" " * self._prefix_width(width), base)]
-        text_style = kind_style if row.kind != "note" else base
+        text_style = kind_style if styled != "note" else base
         segments.append(Segment(chunk, text_style))
         return Strip(segments).adjust_cell_length(width, base)

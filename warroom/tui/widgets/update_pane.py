@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from warroom.safe_text import clean, screen_line, steady
+from warroom.safe_text import clean, person, screen_line, steady
 from warroom.views import Update
 
 
@@ -15,7 +15,7 @@ def published_text(published: tuple[Update, ...] | list[Update]) -> Text:
         return Text("No update published yet.", style="italic")
     lines = [
         Text(
-            f"{u.published_at.astimezone():%H:%M}  {screen_line(u.author, 12)}  "
+            f"{u.published_at.astimezone():%H:%M}  {steady(person(u.author, u.author_login, 12))}  "
             f"{u.template or '-'}  {screen_line(u.text.splitlines()[0] if u.text else '', 60)}"
         )
         for u in published
@@ -63,7 +63,7 @@ class UpdatePane(Static):
             last = self.published[-1]
             body.append(
                 f"\n\n{count} published; last at {last.published_at.astimezone():%H:%M}"
-                f" by {screen_line(last.author, 16)}",
+                f" by {steady(person(last.author, last.author_login, 16))}",
                 self.get_component_rich_style("update--published"),
             )
         return body
