@@ -25,6 +25,7 @@ from warroom.room import Room
 from warroom.safe_text import clean
 from warroom.tui.commands import ALL_COMMANDS, APP_COMMANDS, PRIORITY, WarroomCommands, offered
 from warroom.tui.messages import WriteRequest
+from warroom.tui.palette import palette
 from warroom.tui.screens.help import HelpScreen
 from warroom.tui.screens.main import WarRoomScreen
 from warroom.tui.session import Session
@@ -68,6 +69,13 @@ class WarroomApp(App[int]):
         self.notices: list[str] = []  # every notification shown, newest last
 
     MAIN_SCREEN: type[WarRoomScreen] = WarRoomScreen  # benchmarks put a probe in its place
+
+    def get_css_variables(self) -> dict[str, str]:
+        # The colour language ($wr-*), derived from the theme in use (see tui/palette.py).
+        variables = super().get_css_variables()
+        variables.update(palette(variables, ansi=self.current_theme.ansi))
+        self.theme_variables = variables
+        return variables
 
     def get_default_screen(self) -> WarRoomScreen:
         self._main = self.MAIN_SCREEN(self.session, self._incident_id, live=self._live)
