@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import TextArea
+from textual.widgets import RadioButton, TextArea
 
 from tests.conftest import as_person
 from warroom import actions
@@ -86,7 +86,9 @@ async def test_a_on_a_held_role_hands_over_and_k_takes_it(
         await settle(pilot)
         await pilot.press("a")
         app.screen.query_one("#name").value = "omar"
-        app.screen.role = "owner"
+        owner = next(b for b in app.screen.query(RadioButton) if b.name == "owner")
+        owner.value = True  # the held role (the form offers the first free one)
+        await pilot.pause()
         app.screen.action_save()
         await until(pilot, lambda: isinstance(app.screen, ChoiceScreen), "hand over or assign")
         await pilot.press("enter")  # the default: hand over
@@ -169,6 +171,11 @@ async def test_the_bar_says_what_is_new_since_this_login_last_looked(
         await settle(pilot)
         await until(pilot, lambda: bool(bar(app)), "the bar")
         assert bar(app)[0].startswith("2 new entries since you last looked (")
+        app.main.refresh_now()  # a later refresh keeps it, until the brief is read
+        await settle(pilot)
+        assert bar(app)[0].startswith("2 new entries since you last looked (")
+        await pilot.press("b")
+        await until(pilot, lambda: bar(app) == [], "the marker line to go")
         await settle(pilot)
     with room.read() as conn:
         seen = last_seen(conn, declared, room.actor.login)

@@ -4,7 +4,7 @@ command's output is folded to its first lines and "… N more lines" (the whole 
 
 from __future__ import annotations
 
-from warroom.safe_text import NEWLINE_MARKER, one_line
+from warroom.safe_text import NEWLINE_MARKER, screen_line
 from warroom.views import Entry, entry_corrects, entry_happened_at
 
 FOLD_LINES = 3
@@ -14,7 +14,7 @@ MAX_CHARS = 600  # of one line, before "… N more characters"
 def _short(text: str) -> str:
     lines = text.split("\n", FOLD_LINES)
     more = lines[FOLD_LINES].count("\n") + 1 if len(lines) > FOLD_LINES else 0
-    head = f" {NEWLINE_MARKER} ".join(one_line(line[:MAX_CHARS]) for line in lines[:FOLD_LINES])
+    head = f" {NEWLINE_MARKER} ".join(screen_line(line[:MAX_CHARS]) for line in lines[:FOLD_LINES])
     cut = sum(max(0, len(line) - MAX_CHARS) for line in lines[:FOLD_LINES])
     if cut:
         head += f" \u2026 ({cut:,} more characters)"
@@ -34,7 +34,7 @@ def timeline_text(entry: Entry) -> str:
             prefix += f"\u270e corrects #{target}: "
     text = _short(entry.text) if "\n" in entry.text or len(entry.text) > MAX_CHARS else None
     if text is None:
-        text = one_line(entry.text)
+        text = screen_line(entry.text)
     if entry.kind == "command" and isinstance(entry.data, dict):
         output = entry.data.get("output")
         if isinstance(output, str) and output.strip():

@@ -18,10 +18,11 @@ from textual.widgets import Footer, Label, Select, Static, TextArea
 
 from warroom import clipboard
 from warroom.safe_files import access_of
-from warroom.safe_text import clean, one_line
+from warroom.safe_text import clean, screen_line
 from warroom.tui.data import load_updates, render_current
 from warroom.tui.messages import PublishRequested
 from warroom.tui.screens.base import WorkScreen
+from warroom.tui.screens.forms import ConfirmDiscard
 from warroom.tui.session import Session
 from warroom.tui.widgets.update_pane import published_text
 from warroom.views import Incident, Update
@@ -55,10 +56,11 @@ class UpdatePanelScreen(WorkScreen[None]):
         self.templates = templates
         fallback = templates[0] if templates else None
         self.template: str | None = template if template in templates else fallback
+        self._rendered = ""  # the text as last rendered: an edit differs from it
 
     def compose(self) -> ComposeResult:
         title = Text(f"Customer update · {self.incident.ref} · {self.incident.status} · ")
-        title.append(one_line(self.incident.title, 60))
+        title.append(screen_line(self.incident.title, 60))
         yield Label(title, id="panel-title")
         with Horizontal(id="panel-body"):
             with Vertical(id="panel-editor"):
@@ -119,7 +121,8 @@ class UpdatePanelScreen(WorkScreen[None]):
         else:
             hint = f"Template {name}: edit freely, then ctrl+o copies, ctrl+s publishes."
         status.update(Text(hint))
-        self.query_one(TextArea).load_text(clean(text or "", multiline=True))
+        self._rendered = clean(text or "", multiline=True)
+        self.query_one(TextArea).load_text(self._rendered)
 
     def load_published(self) -> None:
         incident_id = self.incident.id
@@ -176,4 +179,13 @@ class UpdatePanelScreen(WorkScreen[None]):
         self.post_message(PublishRequested(self.id, self.incident.id, text, self.template))
 
     def action_close(self) -> None:
+        # The forms' grammar: Esc asks first when it would throw away an edit.
+        if self.text.strip() and self.text != self._rendered:
+
+            def answered(discard: bool | None) -> None:
+                if discard:
+                    self.dismiss(None)
+
+            self.app.push_screen(ConfirmDiscard("the edited update"), answered)
+            return
         self.dismiss(None)
