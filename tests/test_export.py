@@ -216,7 +216,7 @@ def test_markdown_tables_hold_metrics_and_followups(run: Cli, hostile_incident: 
     assert values["Time to declare (impact start → declared)"] == "20m"
     assert values["Time to resolve (declared → resolved)"] == "2h05m"
     assert values["Time at SEV1"] == "28m"
-    assert values["Updates later than the cadence promised"] == "2 (2m late, 10m late)"
+    assert values["Updates later than the cadence promised"] == "2 (2m late, 50m late)"
 
 
 def test_markdown_keeps_user_text_inert_and_exact(run: Cli, hostile_incident: int) -> None:

@@ -53,6 +53,8 @@ class Metrics:
     late_updates: tuple[LateUpdate, ...]
     # When an update fell due that was never published before the resolution (or `now`).
     update_missed_due: datetime | None
+    # domain.comms_gaps: "customers were not told it was resolved", ...
+    comms_gaps: tuple[str, ...] = ()
 
     @property
     def start(self) -> datetime:
@@ -128,6 +130,7 @@ class Metrics:
                 for late in self.late_updates
             ],
             "update_missed_due": iso(self.update_missed_due),
+            "comms_gaps": list(self.comms_gaps),
         }
 
     def rows(self) -> list[tuple[str, str]]:
@@ -168,6 +171,8 @@ class Metrics:
             rows.append(
                 ("Update owed and not published " + when, f"{format_span(missed_by)} overdue")
             )
+        for gap in self.comms_gaps:
+            rows.append(("Communication", f"WARNING: {gap}"))
         return rows
 
 
@@ -210,6 +215,8 @@ def compute_metrics(
     # counts again from the reopening).
     active_since: datetime | None = declared_at
     last_update: datetime | None = None
+    last_promise: datetime | None = None
+    promises = {u.id: u.next_update_due for u in published}
     late: list[LateUpdate] = []
     confirmed = mitigated = last_resolved = missed_at_resolution = None
 
@@ -219,6 +226,7 @@ def compute_metrics(
             status=status,
             declared_at=declared_at,
             last_update_at=last_update,
+            promised=last_promise,
         )
 
     def close_span(at: datetime) -> None:
@@ -254,6 +262,7 @@ def compute_metrics(
             if due is not None and at > due:
                 late.append(LateUpdate(update_id if isinstance(update_id, int) else None, at, due))
             last_update = at
+            last_promise = promises.get(update_id) if isinstance(update_id, int) else None
 
     ongoing = incident.status != "resolved"
     if ongoing:
@@ -282,6 +291,7 @@ def compute_metrics(
         updates_published=len(published),
         late_updates=tuple(late),
         update_missed_due=missed,
+        comms_gaps=tuple(incident.comms_gaps),
     )
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from warroom.actions import Room
-from warroom.domain import Settings
+from warroom.domain import Settings, promised_next_update, service_labels
 from warroom.views import Incident, entries_of_kinds
 
 
@@ -31,8 +31,15 @@ def update_context(
     now: datetime,
     company: str | None,
     definition: str,
+    promise: datetime | None = None,
+    components: list[str] | None = None,
+    public: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The variables every update template gets. User text goes in as data, never as code."""
+    """The variables every update template gets. User text goes in as data, never as code.
+
+    `next_update_due` is the promise this update makes if published at `now`
+    (domain.promised_next_update), not the current countdown: that is what the published
+    text must say. `incident.components` are the public names of its services."""
     return {
         "incident": {
             "ref": incident.ref,
@@ -41,6 +48,8 @@ def update_context(
             "severity_definition": definition,
             "status": incident.status,
             "services": list(incident.services),
+            "components": list(incident.services) if components is None else components,
+            "service_labels": service_labels(incident.services, public or {}),
             "impact": incident.impact,
             "affected": incident.affected,
             "workaround": incident.workaround,
@@ -50,7 +59,7 @@ def update_context(
             "roles": dict(incident.roles),
             "mitigations": mitigations,
         },
-        "next_update_due": incident.next_update_due,
+        "next_update_due": promise,
         "now": now,
         "company": company,
     }
@@ -79,6 +88,36 @@ def context_with(
         now=now,
         company=room.settings.company,
         definition=room.settings.rule(incident.severity).definition,
+        promise=promise_if_published(room, incident, now),
+        components=room.settings.public_names(incident.services),
+        public=room.settings.components,
+    )
+
+
+def promise_if_published(room: Room, incident: Incident, now: datetime) -> datetime | None:
+    """The next-update time an update published at `now` promises."""
+    return promised_next_update(
+        rule=room.settings.rule(incident.severity), status=incident.status, published_at=now
+    )
+
+
+def promise_text(promise: datetime) -> str:
+    """How the shipped templates write a promise (the `localtime` filter): HH:MM and zone."""
+    from warroom.templating import localtime
+
+    return localtime(promise)
+
+
+def promise_problem(text: str, promise: datetime | None) -> str | None:
+    """Why `text` (edited by hand) may not say what publishing it would promise, or None."""
+    if promise is None:
+        return None
+    clock = promise.astimezone().strftime("%H:%M")
+    if clock in text:
+        return None
+    return (
+        f"the text does not mention {promise_text(promise)}, the next-update time publishing"
+        " it now promises (and the countdown will count to)"
     )
 
 

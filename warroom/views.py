@@ -12,6 +12,7 @@ from typing import Any
 from warroom.domain import (
     ROLES,
     Settings,
+    comms_gaps,
     format_ref,
     from_iso,
     next_update_due,
@@ -79,6 +80,24 @@ class Update:
     template: str | None
     status: str
     text: str
+    # The next-update time this update promised customers (None: it promised none).
+    next_update_due: datetime | None = None
+
+    @property
+    def headline(self) -> str:
+        return self.text.splitlines()[0] if self.text else ""
+
+
+def update_from_row(row: dict[str, Any]) -> Update:
+    return Update(
+        id=row["id"],
+        published_at=from_iso(row["published_at"]),
+        author=row["author"],
+        template=row["template"],
+        status=row["status"],
+        text=row["text"],
+        next_update_due=_maybe_time(row.get("next_update_due")),
+    )
 
 
 @dataclass(frozen=True)
@@ -100,10 +119,23 @@ class Incident:
     checklist: tuple[ChecklistItem, ...]
     last_update_at: datetime | None
     next_update_due: datetime | None
+    # Facts the comms rule needs: the newest update's id (0: none), whether a resolved update
+    # went out after the (latest) resolution.
+    last_update_id: int = 0
+    resolved_update_published: bool = False
 
     @property
     def ref(self) -> str:
         return format_ref(self.id)
+
+    @property
+    def comms_gaps(self) -> list[str]:
+        """What customers were not told, said loudly wherever the incident is shown."""
+        return comms_gaps(
+            status=self.status,
+            resolved_update_published=self.resolved_update_published,
+            comms_owner=self.roles.get("comms"),
+        )
 
     def to_json(self) -> dict[str, Any]:
         def iso(moment: datetime | None) -> str | None:
@@ -138,6 +170,7 @@ class Incident:
             ],
             "last_update_at": iso(self.last_update_at),
             "next_update_due": iso(self.next_update_due),
+            "comms_gaps": self.comms_gaps,
         }
 
 
@@ -164,7 +197,10 @@ def load_incident(conn: sqlite3.Connection, incident_id: int, settings: Settings
         for item in q.get_checklist(conn, incident_id)
     )
     declared_at = from_iso(row["declared_at"])
-    last_update = _maybe_time(q.last_update_at(conn, incident_id))
+    latest = q.latest_update(conn, incident_id)
+    last_update = _maybe_time(latest["published_at"]) if latest else None
+    promised = _maybe_time(latest.get("next_update_due")) if latest else None
+    resolved_at = _maybe_time(row["resolved_at"])
     return Incident(
         id=row["id"],
         title=row["title"],
@@ -172,7 +208,7 @@ def load_incident(conn: sqlite3.Connection, incident_id: int, settings: Settings
         status=row["status"],
         declared_at=declared_at,
         declared_by=row["declared_by"],
-        resolved_at=_maybe_time(row["resolved_at"]),
+        resolved_at=resolved_at,
         impact=row["impact"],
         affected=row["affected"],
         workaround=row["workaround"],
@@ -187,6 +223,15 @@ def load_incident(conn: sqlite3.Connection, incident_id: int, settings: Settings
             status=row["status"],
             declared_at=declared_at,
             last_update_at=last_update,
+            promised=promised,
+        ),
+        last_update_id=latest["id"] if latest else 0,
+        resolved_update_published=(
+            resolved_at is not None
+            and any(
+                u["status"] == "resolved" and from_iso(u["published_at"]) >= resolved_at
+                for u in q.get_updates(conn, incident_id)
+            )
         ),
     )
 
@@ -243,17 +288,7 @@ def entries_after(
 
 
 def updates(conn: sqlite3.Connection, incident_id: int) -> list[Update]:
-    return [
-        Update(
-            id=r["id"],
-            published_at=from_iso(r["published_at"]),
-            author=r["author"],
-            template=r["template"],
-            status=r["status"],
-            text=r["text"],
-        )
-        for r in q.get_updates(conn, incident_id)
-    ]
+    return [update_from_row(r) for r in q.get_updates(conn, incident_id)]
 
 
 def people_seen(conn: sqlite3.Connection, incident_id: int) -> list[str]:
@@ -342,3 +377,85 @@ def followups(
 def last_entry_id(conn: sqlite3.Connection) -> int:
     """The newest timeline id of any incident (0 when empty): where a follower starts."""
     return q.max_timeline_id(conn)
+
+
+# --- deliveries to publish destinations -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: int
+    update_id: int
+    incident_id: int
+    destination: str
+    state: str  # pending | delivering | delivered | failed
+    attempts: int
+    created_at: datetime
+    next_attempt_at: datetime | None
+    last_attempt_at: datetime | None
+    delivered_at: datetime | None
+    exit_status: int | None
+    error: str | None
+
+    @property
+    def gave_up(self) -> bool:
+        return self.state == "failed" and self.next_attempt_at is None
+
+    def to_json(self) -> dict[str, Any]:
+        def iso(moment: datetime | None) -> str | None:
+            return moment.isoformat() if moment else None
+
+        return {
+            "id": self.id,
+            "incident": format_ref(self.incident_id),
+            "update_id": self.update_id,
+            "destination": self.destination,
+            "state": self.state,
+            "attempts": self.attempts,
+            "created_at": iso(self.created_at),
+            "last_attempt_at": iso(self.last_attempt_at),
+            "next_attempt_at": iso(self.next_attempt_at),
+            "delivered_at": iso(self.delivered_at),
+            "exit_status": self.exit_status,
+            "error": self.error,
+        }
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Delivery:
+        return cls(
+            id=row["id"],
+            update_id=row["update_id"],
+            incident_id=row["incident_id"],
+            destination=row["destination"],
+            state=row["state"],
+            attempts=row["attempts"],
+            created_at=from_iso(row["created_at"]),
+            next_attempt_at=_maybe_time(row["next_attempt_at"]),
+            last_attempt_at=_maybe_time(row["last_attempt_at"]),
+            delivered_at=_maybe_time(row["delivered_at"]),
+            exit_status=row["exit_status"],
+            error=row["error"],
+        )
+
+
+def deliveries(
+    conn: sqlite3.Connection, incident_id: int | None = None, update_id: int | None = None
+) -> list[Delivery]:
+    """Deliveries oldest first: of every incident, one incident, or one update."""
+    rows = q.list_deliveries(conn, incident_id=incident_id, update_id=update_id)
+    return [Delivery.from_row(r) for r in rows]
+
+
+def describe_delivery(d: Delivery) -> str:
+    """One line for people (the CLI's `show`, the update panel); no user text but the error,
+    which callers sanitise."""
+    if d.state == "delivered":
+        return f"delivered after {d.attempts} attempt{'s' if d.attempts != 1 else ''}"
+    if d.state == "pending":
+        return "pending"
+    if d.state == "delivering":
+        return f"delivering (attempt {d.attempts})"
+    status = f"exit {d.exit_status}" if d.exit_status is not None else "did not finish"
+    why = f": {d.error}" if d.error else ""
+    tail = "gave up; `warroom deliveries retry`" if d.gave_up else "will retry"
+    return f"FAILED ({status}{why}; attempt {d.attempts}, {tail})"

@@ -26,6 +26,7 @@ KIND_COLOURS = {
     "mitigation": "bright_yellow",
     "update": "bright_green",
     "followup": "bright_blue",
+    "delivery": "bright_red",
 }
 
 

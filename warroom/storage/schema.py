@@ -139,6 +139,40 @@ def _v4(store: Store) -> None:
     _run_script(store, V4)
 
 
+COMMS = """
+CREATE TABLE deliveries (
+    id INTEGER PRIMARY KEY,
+    update_id INTEGER NOT NULL REFERENCES updates(id),
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    destination TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'delivering', 'delivered', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    next_attempt_at TEXT,
+    claimed_until TEXT,
+    last_attempt_at TEXT,
+    delivered_at TEXT,
+    exit_status INTEGER,
+    error TEXT,
+    UNIQUE (update_id, destination)
+);
+CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at);
+"""
+
+
+def _comms(store: Store) -> None:
+    # The promise an update made is stored with it, so the countdown counts to exactly the
+    # time customers read; deliveries record what reached each publish destination.
+    columns = {r[1] for r in store.conn.execute("PRAGMA table_info(updates)")}
+    if "next_update_due" not in columns:
+        store.conn.execute("ALTER TABLE updates ADD COLUMN next_update_due TEXT")
+    exists = store.conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'deliveries'"
+    ).fetchone()
+    if not exists:
+        _run_script(store, COMMS)
+
+
 def _run_script(store: Store, script: str) -> None:
     # executescript() would COMMIT our transaction first; run the statements one by one.
     statement = ""
@@ -152,7 +186,7 @@ def _run_script(store: Store, script: str) -> None:
         raise AssertionError(f"incomplete statement in schema: {statement!r}")
 
 
-MIGRATIONS: list[Callable[[Store], None]] = [_v1, _v2, _v3, _v4]
+MIGRATIONS: list[Callable[[Store], None]] = [_v1, _v2, _v3, _v4, _comms]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
