@@ -280,9 +280,32 @@ def mitigate(room: Room, incident_id: int, text: str, action: str | None = None)
 # --- roles, severity, status ------------------------------------------------------------------
 
 
-def assign(room: Room, incident_id: int, role: str, name: str) -> bool:
+class RoleChangedError(WarroomError):
+    """The role changed hands after the form assigning it was opened. Nothing was written."""
+
+    def __init__(self, label: str, expected: str | None, current: str | None) -> None:
+        was = expected or "nobody"
+        now = current or "nobody"
+        super().__init__(f"{label} changed from {was} to {now} since you opened this form")
+        self.current = current
+
+
+ANY_HOLDER: Any = object()
+
+
+def assign(
+    room: Room,
+    incident_id: int,
+    role: str,
+    name: str,
+    *,
+    expected_holder: str | None = ANY_HOLDER,
+) -> bool:
     """Give a role to someone. A change of holder is logged as a handover.
-    Returns False when they already hold it (nothing is written then)."""
+    Returns False when they already hold it (nothing is written then).
+
+    `expected_holder` is who held the role when the caller's form was opened: when someone
+    else has changed it since, RoleChangedError says so and nothing is written."""
     role = parse_role(role)
     name = require_text(name, "the person's name")
     with _write(room) as tx:
@@ -290,6 +313,8 @@ def assign(room: Room, incident_id: int, role: str, name: str) -> bool:
         current = {r["role"]: r["name"] for r in q.get_roles(tx.conn, incident_id)}.get(role)
         if current == name:
             return False
+        if expected_holder is not ANY_HOLDER and current != expected_holder:
+            raise RoleChangedError(ROLES[role], expected_holder, current)
         q.set_role(tx.conn, incident_id, role, name, tx.ts, room.actor.name)
         label = ROLES[role]
         if current is None:

@@ -199,9 +199,10 @@ def deliver_due(room: Room, *, include_gave_up: bool = False) -> list[Delivery]:
         return [d for d in deliveries(conn) if d.id in outcomes]
 
 
-def run_until_idle(room: Room, *, max_wait: timedelta = timedelta(minutes=10)) -> None:
+def run_until_idle(room: Room, *, max_wait: timedelta = timedelta(minutes=2)) -> None:
     """Deliver what is due, then wait for the next retry and deliver again, until nothing is
-    left to retry within `max_wait` (the backoff ends after a few minutes)."""
+    left to retry within `max_wait`: the first retries (15 s to 2 min apart) happen here,
+    later ones in any war room that is open, or by `warroom deliveries retry`."""
     while True:
         deliver_due(room)
         with room.read() as conn:

@@ -345,6 +345,9 @@ def next_update_due(
     return min(candidates) if candidates else None
 
 
+# Moving to these statuses offers the matching customer update at once.
+ASKS_FOR_UPDATE: tuple[str, ...] = ("monitoring", "resolved")
+
 NOT_TOLD_RESOLVED = "customers were not told it was resolved"
 NO_COMMS_OWNER = "no communications owner was ever assigned"
 

@@ -9,13 +9,10 @@ or responders' names.
 
 from __future__ import annotations
 
-import contextlib
 import html
 import json
 import os
-import secrets
 import sqlite3
-import stat
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
+from warroom.atomic_file import open_dir, replace_in
 from warroom.domain import COMPONENT_STATUS, IMPACT, Settings, format_ref
 from warroom.errors import WarroomError
 from warroom.storage import queries as q
@@ -395,49 +393,15 @@ def build(
         "index.html": index_html(settings, incidents, now, shown_title),
     }
     directory = Path(directory).expanduser()
-    dir_fd = _open_dir(directory)
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o755)
+    except OSError as exc:
+        raise WarroomError(f"cannot create {directory}: {exc.strerror}") from None
+    dir_fd = open_dir(directory)
     try:
         for name, text in files.items():
-            _replace_file(dir_fd, directory, name, text.encode("utf-8"))
+            # 0644: a web server (another user) serves these.
+            replace_in(dir_fd, directory, name, text.encode("utf-8"), 0o644)
     finally:
         os.close(dir_fd)
     return [directory / name for name in files]
-
-
-def _open_dir(directory: Path) -> int:
-    try:
-        directory.mkdir(parents=True, exist_ok=True, mode=0o755)
-        return os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-    except OSError as exc:
-        if directory.is_symlink():
-            raise WarroomError(f"{directory} is a symbolic link; refusing to write there") from None
-        raise WarroomError(f"cannot write the status page to {directory}: {exc.strerror}") from None
-
-
-def _replace_file(dir_fd: int, directory: Path, name: str, data: bytes) -> None:
-    """Atomically replace `name` in the folder: a new file (never following a planted link),
-    then rename over the old one, which must be a regular file."""
-    try:
-        st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
-    except FileNotFoundError:
-        st = None
-    if st is not None and not stat.S_ISREG(st.st_mode):
-        raise WarroomError(f"{directory / name} is not a regular file; refusing to replace it")
-    tmp = f".{name}.{secrets.token_hex(6)}.tmp"
-    try:
-        fd = os.open(
-            tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644, dir_fd=dir_fd
-        )
-        try:
-            os.fchmod(fd, 0o644)  # served to the world: readable whatever the umask
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
-    except OSError as exc:
-        with contextlib.suppress(FileNotFoundError):  # failed before it was created
-            os.unlink(tmp, dir_fd=dir_fd)
-        raise WarroomError(f"cannot write {directory / name}: {exc.strerror}") from None

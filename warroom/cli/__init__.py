@@ -37,6 +37,8 @@ COMMANDS: dict[str, str] = {
     "update": "warroom.cli.update:update",
     "followup": "warroom.cli.followup:followup",
     "export": "warroom.cli.export:export",
+    "deliveries": "warroom.cli.comms:deliveries",
+    "statuspage": "warroom.cli.comms:statuspage",
 }
 
 

@@ -7,8 +7,9 @@ import click
 
 from warroom import actions, views
 from warroom.cli.common import common_options, incident_option, open_room, target_incident
-from warroom.cli.output import format_show, local_time, use_color
+from warroom.cli.output import format_delivery, format_show, local_time, use_color
 from warroom.domain import (
+    ASKS_FOR_UPDATE,
     DEFAULT_SEVERITIES,
     MITIGATIONS,
     SOURCES,
@@ -20,6 +21,7 @@ from warroom.domain import (
 )
 from warroom.errors import BadInput
 from warroom.safe_text import json_dumps, one_line
+from warroom.views import deliveries
 
 SEVERITY_HELP = "; ".join(f"{name}: {rule.definition}" for name, rule in DEFAULT_SEVERITIES.items())
 ROLE_CHOICE = click.Choice(["owner", "fix-lead", "comms"], case_sensitive=False)
@@ -233,6 +235,12 @@ def status(ctx: click.Context, value: str, ref: str | None) -> None:
     incident_id = target_incident(room, ref, after_recovery=True)
     if actions.set_status(room, incident_id, value):
         click.echo(f"Status is now {value}.")
+        incident = room.incident(incident_id)
+        if incident.status in ASKS_FOR_UPDATE:
+            # The lifecycle asks for its update: the one command that tells customers.
+            click.echo(
+                f"Tell customers: warroom update -i {incident.ref} -t {incident.status} --publish"
+            )
     else:
         click.echo(f"Status is already {value}; nothing changed.")
 
@@ -294,6 +302,12 @@ def show(ctx: click.Context, ref: str | None, as_json: bool) -> None:
         return
     definition = room.settings.rule(incident.severity).definition
     click.echo(format_show(incident, room.now(), color=use_color(), definition=definition))
+    with room.read() as conn:
+        sent = deliveries(conn, incident_id=incident.id)
+    if sent:
+        click.echo("Deliveries")
+        for d in sent[-10:]:
+            click.echo(f"  {format_delivery(d, room.now())}")
 
 
 @click.command()
