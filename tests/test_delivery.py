@@ -336,7 +336,7 @@ def test_statuspage_hook_creates_then_updates(
     later["update"].update(id=4, status="resolved", body="Resolved: checkout errors")
     later["incident"]["components"][0]["status"] = "operational"
     assert run_command(script, json.dumps(later).encode(), 10).ok
-    (m1, p1, h1, b1), (m2, p2, h2, b2) = handler.received
+    (m1, p1, h1, b1), (m2, p2, _, b2) = handler.received
     assert (m1, p1, h1["Authorization"]) == ("POST", "/pages/pg1/incidents", "OAuth k-123")
     assert b1 == {
         "incident": {
