@@ -376,7 +376,7 @@ def retry_delay(attempts: int) -> timedelta | None:
     """How long after the `attempts`-th failed attempt to try again (None: stop retrying)."""
     if attempts >= DELIVERY_ATTEMPTS:
         return None
-    return DELIVERY_FIRST_RETRY * (2 ** max(attempts - 1, 0))
+    return DELIVERY_FIRST_RETRY * (1 << max(attempts - 1, 0))
 
 
 # Publishing again this soon after someone else looks like two people answering one prompt.

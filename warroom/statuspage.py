@@ -87,8 +87,8 @@ def collect(conn: sqlite3.Connection, settings: Settings) -> list[PageIncident]:
         by_incident.setdefault(row["incident_id"], []).append(update_from_row(row))
     found = []
     for incident_id, published in by_incident.items():
-        row = q.get_incident(conn, incident_id)
-        if row is None:
+        incident = q.get_incident(conn, incident_id)
+        if incident is None:
             continue
         latest = published[0]
         found.append(
@@ -96,7 +96,7 @@ def collect(conn: sqlite3.Connection, settings: Settings) -> list[PageIncident]:
                 id=incident_id,
                 name=_headline(latest),
                 status=latest.status,
-                impact=IMPACT.get(row["severity"], "none"),
+                impact=IMPACT.get(incident["severity"], "none"),
                 components=tuple(settings.public_names(q.get_services(conn, incident_id))),
                 updates=tuple(published),
             )

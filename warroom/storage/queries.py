@@ -364,10 +364,11 @@ def due_delivery_ids(conn: sqlite3.Connection, now: str, *, include_gave_up: boo
 
 
 def next_retry_at(conn: sqlite3.Connection) -> str | None:
-    return _scalar(
+    value = _scalar(
         conn,
         "SELECT min(next_attempt_at) FROM deliveries WHERE state IN ('pending', 'failed')",
     )
+    return str(value) if value is not None else None
 
 
 def claim_delivery(conn: sqlite3.Connection, delivery_id: int, now: str, until: str) -> bool:
