@@ -161,7 +161,7 @@ def test_resolved_without_resolved_update_is_said_loudly(
     assert "WARNING: customers were not told it was resolved" in shown
     with room.read() as conn:
         rows = dict(load_metrics(conn, 1, room.settings, room.now()).rows())
-    assert rows["Communication"].startswith("WARNING: ")
+    assert rows["Customers were not told it was resolved"] == "WARNING"
     postmortem = tmp_path / "pm.md"
     run.ok("export", "-o", str(postmortem))
     assert "**Warning: customers were not told it was resolved.**" in postmortem.read_text()
