@@ -180,6 +180,8 @@ def test_retry_command_tries_given_up_deliveries(
         ("chat", "delivered", 9)
     ]
     assert "Deliveries" in run.ok("show").stdout
+    shown = json.loads(run.ok("show", "--json").stdout)["deliveries"]
+    assert [(d["destination"], d["state"]) for d in shown] == [("chat", "delivered")]
 
 
 def test_a_hook_that_hangs_is_killed_at_its_timeout(tmp_path: Path) -> None:

@@ -298,7 +298,9 @@ def show(ctx: click.Context, ref: str | None, as_json: bool) -> None:
     room = open_room(ctx)
     incident = room.incident(target_incident(room, ref, after_recovery=True))
     if as_json:
-        click.echo(json_dumps(incident.to_json()))
+        with room.read() as conn:
+            sent = deliveries(conn, incident_id=incident.id)
+        click.echo(json_dumps({**incident.to_json(), "deliveries": [d.to_json() for d in sent]}))
         return
     definition = room.settings.rule(incident.severity).definition
     click.echo(format_show(incident, room.now(), color=use_color(), definition=definition))

@@ -131,8 +131,15 @@ def update(
         if published.deliveries:
             from warroom.delivery import start_worker
 
-            start_worker(room.store.path, room.actor.name)
             names = ", ".join(d.name for d in room.settings.destinations)
+            try:
+                start_worker(room.store.path, room.actor.name)
+            except OSError as exc:
+                # The update and its pending deliveries are recorded: nothing is lost.
+                raise WarroomError(
+                    f"published, but the delivery to {names} could not start ({exc.strerror});"
+                    " `warroom deliveries retry` delivers it"
+                ) from None
             click.echo(
                 f"Delivering to {names} in the background; `warroom deliveries` shows how it went.",
                 err=True,
