@@ -91,7 +91,7 @@ def test_second_publish_within_two_minutes_needs_force(
     second = run("update", "--publish", author="jonas")
     assert second.exit_code == 1
     assert "maya published an update moments ago (at 14:00:00 UTC)" in second.stderr
-    assert "'Investigating: Checkout returns 500s'" in second.stderr
+    assert '"Investigating: Checkout returns 500s"' in second.stderr
     assert "--force" in second.stderr
     conn = sqlite3.connect(db_path)
     assert conn.execute("SELECT author FROM updates").fetchall() == [("maya",)]

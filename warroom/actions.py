@@ -400,7 +400,7 @@ class PublishClashError(WarroomError):
         when = clash.published_at.astimezone(UTC).strftime("%H:%M:%S UTC")
         since = "since this draft was rendered" if clash.reason == "since" else "moments ago"
         super().__init__(
-            f"{clash.author} published an update {since} (at {when}): {clash.headline!r}"
+            f'{clash.author} published an update {since} (at {when}): "{clash.headline}"'
         )
         self.clash = clash
 
