@@ -194,3 +194,17 @@ def test_customer_text_uses_public_names_stakeholder_keeps_both(
     postmortem = tmp_path / "pm.md"
     run.ok("export", "-o", str(postmortem))
     assert "checkout-api (Checkout)" in postmortem.read_text()
+
+
+def test_example_config_parses_with_components_and_destinations(tmp_path: Path) -> None:
+    from warroom.config import EXAMPLE, load_settings
+
+    path = tmp_path / "example.toml"
+    path.write_text(EXAMPLE)
+    settings = load_settings(path)
+    assert settings.components["checkout-api"] == "Checkout"
+    assert [(d.name, d.kind) for d in settings.destinations] == [
+        ("status page", "command"),
+        ("own page", "statuspage"),
+    ]
+    assert settings.status_page_title == "Example Ltd status"
