@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from warroom.actions import Room
-from warroom.domain import Settings, promised_next_update, service_labels
+from warroom.actions import Published, Room
+from warroom.domain import PublishClash, Settings, promised_next_update, service_labels
+from warroom.errors import WarroomError
 from warroom.views import Incident, entries_of_kinds
 
 
@@ -140,3 +142,94 @@ def available_templates(room: Room) -> list[str]:
     from warroom.templating import list_update_templates
 
     return list_update_templates(template_dirs(room.settings))
+
+
+# --- publishing a draft (the war room's update panel) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A rendered update as the editor got it: what it promised and the newest update it saw."""
+
+    template: str | None
+    text: str | None
+    error: str | None
+    promise: datetime | None
+    seen_update_id: int
+    rendered_at: datetime
+
+
+def render_draft(room: Room, incident_id: int, template: str | None) -> Draft:
+    """Render `template` for the incident as it is now (a broken template: `error`)."""
+    from warroom.views import load_incident
+
+    now = room.now()
+    with room.read() as conn:
+        incident = load_incident(conn, incident_id, room.settings)
+        mitigations = mitigations_of(conn, incident_id)
+    name = template or incident.status
+    promise = promise_if_published(room, incident, now)
+    try:
+        name, text = render_context(room, context_with(room, incident, mitigations, now), name)
+    except WarroomError as exc:
+        return Draft(name, None, exc.message, promise, incident.last_update_id, now)
+    return Draft(name, text, None, promise, incident.last_update_id, now)
+
+
+@dataclass(frozen=True)
+class PublishOutcome:
+    """What trying to publish came to: published, or a question to ask first."""
+
+    published: Published | None = None
+    clash: PublishClash | None = None
+    promise_problem: str | None = None
+    promise: datetime | None = None  # what publishing now promises
+
+
+def try_publish(
+    room: Room,
+    incident_id: int,
+    text: str,
+    draft: Draft,
+    *,
+    force: bool = False,
+    promise_checked: bool = False,
+) -> PublishOutcome:
+    """Publish `text` (the draft as edited) unless a question must be asked first: the text
+    lacks the time publishing now promises (unless `promise_checked`), or someone published
+    since the draft was rendered or moments ago (unless `force`)."""
+    from warroom import actions
+
+    for _ in range(3):
+        promise = promise_if_published(room, room.incident(incident_id), room.now())
+        problem = promise_problem(text, promise)
+        if problem and not promise_checked:
+            return PublishOutcome(promise_problem=problem, promise=promise)
+        try:
+            published = actions.publish_update(
+                room,
+                incident_id,
+                text,
+                draft.template,
+                seen_update_id=draft.seen_update_id,
+                # The text says this time: store exactly it, or say it moved.
+                expect_promise=promise if problem is None else actions.ANY_PROMISE,
+                force=force,
+            )
+        except actions.PromiseMovedError:
+            continue  # the minute turned between reading and writing: check again
+        except actions.PublishClashError as exc:
+            return PublishOutcome(clash=exc.clash, promise=promise)
+        return PublishOutcome(published=published, promise=published.next_update_due)
+    raise WarroomError("not published: the clock kept moving; try again")
+
+
+def replace_promise(text: str, old: datetime | None, new: datetime | None) -> str | None:
+    """`text` with the draft's promised HH:MM changed to the new one, or None when the old
+    time is not in it."""
+    if old is None or new is None:
+        return None
+    before, after = old.astimezone().strftime("%H:%M"), new.astimezone().strftime("%H:%M")
+    if before not in text:
+        return None
+    return text.replace(before, after, 1)

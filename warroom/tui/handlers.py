@@ -5,14 +5,14 @@ A mixin of WarroomApp, kept apart so the app module stays about threads and mess
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from warroom import actions
 from warroom.actions import Room
-from warroom.domain import format_ref
+from warroom.domain import ASKS_FOR_UPDATE, format_ref
 from warroom.errors import WarroomError
 from warroom.tui.commands import ALL_COMMANDS, WRITE_ACTIONS
 from warroom.tui.data import TimelineFilter, load_authors, load_incidents
@@ -88,13 +88,27 @@ class ActionsMixin(_Base):
             )
 
     def _set_status(self, incident_id: int, value: str) -> None:
-        self.write(
-            lambda room: ActionDone(
-                f"Status is now {value}"
-                if actions.set_status(room, incident_id, value)
-                else f"Status was already {value}"
-            )
-        )
+        def work(room: Room) -> ActionDone:
+            if not actions.set_status(room, incident_id, value):
+                return ActionDone(f"Status was already {value}")
+            if value in ASKS_FOR_UPDATE:
+                # The lifecycle asks for its update: the panel opens on the matching template.
+                self.call_from_thread(self._offer_update, incident_id, value)
+                return ActionDone(f"Status is now {value}; tell customers (ctrl+s publishes)")
+            return ActionDone(f"Status is now {value}")
+
+        self.write(work)
+
+    def _offer_update(self, incident_id: int, template: str) -> None:
+        from warroom.updates import available_templates
+
+        def show(names: list[str]) -> None:
+            incident = self.latest.incident if self.latest else None
+            if incident is not None and incident.id == incident_id:
+                incident = replace(incident, status=template)
+                self.push_screen(UpdatePanelScreen(incident, names, template))
+
+        self.db_then(available_templates, show)
 
     def action_assign(self) -> None:
         if incident := self._incident():
@@ -105,12 +119,28 @@ class ActionsMixin(_Base):
         incident_id = self.incident_id
         if result is None or incident_id is None:
             return
-        self.write(
-            lambda room: ActionDone(
-                f"{result.name} holds {result.role.replace('_', ' ')}"
-                if actions.assign(room, incident_id, result.role, result.name)
-                else f"{result.name} already holds {result.role.replace('_', ' ')}"
-            )
+        role = result.role.replace("_", " ")
+
+        def work(room: Room) -> ActionDone:
+            try:
+                changed = actions.assign(
+                    room, incident_id, result.role, result.name, expected_holder=result.holder
+                )
+            except actions.RoleChangedError as exc:
+                self.call_from_thread(self._role_changed, result, exc)
+                return ActionDone(f"Not assigned yet: {exc.message}")
+            if changed:
+                return ActionDone(f"{result.name} holds {role}")
+            return ActionDone(f"{result.name} already holds {role}")
+
+        self.write(work)
+
+    def _role_changed(self, result: Assignment, exc: actions.RoleChangedError) -> None:
+        from warroom.tui.screens.confirm import YES, confirm
+
+        self.push_screen(
+            confirm(f"{exc.message}. Give it to {result.name} anyway?", "Yes, assign", "No"),
+            lambda choice: choice == YES and self._assign(replace(result, holder=exc.current)),
         )
 
     def action_check(self) -> None:
@@ -172,15 +202,6 @@ class ActionsMixin(_Base):
                 available_templates,
                 lambda names: self.push_screen(UpdatePanelScreen(incident, names, incident.status)),
             )
-
-    def publish(
-        self, incident_id: int, text: str, template: str | None, then: Callable[[], Any]
-    ) -> None:
-        def work(room: Room) -> ActionDone:
-            actions.publish_update(room, incident_id, text, template)
-            return ActionDone("Customer update published; the countdown restarts now")
-
-        self.write(work, then=then)
 
     def today(self) -> date:
         """The local date of the injected clock (overdue follow-ups, dated timeline lines)."""

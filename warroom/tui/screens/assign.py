@@ -21,6 +21,8 @@ from warroom.views import Incident
 class Assignment:
     role: str
     name: str
+    # Who held the role when the form was opened: saving after someone else changed it asks.
+    holder: str | None = None
 
 
 class AssignScreen(FormScreen[Assignment]):
@@ -60,7 +62,8 @@ class AssignScreen(FormScreen[Assignment]):
 
     @on(OptionList.OptionSelected, "#people")
     def picked(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(Assignment(self.role, self.people[int(event.option.id or 0)]))
+        name = self.people[int(event.option.id or 0)]
+        self.dismiss(Assignment(self.role, name, self.incident.roles.get(self.role)))
 
     @on(Input.Submitted)
     def submitted(self) -> None:
@@ -71,4 +74,4 @@ class AssignScreen(FormScreen[Assignment]):
         if not name:
             self.notify("Type a name or pick one.", severity="warning", markup=False)
             return
-        self.dismiss(Assignment(self.role, name))
+        self.dismiss(Assignment(self.role, name, self.incident.roles.get(self.role)))

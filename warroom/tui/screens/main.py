@@ -18,6 +18,7 @@ from textual.widgets import Input, Static
 from warroom.safe_text import clean, one_line
 from warroom.tui.data import Snapshot, TimelineKey
 from warroom.tui.widgets.checklist import ChecklistPane
+from warroom.tui.widgets.comms_gaps import CommsGapsBanner
 from warroom.tui.widgets.countdown import CountdownPane
 from warroom.tui.widgets.facts import FactsPane
 from warroom.tui.widgets.footer import KeysFooter
@@ -68,6 +69,7 @@ class WarRoomScreen(Screen[None]):
                 yield timeline
                 yield UpdatePane(id="update")
                 yield ReviewPane(id="review")
+        yield CommsGapsBanner(id="comms-gaps")
         yield Static(Text(""), id="problem")
         if not self.readonly:
             yield Input(placeholder="n: add a note to the timeline, Enter saves", id="note")
@@ -97,6 +99,7 @@ class WarRoomScreen(Screen[None]):
             self._pane(ReviewPane).show(snapshot.metrics, snapshot.followups, today)
         # Each pane repaints only if what it shows changed: usually only the timeline does.
         self._pane(HeaderBar).show(snapshot.incident, now)
+        self._pane(CommsGapsBanner).show(snapshot.incident)
         self._pane(CountdownPane).show(snapshot.incident, now)
         self._pane(RolesPane).show(snapshot.incident)
         self._pane(ChecklistPane).show(snapshot.incident)
