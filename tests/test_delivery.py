@@ -359,3 +359,34 @@ def test_statuspage_hook_creates_then_updates(
             "component_ids": ["cmp9"],
         }
     }
+
+
+@pytest.mark.slow
+def test_a_running_warroom_retries_what_is_due(
+    room: Room, clock: FakeClock, tmp_path: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from warroom.delivery import anything_due, retry_in_background
+
+    flag = tmp_path / "works"
+    command = hook(tmp_path, "h", f'[ -e {flag} ] && exit 0\necho "down" >&2\nexit 1')
+    config = tmp_path / "c.toml"
+    config.write_text(f'[[publish]]\nname = "chat"\ncommand = {json.dumps(command)}\n')
+    monkeypatch.setenv("WARROOM_CONFIG", str(config))
+    room = with_destinations(room, Destination("chat", command=tuple(command)))
+    incident_id = actions.declare(room, "x", "SEV2")
+    actions.publish_update(room, incident_id, "by 14:30")
+    [failed] = deliver_due(room)
+    assert failed.state == "failed"
+    assert not anything_due(room) and not retry_in_background(room)  # not yet
+    flag.touch()
+    clock.advance(seconds=15)
+    assert retry_in_background(room)  # a worker process, on the real clock
+
+    def delivered() -> bool:
+        conn = sqlite3.connect(db_path)
+        try:
+            return conn.execute("SELECT state FROM deliveries").fetchone() == ("delivered",)
+        finally:
+            conn.close()
+
+    wait_for(delivered, "the retried delivery")

@@ -237,3 +237,19 @@ def start_worker(db_path: Path, author: str) -> subprocess.Popen[bytes]:
         start_new_session=True,
         close_fds=True,
     )
+
+
+def anything_due(room: Room) -> bool:
+    """Whether a delivery is due now (cheap: the war room asks every half minute)."""
+    with room.read() as conn:
+        return bool(q.due_delivery_ids(conn, to_iso(room.now()), include_gave_up=False))
+
+
+def retry_in_background(room: Room) -> bool:
+    """Start a delivery worker when something is due; reaped by a daemon thread, so the
+    calling process (the war room) never waits for a destination. True if one started."""
+    if not anything_due(room):
+        return False
+    proc = start_worker(room.store.path, room.actor.name)
+    threading.Thread(target=proc.wait, daemon=True, name="delivery-reaper").start()
+    return True

@@ -41,7 +41,8 @@ from warroom.tui.screens.followups import FollowupsScreen
 from warroom.tui.screens.main import WarRoomScreen
 
 T = TypeVar("T")
-WATCH_TIMEOUT = 2.0  # seconds between checks that the file is still there
+WATCH_TIMEOUT = 2.0
+DELIVERY_RETRY_SECONDS = 30.0  # seconds between checks that the file is still there
 # Checked when a key arrives, before it is passed on. An ordinary binding is looked at only
 # once the key has bubbled up from the focused widget, and by then the keys typed after it are
 # queued for that widget too: "n" then a quickly typed note went to the timeline's bindings.
@@ -102,6 +103,9 @@ class WarroomApp(ActionsMixin, App[int]):
         self.install_screen(WarRoomScreen(self.readonly), "warroom")
         self.push_screen("warroom")
         self.set_interval(1, self.tick)
+        if not self.readonly:
+            # Failed deliveries are retried by any running warroom: this one included.
+            self.set_interval(DELIVERY_RETRY_SECONDS, self.retry_deliveries)
         self.refresh_now()
         if self.live:
             self.run_worker(self._watch, thread=True, name="live-refresh", group="live")
@@ -132,6 +136,17 @@ class WarroomApp(ActionsMixin, App[int]):
         """Once a second: the countdown and elapsed time, from the injected clock."""
         if self.main.is_mounted:
             self.main.tick(self.room.clock())
+
+    def retry_deliveries(self) -> None:
+        from warroom.delivery import retry_in_background
+
+        def work() -> None:
+            try:
+                self.db_call(retry_in_background)
+            except (WarroomError, sqlite3.Error, OSError):
+                return  # the next round tries again; the deliveries stay recorded
+
+        self.run_worker(work, thread=True, group="deliveries", name="deliveries")
 
     # --- database work off the event loop ----------------------------------------------------
 
