@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 
 import click
@@ -154,7 +155,10 @@ def _promise(room: actions.Room, incident: Incident) -> datetime | None:
 
 def _confirm(question: str) -> bool:
     """Ask on a terminal; elsewhere (scripts, CI) the answer is no."""
-    stdin = click.get_text_stream("stdin")
-    if not stdin.isatty():
+    try:
+        interactive = sys.stdin.isatty()
+    except (AttributeError, ValueError):  # replaced or closed stdin
+        interactive = False
+    if not interactive:
         return False
     return click.confirm(question, default=False, err=True)
