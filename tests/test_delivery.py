@@ -390,3 +390,20 @@ def test_a_running_warroom_retries_what_is_due(
             conn.close()
 
     wait_for(delivered, "the retried delivery")
+
+
+def test_a_claim_whose_process_died_is_taken_over_after_its_lease(
+    room: Room, clock: FakeClock, tmp_path: Path
+) -> None:
+    command = hook(tmp_path, "ok", 'cat > "$OUT"')
+    room = with_destinations(room, Destination("chat", command=tuple(command), timeout_seconds=5))
+    incident_id = actions.declare(room, "x", "SEV2")
+    actions.publish_update(room, incident_id, "by 14:30")
+    with room.read() as conn:
+        [pending] = deliveries(conn)
+    assert actions.claim_delivery(room, pending.id, 35)  # then the worker is SIGKILLed
+    clock.advance(seconds=30)
+    assert deliver_due(room) == []  # the lease (timeout + margin) still holds
+    clock.advance(seconds=6)
+    [done] = deliver_due(room)
+    assert done.state == "delivered" and done.attempts == 2
