@@ -61,8 +61,8 @@ async def _settle(pilot) -> None:
 def key_latencies(db: Path, repeat: int) -> dict[str, list[float]]:
     # warroom.tui before anything imports textual: it sets Textual's frame rate.
     import warroom.tui.app
-    from warroom.actions import Actor, Room
     from warroom.domain import KINDS
+    from warroom.room import Actor, Room
     from warroom.storage import open_store
     from warroom.tui.app import WarroomApp
     from warroom.tui.screens.pickers import ChoiceScreen

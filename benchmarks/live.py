@@ -54,7 +54,8 @@ def tail_F_floor(tmp: Path) -> list[float]:
 
 def follower_delays(db: Path, extra: list[str]) -> list[float]:
     """`warroom tail -f` in a process; this process writes; time commit -> line read."""
-    from warroom.actions import Actor, Room, note
+    from warroom.actions import note
+    from warroom.room import Actor, Room
     from warroom.storage import open_store
 
     proc = subprocess.Popen(
@@ -92,7 +93,8 @@ def follower_delays(db: Path, extra: list[str]) -> list[float]:
 # same clock in every process on Linux) so the TUI's process can time the arrival.
 WRITER = """
 import sys, time
-from warroom.actions import Actor, Room, note
+from warroom.actions import note
+from warroom.room import Actor, Room
 from warroom.storage import open_store
 room = Room(open_store(sys.argv[1]), Actor("writer", "writer"))
 count, gap, tag = int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
@@ -108,7 +110,7 @@ def tui_delays(db: Path, samples: int = SAMPLES) -> tuple[list[float], list[floa
     """The real app (headless, in this process) with its live worker; another process commits
     notes. Returns, per note, the seconds from commit to (the refresh received on the event
     loop, the screen repainted with it)."""
-    from warroom.actions import Actor, Room
+    from warroom.room import Actor, Room
     from warroom.storage import open_store
     from warroom.tui.app import WarroomApp
     from warroom.tui.messages import Refreshed

@@ -86,7 +86,7 @@ def writers(tmp: Path, repeat: int) -> list[Figure]:
     per = 50
     code = (
         "import sys; from warroom.storage import open_store;"
-        "from warroom.actions import Actor, Room, note;"
+        "from warroom.actions import note; from warroom.room import Actor, Room;"
         "r = Room(open_store(sys.argv[1]), Actor(sys.argv[2], 'bench'));"
         f"[note(r, 1, f'{{sys.argv[2]}} {{i}}') for i in range({per})]"
     )

@@ -61,9 +61,9 @@ def env_for(db: Path) -> dict[str, str]:
 
 def make_incident(db: Path, entries: int = 0) -> None:
     """An incident with the demo's facts plus `entries` machine-written notes."""
-    from warroom.actions import Actor, Room
     from warroom.demo import seed_demo
     from warroom.domain import to_iso
+    from warroom.room import Actor, Room
     from warroom.storage import open_store
     from warroom.storage import queries as q
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from warroom.actions import Actor, Room
 from warroom.domain import Settings
+from warroom.room import Actor, Room
 from warroom.storage import Store, open_store
 
 T0 = datetime(2026, 11, 26, 14, 0, 0, tzinfo=UTC)

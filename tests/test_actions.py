@@ -6,8 +6,8 @@ import pytest
 
 from tests.conftest import T0, FakeClock, as_person
 from warroom import actions
-from warroom.actions import Room
 from warroom.errors import BadInput
+from warroom.room import Room
 from warroom.storage import queries as q
 from warroom.views import entries_after, resolve_incident
 

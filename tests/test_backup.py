@@ -18,7 +18,8 @@ DEADLINE = 60.0
 WRITER = """
 import sys
 from pathlib import Path
-from warroom.actions import Actor, Room, note
+from warroom.actions import note
+from warroom.room import Actor, Room
 from warroom.storage import open_store
 
 room = Room(open_store(sys.argv[1]), Actor("writer", "w"))

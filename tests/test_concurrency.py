@@ -8,25 +8,25 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
 
-from warroom.actions import Actor, Room, declare
+from warroom.actions import declare
+from warroom.room import Actor, Room
 from warroom.storage import open_store
 
 pytestmark = pytest.mark.slow
 
 WRITER = textwrap.dedent(
     """
-    import os, sys, time
-    from pathlib import Path
+    import os, sys
     from warroom.storage import open_store
-    from warroom.actions import Actor, Room, declare, note
-    db, name, count, go = sys.argv[1], sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
-    while not go.exists():  # start together, so the writes really contend
-        time.sleep(0.001)
+    from warroom.actions import declare, note
+    from warroom.room import Actor, Room
+    db, name, count, gate = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    print("ready", flush=True)
+    os.read(gate, 1)  # returns when the parent closes the gate: everyone starts at once
     store = open_store(db)
     room = Room(store, Actor(name, name))
     if count == 0:
@@ -38,16 +38,31 @@ WRITER = textwrap.dedent(
 )
 
 
-def start_writers(db: Path, go: Path, names: list[str], count: int) -> list[subprocess.Popen]:
-    return [
-        subprocess.Popen(
-            [sys.executable, "-c", WRITER, str(db), name, str(count), str(go)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for name in names
-    ]
+def start_writers(db: Path, names: list[str], count: int) -> list[subprocess.Popen]:
+    """Start the writers, wait until every one is at the starting line (imports done), then
+    let them all go at once: a barrier, so the writes really contend. The gate is a pipe
+    each child blocks reading; closing its write end wakes them all together."""
+    gate_r, gate_w = os.pipe()
+    try:
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", WRITER, str(db), name, str(count), str(gate_r)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                pass_fds=(gate_r,),
+            )
+            for name in names
+        ]
+    finally:
+        os.close(gate_r)
+    try:
+        for proc in procs:
+            assert proc.stdout is not None
+            assert proc.stdout.readline() == "ready\n", proc.stderr and proc.stderr.read()
+    finally:
+        os.close(gate_w)
+    return procs
 
 
 def finish(procs: list[subprocess.Popen]) -> None:
@@ -58,11 +73,8 @@ def finish(procs: list[subprocess.Popen]) -> None:
 
 
 def test_sixteen_processes_create_the_file_at_once(tmp_path: Path) -> None:
-    db, go = tmp_path / "fresh.db", tmp_path / "go"
-    procs = start_writers(db, go, [f"w{i}" for i in range(16)], 0)
-    time.sleep(0.3)  # let every interpreter reach the starting line
-    go.touch()
-    finish(procs)
+    db = tmp_path / "fresh.db"
+    finish(start_writers(db, [f"w{i}" for i in range(16)], 0))
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT count(*) FROM incidents").fetchone()[0] == 16
     assert conn.execute("PRAGMA user_version").fetchone()[0] >= 2
@@ -71,15 +83,12 @@ def test_sixteen_processes_create_the_file_at_once(tmp_path: Path) -> None:
 
 
 def test_sixteen_writers_lose_nothing(tmp_path: Path) -> None:
-    db, go = tmp_path / "busy.db", tmp_path / "go"
+    db = tmp_path / "busy.db"
     store = open_store(db)
     declare(Room(store, Actor("founder", "founder")), "shared incident", "SEV2")
     store.close()
     names = [f"w{i}" for i in range(16)]
-    procs = start_writers(db, go, names, 25)
-    time.sleep(0.3)
-    go.touch()
-    finish(procs)
+    finish(start_writers(db, names, 25))
     conn = sqlite3.connect(db)
     rows = conn.execute("SELECT author, text FROM timeline WHERE kind = 'note'").fetchall()
     conn.close()
@@ -116,7 +125,8 @@ KILLED = textwrap.dedent(
     """
     import sys
     from warroom.storage import open_store
-    from warroom.actions import Actor, Room, declare, note
+    from warroom.actions import declare, note
+    from warroom.room import Actor, Room
     room = Room(open_store(sys.argv[1]), Actor("k", "k"))
     incident = declare(room, "doomed writer", "SEV2")
     i = 0

@@ -22,9 +22,9 @@ import pytest
 
 from tests.conftest import Cli
 from warroom import actions
-from warroom.actions import Actor, Room, unix_login
 from warroom.domain import Settings, system_clock
 from warroom.errors import WarroomError
+from warroom.room import Actor, Room
 from warroom.storage import open_store
 
 WARROOM = [sys.executable, "-m", "warroom"]
@@ -42,6 +42,11 @@ def assert_safe(output: str, *, markup_literal: bool = True) -> None:
     assert "pwned\x07" not in output
     if markup_literal:
         assert "[/]" in output and "[@click=app.quit]" in output
+
+
+def system_login() -> str:
+    """Who this process runs as, asked of the system rather than of warroom."""
+    return subprocess.run(["id", "-un"], capture_output=True, text=True, check=True).stdout.strip()
 
 
 def env_for(db_path: Path) -> dict[str, str]:
@@ -176,7 +181,8 @@ def test_many_writers_at_once_every_note_once_in_id_order(
     writers, per_writer = 8, 25
     script = (
         "import sys\n"
-        "from warroom.actions import Actor, Room, note\n"
+        "from warroom.actions import note\n"
+        "from warroom.room import Actor, Room\n"
         "from warroom.storage import open_store\n"
         "name = sys.argv[2]\n"
         "room = Room(open_store(sys.argv[1]), Actor(name, 'w'))\n"
@@ -260,7 +266,7 @@ def test_json_lines_parse_and_carry_login(db_path: Path, followers: list[Followe
     assert headers[0]["incident"] == "INC-1" and headers[0]["owner"] is None
     assert headers[-1]["status"] == "monitoring"
     note = next(e for e in entries if e["text"] == "json please")
-    assert note["author"] == "kim" and note["login"] == unix_login()
+    assert note["author"] == "kim" and note["login"] == system_login()
     assert set(note) == {"id", "incident", "ts", "author", "login", "kind", "text"}
     assert entries[0]["login"] == "maya-login"
 
@@ -310,9 +316,9 @@ def test_tail_all_and_login_beside_display_name(run: Cli) -> None:
     run.ok("declare", "One", "-s", "SEV2")
     run.ok("declare", "Two", "-s", "SEV3")
     run.ok("note", "-i", "1", "first", author="maya")
-    run.ok("note", "-i", "2", "second", author=unix_login())
+    run.ok("note", "-i", "2", "second", author=system_login())
     out = run.ok("tail", "--all", "-n", "2").stdout.splitlines()
-    assert "INC-1" in out[0] and f"maya (login {unix_login()})" in out[0]
+    assert "INC-1" in out[0] and f"maya (login {system_login()})" in out[0]
     assert "INC-2" in out[1] and "(login" not in out[1]
     both = run("tail", "INC-1", "--all")
     assert both.exit_code == 2 and "not both" in both.stderr

@@ -12,9 +12,9 @@ import pytest
 
 from tests.conftest import Cli, FakeClock
 from warroom import actions, views
-from warroom.actions import Room
 from warroom.domain import parse_due
 from warroom.errors import BadInput
+from warroom.room import Room
 
 
 def declare(run: Cli, title: str = "Checkout down") -> str:

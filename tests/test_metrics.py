@@ -12,10 +12,10 @@ import pytest
 
 from tests.conftest import T0, Cli, FakeClock
 from warroom import actions, views
-from warroom.actions import Room
 from warroom.domain import parse_started
 from warroom.errors import BadInput
 from warroom.metrics import compute_metrics, load_metrics
+from warroom.room import Room
 
 
 def minutes(n: float) -> timedelta:

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from warroom import actions
-from warroom.actions import Actor, Room
-from warroom.errors import WarroomError
+from warroom.errors import DatabaseError, WarroomError
+from warroom.room import Actor, Room
 from warroom.storage import open_store, resolve_db_path, schema
 from warroom.storage.connection import APPLICATION_ID, Store
 
@@ -49,9 +49,9 @@ def test_new_file_private_even_with_permissive_umask(tmp_path: Path) -> None:
 def test_timeline_is_append_only(room: Room) -> None:
     incident = actions.declare(room, "Checkout down", "SEV1")
     actions.note(room, incident, "first")
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"), room.store.write() as conn:
+    with pytest.raises(DatabaseError, match="append-only"), room.store.write() as conn:
         conn.execute("UPDATE timeline SET text = 'rewritten'")
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"), room.store.write() as conn:
+    with pytest.raises(DatabaseError, match="append-only"), room.store.write() as conn:
         conn.execute("DELETE FROM timeline")
     with room.read() as conn:
         texts = [r[0] for r in conn.execute("SELECT text FROM timeline ORDER BY id")]
@@ -59,7 +59,7 @@ def test_timeline_is_append_only(room: Room) -> None:
 
 
 def test_foreign_keys_enforced(store: Store) -> None:
-    with pytest.raises(sqlite3.IntegrityError), store.write() as conn:
+    with pytest.raises(DatabaseError, match="FOREIGN KEY"), store.write() as conn:
         conn.execute(
             "INSERT INTO timeline (incident_id, ts, author, kind, text)"
             " VALUES (999, 'x', 'a', 'note', 't')"

@@ -10,8 +10,8 @@ from textual.widgets import Input, Select, TextArea
 
 from tests.conftest import T0, FakeClock, as_person
 from warroom import actions
-from warroom.actions import Room
 from warroom.demo import seed_demo
+from warroom.room import Room
 from warroom.tui.screens.assign import AssignScreen
 from warroom.tui.screens.declare import DeclareScreen
 from warroom.tui.screens.main import WarRoomScreen

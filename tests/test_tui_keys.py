@@ -10,7 +10,7 @@ from textual.widgets._footer import FooterKey
 
 from tests.conftest import as_person
 from warroom import actions
-from warroom.actions import Room
+from warroom.room import Room
 from warroom.storage import open_store
 from warroom.tui.screens.pickers import ChoiceScreen
 

@@ -12,8 +12,8 @@ from textual.widgets import Input
 
 from tests.conftest import T0, as_person
 from warroom import actions
-from warroom.actions import Room
 from warroom.domain import to_iso
+from warroom.room import Room
 from warroom.storage import open_store
 from warroom.storage import queries as q
 from warroom.tui.commands import ALL_COMMANDS, WRITE_ACTIONS

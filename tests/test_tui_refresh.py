@@ -9,7 +9,7 @@ from textual import events
 
 from tests.conftest import FakeClock, as_person
 from warroom import actions
-from warroom.actions import Room
+from warroom.room import Room
 from warroom.storage import open_store
 from warroom.tui.screens.main import WarRoomScreen
 from warroom.tui.widgets.checklist import ChecklistPane

@@ -13,8 +13,8 @@ from textual.widgets import Input, Label, OptionList
 
 from tests.conftest import T0, FakeClock, as_person
 from warroom import actions
-from warroom.actions import Room
 from warroom.metrics import load_metrics
+from warroom.room import Room
 from warroom.storage import open_store
 from warroom.tui.screens.followups import AddFollowupScreen, FollowupsScreen
 from warroom.tui.screens.main import WarRoomScreen

@@ -8,9 +8,9 @@ import pytest
 
 from tests.conftest import T0
 from warroom import actions
-from warroom.actions import Actor, Room
 from warroom.demo import seed_demo
 from warroom.domain import Settings, fixed_clock
+from warroom.room import Actor, Room
 from warroom.storage import open_store
 from warroom.tui.app import WarroomApp
 

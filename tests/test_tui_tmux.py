@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from warroom import actions
-from warroom.actions import Room
+from warroom.room import Room
 
 pytestmark = pytest.mark.slow
 

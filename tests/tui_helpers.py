@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from textual.pilot import Pilot
 
-from warroom.actions import Room
+from warroom.room import Room
 from warroom.tui.app import WarroomApp
 
 DEADLINE = 10.0

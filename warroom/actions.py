@@ -6,12 +6,10 @@ The CLI and the TUI both call these; neither writes SQL.
 
 from __future__ import annotations
 
-import getpass
-import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,9 +17,7 @@ from warroom.domain import (
     AUTO_EVENTS,
     MITIGATIONS,
     ROLES,
-    Clock,
     PublishClash,
-    Settings,
     format_ref,
     from_iso,
     parse_due,
@@ -32,65 +28,17 @@ from warroom.domain import (
     promised_next_update,
     publish_clash,
     require_text,
-    system_clock,
     to_iso,
 )
 from warroom.errors import BadInput, WarroomError
-from warroom.storage import Store
+
+# Room and Actor live in warroom.room; re-exported (the `X as X` form) so code that imports
+# them from here keeps working.
+from warroom.room import Actor as Actor
+from warroom.room import Room as Room
+from warroom.room import display_name as display_name
+from warroom.room import unix_login as unix_login
 from warroom.storage import queries as q
-from warroom.views import Incident, load_incident
-
-
-def unix_login() -> str:
-    """The login of the process, whatever display name it claims."""
-    try:
-        import pwd
-
-        return pwd.getpwuid(os.getuid()).pw_name
-    except (ImportError, KeyError):
-        return getpass.getuser()
-
-
-def display_name(option: str | None) -> str:
-    """`--as NAME`, else `WARROOM_USER`, else the login name."""
-    if option is not None:
-        return require_text(option, "the author name (--as)")
-    env = os.environ.get("WARROOM_USER")
-    if env and env.strip():
-        return env.strip()
-    return unix_login()
-
-
-@dataclass(frozen=True)
-class Actor:
-    name: str
-    login: str
-
-    @classmethod
-    def current(cls, name: str | None = None) -> Actor:
-        return cls(display_name(name), unix_login())
-
-
-@dataclass
-class Room:
-    """What every action needs: the store, the settings, who is acting and the clock."""
-
-    store: Store
-    actor: Actor
-    settings: Settings = field(default_factory=Settings)
-    clock: Clock = system_clock
-
-    def now(self) -> datetime:
-        return self.clock()
-
-    @contextmanager
-    def read(self) -> Iterator[sqlite3.Connection]:
-        with self.store.read() as conn:
-            yield conn
-
-    def incident(self, incident_id: int) -> Incident:
-        with self.store.read() as conn:
-            return load_incident(conn, incident_id, self.settings)
 
 
 class _Tx:
@@ -101,7 +49,9 @@ class _Tx:
         self.conn = conn
         self.ts = to_iso(room.now())
 
-    def log(self, incident_id: int, kind: str, text: str, data: dict | None = None) -> int:
+    def log(
+        self, incident_id: int, kind: str, text: str, data: dict[str, Any] | None = None
+    ) -> int:
         return q.append_timeline(
             self.conn,
             incident_id=incident_id,
@@ -113,7 +63,7 @@ class _Tx:
             data=data,
         )
 
-    def incident_row(self, incident_id: int) -> dict:
+    def incident_row(self, incident_id: int) -> q.Row:
         row = q.get_incident(self.conn, incident_id)
         if row is None:
             raise BadInput(f"no incident {format_ref(incident_id)}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from warroom import actions
-from warroom.actions import Actor, Room
+from warroom.room import Actor, Room
 
 DEMO_UPDATE = """\
 Identified: checkout errors for card payments

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Literal
 
 from warroom.errors import BadInput
 
@@ -415,6 +416,52 @@ def publish_clash(
     if now - latest_at < DOUBLE_PUBLISH_WINDOW:
         return PublishClash(latest_id, latest_author, latest_at, headline, "recent")
     return None
+
+
+# --- overdue: the one definition ---------------------------------------------------------------
+# Every face (countdown, `show`, `tail -f` headers, metrics, exports) asks these, so they agree
+# to the second on when an update is late.
+
+# Times are shown to the second, so lateness is counted in whole seconds: an update published
+# at its due time, or within that second, is on time; from the next second it is late.
+LATE_AFTER = timedelta(seconds=1)
+# The countdown warns in the last five minutes.
+UPDATE_SOON = timedelta(minutes=5)
+
+CountdownState = Literal["none", "normal", "warning", "overdue"]
+
+
+def is_overdue(due: datetime, at: datetime) -> bool:
+    """Whether something due at `due` is overdue at `at` (or, done at `at`, was late)."""
+    return at - due >= LATE_AFTER
+
+
+@dataclass(frozen=True)
+class Countdown:
+    """The customer-update countdown at one moment.
+
+    `state` is none (no update owed), normal, warning (due within UPDATE_SOON) or overdue.
+    `seconds` is whole seconds left until due, or, when overdue, since it was due."""
+
+    state: CountdownState
+    due: datetime | None
+    seconds: int
+
+
+def update_countdown(due: datetime | None, now: datetime) -> Countdown:
+    if due is None:
+        return Countdown("none", None, 0)
+    if is_overdue(due, now):
+        return Countdown("overdue", due, int((now - due).total_seconds()))
+    left = due - now
+    # int() truncates toward zero, so the last part-second before due shows as 0.
+    seconds = max(int(left.total_seconds()), 0)
+    return Countdown("warning" if left <= UPDATE_SOON else "normal", due, seconds)
+
+
+def followup_overdue(due: date | None, today: date, *, done: bool) -> bool:
+    """A follow-up action is overdue from the day after its due date until it is done."""
+    return not done and due is not None and due < today
 
 
 def format_duration(seconds: float) -> str:

@@ -16,10 +16,10 @@ from datetime import date, datetime
 from typing import Any, TextIO
 
 from warroom import markdown_text as md
-from warroom.actions import Room
 from warroom.domain import ROLES, SOURCES, Settings, format_ref, from_iso, service_labels
 from warroom.errors import BadInput
 from warroom.metrics import METRIC_KINDS, Metrics, compute_metrics, format_span
+from warroom.room import Room
 from warroom.safe_text import json_dumps
 from warroom.storage import queries as q
 from warroom.views import (

@@ -59,6 +59,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Literal
 
+from warroom.storage.sqlite_errors import classify, is_busy
+
 __all__ = ["ChangeWatcher"]
 
 # <sys/inotify.h>
@@ -217,14 +219,17 @@ class ChangeWatcher:
         # A read-only connection to a WAL database needs the -shm file to exist or a folder
         # it may create it in. A read-write connection can create it; query_only makes sure
         # it still never writes data.
-        conn = sqlite3.connect(
-            f"{uri}?mode=rw",  # rw, not rwc: never create the database
-            uri=True,
-            timeout=5,
-            check_same_thread=False,
-            isolation_level=None,
-        )
-        conn.execute("PRAGMA query_only = ON")
+        try:
+            conn = sqlite3.connect(
+                f"{uri}?mode=rw",  # rw, not rwc: never create the database
+                uri=True,
+                timeout=5,
+                check_same_thread=False,
+                isolation_level=None,
+            )
+            conn.execute("PRAGMA query_only = ON")
+        except sqlite3.Error as exc:
+            raise classify(exc, path) from exc
         return conn
 
     def _read_version(self) -> int | None:
@@ -234,10 +239,10 @@ class ChangeWatcher:
         try:
             # fetchall() runs the statement to completion, which ends its read transaction.
             return int(self._conn.execute("PRAGMA data_version").fetchall()[0][0])
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
+        except sqlite3.Error as exc:
+            if is_busy(exc):
                 return None
-            raise
+            raise classify(exc, self.path) from exc
 
     def changed(self) -> bool:
         """Non-blocking: has another connection committed since the last True answer?

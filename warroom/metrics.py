@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from warroom.domain import SEVERITIES, Settings, format_duration, next_update_due
+from warroom.domain import SEVERITIES, Settings, format_duration, is_overdue, next_update_due
 from warroom.views import Entry, Incident, Update, entries_of_kinds, load_incident, updates
 
 # The timeline kinds the metrics read; exports of huge timelines fetch only these.
@@ -248,7 +248,8 @@ def compute_metrics(
             new_status = str(data["to"])
             if new_status == "resolved" and status != "resolved":
                 due = due_now()
-                missed_at_resolution = due if due is not None and due < entry.ts else None
+                late_then = due is not None and is_overdue(due, entry.ts)
+                missed_at_resolution = due if late_then else None
                 close_span(entry.ts)
                 active_since = None
                 last_resolved = entry.ts
@@ -259,7 +260,7 @@ def compute_metrics(
             update_id = data.get("update_id")
             at = published_at.get(update_id, entry.ts) if isinstance(update_id, int) else entry.ts
             due = due_now()
-            if due is not None and at > due:
+            if due is not None and is_overdue(due, at):
                 late.append(LateUpdate(update_id if isinstance(update_id, int) else None, at, due))
             last_update = at
             last_promise = promises.get(update_id) if isinstance(update_id, int) else None
@@ -269,7 +270,7 @@ def compute_metrics(
         end = now
         resolved_at = None
         due = due_now()
-        missed = due if due is not None and due < now else None
+        missed = due if due is not None and is_overdue(due, now) else None
     else:
         resolved_at = last_resolved or incident.resolved_at or now
         end = resolved_at

@@ -12,9 +12,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from warroom.actions import Published, Room
+from warroom.actions import Published
 from warroom.domain import PublishClash, Settings, promised_next_update, service_labels
 from warroom.errors import WarroomError
+from warroom.room import Room
 from warroom.views import Incident, entries_of_kinds
 
 

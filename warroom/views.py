@@ -13,6 +13,7 @@ from warroom.domain import (
     ROLES,
     Settings,
     comms_gaps,
+    followup_overdue,
     format_ref,
     from_iso,
     next_update_due,
@@ -247,10 +248,10 @@ def resolve_incident(conn: sqlite3.Connection, ref: str | None, *, after_recover
         if q.get_incident(conn, incident_id) is None:
             raise BadInput(f"no incident {format_ref(incident_id)}; `warroom list --all` shows all")
         return incident_id
-    incident_id = q.latest_open_incident_id(conn)
-    if incident_id is None and after_recovery:
-        incident_id = q.latest_incident_id(conn)
-    if incident_id is None:
+    found = q.latest_open_incident_id(conn)
+    if found is None and after_recovery:
+        found = q.latest_incident_id(conn)
+    if found is None:
         if after_recovery:
             raise WarroomError(
                 'no incidents yet; declare one with: warroom declare "TITLE" --severity SEV2'
@@ -259,7 +260,7 @@ def resolve_incident(conn: sqlite3.Connection, ref: str | None, *, after_recover
             'no open incident; declare one with: warroom declare "TITLE" --severity SEV2'
             " (or name one with --incident REF)"
         )
-    return incident_id
+    return found
 
 
 def list_incidents(conn: sqlite3.Connection, *, include_resolved: bool) -> list[dict[str, Any]]:
@@ -333,8 +334,7 @@ class Followup:
             return None
 
     def overdue(self, today: date) -> bool:
-        due = self.due_date
-        return not self.done and due is not None and due < today
+        return followup_overdue(self.due_date, today, done=self.done)
 
     def to_json(self) -> dict[str, Any]:
         return {

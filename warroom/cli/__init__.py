@@ -5,7 +5,6 @@ imports (Textual, Jinja2, exporters) happen inside the commands that need them, 
 from __future__ import annotations
 
 import importlib
-import sqlite3
 import sys
 from typing import Any
 
@@ -45,7 +44,8 @@ COMMANDS: dict[str, str] = {
 class CliError(click.ClickException):
     def __init__(self, message: str, exit_code: int) -> None:
         super().__init__(message)
-        self.exit_code = exit_code
+        # click declares exit_code a ClassVar but reads it from the instance.
+        self.exit_code = exit_code  # type: ignore[misc]
 
 
 class WarroomGroup(click.Group):
@@ -69,9 +69,7 @@ class WarroomGroup(click.Group):
         except WarroomError as exc:
             # Messages quote what people typed (paths, names): sanitised like all output.
             raise CliError(one_line(exc.message), exc.exit_code) from None
-        except sqlite3.Error as exc:
-            raise CliError(one_line(f"database error: {exc}"), 1) from None
-        except UnicodeError as exc:
+        except (UnicodeDecodeError, UnicodeEncodeError) as exc:
             # A --text-file or argument that is not UTF-8: bad input, not a crash.
             raise CliError(one_line(f"not valid UTF-8 text: {exc.reason}"), 2) from None
         except OSError as exc:

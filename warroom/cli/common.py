@@ -7,9 +7,9 @@ from typing import Any, TypeVar
 
 import click
 
-from warroom.actions import Actor, Room
 from warroom.config import load_settings
 from warroom.domain import system_clock
+from warroom.room import Actor, Room
 from warroom.storage import open_store, resolve_db_path
 from warroom.views import resolve_incident
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from warroom.actions import Actor, Room
 from warroom.config import load_settings
 from warroom.domain import system_clock
 from warroom.errors import WarroomError
+from warroom.room import Actor, Room
 from warroom.safe_text import one_line
 
 

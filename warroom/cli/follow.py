@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -18,12 +17,12 @@ from typing import Any
 import click
 
 from warroom import views
-from warroom.actions import Room
 from warroom.cli.common import common_options, open_room, target_incident
 from warroom.cli.output import due_line, format_entry, severity_label, use_color
-from warroom.errors import BadInput, WarroomError
+from warroom.domain import is_overdue, update_countdown
+from warroom.errors import BadInput, DatabaseLocked, WarroomError
+from warroom.room import Room
 from warroom.safe_text import json_dumps, one_line
-from warroom.storage import DatabaseLocked
 from warroom.views import Entry, Incident
 
 # Entries after which the header (severity, status, owner, next update due) may have changed.
@@ -54,7 +53,7 @@ def header_json(incident: Incident, now: datetime) -> dict[str, Any]:
         "status": incident.status,
         "owner": incident.roles.get("owner"),
         "next_update_due": due.isoformat() if due else None,
-        "overdue": due is not None and due <= now,
+        "overdue": update_countdown(due, now).state == "overdue",
     }
 
 
@@ -128,7 +127,7 @@ class Follower:
         self.shown[incident.id] = key
         now = self.room.now()
         due = incident.next_update_due
-        if due is not None and due <= now:
+        if due is not None and is_overdue(due, now):
             self.overdue_told.add((incident.id, due))  # this line already says OVERDUE
         if self.as_json:
             _emit(json_dumps(header_json(incident, now)))
@@ -179,7 +178,7 @@ class Follower:
         now = self.room.now()
         for incident in list(self.incidents.values()):
             due = incident.next_update_due
-            if due is None or due > now or (incident.id, due) in self.overdue_told:
+            if due is None or not is_overdue(due, now) or (incident.id, due) in self.overdue_told:
                 continue
             self.overdue_told.add((incident.id, due))
             self.header(incident, force=True)
@@ -213,9 +212,7 @@ class Follower:
                 if changed or pending:
                     try:
                         self.catch_up()
-                    except (DatabaseLocked, sqlite3.OperationalError) as exc:
-                        if not _is_locked(exc):
-                            raise
+                    except DatabaseLocked:
                         pending = True
                         if not locked_told:
                             _warn(f"{self.path} is locked by another process; still trying")
@@ -232,11 +229,6 @@ class Follower:
 def _identity(path: Path) -> tuple[int, int]:
     st = os.stat(path)
     return (st.st_dev, st.st_ino)
-
-
-def _is_locked(exc: Exception) -> bool:
-    text = str(exc)
-    return isinstance(exc, DatabaseLocked) or "locked" in text or "busy" in text
 
 
 @click.command()

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import click
 
-from warroom.domain import ROLES, SOURCES, STEP_LABELS, format_duration
+from warroom.domain import ROLES, SOURCES, STEP_LABELS, format_duration, update_countdown
 from warroom.safe_text import clean, one_line
 from warroom.views import Delivery, Entry, Incident, describe_delivery
 
@@ -102,13 +102,13 @@ def due_line(incident: Incident, now: datetime, color: bool) -> str:
             return "no further update due (resolved)"
         return f"no customer update required at {incident.severity}"
     when = local_time(due, now, seconds=False)
-    left = (due - now).total_seconds()
+    countdown = update_countdown(due, now)
     what = "first customer update" if incident.last_update_at is None else "next customer update"
-    if left < 0:
-        text = f"{what} OVERDUE since {when} ({format_duration(left)})"
+    if countdown.state == "overdue":
+        text = f"{what} OVERDUE since {when} ({format_duration(countdown.seconds)})"
         return click.style(text, fg="red", bold=True) if color else text
     text = f"{what} due {when} ({relative(due, now)})"
-    if color and left <= 300:
+    if color and countdown.state == "warning":
         return click.style(text, fg="yellow", bold=True)
     return text
 

@@ -63,8 +63,8 @@ def update(
 
     room = open_room(ctx)
     if list_only:
-        for name in available_templates(room):
-            click.echo(name)
+        for available in available_templates(room):
+            click.echo(available)
         return
     if ref and incident_ref:
         raise BadInput("give the incident either as REF or as --incident, not both")
@@ -76,7 +76,7 @@ def update(
             raise BadInput("--text-file and --template exclude each other")
         with click.open_file(text_file, encoding="utf-8") as fh:
             text = fh.read()
-        name = None
+        name: str | None = None
     else:
         name, text = render_for(room, incident_id, template)
     rendered = text

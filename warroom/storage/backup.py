@@ -17,6 +17,7 @@ from pathlib import Path
 from warroom.errors import BadInput, WarroomError
 from warroom.storage import queries as q
 from warroom.storage.connection import Store
+from warroom.storage.sqlite_errors import classify
 
 
 @dataclass(frozen=True)
@@ -66,9 +67,11 @@ def backup_to(store: Store, dest: Path, *, force: bool = False) -> BackupResult:
             os.fsync(fh.fileno())
         os.replace(tmp, dest)
         _fsync_folder(dest.parent)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
         for side in ("-wal", "-shm", "-journal"):
             Path(f"{tmp}{side}").unlink(missing_ok=True)
+        if isinstance(exc, sqlite3.Error):
+            raise classify(exc, dest) from exc
         raise
     return BackupResult(dest, incidents, entries, dest.stat().st_size)

@@ -7,23 +7,33 @@ about 90 ms and `warroom note` must start fast.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import stat
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from warroom.errors import WarroomError
+from warroom.errors import DatabaseLocked as DatabaseLocked
+from warroom.errors import DatabaseReadOnly, WarroomError
+
+# schema.py migrates a Store without importing this module (it names what it needs in a
+# Protocol), so importing it here at the top is no cycle. APPLICATION_ID and set_wal live
+# there now; re-exported (`X as X`) for code that imported them from here.
+from warroom.storage import schema
+from warroom.storage.schema import APPLICATION_ID as APPLICATION_ID
+from warroom.storage.schema import set_wal as set_wal
+from warroom.storage.sqlite_errors import classify
 
 if TYPE_CHECKING:
     import sqlite_utils
 
-# PRAGMA application_id marks a file as ours, so a stranger's SQLite file is never migrated.
-APPLICATION_ID = 0x57415252  # "WARR"
 DEFAULT_BUSY_TIMEOUT = 10.0
+
+# What views and queries take: an open connection, inside `Store.read()` or `Store.write()`.
+Connection = sqlite3.Connection
 
 
 def default_db_path() -> Path:
@@ -42,12 +52,11 @@ def resolve_db_path(option: str | os.PathLike[str] | None) -> Path:
     return default_db_path()
 
 
-class DatabaseLocked(WarroomError):
-    pass
-
-
 class Store:
-    """One connection to the incident file. Not shared between threads."""
+    """One connection to the incident file. Not shared between threads.
+
+    Every sqlite3 error met inside `read()` and `write()` leaves as a warroom.errors
+    DatabaseError subclass, classified by its result code."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path, *, readonly: bool) -> None:
         self.conn = conn
@@ -68,38 +77,59 @@ class Store:
         """One write transaction. BEGIN IMMEDIATE takes the write lock up front, so a transaction
         that reads before it writes waits its turn (busy timeout) instead of failing at once."""
         if self.readonly:
-            raise WarroomError(f"{self.path} is open read-only; this view cannot change it")
+            raise DatabaseReadOnly(f"{self.path} is open read-only; this view cannot change it")
         try:
             self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise _translate(exc, self.path) from None
+        except sqlite3.Error as exc:
+            raise classify(exc, self.path) from exc
         try:
             yield self.conn
+        except sqlite3.Error as exc:
+            self._abandon()
+            raise classify(exc, self.path) from exc
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self._abandon()
             raise
         try:
             self.conn.execute("COMMIT")
-        except sqlite3.OperationalError as exc:
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
-            raise _translate(exc, self.path) from None
+        except sqlite3.Error as exc:
+            self._abandon()
+            raise classify(exc, self.path) from exc
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
         """Several reads from one snapshot, so a view never mixes two commits."""
         if self.conn.in_transaction:
-            yield self.conn
+            try:
+                yield self.conn
+            except sqlite3.Error as exc:
+                raise classify(exc, self.path) from exc
             return
         try:
             self.conn.execute("BEGIN")
-        except sqlite3.OperationalError as exc:
-            raise _translate(exc, self.path) from None
+        except sqlite3.Error as exc:
+            raise classify(exc, self.path) from exc
         try:
             yield self.conn
-        finally:
+        except sqlite3.Error as exc:
+            self._abandon()
+            raise classify(exc, self.path) from exc
+        except BaseException:
+            self._abandon()
+            raise
+        try:
             if self.conn.in_transaction:
                 self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._abandon()
+            raise classify(exc, self.path) from exc
+
+    def _abandon(self) -> None:
+        """Roll back after a failure. SQLite rolls back by itself after some errors (a full
+        disk, an I/O error); a ROLLBACK that then fails would only hide the first error."""
+        if self.conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute("ROLLBACK")
 
     def close(self) -> None:
         self.conn.close()
@@ -109,17 +139,6 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _translate(exc: sqlite3.Error, path: Path) -> WarroomError:
-    text = str(exc)
-    if "locked" in text or "busy" in text:
-        return DatabaseLocked(
-            f"{path} is locked by another process past the timeout; try again in a moment"
-        )
-    if "readonly" in text or "read-only" in text:
-        return WarroomError(f"{path} is read-only for you: {text}")
-    return WarroomError(f"database error in {path}: {text}")
 
 
 def _denied(path: Path) -> str:
@@ -172,8 +191,6 @@ def open_store(
 
     A foreign file, or one written by a newer warroom, is refused before anything is written.
     """
-    from warroom.storage import schema
-
     path = Path(path).expanduser()
     try:
         exists = path.exists()
@@ -199,7 +216,7 @@ def open_store(
                 path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
             )
     except sqlite3.Error as exc:
-        raise _translate(exc, path) from None
+        raise classify(exc, path) from exc
     store = Store(conn, path, readonly=readonly)
     try:
         schema.check_compatible(store)
@@ -208,31 +225,10 @@ def open_store(
             # FULL: a commit is on disk before `warroom note` says it is saved.
             conn.execute("PRAGMA synchronous = FULL")
             schema.ensure_current(store)
-    except sqlite3.DatabaseError as exc:
+    except sqlite3.Error as exc:
         conn.close()
-        if "not a database" in str(exc):
-            raise WarroomError(f"{path} is not a SQLite database; refusing to touch it") from None
-        if "malformed" in str(exc):
-            raise WarroomError(f"{path} is damaged ({exc}); restore it from a backup") from None
-        raise _translate(exc, path) from None
+        raise classify(exc, path) from exc
     except BaseException:
         conn.close()
         raise
     return store
-
-
-def set_wal(store: Store, attempts: int = 50) -> None:
-    """Switch to WAL so readers never block the writer. Several processes creating the file at
-    once can find it busy for a moment; the switch is persistent, so retry briefly."""
-    for _ in range(attempts):
-        try:
-            mode = store.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc):
-                raise
-            time.sleep(0.02)
-            continue
-        if str(mode).lower() == "wal":
-            return
-        time.sleep(0.02)
-    raise DatabaseLocked(f"{store.path}: could not switch to WAL mode; another process holds it")

@@ -84,15 +84,17 @@ def get_incident(conn: sqlite3.Connection, incident_id: int) -> Row | None:
 
 
 def latest_open_incident_id(conn: sqlite3.Connection) -> int | None:
-    return _scalar(
+    found = _scalar(
         conn,
         "SELECT id FROM incidents WHERE status != 'resolved' ORDER BY declared_at DESC, id DESC"
         " LIMIT 1",
     )
+    return None if found is None else int(found)
 
 
 def latest_incident_id(conn: sqlite3.Connection) -> int | None:
-    return _scalar(conn, "SELECT id FROM incidents ORDER BY declared_at DESC, id DESC LIMIT 1")
+    found = _scalar(conn, "SELECT id FROM incidents ORDER BY declared_at DESC, id DESC LIMIT 1")
+    return None if found is None else int(found)
 
 
 def list_incidents(conn: sqlite3.Connection, *, include_resolved: bool) -> list[Row]:
@@ -307,9 +309,10 @@ def get_updates(conn: sqlite3.Connection, incident_id: int) -> list[Row]:
 
 
 def last_update_at(conn: sqlite3.Connection, incident_id: int) -> str | None:
-    return _scalar(
+    found = _scalar(
         conn, "SELECT max(published_at) FROM updates WHERE incident_id = ?", (incident_id,)
     )
+    return None if found is None else str(found)
 
 
 def latest_update(conn: sqlite3.Connection, incident_id: int) -> Row | None:

@@ -8,10 +8,36 @@ upgrade it once.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
-from warroom.errors import WarroomError
-from warroom.storage.connection import APPLICATION_ID, Store, set_wal
+from warroom.errors import DatabaseLocked, WarroomError
+from warroom.storage.sqlite_errors import classify, is_busy
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+# PRAGMA application_id marks a file as ours, so a stranger's SQLite file is never migrated.
+APPLICATION_ID = 0x57415252  # "WARR"
+
+
+class Store(Protocol):
+    """What a migration needs of an open file; `warroom.storage.connection.Store` is one.
+    Named here rather than imported: connection.py opens a file and then migrates it with
+    this module, so this module must not import connection.py."""
+
+    conn: sqlite3.Connection
+    path: Path
+    readonly: bool
+
+    @property
+    def utils(self) -> sqlite_utils.Database: ...
+
+    def write(self) -> AbstractContextManager[sqlite3.Connection]: ...
+
 
 V1 = """
 CREATE TABLE incidents (
@@ -98,8 +124,8 @@ def _v2(store: Store) -> None:
     # Who really wrote an entry (the Unix login) besides the display name, and when the
     # customer impact began, which is often before anyone declared the incident.
     db = store.utils
-    db["timeline"].add_column("login", str)
-    db["incidents"].add_column("impact_started_at", str)
+    db.table("timeline").add_column("login", str)
+    db.table("incidents").add_column("impact_started_at", str)
 
 
 V3 = """
@@ -229,3 +255,20 @@ def ensure_current(store: Store, target: int = SCHEMA_VERSION) -> None:
         if version < target:
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version = {target}")
+
+
+def set_wal(store: Store, attempts: int = 50) -> None:
+    """Switch to WAL so readers never block the writer. Several processes creating the file at
+    once can find it busy for a moment; the switch is persistent, so retry briefly."""
+    for _ in range(attempts):
+        try:
+            mode = store.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        except sqlite3.Error as exc:
+            if not is_busy(exc):
+                raise classify(exc, store.path) from exc
+            time.sleep(0.02)
+            continue
+        if str(mode).lower() == "wal":
+            return
+        time.sleep(0.02)
+    raise DatabaseLocked(f"{store.path}: could not switch to WAL mode; another process holds it")

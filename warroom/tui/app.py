@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import sqlite3
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -20,9 +19,9 @@ from textual.screen import Screen
 from textual.widgets import Input, TextArea
 from textual.worker import get_current_worker
 
-from warroom.actions import Room
 from warroom.errors import WarroomError
 from warroom.live import ChangeWatcher
+from warroom.room import Room
 from warroom.safe_text import clean
 from warroom.storage import open_store
 from warroom.tui.commands import ALL_COMMANDS, MAIN_ACTIONS, WRITE_ACTIONS, WarroomCommands
@@ -143,7 +142,7 @@ class WarroomApp(ActionsMixin, App[int]):
         def work() -> None:
             try:
                 self.db_call(retry_in_background)
-            except (WarroomError, sqlite3.Error, OSError):
+            except (WarroomError, OSError):
                 return  # the next round tries again; the deliveries stay recorded
 
         self.run_worker(work, thread=True, group="deliveries", name="deliveries")
@@ -161,7 +160,7 @@ class WarroomApp(ActionsMixin, App[int]):
         def work() -> None:
             try:
                 result = self.db_call(fn)
-            except (WarroomError, sqlite3.Error) as exc:
+            except WarroomError as exc:
                 self.post_message(ActionFailed(_problem_text(exc)))
                 return
             self.call_from_thread(then, result)
@@ -186,7 +185,7 @@ class WarroomApp(ActionsMixin, App[int]):
         def work() -> None:
             try:
                 snapshot = self.db_call(self._load)
-            except (WarroomError, sqlite3.Error) as exc:
+            except WarroomError as exc:
                 self.post_message(DatabaseProblem(_problem_text(exc)))
                 return
             self.post_message(Refreshed(snapshot))
@@ -204,7 +203,7 @@ class WarroomApp(ActionsMixin, App[int]):
             return
         try:
             self._watcher = watcher = ChangeWatcher(path)
-        except (OSError, sqlite3.Error) as exc:
+        except (OSError, WarroomError) as exc:
             store.close()
             self.post_message(DatabaseProblem(f"Live refresh is off: {exc}"))
             return
@@ -214,7 +213,7 @@ class WarroomApp(ActionsMixin, App[int]):
             while not (worker.is_cancelled or self._stopping.is_set()):
                 try:
                     changed = watcher.wait(timeout=WATCH_TIMEOUT)
-                except sqlite3.Error as exc:
+                except WarroomError as exc:
                     # The file is unreadable for now: say so and keep watching.
                     problem = _problem_text(exc)
                     self.post_message(DatabaseProblem(problem))
@@ -232,7 +231,7 @@ class WarroomApp(ActionsMixin, App[int]):
                     continue
                 try:
                     snapshot = self._load(room)
-                except (WarroomError, sqlite3.Error) as exc:
+                except WarroomError as exc:
                     problem = _problem_text(exc)
                     self.post_message(DatabaseProblem(problem))
                     continue
@@ -250,7 +249,7 @@ class WarroomApp(ActionsMixin, App[int]):
         shows as a newer id."""
         try:
             return newest_entry_id(room) <= self._own_version
-        except (WarroomError, sqlite3.Error):
+        except WarroomError:
             return False  # the full read below reports it
 
     def write(
@@ -267,12 +266,12 @@ class WarroomApp(ActionsMixin, App[int]):
             with self._db_lock:
                 try:
                     done = work(self.room)
-                except (WarroomError, sqlite3.Error) as exc:
+                except WarroomError as exc:
                     self.post_message(ActionFailed(_problem_text(exc)))
                     return
                 done.then = then
                 # If reading back fails, the refresh below shows the entry or the problem.
-                with contextlib.suppress(WarroomError, sqlite3.Error):
+                with contextlib.suppress(WarroomError):
                     self._read_new_entries(done)
                 self._own_version = max(self._own_version, done.version)
                 self.post_message(done)
@@ -290,7 +289,7 @@ class WarroomApp(ActionsMixin, App[int]):
         def work() -> None:
             try:
                 entries, more = self.db_call(lambda room: load_older(room, key, before_id))
-            except (WarroomError, sqlite3.Error) as exc:
+            except WarroomError as exc:
                 self.post_message(DatabaseProblem(_problem_text(exc)))
                 return
             self.post_message(OlderLoaded(key, entries, more))
@@ -359,7 +358,7 @@ class WarroomApp(ActionsMixin, App[int]):
 
     # --- which actions are offered -----------------------------------------------------------
 
-    def allows(self, action: str, screen: Screen | None = None) -> bool:
+    def allows(self, action: str, screen: Screen[Any] | None = None) -> bool:
         if self.readonly and action in WRITE_ACTIONS:
             return False
         screen = screen or self.screen

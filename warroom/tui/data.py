@@ -7,14 +7,15 @@ belongs to the calling thread: sqlite3 connections are not shared between thread
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
-from warroom.actions import Room
 from warroom.errors import WarroomError
 from warroom.metrics import load_metrics
+from warroom.room import Room
 from warroom.storage import queries as q
+from warroom.storage.connection import Connection
 from warroom.updates import mitigations_of
 from warroom.views import (
     Entry,
@@ -84,7 +85,7 @@ class Snapshot:
 
 
 def _page(
-    conn: sqlite3.Connection, key: TimelineKey, before_id: int | None, limit: int = PAGE
+    conn: Connection, key: TimelineKey, before_id: int | None, limit: int = PAGE
 ) -> tuple[list[Entry], bool]:
     rows = q.timeline_page(
         conn,
@@ -106,7 +107,7 @@ def load_snapshot(
     timeline_filter: TimelineFilter,
 ) -> Snapshot:
     """Read the incident (the active one when `incident_id` is None), and the timeline entries
-    after `after_id` (0: the last page). Raises WarroomError / sqlite3.Error."""
+    after `after_id` (0: the last page). Raises WarroomError."""
     with room.read() as conn:
         version = q.max_timeline_id(conn)
         if incident_id is None:
@@ -129,7 +130,7 @@ def load_snapshot(
         people = tuple(people_seen(conn, incident_id))
         published = tuple(updates(conn, incident_id))
         follow_ups = tuple(followups(conn, incident_id, include_done=True))
-        metrics = ()
+        metrics: tuple[tuple[str, str], ...] = ()
         if incident.status == "resolved":
             metrics = tuple(load_metrics(conn, incident_id, room.settings, room.now()).rows())
         mitigations = tuple(mitigations_of(conn, incident_id))
@@ -231,7 +232,7 @@ def newest_entry_id(room: Room) -> int:
         return q.max_timeline_id(conn)
 
 
-def load_incidents(room: Room) -> list[dict]:
+def load_incidents(room: Room) -> list[dict[str, Any]]:
     with room.read() as conn:
         return list_incidents(conn, include_resolved=True)
 

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from warroom import actions
-from warroom.actions import Room
 from warroom.domain import ASKS_FOR_UPDATE, format_ref
 from warroom.errors import WarroomError
+from warroom.room import Room
 from warroom.tui.commands import ALL_COMMANDS, WRITE_ACTIONS
 from warroom.tui.data import TimelineFilter, load_authors, load_incidents
 from warroom.tui.messages import ActionDone

@@ -6,10 +6,10 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from warroom.actions import Room
 from warroom.domain import format_ref
 from warroom.errors import WarroomError
 from warroom.export import write_export
+from warroom.room import Room
 
 MAX_TRIES = 1000
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from warroom.actions import Room
+from warroom.room import Room
 
 
 def run_tui(room: Room, incident_id: int | None = None, readonly: bool = False) -> int:

@@ -114,7 +114,7 @@ class WarRoomScreen(Screen[None]):
             timeline.reset([], more_before=False)
             self.timeline_key = None
             return
-        if snapshot.key != wanted:
+        if wanted is None or snapshot.key != wanted:
             return
         if snapshot.reset:
             timeline.empty_text = "No entries match the filter." if wanted.filter else ""

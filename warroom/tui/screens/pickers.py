@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -118,7 +119,7 @@ def checklist_picker(incident: Incident) -> ChoiceScreen:
     )
 
 
-def incident_picker(incidents: list[dict], current: int | None) -> ChoiceScreen:
+def incident_picker(incidents: list[dict[str, Any]], current: int | None) -> ChoiceScreen:
     options = [
         (
             str(row["id"]),

@@ -8,7 +8,6 @@ ago; Esc on an edited draft asks before dropping it.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -58,7 +57,9 @@ class UpdatePanelScreen(Screen[None]):
         super().__init__()
         self.incident = incident
         self.templates = templates
-        self.template = template if template in templates else (templates or [None])[0]
+        self.template: str | None = (
+            template if template in templates else (templates[0] if templates else None)
+        )
         self.draft: Draft | None = None
         self.loaded_text: str | None = None  # what the editor got, to tell an edit
         self.publishing = False
@@ -104,9 +105,8 @@ class UpdatePanelScreen(Screen[None]):
         def work() -> None:
             try:
                 result = self.app.db_call(fn)
-            except (WarroomError, sqlite3.Error) as exc:
-                message = exc.message if isinstance(exc, WarroomError) else f"database error: {exc}"
-                self.app.call_from_thread(self.failed, message)
+            except WarroomError as exc:  # storage turns SQLite errors into these
+                self.app.call_from_thread(self.failed, exc.message)
                 return
             self.app.call_from_thread(then, result)
 

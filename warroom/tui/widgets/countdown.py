@@ -8,9 +8,8 @@ from datetime import datetime
 from rich.text import Text
 from textual.widgets import Static
 
+from warroom.domain import update_countdown
 from warroom.views import Incident
-
-WARNING_SECONDS = 5 * 60
 
 
 def clock_text(seconds: float) -> str:
@@ -28,12 +27,11 @@ def countdown_state(incident: Incident, now: datetime) -> tuple[str, str]:
             return "none", "Resolved: no customer updates owed"
         return "none", f"No customer updates required at {incident.severity}"
     which = "Next update" if incident.last_update_at else "First update"
-    left = (due - now).total_seconds()
+    countdown = update_countdown(due, now)
     at = due.astimezone().strftime("%H:%M")
-    if left < 0:
-        return "overdue", f"{which} OVERDUE by {clock_text(left)} (was due {at})"
-    state = "warning" if left <= WARNING_SECONDS else "normal"
-    return state, f"{which} due in {clock_text(left)} (at {at})"
+    if countdown.state == "overdue":
+        return "overdue", f"{which} OVERDUE by {clock_text(countdown.seconds)} (was due {at})"
+    return countdown.state, f"{which} due in {clock_text(countdown.seconds)} (at {at})"
 
 
 class CountdownPane(Static):

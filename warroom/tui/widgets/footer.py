@@ -10,6 +10,8 @@ key appears that is not shown.
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
@@ -37,7 +39,7 @@ class KeysFooter(Footer):
             if b.show
         ]
 
-    def bindings_changed(self, screen: Screen) -> None:
+    def bindings_changed(self, screen: Screen[Any]) -> None:
         if (
             self._shown is not None
             and self.is_attached

@@ -58,9 +58,9 @@ class HeaderBar(Horizontal):
         self._set("status", Text(incident.status)).set_classes(f"-{incident.status}")
         self._set("title", as_text(incident.title))
         self.tick(incident, now)
-        name = incident.roles.get("owner")
-        if name:
-            owner = self._set("owner", Text.assemble("owner ", as_text(name, "bold")))
+        holder = incident.roles.get("owner")
+        if holder:
+            owner = self._set("owner", Text.assemble("owner ", as_text(holder, "bold")))
             owner.set_class(False, "-none")
         else:
             owner = self._set("owner", Text(" NO OWNER "))
