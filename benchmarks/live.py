@@ -120,11 +120,9 @@ def tui_delays(db: Path, samples: int = SAMPLES) -> tuple[list[float], list[floa
     tag = f"t{time.monotonic_ns()}"  # this run's notes, not an earlier run's
 
     import warroom.tui.app
+    from warroom.tui.screens.main import WarRoomScreen
 
-    class Probe(WarroomApp):
-        # Textual resolves CSS_PATH next to the subclass's file; point it back at ours.
-        CSS_PATH = str(Path(warroom.tui.app.__file__).with_name("warroom.tcss"))
-
+    class ProbeScreen(WarRoomScreen):
         def on_refreshed(self, message: Refreshed) -> None:
             now = time.monotonic()
             ids = [
@@ -134,13 +132,18 @@ def tui_delays(db: Path, samples: int = SAMPLES) -> tuple[list[float], list[floa
             ]
             for i in ids:
                 received.setdefault(i, now)
-            # No super() call: Textual runs WarroomApp.on_refreshed itself after this one
+            # No super() call: Textual runs WarRoomScreen's own Refreshed handler too
             # (handlers of every class in the MRO are called), which applies the snapshot.
             if ids:
                 # Called once the screen has been drawn with this refresh.
                 self.call_after_refresh(
                     lambda: painted.update({i: time.monotonic() for i in ids if i not in painted})
                 )
+
+    class Probe(WarroomApp):
+        # Textual resolves CSS_PATH next to the subclass's file; point it back at ours.
+        CSS_PATH = str(Path(warroom.tui.app.__file__).with_name("warroom.tcss"))
+        MAIN_SCREEN = ProbeScreen
 
     writer = subprocess.Popen(
         [PY, "-c", WRITER, str(db), str(samples), str(GAP), tag],

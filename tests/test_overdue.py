@@ -142,11 +142,11 @@ async def test_overdue_countdown_is_drawn_in_the_alarm_colour(room: Room, clock:
         calm = pane.styles.background
         assert calm != alarm
         clock.advance(minutes=10)  # exactly due: still calm
-        app.tick()
+        app.main.tick()
         await pilot.pause()
         assert pane.state == "warning" and pane.styles.background != alarm
         clock.advance(seconds=1)
-        app.tick()
+        app.main.tick()
         await pilot.pause()
         assert pane.state == "overdue"
         assert pane.styles.background == alarm

@@ -178,7 +178,7 @@ async def test_empty_file_opens_the_declare_form(room: Room) -> None:
         await pilot.press(*"Login fails", "enter")
         await settle(pilot)
         assert isinstance(app.screen, WarRoomScreen)
-        assert app.incident_id == 1
+        assert app.main.incident_id == 1
         assert "Login fails" in label_text(app, "#hdr-title")
     assert incident(room).severity == "SEV2"
 
@@ -189,14 +189,14 @@ async def test_declare_another_and_switch_back(room: Room, declared: int) -> Non
         await settle(pilot)
         await pilot.press("d", *"Search is slow", "enter")
         await settle(pilot)
-        assert app.incident_id == 2
+        assert app.main.incident_id == 2
         assert "Search is slow" in label_text(app, "#hdr-title")
         await pilot.press("i")
         await settle(pilot)
         choices = app.screen.options
         await pilot.press(str([value for value, _ in choices].index("1") + 1))
         await settle(pilot)
-        assert app.incident_id == 1
+        assert app.main.incident_id == 1
         assert "Checkout returns 500s" in label_text(app, "#hdr-title")
         assert app.main.timeline.texts()[0].startswith("Declared SEV2: Checkout")
 
@@ -231,11 +231,11 @@ async def test_countdown_colours_follow_the_injected_clock(
         assert pane.state == "normal" and pane.has_class("-normal")
         assert "First update due in 10:00" in str(pane.render())
         clock.advance(minutes=6)
-        app.tick()
+        app.main.tick()
         assert pane.state == "warning" and pane.has_class("-warning")
         assert "04:00" in str(pane.render())
         clock.advance(minutes=5, seconds=12)
-        app.tick()
+        app.main.tick()
         assert pane.state == "overdue" and pane.has_class("-overdue")
         assert not pane.has_class("-warning")
         assert "OVERDUE by 01:12" in str(pane.render())
@@ -345,6 +345,7 @@ async def test_help_lists_every_key(room: Room, declared: int) -> None:
             "f",
             "i",
             "d",
+            "r",
             "?",
             "ctrl+q",
         ]
@@ -359,7 +360,7 @@ async def test_filter_on_an_author_named_like_markup(room: Room, declared: int) 
     app = make_app(room)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        app._set_filter(f"author:{hostile}")  # what the picker hands back for that author
+        app.main.set_filter(f"author:{hostile}")  # what the picker hands back for that author
         await settle(pilot)
         assert app.is_running
         assert app.main.timeline.texts() == ["from the odd name"]

@@ -28,15 +28,15 @@ async def test_a_note_is_drawn_from_the_action_result_without_a_refresh(
     app = make_app(room, live=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        refresh = app.refresh_now
-        app.refresh_now = lambda: None  # type: ignore[method-assign]
+        refresh = app.main.refresh_now
+        app.main.refresh_now = lambda: None  # type: ignore[method-assign]
         # Another writer's entry, committed before ours and not shown yet, must not be skipped.
         actions.note(as_person(room, "bob"), declared, "from bob")
         await pilot.press("n", *"db failover started", "enter")
         await settle(pilot)
         assert app.main.timeline.texts()[-2:] == ["from bob", "db failover started"]
-        app.refresh_now = refresh  # type: ignore[method-assign]
-        app.refresh_now()
+        app.main.refresh_now = refresh  # type: ignore[method-assign]
+        app.main.refresh_now()
         await settle(pilot)
         texts = app.main.timeline.texts()
         assert texts.count("db failover started") == 1 and texts.count("from bob") == 1

@@ -50,7 +50,7 @@ async def test_a_note_from_another_writer_changes_only_the_timeline(
         countdown = app.main.query_one(CountdownPane)
         shown = countdown.shown_text
         clock.advance(minutes=1)
-        app.tick()
+        app.main.tick()
         assert countdown.shown_text != shown
         assert str(countdown.render()) == countdown.shown_text
 
@@ -71,7 +71,9 @@ async def test_state_changed_by_another_writer_still_reaches_every_pane(
             actions.set_status(carol, incident_id, "identified")
         finally:
             other.close()
-        await until(pilot, lambda: app.latest.incident.status == "identified", "the new status")
+        await until(
+            pilot, lambda: app.main.latest.incident.status == "identified", "the new status"
+        )
         await settle(pilot)
         assert "dmitri" in str(app.main.query_one(RolesPane).render())
         assert "card payments fail" in str(app.main.query_one(FactsPane).render())

@@ -203,7 +203,7 @@ async def test_read_only_lists_follow_ups_but_offers_no_writes(
             screen = app.screen
             assert isinstance(screen, FollowupsScreen)
             assert "Alert on timeouts" in option_texts(screen)[0]
-            assert not screen.check_action("add", ()) and not screen.check_action("toggle", ())
+            assert not screen.check_action("add", ()) and not screen.check_action("toggle_done", ())
             assert "Read-only" in str(screen.query_one(".dialog-hint").render())
             await pilot.press("a", "space", "enter")
             await settle(pilot)
@@ -260,7 +260,7 @@ async def test_resolved_incident_shows_the_review_pane(
         assert main.has_class("-resolved")
         assert main.query_one(ReviewPane).display
         assert not main.query_one("#countdown").display and not main.query_one("#update").display
-        assert app.latest.metrics == tuple(rows)
+        assert app.main.latest.metrics == tuple(rows)
         lines = review_lines(app)
         for label, value in rows:
             short = label.split(" (")[0]
@@ -272,7 +272,7 @@ async def test_resolved_incident_shows_the_review_pane(
         assert "1 open follow-up" in str(main.query_one(ReviewPane).border_title)
         # Reopened: the countdown and update preview come back.
         actions.set_status(room, resolved, "monitoring")
-        app.refresh_now()
+        app.main.refresh_now()
         await settle(pilot)
         assert not main.has_class("-resolved") and not main.query_one(ReviewPane).display
         assert main.query_one("#countdown").display
@@ -283,7 +283,7 @@ async def test_an_open_incident_has_no_review_pane(room: Room, declared: int) ->
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert not app.main.query_one(ReviewPane).display
-        assert app.latest.metrics == ()
+        assert app.main.latest.metrics == ()
 
 
 async def test_review_pane_at_80_columns(room: Room, resolved: int) -> None:
@@ -377,7 +377,7 @@ async def test_entries_from_another_day_show_their_date(room: Room, clock: FakeC
         assert any(line.startswith("      14:00:00 alice") for line in lines)
         # The next day, today's entries become yesterday's too.
         clock.advance(minutes=24 * 60)
-        app.tick()
+        app.main.tick()
         await pilot.pause()
         assert timeline.when(timeline.entry_count - 1) == "11-26 14:00:00"
 

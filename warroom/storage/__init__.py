@@ -2,10 +2,20 @@
 
 from warroom.storage.connection import (
     DatabaseLocked,
+    FileMoved,
     Store,
     default_db_path,
+    file_identity,
     open_store,
     resolve_db_path,
 )
 
-__all__ = ["DatabaseLocked", "Store", "default_db_path", "open_store", "resolve_db_path"]
+__all__ = [
+    "DatabaseLocked",
+    "FileMoved",
+    "Store",
+    "default_db_path",
+    "file_identity",
+    "open_store",
+    "resolve_db_path",
+]

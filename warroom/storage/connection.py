@@ -52,17 +52,59 @@ def resolve_db_path(option: str | os.PathLike[str] | None) -> Path:
     return default_db_path()
 
 
+class FileMoved(WarroomError):
+    """The path no longer names the file this connection has open (deleted, or replaced by
+    another file such as a restored backup): writing would go into a file nobody reads."""
+
+
+Identity = tuple[int, int]  # (st_dev, st_ino), as `tail -f` follows a file
+
+
+def file_identity(path: str | os.PathLike[str]) -> Identity | None:
+    """What the path names now, or None if nothing is there."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
 class Store:
     """One connection to the incident file. Not shared between threads.
 
     Every sqlite3 error met inside `read()` and `write()` leaves as a warroom.errors
     DatabaseError subclass, classified by its result code."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path, *, readonly: bool) -> None:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        path: Path,
+        *,
+        readonly: bool,
+        identity: Identity | None = None,
+    ) -> None:
         self.conn = conn
         self.path = path
         self.readonly = readonly
+        self.identity = identity  # of the file opened; None: not followed
         self._utils: sqlite_utils.Database | None = None
+
+    def moved(self) -> str | None:
+        """How the path stopped naming the file open here ("deleted", "replaced"), or None."""
+        if self.identity is None:
+            return None
+        try:
+            now = file_identity(self.path)
+        except OSError:
+            return None  # unreadable for now (permissions): not proof that it moved
+        if now is None:
+            return "deleted"
+        return None if now == self.identity else "replaced"
+
+    def _refuse_if_moved(self) -> None:
+        how = self.moved()
+        if how is not None:
+            raise FileMoved(f"{self.path} has been {how} since it was opened; nothing was written")
 
     @property
     def utils(self) -> sqlite_utils.Database:
@@ -83,7 +125,11 @@ class Store:
         except sqlite3.Error as exc:
             raise classify(exc, self.path) from exc
         try:
+            self._refuse_if_moved()
             yield self.conn
+            # Again at the last moment: a restore with `mv` takes no lock, so it can land
+            # while the transaction runs; rolled back, nothing reaches the orphaned file.
+            self._refuse_if_moved()
         except sqlite3.Error as exc:
             self._abandon()
             raise classify(exc, self.path) from exc
@@ -202,6 +248,7 @@ def open_store(
             raise WarroomError(f"no warroom database at {path}")
         _create_file(path, file_mode)
     _check_file(path)
+    identity = file_identity(path)
     try:
         if readonly:
             conn = sqlite3.connect(
@@ -217,7 +264,7 @@ def open_store(
             )
     except sqlite3.Error as exc:
         raise classify(exc, path) from exc
-    store = Store(conn, path, readonly=readonly)
+    store = Store(conn, path, readonly=readonly, identity=identity)
     try:
         schema.check_compatible(store)
         conn.execute("PRAGMA foreign_keys = ON")

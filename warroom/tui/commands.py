@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import Any
 
+from textual.app import App
 from textual.command import DiscoveryHit, Hit, Hits, Provider
-
-if TYPE_CHECKING:
-    from warroom.tui.app import WarroomApp
+from textual.screen import Screen
 
 
 @dataclass(frozen=True)
@@ -21,7 +20,7 @@ class Command:
     title: str
     help: str
     writes: bool  # hidden in read-only mode
-    on_main: bool = True  # only while the war room screen is showing
+    on_main: bool = True  # an action of the war room screen; else of the app
 
 
 ALL_COMMANDS: tuple[Command, ...] = (
@@ -38,29 +37,56 @@ ALL_COMMANDS: tuple[Command, ...] = (
     Command("filter", "f", "f", "Filter", "show one kind or one author on the timeline", False),
     Command("switch", "i", "i", "Switch", "switch to another incident", False),
     Command("declare", "d", "d", "Declare", "declare a new incident", True),
+    Command(
+        "reopen",
+        "r",
+        "r",
+        "Reopen",
+        "open the database file now at the path (only once it was deleted or replaced)",
+        False,
+    ),
     Command("help", "question_mark", "?", "Help", "every key", False, on_main=False),
     Command("quit", "ctrl+q", "ctrl+q", "Quit", "leave warroom", False, on_main=False),
 )
 WRITE_ACTIONS = frozenset(c.action for c in ALL_COMMANDS if c.writes)
-MAIN_ACTIONS = frozenset(c.action for c in ALL_COMMANDS if c.on_main)
+WRITE_KEYS = frozenset(c.key for c in ALL_COMMANDS if c.writes)
+MAIN_COMMANDS = tuple(c for c in ALL_COMMANDS if c.on_main)
+APP_COMMANDS = tuple(c for c in ALL_COMMANDS if not c.on_main)
+# Checked when a key arrives, before it is passed on. An ordinary binding is looked at only
+# once the key has bubbled up from the focused widget, and by then the keys typed after it are
+# queued for that widget too: "n" then a quickly typed note went to the timeline's bindings.
+PRIORITY = frozenset({"quit", "note"})
+
+
+def offered(app: App[Any], screen: Screen[Any], command: Command) -> bool:
+    """Whether `command` is available on `screen` now (the screen's own check_action says;
+    a war room action exists only on the war room screen)."""
+    if not command.on_main:
+        return app.check_action(command.action, ()) is not False
+    if not hasattr(screen, f"action_{command.action}"):
+        return False
+    return screen.check_action(command.action, ()) is True
+
+
+def run_command(app: App[Any], screen: Screen[Any], command: Command) -> None:
+    """From the command palette, once it has closed."""
+    if offered(app, screen, command):
+        target = screen if command.on_main else app
+        app.call_later(app.run_action, command.action, target)
 
 
 class WarroomCommands(Provider):
     """The command palette lists every action the current mode allows."""
 
-    @property
-    def _app(self) -> WarroomApp:
-        return self.app  # type: ignore[return-value]
-
     def _allowed(self) -> list[Command]:
-        # The palette is a screen of its own, so judge the screen underneath it.
-        return [c for c in ALL_COMMANDS if self._app.allows(c.action, self.screen)]
+        # The palette is a screen of its own; self.screen is the one underneath it.
+        return [c for c in ALL_COMMANDS if offered(self.app, self.screen, c)]
 
     async def discover(self) -> Hits:
         for command in self._allowed():
             yield DiscoveryHit(
                 f"{command.title} ({command.shown_key})",
-                partial(self._app.run_command, command.action),
+                partial(run_command, self.app, self.screen, command),
                 help=command.help,
             )
 
@@ -73,6 +99,6 @@ class WarroomCommands(Provider):
                 yield Hit(
                     score,
                     matcher.highlight(name),
-                    partial(self._app.run_command, command.action),
+                    partial(run_command, self.app, self.screen, command),
                     help=command.help,
                 )

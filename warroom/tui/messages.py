@@ -1,15 +1,21 @@
-"""Messages that worker threads post to the app: small dataclasses, one per outcome."""
+"""Messages of the war room: small dataclasses of plain data, never a callable.
+
+Worker threads post the first group to the war room screen. Screens above it post the
+requests, which bubble to the app; the app hands them to the war room screen, the one
+controller of writes, so every write is read back and drawn the same way.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from textual.message import Message
 
 from warroom.tui.data import Snapshot, TimelineKey
+from warroom.updates import Draft, PublishOutcome
 from warroom.views import Entry
+
+# --- from worker threads ---------------------------------------------------------------------
 
 
 @dataclass
@@ -20,33 +26,104 @@ class Refreshed(Message):
 
 
 @dataclass
-class ActionDone(Message):
-    """A key-press action committed; `notice` is plain text for the notification."""
-
-    notice: str
-    switch_to: int | None = None
-    then: Callable[[], Any] | None = None  # run on the event loop after success
-    version: int = 0  # the newest timeline id just after the commit
-    # (timeline, shown up to this id, the entries after it): the action's own entry and any
-    # others newer than the timeline shown when it committed, drawn without a refresh.
-    entries: tuple[TimelineKey, int, tuple[Entry, ...]] | None = None
-
-
-@dataclass
-class ActionFailed(Message):
-    notice: str
-
-
-@dataclass
 class DatabaseProblem(Message):
-    """The file is locked, unreadable or gone; `text` is shown in the status line.
+    """The file is locked or unreadable; `text` is shown in the status line.
     An empty text means the problem has cleared."""
 
     text: str
 
 
 @dataclass
-class OlderLoaded(Message):
+class FileMovedAway(Message):
+    """The path no longer names the file the war room has open: `how` is "deleted" or
+    "replaced" (a restored backup, say)."""
+
+    how: str
+
+
+@dataclass(frozen=True)
+class ActionDone:
+    """What a writing action's worker returns once committed: `notice` is plain text for the
+    notification; `close` is the id of the screen that asked, closed only if still on top."""
+
+    notice: str
+    switch_to: int | None = None
+    version: int = 0  # the newest timeline id just after the commit
+    # (timeline, shown up to this id, the entries after it): the action's own entry and any
+    # others newer than the timeline shown when it committed, drawn without a refresh.
+    entries: tuple[TimelineKey, int, tuple[Entry, ...]] | None = None
+    close: str | None = None
+    # Nothing written yet: a question to put to the user first (someone else published, the
+    # text lacks its promise, a role changed hands), or the update to offer after a status.
+    ask: PublishQuestion | RoleQuestion | None = None
+    offer_update: str | None = None  # a template: the lifecycle asks for its update
+
+
+@dataclass(frozen=True)
+class OlderLoaded:
     key: TimelineKey
     entries: list[Entry]
     more_before: bool
+
+
+# --- requests from screens above the war room ------------------------------------------------
+
+
+@dataclass
+class WriteRequest(Message):
+    """A screen asks for a write. `screen_id` names the screen to close once the write is
+    committed (only if it is still on top); None closes nothing."""
+
+    screen_id: str | None
+
+
+@dataclass
+class PublishRequested(WriteRequest):
+    incident_id: int
+    text: str
+    template: str | None
+    # The draft the text came from (what it promised, the newest update it saw); with it the
+    # publish asks first where it should (updates.try_publish).
+    draft: Draft | None = None
+    force: bool = False  # publish though someone else published since, or moments ago
+    promise_checked: bool = False  # the user accepted text that lacks the promised time
+
+
+@dataclass(frozen=True)
+class PublishQuestion:
+    """Publishing stopped to ask: the outcome says why; the request is what to send again."""
+
+    outcome: PublishOutcome
+    request: PublishRequested
+
+
+@dataclass(frozen=True)
+class RoleQuestion:
+    """The role changed hands since the assign form opened."""
+
+    incident_id: int
+    role: str
+    name: str
+    message: str
+    current: str | None
+
+
+@dataclass
+class PublishQuestionAsked(Message):
+    """To the update panel: ask this before publishing."""
+
+    question: PublishQuestion
+
+
+@dataclass
+class FollowupAddRequested(WriteRequest):
+    incident_id: int
+    text: str
+    owner: str | None
+    due: str | None
+
+
+@dataclass
+class FollowupToggleRequested(WriteRequest):
+    followup_id: int
+    undo: bool  # True: open it again

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -20,13 +19,11 @@ from textual.widgets.option_list import Option
 from warroom.domain import parse_due
 from warroom.errors import BadInput
 from warroom.safe_text import clean, one_line
+from warroom.tui.messages import FollowupAddRequested, FollowupToggleRequested
 from warroom.tui.screens.forms import FormScreen
 from warroom.views import Followup, Incident
 
-if TYPE_CHECKING:
-    from warroom.tui.app import WarroomApp
-
-WRITES = frozenset({"add", "toggle"})
+WRITES = frozenset({"add", "toggle_done"})
 
 
 def followup_prompt(item: Followup, today: date, due_w: int = 14) -> Text:
@@ -55,18 +52,25 @@ class FollowupsScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape", "close", "Close"),
         Binding("a", "add", "Add"),
-        Binding("space", "toggle", "Done/reopen"),
+        Binding("space", "toggle_done", "Done/reopen"),
     ]
 
-    app: WarroomApp
-
     def __init__(
-        self, incident: Incident, items: tuple[Followup, ...], today: date, *, readonly: bool
+        self,
+        incident: Incident,
+        items: tuple[Followup, ...],
+        today: date,
+        *,
+        people: tuple[str, ...] = (),
+        clock: Callable[[], datetime],
+        readonly: bool,
     ) -> None:
-        super().__init__(classes="picker")
+        super().__init__(classes="picker", id="followups-screen")
         self.incident = incident
         self.items: list[Followup] = []
         self.today = today
+        self.people = people
+        self.clock = clock
         self.readonly = readonly
         self._initial = items
 
@@ -113,22 +117,25 @@ class FollowupsScreen(ModalScreen[None]):
     def action_add(self) -> None:
         if self.readonly:
             return
-        people = self.app.latest.people if self.app.latest else ()
-        self.app.push_screen(
-            AddFollowupScreen(self.incident, people, self.app.room.clock),
-            lambda form: form and self.app.add_followup(self.incident.id, form),
-        )
+        self.app.push_screen(AddFollowupScreen(self.incident, self.people, self.clock), self._add)
 
-    def action_toggle(self) -> None:
+    def _add(self, form: FollowupForm | None) -> None:
+        if form is not None:
+            self.post_message(
+                FollowupAddRequested(None, self.incident.id, form.text, form.owner, form.due)
+            )
+
+    def action_toggle_done(self) -> None:
         highlighted = self.query_one(OptionList).highlighted
         if self.readonly or highlighted is None or not self.items:
             return
-        self.app.toggle_followup(self.items[highlighted])
+        item = self.items[highlighted]
+        self.post_message(FollowupToggleRequested(None, item.id, undo=item.done))
 
     @on(OptionList.OptionSelected)
     def selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.action_toggle()
+        self.action_toggle_done()
 
 
 @dataclass(frozen=True)

@@ -1,22 +1,89 @@
-"""The war room: header, countdown, roles, checklist, facts, timeline, update, note input;
-once resolved, the review (metrics and follow-ups) instead of the countdown and update."""
+"""The war room screen, and the controller of everything it does.
+
+It shows the panes (header, countdown, roles, checklist, facts, timeline, update, note input;
+once resolved, the review instead of the countdown and update), answers its keys, and owns
+its workers, so they end with it:
+
+* reads and writes run in thread workers through the `Session` (one connection, one lock);
+* a writing action is read back at once on the same connection and its entry drawn from its
+  own result, then the rest of the screen is refreshed explicitly;
+* the live-refresh worker owns a second connection, blocks in `ChangeWatcher.wait()` and
+  posts one `Refreshed` per burst of other writers' commits; it also follows the file by
+  identity and says when it has been deleted or replaced (`FileMovedAway`).
+
+Screens above this one post write requests (messages of data); the app hands them here.
+"""
 
 from __future__ import annotations
 
+import gc
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, TypeVar
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Input, Static
+from textual.widgets import Input, Static, TextArea
+from textual.worker import Worker, get_current_worker
 
+from warroom import actions
+from warroom.actions import Room
+from warroom.domain import ASKS_FOR_UPDATE, format_ref
+from warroom.errors import WarroomError
+from warroom.live import ChangeWatcher
 from warroom.safe_text import clean, one_line
-from warroom.tui.data import Snapshot, TimelineKey
+from warroom.storage import FileMoved, open_store
+from warroom.tui.commands import MAIN_COMMANDS, PRIORITY, WRITE_ACTIONS, WRITE_KEYS
+from warroom.tui.data import (
+    Snapshot,
+    TimelineFilter,
+    TimelineKey,
+    load_authors,
+    load_incidents,
+    load_new_entries,
+    load_older,
+    load_snapshot,
+    newest_entry_id,
+)
+from warroom.tui.messages import (
+    ActionDone,
+    DatabaseProblem,
+    FileMovedAway,
+    FollowupAddRequested,
+    FollowupToggleRequested,
+    OlderLoaded,
+    PublishQuestion,
+    PublishQuestionAsked,
+    PublishRequested,
+    Refreshed,
+    RoleQuestion,
+    WriteRequest,
+)
+from warroom.tui.publishing import publish_work
+from warroom.tui.screens.assign import Assignment, AssignScreen
+from warroom.tui.screens.base import WorkScreen, failure_text
+from warroom.tui.screens.confirm import YES, confirm
+from warroom.tui.screens.declare import DeclareForm, DeclareScreen
+from warroom.tui.screens.filter import filter_picker, parse_choice
+from warroom.tui.screens.followups import FollowupsScreen
+from warroom.tui.screens.mitigate import MitigateScreen, Mitigation
+from warroom.tui.screens.pickers import (
+    checklist_picker,
+    incident_picker,
+    severity_picker,
+    status_picker,
+)
+from warroom.tui.screens.triage import TriageForm, TriageScreen
+from warroom.tui.screens.update_panel import UpdatePanelScreen
+from warroom.tui.session import Session
 from warroom.tui.widgets.checklist import ChecklistPane
 from warroom.tui.widgets.comms_gaps import CommsGapsBanner
 from warroom.tui.widgets.countdown import CountdownPane
@@ -29,32 +96,62 @@ from warroom.tui.widgets.timeline import TimelineView
 from warroom.tui.widgets.update_pane import UpdatePane
 from warroom.views import Incident
 
-if TYPE_CHECKING:
-    from warroom.tui.app import WarroomApp
-
 W = TypeVar("W", bound=Widget)
+# How often the live worker looks at the file's identity when no commit wakes it: a deleted
+# or replaced file gets no commits, and our old -wal must go before anyone opens the new one.
+WATCH_TIMEOUT = 0.5
+DELIVERY_RETRY_SECONDS = 30.0
 
 
-class WarRoomScreen(Screen[None]):
+@dataclass(frozen=True)
+class _NotWritten:
+    text: str
+    moved: bool = False  # refused because the file moved away
+
+
+class WarRoomScreen(WorkScreen[None]):
     # Narrow terminals stack the panes and hide the facts and the update preview (both have
     # their own screens); wide ones give the update preview a column of its own. Below
     # -roomy the footer needs two rows to show every key.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-normal"), (140, "-roomy"), (170, "-wide")]
 
-    BINDINGS = [Binding("escape", "leave_note", "Leave the note", show=False)]
+    BINDINGS = [
+        Binding("escape", "leave_note", "Leave the note", show=False),
+        *(
+            Binding(
+                c.key, c.action, c.title, id=f"warroom.{c.action}", priority=c.action in PRIORITY
+            )
+            for c in MAIN_COMMANDS
+        ),
+    ]
 
-    app: WarroomApp
-
-    def __init__(self, readonly: bool) -> None:
+    def __init__(self, session: Session, incident_id: int | None = None, *, live: bool = True):
         super().__init__(id="warroom")
-        self._timeline_title = ""
-        self.readonly = readonly
+        self.session = session
+        self.readonly = session.readonly
+        self.live = live
+        self.incident_id = incident_id
+        self.timeline_filter = TimelineFilter()
+        self.latest: Snapshot | None = None
+        self.problem = ""
+        self.moved: str | None = None  # "deleted" / "replaced" once the file moved away
         self.incident: Incident | None = None
         self.timeline_key: TimelineKey | None = None
+        self._timeline_title = ""
         self._panes: dict[type[Widget], Widget] = {}
+        self._version = -1
+        self._own_version = 0  # the newest timeline id our own actions have read back
+        self._watcher: ChangeWatcher | None = None
+        self._stopping = threading.Event()
+        self._offered_declare = False
+        self._frozen = False
+        # What the next read asks for: (incident, entries after this id, filter).
+        self._cursor: tuple[int | None, int, TimelineFilter] = (incident_id, 0, TimelineFilter())
+
+    # --- layout ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield HeaderBar(id="header")
+        yield HeaderBar(id="header", readonly=self.readonly)
         with Horizontal(id="body"):
             with Vertical(id="side"):
                 with Vertical(id="side-top"):
@@ -77,6 +174,20 @@ class WarRoomScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one(TimelineView).focus()
+        # The screen's own timer: it stops when the screen goes, so it never fires into a
+        # half torn-down app.
+        self.set_interval(1, self.tick, name="tick")
+        if not self.readonly:
+            # Failed deliveries are retried by any running warroom: this one too.
+            self.set_interval(DELIVERY_RETRY_SECONDS, self.retry_deliveries, name="deliveries")
+        self.refresh_now()
+        if self.live:
+            self._start_live()
+
+    def on_unmount(self) -> None:
+        self._stop_watching()
+        if self._frozen:
+            gc.unfreeze()  # another app may start in this process (tests): let it all go
 
     @property
     def timeline(self) -> TimelineView:
@@ -88,6 +199,14 @@ class WarRoomScreen(Screen[None]):
         if pane is None:
             pane = self._panes[kind] = self.query_one(kind)
         return pane  # type: ignore[return-value]
+
+    def _freeze(self) -> None:
+        """Once the first state is on screen: move every object alive now (modules, styles,
+        widgets) out of the garbage collector's sight. A full collection otherwise walks all
+        of them, a pause of tens of milliseconds in the middle of a live refresh."""
+        if not self._frozen and self.is_attached:
+            self._frozen = True
+            gc.freeze()
 
     def apply(self, snapshot: Snapshot, now: datetime, wanted: TimelineKey | None) -> None:
         """Show a snapshot. Its entries are used only if they belong to the wanted timeline."""
@@ -117,7 +236,9 @@ class WarRoomScreen(Screen[None]):
         if wanted is None or snapshot.key != wanted:
             return
         if snapshot.reset:
-            timeline.empty_text = "No entries match the filter." if wanted.filter else ""
+            timeline.empty_text = (
+                "No entries match the filter." if wanted is not None and wanted.filter else ""
+            )
             timeline.reset(snapshot.entries, more_before=snapshot.more_before)
             self.timeline_key = snapshot.key
         elif self.timeline_key == snapshot.key:
@@ -131,9 +252,11 @@ class WarRoomScreen(Screen[None]):
             self._timeline_title = title
             timeline.border_title = Text(title)
 
-    def tick(self, now: datetime) -> None:
-        if not self.is_mounted or not self.query(TimelineView):
-            return  # the app is shutting down and the panes are already gone
+    def tick(self) -> None:
+        """Once a second: the countdown and elapsed time, from the injected clock."""
+        if not self.is_attached or not self._panes.get(TimelineView):
+            return  # not composed yet, or already taken apart
+        now = self.session.room.clock()
         self.timeline.set_today(now.astimezone().date())
         if self.incident is not None:
             self._pane(HeaderBar).tick(self.incident, now)
@@ -144,8 +267,390 @@ class WarRoomScreen(Screen[None]):
         problem.update(Text(clean(text)))
         problem.display = bool(text)
 
+    # --- which keys are offered ----------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in WRITE_ACTIONS and self.readonly:
+            return False  # hidden everywhere: footer, palette, help
+        if action == "note" and isinstance(self.focused, Input | TextArea):
+            return False  # a priority key: "n" typed into a text field is just a letter
+        if action == "reopen":
+            return self.moved is not None
+        return True
+
+    def on_key(self, event: events.Key) -> None:
+        # Hidden write keys do nothing; say why instead of doing nothing silently.
+        if (
+            self.readonly
+            and event.key in WRITE_KEYS
+            and not isinstance(self.focused, Input | TextArea)
+        ):
+            event.stop()
+            self.notify(
+                "Read-only (warroom watch): this view never writes. Add a note from a shell "
+                "with `warroom note TEXT`, or open the war room with `warroom`.",
+                severity="warning",
+            )
+
+    # --- reading ------------------------------------------------------------------------
+
+    def _wanted(self) -> TimelineKey | None:
+        if self.incident_id is None:
+            return None
+        return TimelineKey(self.incident_id, self.timeline_filter)
+
+    def _update_cursor(self) -> None:
+        shown = self.timeline_key == self._wanted() and self._wanted() is not None
+        after = self.timeline.last_id if shown else 0
+        self._cursor = (self.incident_id, after, self.timeline_filter)
+
+    def _load(self, room: Room) -> Snapshot:
+        incident_id, after, flt = self._cursor
+        return load_snapshot(room, incident_id, after_id=after, timeline_filter=flt)
+
+    def refresh_now(self) -> None:
+        self.run_in_thread("refresh", lambda: self.session.call(self._load), self.show_snapshot)
+
+    def worker_failed(self, worker: Worker[Any], text: str) -> None:
+        if worker.name in ("refresh", "older"):
+            self.show_database_problem(text)
+        else:
+            self.notify(text, severity="error")
+
+    def _incident(self) -> Incident | None:
+        incident = self.latest.incident if self.latest else None
+        if incident is None:
+            self.notify("No incident yet: press d to declare one.", severity="warning")
+        return incident
+
+    def _read(self, name: str, fn: Callable[[Room], Any], then: Callable[[Any], object]) -> None:
+        self.run_in_thread(name, lambda: self.session.call(fn), then)
+
+    @on(Refreshed)
+    def refreshed(self, message: Refreshed) -> None:
+        self.show_snapshot(message.snapshot)
+
+    def show_snapshot(self, snapshot: Snapshot) -> None:
+        incident = snapshot.incident
+        if incident is not None:
+            if self.incident_id is None:
+                self.incident_id = incident.id  # adopt the active incident
+            elif incident.id != self.incident_id:
+                return  # read for an incident we have switched away from
+            if snapshot.version < self._version and self.latest and self.latest.incident:
+                return  # an older read that arrived late
+        self._version = max(self._version, snapshot.version)
+        self.latest = snapshot
+        self.apply(snapshot, self.session.room.clock(), self._wanted())
+        self._update_cursor()
+        if not self._frozen:
+            self.call_after_refresh(self._freeze)
+        if incident is not None:
+            for screen in self.app.screen_stack:
+                if isinstance(screen, FollowupsScreen) and screen.incident.id == incident.id:
+                    screen.show(snapshot.followups, self.session.today())
+        if incident is None and not self.readonly and not self._offered_declare:
+            self._offered_declare = True
+            self.action_declare(first=True)
+
+    @on(DatabaseProblem)
+    def database_problem(self, message: DatabaseProblem) -> None:
+        self.show_database_problem(message.text)
+
+    def show_database_problem(self, text: str) -> None:
+        if self.moved is not None and text:
+            return  # the moved-file banner says more, and stays
+        if text and text != self.problem:
+            self.notify(text, severity="error")
+        self.problem = text
+        self.show_problem(text)
+
+    @on(TimelineView.NeedOlder)
+    def need_older(self, event: TimelineView.NeedOlder) -> None:
+        key = self.timeline_key
+        if key is None:
+            return
+        before = event.before_id
+        self._read(
+            "older", lambda room: OlderLoaded(key, *load_older(room, key, before)), self._older
+        )
+
+    def _older(self, loaded: OlderLoaded) -> None:
+        if loaded.key == self.timeline_key:
+            self.timeline.prepend(loaded.entries, more_before=loaded.more_before)
+
+    # --- the live worker ----------------------------------------------------------------
+
+    def _start_live(self) -> None:
+        self._stopping = threading.Event()
+        self.run_worker(
+            self._watch, thread=True, name="live-refresh", group="live", exit_on_error=False
+        )
+
+    def _stop_watching(self) -> None:
+        self._stopping.set()
+        if self._watcher is not None:
+            self._watcher.close()
+
+    def _watch(self) -> None:
+        """The live-refresh loop, on its own connection (SQLite connections are per thread)."""
+        worker = get_current_worker()
+        stopping = self._stopping
+        session_room = self.session.room
+        path = session_room.store.path
+        try:
+            store = open_store(path, readonly=True)
+        except WarroomError as exc:
+            self.post_message(DatabaseProblem(f"Live refresh is off: {exc.message}"))
+            return
+        try:
+            self._watcher = watcher = ChangeWatcher(path)
+        except (OSError, WarroomError) as exc:
+            store.close()
+            self.post_message(DatabaseProblem(f"Live refresh is off: {exc}"))
+            return
+        # Followed from the identity the room's own connection opened, not ours.
+        store.identity = session_room.store.identity
+        room = Room(store, session_room.actor, session_room.settings, session_room.clock)
+        problem = ""
+        moved: str | None = None
+        try:
+            while not (worker.is_cancelled or stopping.is_set()):
+                try:
+                    changed = watcher.wait(timeout=WATCH_TIMEOUT)
+                except WarroomError as exc:
+                    # The file is unreadable for now: say so and keep watching.
+                    problem = failure_text(exc)
+                    self.post_message(DatabaseProblem(problem))
+                    stopping.wait(WATCH_TIMEOUT)  # no busy loop while it lasts
+                    continue
+                if worker.is_cancelled or stopping.is_set():
+                    break
+                moved = store.moved()
+                if moved is not None:
+                    break
+                if not (changed or problem):
+                    continue
+                if not problem and self._only_ours(room):
+                    continue
+                try:
+                    snapshot = self._load(room)
+                except WarroomError as exc:
+                    problem = failure_text(exc)
+                    self.post_message(DatabaseProblem(problem))
+                    continue
+                if problem:
+                    problem = ""
+                    self.post_message(DatabaseProblem(""))
+                self.post_message(Refreshed(snapshot))
+        finally:
+            # Closed before the room's own connection is let go (retire), so that one is the
+            # last: only it decides whether SQLite may delete the -wal beside the path.
+            watcher.close()
+            store.close()
+        if moved is not None:
+            self.post_message(FileMovedAway(moved))
+
+    def _only_ours(self, room: Room) -> bool:
+        """True if the newest commit is one of our own actions, already read back and
+        refreshed explicitly. Every write adds a timeline entry, so another writer's commit
+        shows as a newer id."""
+        try:
+            return newest_entry_id(room) <= self._own_version
+        except WarroomError:
+            return False  # the full read below reports it
+
+    # --- the file moved away, and coming back to it -------------------------------------
+
+    @on(FileMovedAway)
+    def file_moved_away(self, message: FileMovedAway) -> None:
+        # From a live worker of a file reopened since: the one open now may be fine.
+        how = self.session.moved()
+        if how is not None:
+            self.file_moved(how)
+
+    def file_moved(self, how: str) -> None:
+        if self.moved == how:
+            return
+        self.moved = how
+        path = self.session.path
+        if how == "deleted":
+            text = (
+                f"{path} has been deleted: nothing can be saved, every change is refused. "
+                "r reopens once a file is back at the path."
+            )
+        else:
+            text = (
+                f"{path} has been replaced by another file (a restored backup?): nothing "
+                "can be saved here, every change is refused. r opens the file now at the path."
+            )
+        self.problem = text
+        self.show_problem(text)
+        self.notify(text, severity="error")
+        self.refresh_bindings()
+        self.run_in_thread("retire", lambda: self.session.retire(how))
+
+    def action_reopen(self) -> None:
+        if self.moved is None:
+            return
+        incident_id = self.incident_id
+
+        def work() -> int | None:
+            self.session.reopen()
+            if incident_id is None:
+                return None
+            try:
+                self.session.call(lambda room: room.incident(incident_id))
+            except WarroomError:
+                return None  # not in this file: show its active incident instead
+            return incident_id
+
+        self.run_in_thread("reopen", work, self._reopened)
+
+    def _reopened(self, incident_id: int | None) -> None:
+        self.moved = None
+        self.problem = ""
+        self.show_problem("")
+        self.incident_id = incident_id
+        self.latest = None
+        self._version = -1
+        self._own_version = 0
+        self.timeline_key = None
+        self._cursor = (incident_id, 0, self.timeline_filter)
+        self.refresh_bindings()
+        self.notify(f"Reopened {self.session.path}")
+        self.refresh_now()
+        if self.live:
+            self._start_live()
+
+    def retry_deliveries(self) -> None:
+        """Start a detached delivery worker when a failed delivery is due again: the hooks
+        run in that process, never on this screen's connection or event loop."""
+        from warroom.delivery import retry_in_background
+
+        if self.moved is None:
+            self.run_in_thread(
+                "deliveries",
+                lambda: self.session.call(retry_in_background),
+                group="deliveries",
+            )
+
+    # --- writing ------------------------------------------------------------------------
+
+    def write(
+        self,
+        work: Callable[[Room], ActionDone],
+        *,
+        name: str = "action",
+        failed: Callable[[], None] | None = None,
+    ) -> None:
+        """Run a writing action in a worker. Every action adds a timeline entry: it is read
+        back at once on the same connection (with anything newer than the shown timeline) and
+        shown with the result, then the rest of the screen is refreshed explicitly: the
+        watcher's data_version does change for our commits, but the user should not wait.
+        `failed` runs on the event loop if nothing was written."""
+        if self.readonly:
+            self.notify("Read-only: this view never writes.", severity="warning")
+            return
+        if self.moved is not None:
+            self.notify(
+                f"Not saved: {self.session.path} has been {self.moved}. Press r to reopen.",
+                severity="error",
+            )
+            if failed is not None:
+                failed()
+            return
+        cursor = self._cursor
+
+        def run() -> ActionDone | _NotWritten:
+            try:
+                done = self.session.write(work)
+            except FileMoved as exc:
+                return _NotWritten(exc.message, moved=True)
+            except WarroomError as exc:
+                return _NotWritten(failure_text(exc))
+            # If reading back fails, the refresh after it shows the entry or the problem.
+            try:
+                version, entries = self.session.call(
+                    lambda room: load_new_entries(room, cursor[0], cursor[1], cursor[2])
+                )
+            except WarroomError:
+                return done
+            self._own_version = max(self._own_version, version)
+            shown = None
+            if entries is not None and cursor[0] is not None:
+                shown = (TimelineKey(cursor[0], cursor[2]), cursor[1], entries)
+            return replace(done, version=version, entries=shown)
+
+        def then(result: ActionDone | _NotWritten) -> None:
+            if isinstance(result, ActionDone):
+                self.action_done(result)
+                return
+            self.notify(result.text, severity="error")
+            if result.moved:
+                self.file_moved(self.session.moved() or "replaced")
+            if failed is not None:
+                failed()
+
+        self.run_in_thread(name, run, then, group="actions")
+
+    def action_done(self, done: ActionDone) -> None:
+        if done.entries is not None:
+            key, after, entries = done.entries
+            timeline = self.timeline
+            # Only onto the timeline they were read for, and with no gap before them.
+            if key == self.timeline_key == self._wanted() and timeline.last_id >= after:
+                timeline.append(entries)
+                self._update_cursor()
+        if done.ask is not None:
+            self.ask(done.ask)
+            return
+        # The notice after the frame with the entry: mounting a toast lays out the screen.
+        self.call_after_refresh(self.notify, done.notice)
+        if done.offer_update is not None:
+            self.action_update_panel(done.offer_update)
+        if done.switch_to is not None:
+            self._switch(done.switch_to)
+        if done.close is not None and self.app.screen.id == done.close:
+            self.app.screen.dismiss(None)
+        self.refresh_now()
+
+    def handle_request(self, request: WriteRequest) -> None:
+        """A write asked for by a screen above this one (the app hands it here)."""
+        close = request.screen_id
+        if isinstance(request, PublishRequested):
+            self.write(partial(publish_work, request), name="publish")
+        elif isinstance(request, FollowupAddRequested):
+            add = request
+
+            def add_followup(room: Room) -> ActionDone:
+                number = actions.add_followup(
+                    room, add.incident_id, add.text, owner=add.owner, due=add.due
+                )
+                return ActionDone(
+                    f"Follow-up #{number} added to {format_ref(add.incident_id)}", close=close
+                )
+
+            self.write(add_followup)
+        elif isinstance(request, FollowupToggleRequested):
+            item_id, undo = request.followup_id, request.undo
+            self.write(
+                lambda room: ActionDone(
+                    f"Follow-up #{item_id} is {'open again' if undo else 'done'}"
+                    if actions.complete_followup(room, item_id, undo=undo)
+                    else f"Follow-up #{item_id} had already changed",
+                    close=close,
+                )
+            )
+
+    # --- the keys -----------------------------------------------------------------------
+
     def action_leave_note(self) -> None:
         self.set_focus(self.timeline)
+
+    def action_note(self) -> None:
+        if self._incident():
+            self.focus_note()
 
     def focus_note(self) -> None:
         # set_focus, not Input.focus(): that one waits its turn behind key presses already
@@ -159,11 +664,262 @@ class WarRoomScreen(Screen[None]):
         if not text:
             self.set_focus(self.timeline)
             return
-        event.input.clear()
+        note_input = event.input
+        note_input.clear()
         self.set_focus(self.timeline)  # so the single-letter keys work again, at once
-        self.app.add_note(text)
+        self.add_note(text, note_input)
 
-    @on(TimelineView.NeedOlder)
-    def need_older(self, event: TimelineView.NeedOlder) -> None:
-        if self.timeline_key is not None:
-            self.app.load_older(self.timeline_key, event.before_id)
+    def add_note(self, text: str, note_input: Input | None = None) -> None:
+        incident_id = self.incident_id
+        if incident_id is None:
+            return
+
+        def keep_text() -> None:
+            # Not saved: give the text back, so nothing typed is lost.
+            if note_input is not None and not note_input.value:
+                note_input.value = text
+
+        self.write(
+            lambda room: ActionDone(
+                f"Note {actions.note(room, incident_id, text)} added to {format_ref(incident_id)}"
+            ),
+            failed=keep_text,
+        )
+
+    def action_severity(self) -> None:
+        if incident := self._incident():
+            self.app.push_screen(
+                severity_picker(self.session.room.settings.severities, incident.severity),
+                partial(self._set_severity, incident.id),
+            )
+
+    def _set_severity(self, incident_id: int, value: str | None) -> None:
+        if value is None:
+            return
+        self.write(
+            lambda room: ActionDone(
+                f"Severity is now {value}"
+                if actions.set_severity(room, incident_id, value)
+                else f"Severity was already {value}"
+            )
+        )
+
+    def action_status(self) -> None:
+        if incident := self._incident():
+            self.app.push_screen(
+                status_picker(incident.status),
+                partial(self._set_status, incident.id),
+            )
+
+    def _set_status(self, incident_id: int, value: str | None) -> None:
+        if value is None:
+            return
+
+        def work(room: Room) -> ActionDone:
+            if not actions.set_status(room, incident_id, value):
+                return ActionDone(f"Status was already {value}")
+            if value in ASKS_FOR_UPDATE:
+                # The lifecycle asks for its update: the panel opens on that template.
+                return ActionDone(f"Status is now {value}: tell customers", offer_update=value)
+            return ActionDone(f"Status is now {value}")
+
+        self.write(work)
+
+    def action_assign(self) -> None:
+        if incident := self._incident():
+            people = self.latest.people if self.latest else ()
+            self.app.push_screen(AssignScreen(incident, people), self._assign)
+
+    def _assign(self, result: Assignment | None) -> None:
+        incident_id = self.incident_id
+        if result is None or incident_id is None:
+            return
+        role = result.role.replace("_", " ")
+
+        def work(room: Room) -> ActionDone:
+            try:
+                changed = actions.assign(
+                    room, incident_id, result.role, result.name, expected_holder=result.holder
+                )
+            except actions.RoleChangedError as exc:
+                question = RoleQuestion(
+                    incident_id, result.role, result.name, exc.message, exc.current
+                )
+                return ActionDone("", ask=question)
+            if changed:
+                return ActionDone(f"{result.name} holds {role}")
+            return ActionDone(f"{result.name} already holds {role}")
+
+        self.write(work)
+
+    def ask(self, question: PublishQuestion | RoleQuestion) -> None:
+        """Put a question a write stopped for to the user (nothing was written)."""
+        if isinstance(question, PublishQuestion):
+            # The panel that asked is on top: it asks, then sends its request again.
+            if self.app.screen.id == question.request.screen_id:
+                self.app.screen.post_message(PublishQuestionAsked(question))
+            return
+        role = question
+
+        def answer(choice: str | None) -> None:
+            if choice == YES and self.incident_id == role.incident_id:
+                self._assign(Assignment(role.role, role.name, role.current))
+
+        self.app.push_screen(
+            confirm(f"{role.message}. Give it to {role.name} anyway?", "Yes, assign", "No"),
+            answer,
+        )
+
+    def action_check(self) -> None:
+        if incident := self._incident():
+            self.app.push_screen(
+                checklist_picker(incident),
+                partial(self._check, incident),
+            )
+
+    def _check(self, incident: Incident, choice: str | None) -> None:
+        if choice is None:
+            return
+        number = int(choice)
+        item = next(i for i in incident.checklist if i.number == number)
+        self.write(
+            lambda room: ActionDone(
+                f"{'Unticked' if item.done else 'Ticked'} item {number}"
+                if actions.check(room, incident.id, number, undo=item.done)
+                else f"Item {number} had already changed"
+            )
+        )
+
+    def action_triage(self) -> None:
+        if incident := self._incident():
+            self.app.push_screen(
+                TriageScreen(incident, self.session.room.settings.severities),
+                lambda form: self._triage(incident.id, form),
+            )
+
+    def _triage(self, incident_id: int, form: TriageForm | None) -> None:
+        if not form:
+            return
+
+        def work(room: Room) -> ActionDone:
+            changed = False
+            if form.changed or form.services:
+                changed = actions.triage(
+                    room,
+                    incident_id,
+                    impact=form.changed.get("impact"),
+                    affected=form.changed.get("affected"),
+                    workaround=form.changed.get("workaround"),
+                    services=form.services,
+                )
+            if form.severity:
+                changed = actions.set_severity(room, incident_id, form.severity) or changed
+            return ActionDone("Triage recorded" if changed else "Nothing changed")
+
+        self.write(work)
+
+    def action_mitigate(self) -> None:
+        if incident := self._incident():
+            self.app.push_screen(MitigateScreen(), lambda m: self._mitigate(incident.id, m))
+
+    def _mitigate(self, incident_id: int, result: Mitigation | None) -> None:
+        if result is not None:
+            self.write(
+                lambda room: ActionDone(
+                    "Mitigation logged as entry "
+                    f"{actions.mitigate(room, incident_id, result.detail, result.action)}"
+                )
+            )
+
+    def action_update_panel(self, template: str | None = None) -> None:
+        if incident := self._incident():
+            from warroom.updates import available_templates
+
+            self._read(
+                "templates",
+                available_templates,
+                lambda names: self.app.push_screen(
+                    UpdatePanelScreen(self.session, incident, names, template or incident.status)
+                ),
+            )
+
+    def action_followups(self) -> None:
+        if incident := self._incident():
+            latest = self.latest
+            self.app.push_screen(
+                FollowupsScreen(
+                    incident,
+                    latest.followups if latest else (),
+                    self.session.today(),
+                    people=latest.people if latest else (),
+                    clock=self.session.room.clock,
+                    readonly=self.readonly,
+                )
+            )
+
+    def action_export(self) -> None:
+        if incident := self._incident():
+            from warroom.tui.postmortem import write_postmortem
+
+            def work(room: Room) -> Path:
+                try:
+                    folder = Path.cwd()
+                except OSError as exc:  # the current folder was deleted
+                    raise WarroomError(f"no current folder to write to: {exc}") from None
+                return write_postmortem(room, incident.id, folder)
+
+            self._read(
+                "export", work, lambda path: self.notify(f"Postmortem draft written to {path}")
+            )
+
+    def action_filter(self) -> None:
+        if self.incident_id is not None:
+            incident_id = self.incident_id
+            self._read(
+                "authors",
+                lambda room: load_authors(room, incident_id),
+                lambda authors: self.app.push_screen(
+                    filter_picker(authors, self.timeline_filter), self.set_filter
+                ),
+            )
+
+    def set_filter(self, choice: str | None) -> None:
+        if choice is not None:
+            self.timeline_filter = parse_choice(choice)
+            self._update_cursor()
+            self.refresh_now()
+
+    def action_switch(self) -> None:
+        self._read(
+            "incidents",
+            load_incidents,
+            lambda rows: self.app.push_screen(
+                incident_picker(rows, self.incident_id),
+                self._switch_to_choice,
+            ),
+        )
+
+    def _switch_to_choice(self, choice: str | None) -> None:
+        if choice is not None:
+            self._switch(int(choice))
+
+    def _switch(self, incident_id: int) -> None:
+        self.incident_id = incident_id
+        self.timeline_filter = TimelineFilter()
+        self._update_cursor()
+        self.refresh_now()
+
+    def action_declare(self, first: bool = False) -> None:
+        self.app.push_screen(
+            DeclareScreen(self.session.room.settings.severities, first=first), self._declare
+        )
+
+    def _declare(self, form: DeclareForm | None) -> None:
+        if form is None:
+            return
+
+        def work(room: Room) -> ActionDone:
+            new_id = actions.declare(room, form.title, form.severity, form.services, form.source)
+            return ActionDone(f"Declared {format_ref(new_id)}", switch_to=new_id)
+
+        self.write(work)

@@ -1,47 +1,56 @@
 """The update panel: pick a template, see it rendered with the live facts, edit, copy, publish.
 
-Rendering, copying and publishing run in this screen's own thread workers (cancelled with it),
-on the app's connection under its lock. Before publishing it asks when the text lacks the time
-publishing now promises, or someone else published since the draft was rendered or moments
-ago; Esc on an edited draft asks before dropping it.
+Rendering, reading and copying run in this screen's own workers, so they end with it.
+Publishing is a request to the war room (a message of data) carrying the draft it came from;
+the war room writes it, or hands back a question (someone else published since the draft was
+rendered or moments ago; the text lacks the time publishing now promises), which the panel
+asks before sending the request again. The panel closes once the update is committed. An
+untouched draft follows the clock; Esc on an edited draft asks before dropping it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from datetime import datetime
+from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Label, Select, Static, TextArea
 
 from warroom import clipboard
-from warroom.actions import Room
 from warroom.domain import PublishClash
-from warroom.errors import WarroomError
 from warroom.safe_text import clean, one_line
+from warroom.tui.messages import PublishQuestionAsked, PublishRequested
+from warroom.tui.screens.base import WorkScreen
 from warroom.tui.screens.confirm import YES, confirm
+from warroom.tui.screens.pickers import ChoiceScreen
+from warroom.tui.session import Session
 from warroom.tui.widgets.deliveries import deliveries_text
 from warroom.tui.widgets.update_pane import published_text
-from warroom.updates import Draft, PublishOutcome
+from warroom.updates import Draft, render_draft
 from warroom.views import Delivery, Incident, Update
 
-if TYPE_CHECKING:
-    from warroom.tui.app import WarroomApp
-
-T = TypeVar("T")
+SCREEN_ID = "update-panel"
+READ_ONLY_PUBLISH = (
+    "Read-only (warroom watch): publishing is for a writable war room, or from a shell: "
+    "`warroom update --publish`."
+)
+FOLLOW_SECONDS = 5.0
 
 
 def _clock(moment: datetime | None) -> str:
     return moment.astimezone().strftime("%H:%M %Z") if moment else "none"
 
 
-class UpdatePanelScreen(Screen[None]):
+def _minute(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
+class UpdatePanelScreen(WorkScreen[None]):
     BINDINGS = [
         Binding("escape", "close", "Back", id="update.back"),
         Binding("ctrl+o", "copy", "Copy", priority=True, id="update.copy"),
@@ -51,17 +60,18 @@ class UpdatePanelScreen(Screen[None]):
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-normal")]
 
-    app: WarroomApp
-
-    def __init__(self, incident: Incident, templates: list[str], template: str | None) -> None:
-        super().__init__()
+    def __init__(
+        self, session: Session, incident: Incident, templates: list[str], template: str | None
+    ) -> None:
+        super().__init__(id=SCREEN_ID)
+        self.session = session
+        self.readonly = session.readonly
         self.incident = incident
         self.templates = templates
-        self.template: str | None = (
-            template if template in templates else (templates[0] if templates else None)
-        )
+        fallback = templates[0] if templates else None
+        self.template: str | None = template if template in templates else fallback
         self.draft: Draft | None = None
-        self.loaded_text: str | None = None  # what the editor got, to tell an edit
+        self.loaded_text: str | None = None  # what the editor was given, to tell an edit
         self.publishing = False
 
     def compose(self) -> ComposeResult:
@@ -92,29 +102,7 @@ class UpdatePanelScreen(Screen[None]):
         self.load_published()
         # An untouched draft follows the clock, so the promise it shows is the one
         # publishing it would make.
-        self.set_interval(5, self.follow_the_clock)
-
-    # --- database work, owned by this screen --------------------------------------------------
-
-    def in_worker(
-        self, fn: Callable[[Room], T], then: Callable[[T], Any], *, group: str = "panel"
-    ) -> None:
-        """Run `fn` on the app's connection in this screen's worker; `then` gets the result on
-        the event loop. Failures become a notice, never a crash."""
-
-        def work() -> None:
-            try:
-                result = self.app.db_call(fn)
-            except WarroomError as exc:  # storage turns SQLite errors into these
-                self.app.call_from_thread(self.failed, exc.message)
-                return
-            self.app.call_from_thread(then, result)
-
-        self.run_worker(work, thread=True, group=group, exit_on_error=False)
-
-    def failed(self, message: str) -> None:
-        self.publishing = False
-        self.app.say(message, "error")
+        self.set_interval(FOLLOW_SECONDS, self.follow_the_clock, name="follow-clock")
 
     # --- rendering --------------------------------------------------------------------------
 
@@ -132,11 +120,21 @@ class UpdatePanelScreen(Screen[None]):
             self.template = event.value
             self.render_template(event.value)
 
-    def render_template(self, name: str) -> None:
-        from warroom.updates import render_draft
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (self.readonly and action == "publish")  # hidden, so not offered
 
+    def on_key(self, event: events.Key) -> None:
+        if self.readonly and event.key == "ctrl+s":
+            event.stop()
+            self.notify(READ_ONLY_PUBLISH, severity="warning")
+
+    def render_template(self, name: str) -> None:
         incident_id = self.incident.id
-        self.in_worker(lambda room: render_draft(room, incident_id, name), self.show_draft)
+        self.run_in_thread(
+            "render",
+            lambda: self.session.call(lambda room: render_draft(room, incident_id, name)),
+            self.show_draft,
+        )
 
     def show_draft(self, draft: Draft) -> None:
         if draft.template != self.template:
@@ -150,11 +148,13 @@ class UpdatePanelScreen(Screen[None]):
         promise = (
             f"it promises the next update by {_clock(draft.promise)}; " if draft.promise else ""
         )
-        status.update(
-            Text(
+        if self.readonly:
+            hint = f"Template {draft.template}: read-only here; edit freely, then ctrl+o copies."
+        else:
+            hint = (
                 f"Template {draft.template}: {promise}edit freely, ctrl+o copies, ctrl+s publishes."
             )
-        )
+        status.update(Text(hint))
         self.draft = draft
         self.loaded_text = clean(draft.text or "", multiline=True)
         self.query_one(TextArea).load_text(self.loaded_text)
@@ -163,21 +163,22 @@ class UpdatePanelScreen(Screen[None]):
         draft = self.draft
         if draft is None or self.edited or self.publishing or not self.template:
             return
-        if self.app.room.now().replace(second=0, microsecond=0) != draft.rendered_at.replace(
-            second=0, microsecond=0
-        ):
+        if _minute(self.session.room.now()) != _minute(draft.rendered_at):
             self.render_template(self.template)
 
     def load_published(self) -> None:
         incident_id = self.incident.id
 
-        def read(room: Room) -> tuple[list[Update], list[Delivery]]:
+        def read() -> tuple[list[Update], list[Delivery]]:
             from warroom.views import deliveries, updates
 
-            with room.read() as conn:
-                return updates(conn, incident_id), deliveries(conn, incident_id=incident_id)
+            def both(room: Any) -> tuple[list[Update], list[Delivery]]:
+                with room.read() as conn:
+                    return updates(conn, incident_id), deliveries(conn, incident_id=incident_id)
 
-        self.in_worker(read, self.show_published, group="panel-published")
+            return self.session.call(both)
+
+        self.run_in_thread("published", read, self.show_published)
 
     def show_published(self, found: tuple[list[Update], list[Delivery]]) -> None:
         published, sent = found
@@ -187,17 +188,18 @@ class UpdatePanelScreen(Screen[None]):
     # --- actions ----------------------------------------------------------------------------
 
     def action_rerender(self) -> None:
-        if not self.template:
+        template = self.template
+        if not template:
             return
         if self.edited:
             self.ask(
                 "Render the template again and lose your edits?",
                 "Render again, dropping my edits",
                 "Keep my edits",
-                lambda: self.render_template(self.template or ""),
+                lambda: self.render_template(template),
             )
             return
-        self.render_template(self.template)
+        self.render_template(template)
 
     def action_copy(self) -> None:
         if not self.text.strip():
@@ -206,21 +208,19 @@ class UpdatePanelScreen(Screen[None]):
         self.copy(self.text)
 
     def copy(self, text: str) -> None:
+        app = self.app
+
         def osc52(payload: str) -> None:
-            self.app.call_from_thread(self.app.copy_to_clipboard, payload)
+            app.call_from_thread(app.copy_to_clipboard, payload)
 
-        def work() -> None:
-            try:
-                result = clipboard.copy_text(text, osc52=osc52, system_copy=self.app.system_copy)
-            except WarroomError as exc:
-                self.app.call_from_thread(self.app.say, exc.message, "error")
-                return
-            self.app.call_from_thread(self.copied, result)
+        def work() -> clipboard.CopyResult:
+            # A WarroomError (no way to copy) becomes the failure notice.
+            return clipboard.copy_text(text, osc52=osc52, system_copy=self.session.system_copy)
 
-        self.run_worker(work, thread=True, group="copy", exit_on_error=False)
+        self.run_in_thread("copy", work, self.copied, group="copy")
 
     def copied(self, result: clipboard.CopyResult) -> None:
-        self.app.say(result.describe())
+        self.notify(result.describe())
         # The status line spans the screen: the file's path shows whole there, where a toast
         # would break it mid-word.
         status = self.query_one("#panel-status", Static)
@@ -228,7 +228,10 @@ class UpdatePanelScreen(Screen[None]):
         status.update(Text(f"Copy saved to {clean(str(result.path))}"))
 
     def action_publish(self) -> None:
-        if self.app.readonly or self.publishing:
+        if self.readonly:
+            self.notify(READ_ONLY_PUBLISH, severity="warning")
+            return
+        if self.publishing:
             return
         if not self.text.strip():
             self.notify("The update is empty.", severity="warning", markup=False)
@@ -239,99 +242,83 @@ class UpdatePanelScreen(Screen[None]):
         self.publish(self.text)
 
     def publish(self, text: str, *, force: bool = False, promise_checked: bool = False) -> None:
-        from warroom.updates import try_publish
-
-        draft = self.draft
-        assert draft is not None
-        incident_id = self.incident.id
         self.publishing = True
-        self.in_worker(
-            lambda room: try_publish(
-                room, incident_id, text, draft, force=force, promise_checked=promise_checked
-            ),
-            lambda outcome: self.after_publish(text, outcome, force, promise_checked),
+        self.post_message(
+            PublishRequested(
+                SCREEN_ID,
+                self.incident.id,
+                text,
+                self.template,
+                draft=self.draft,
+                force=force,
+                promise_checked=promise_checked,
+            )
         )
+        # Let a failed write (a locked file) be retried; a success closes the panel.
+        self.set_timer(1.0, self._publish_settled, name="publish-settled")
 
-    def after_publish(
-        self, text: str, outcome: PublishOutcome, force: bool, promise_checked: bool
-    ) -> None:
+    def _publish_settled(self) -> None:
         self.publishing = False
+
+    @on(PublishQuestionAsked)
+    def question_asked(self, message: PublishQuestionAsked) -> None:
+        self.publishing = False
+        question = message.question
+        request, outcome = question.request, question.outcome
         if outcome.promise_problem is not None:
-            self.ask_promise(text, outcome, force)
-            return
-        if outcome.clash is not None:
-            self.ask_clash(text, outcome.clash, promise_checked)
-            return
-        published = outcome.published
-        assert published is not None
-        due = (
-            f"customers were promised the next one by {_clock(published.next_update_due)}"
-            if published.next_update_due
-            else "no next update promised"
-        )
-        notice = f"Customer update published; {due}"
-        if published.deliveries:
-            from warroom.delivery import start_worker
+            self.ask_promise(request, outcome.promise_problem, outcome.promise)
+        elif outcome.clash is not None:
+            self.ask_clash(request, outcome.clash)
 
-            try:
-                proc = start_worker(self.app.room.store.path, self.app.room.actor.name)
-            except OSError as exc:
-                self.app.say(f"Delivery could not start ({exc.strerror}); retrying later", "error")
-            else:
-                import threading
-
-                threading.Thread(target=proc.wait, daemon=True).start()  # reap it
-                names = ", ".join(d.name for d in self.app.room.settings.destinations)
-                notice += f"; delivering to {names}"
-        self.app.say(notice)
-        self.app.refresh_now()
-        self.dismiss(None)
-
-    def ask_promise(self, text: str, outcome: PublishOutcome, force: bool) -> None:
+    def ask_promise(
+        self, request: PublishRequested, problem: str, promise: datetime | None
+    ) -> None:
         from warroom.updates import replace_promise
 
-        draft = self.draft
-        fixed = replace_promise(text, draft.promise if draft else None, outcome.promise)
+        draft = request.draft
+        fixed = replace_promise(request.text, draft.promise if draft else None, promise)
 
         def answer(choice: str | None) -> None:
             if choice == "fix" and fixed is not None:
+                was_edited = self.edited
                 self.query_one(TextArea).load_text(fixed)
-                self.loaded_text = fixed if not self.edited else self.loaded_text
-                self.publish(fixed, force=force)
+                if not was_edited:
+                    self.loaded_text = fixed
+                self.publish(fixed, force=request.force)
             elif choice == "as-is":
-                self.publish(text, force=force, promise_checked=True)
+                self.publish(request.text, force=request.force, promise_checked=True)
 
-        options: list[tuple[str, Text]] = []
+        options: list[tuple[str, Text | str]] = []
         if fixed is not None:
-            options.append(
-                ("fix", Text(f"Change the time to {_clock(outcome.promise)} and publish"))
-            )
+            options.append(("fix", Text(f"Change the time to {_clock(promise)} and publish")))
         options += [("as-is", Text("Publish the text as it is")), ("back", Text("Keep editing"))]
-        from warroom.tui.screens.pickers import ChoiceScreen
-
         self.app.push_screen(
             ChoiceScreen(
-                one_line(f"Before publishing: {outcome.promise_problem}.", 300),
+                one_line(f"Before publishing: {problem}.", 300),
                 options,
-                current=options[0][0],
+                current=str(options[0][0]),
                 hint="Enter or the number chooses · Esc keeps editing",
             ),
             answer,
         )
 
-    def ask_clash(self, text: str, clash: PublishClash, promise_checked: bool) -> None:
-        when = clash.published_at.astimezone(UTC).astimezone().strftime("%H:%M:%S")
+    def ask_clash(self, request: PublishRequested, clash: PublishClash) -> None:
+        when = clash.published_at.astimezone().strftime("%H:%M:%S")
         since = "since you opened this draft" if clash.reason == "since" else "moments ago"
         self.ask(
             f'{clash.author} published an update {since}, at {when}: "{clash.headline}".'
             " Publish yours as well?",
             "Publish mine as well",
             "Do not publish",
-            lambda: self.publish(text, force=True, promise_checked=promise_checked),
+            lambda: self.publish(request.text, force=True, promise_checked=request.promise_checked),
         )
 
     def ask(self, question: str, yes: str, no: str, then: Callable[[], Any]) -> None:
-        self.app.push_screen(confirm(question, yes, no), lambda c: then() if c == YES else None)
+        def answer(choice: str | None) -> None:
+            if choice == YES:
+                then()
+
+        self.app.push_screen(confirm(question, yes, no), answer)
 
     def action_close(self) -> None:
         if self.edited:

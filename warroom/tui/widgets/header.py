@@ -22,11 +22,15 @@ def elapsed_text(incident: Incident, now: datetime) -> str:
 
 
 class HeaderBar(Horizontal):
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None, readonly: bool = False) -> None:
         super().__init__(id=id)
+        self.readonly = readonly
         self._shown: dict[str, Text] = {}  # label id -> the text it shows
 
     def compose(self) -> ComposeResult:
+        if self.readonly:
+            # First, so that no narrow width can cut it off: `watch` must say it only watches.
+            yield Label(" READ-ONLY ", id="hdr-readonly")
         yield Label("warroom", id="hdr-ref")
         yield Label("", id="hdr-sev")
         yield Label("", id="hdr-status")

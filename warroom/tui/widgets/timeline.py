@@ -23,6 +23,7 @@ from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
+from textual.selection import Selection
 from textual.strip import Strip
 
 from warroom.domain import KINDS
@@ -304,12 +305,21 @@ class TimelineView(ScrollView, can_focus=True):
         key = (line, width)
         strip = self._cache.get(key)
         if strip is None:
-            strip = self._render(line, width)
+            strip = self._render_timeline_line(line, width)
             if self._rows and line < self._offsets[-1]:  # a blank line may get an entry
                 self._cache[key] = strip
         return strip.apply_offsets(scroll_x, line)
 
-    def _render(self, line: int, width: int) -> Strip:
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The selected text, as shown (time, author, kind, text), for ctrl+c."""
+        width = self.scrollable_content_region.width or self._layout_width or 80
+        total = self._offsets[-1] if self._offsets else 0
+        lines = [self._render_timeline_line(y, width).text.rstrip() for y in range(total)]
+        return selection.extract("\n".join(lines)), "\n"
+
+    # Not `_render`: Textual's own Widget._render() is called with no arguments (by text
+    # selection, for one), and overriding it made ctrl+c on a selection crash the app.
+    def _render_timeline_line(self, line: int, width: int) -> Strip:
         base = self.rich_style
         if not self._rows:
             if line == 0:

@@ -1,0 +1,158 @@
+"""The war room follows its file by identity (device, inode), as `tail -f` does: deleted or
+replaced (a backup restored with `mv`), it says so, refuses every write, keeps what was typed,
+never lets its old -wal reach the new file, and reopens the file now at the path on r."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input
+
+from tests.conftest import FakeClock
+from warroom import actions
+from warroom.actions import Actor, Room
+from warroom.storage import FileMoved, file_identity, open_store
+from warroom.storage.backup import backup_to
+
+from .tui_helpers import make_app, settle, until
+
+
+def _texts(path: Path) -> list[str]:
+    """The timeline's texts as a fresh connection at the path sees them."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return [row[0] for row in conn.execute("SELECT text FROM timeline ORDER BY id")]
+    finally:
+        conn.close()
+
+
+def _restore_with_mv(backup: Path, path: Path) -> None:
+    os.replace(backup, path)  # what `mv restored.db incidents.db` does
+
+
+def test_a_write_into_a_replaced_file_is_refused_and_rolled_back(
+    room: Room, db_path: Path, tmp_path: Path
+) -> None:
+    incident_id = actions.declare(room, "Checkout down", "SEV1")
+    backup_to(room.store, tmp_path / "backup.db")
+    _restore_with_mv(tmp_path / "backup.db", db_path)
+    with pytest.raises(FileMoved, match="has been replaced"):
+        actions.note(room, incident_id, "into the orphan")
+    with room.read() as conn:  # the old file, through the connection still open on it
+        texts = [r[0] for r in conn.execute("SELECT text FROM timeline")]
+    assert "into the orphan" not in texts and texts
+
+
+def test_a_write_into_a_deleted_file_is_refused(room: Room, db_path: Path) -> None:
+    incident_id = actions.declare(room, "Checkout down", "SEV1")
+    db_path.unlink()
+    with pytest.raises(FileMoved, match="has been deleted"):
+        actions.note(room, incident_id, "into nowhere")
+    with room.read() as conn:
+        texts = [r[0] for r in conn.execute("SELECT text FROM timeline")]
+    assert "into nowhere" not in texts
+
+
+async def test_deleted_file_refuses_notes_and_keeps_the_typed_text(tmp_path: Path) -> None:
+    path = tmp_path / "doomed.db"
+    store = open_store(path)
+    room = Room(store, Actor("alice", "alice-login"), clock=FakeClock())
+    actions.declare(room, "Checkout down", "SEV1")
+    try:
+        app = make_app(room, live=True)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            path.unlink()  # rm incidents.db, the -wal and -shm left beside it
+            await until(pilot, lambda: "has been deleted" in app.main.problem, "the banner")
+            problem = app.main.query_one("#problem")
+            assert problem.display and "has been deleted" in str(problem.render())
+            await pilot.press("n", *"is anyone there", "enter")
+            await settle(pilot)
+            assert "is anyone there" not in app.main.timeline.texts()
+            assert not any(n.startswith("Note ") for n in app.notices)
+            assert any("Not saved" in n and "deleted" in n for n in app.notices)
+            # Nothing typed is lost: the note is back in the input, to save after reopening.
+            assert app.main.query_one("#note", Input).value == "is anyone there"
+            # Our connection let go of the file, so SQLite removed the -wal and -shm it kept
+            # beside the path: a new database created there will not replay them.
+            await until(
+                pilot,
+                lambda: not Path(f"{path}-wal").exists() and not Path(f"{path}-shm").exists(),
+                "the old -wal and -shm to go",
+            )
+            assert app.is_running
+    finally:
+        store.close()
+
+
+async def test_backup_restored_with_mv_is_noticed_not_undone_and_reopened(
+    room: Room, db_path: Path, tmp_path: Path
+) -> None:
+    incident_id = actions.declare(room, "Checkout down", "SEV1")
+    actions.note(room, incident_id, "before the backup")
+    backup_to(room.store, tmp_path / "backup.db")
+    actions.note(room, incident_id, "after the backup")  # in the -wal beside the path
+    app = make_app(room, live=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.main.timeline.texts()[-1] == "after the backup"
+        assert not app.allows("reopen")
+        _restore_with_mv(tmp_path / "backup.db", db_path)
+        await until(pilot, lambda: "has been replaced" in app.main.problem, "the banner")
+        await settle(pilot)
+        # Our old -wal was not applied to the restored file: it reads as the backup.
+        restored = _texts(db_path)
+        assert "before the backup" in restored and "after the backup" not in restored
+        # A note now is refused, and kept in the input.
+        await pilot.press("n", *"decision: roll back", "enter")
+        await settle(pilot)
+        assert any("Not saved" in n for n in app.notices)
+        assert app.main.query_one("#note", Input).value == "decision: roll back"
+        assert "decision: roll back" not in _texts(db_path)
+        # r opens the file now at the path: the restored one.
+        assert app.allows("reopen")
+        app.main.set_focus(app.main.timeline)
+        await pilot.press("r")
+        await until(pilot, lambda: app.main.moved is None, "the reopen")
+        await settle(pilot)
+        assert app.main.problem == ""
+        assert "after the backup" not in app.main.timeline.texts()
+        assert "before the backup" in app.main.timeline.texts()
+        assert not app.allows("reopen")
+        # And writing works again, into the restored file.
+        app.main.focus_note()
+        await pilot.press("enter")  # the kept text, saved now
+        await settle(pilot)
+        assert app.main.timeline.texts()[-1] == "decision: roll back"
+    assert _texts(db_path)[-1] == "decision: roll back"
+
+
+async def test_a_new_files_wal_is_never_deleted_by_our_stale_connection(
+    room: Room, db_path: Path, tmp_path: Path
+) -> None:
+    """Restored properly (old -wal and -shm removed first), and another process already
+    writing to the new file: closing our connection to the orphan would make SQLite delete
+    the new file's -wal by name, with that process's commits in it. It is kept open."""
+    incident_id = actions.declare(room, "Checkout down", "SEV1")
+    backup_to(room.store, tmp_path / "backup.db")
+    app = make_app(room, live=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{db_path}{suffix}").unlink()
+        _restore_with_mv(tmp_path / "backup.db", db_path)
+        other = open_store(db_path)
+        try:
+            other.conn.execute("PRAGMA wal_autocheckpoint = 0")  # its commit stays in -wal
+            actions.note(Room(other, room.actor, room.settings, room.clock), incident_id, "new")
+            wal = file_identity(f"{db_path}-wal")
+            assert wal is not None
+            await until(pilot, lambda: "has been replaced" in app.main.problem, "the banner")
+            await settle(pilot)
+            assert file_identity(f"{db_path}-wal") == wal
+            assert _texts(db_path)[-1] == "new"
+        finally:
+            other.close()

@@ -1,0 +1,185 @@
+"""The real app in a real terminal (tmux) at 80x24 and 60x20: SIGTERM and SIGHUP give the
+terminal back, `watch` says it is read-only, a backup restored with `mv` is noticed."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from warroom import actions
+from warroom.actions import Room
+from warroom.storage.backup import backup_to
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+]
+
+DEADLINE = 30.0
+SIZES = [(80, 24), (60, 20)]
+
+
+class Terminal:
+    """One tmux server of our own running `warroom ARGS`; the pid and exit status are kept."""
+
+    def __init__(self, tmp: Path, db: Path, size: tuple[int, int], *args: str) -> None:
+        self.tmux = ["tmux", "-L", f"warroom-test-{uuid.uuid4().hex[:8]}", "-f", "/dev/null"]
+        self.pid_file = tmp / "pid"
+        self.rc_file = tmp / "rc"
+        warroom = shlex.join([sys.executable, "-m", "warroom", "--db", str(db), *args])
+        # sh execs warroom with its own pid, and the pane stays open after it ends.
+        inner = f"echo $$ > {self.pid_file}; exec {warroom}"
+        command = f"sh -c {shlex.quote(inner)}; echo $? > {self.rc_file}; sleep 600"
+        env = {**os.environ, "TERM": "xterm-256color"}
+        width, height = size
+        size_args = ["-x", str(width), "-y", str(height)]
+        subprocess.run(
+            [*self.tmux, "new-session", "-d", *size_args, "-s", "w", command],
+            check=True,
+            env=env,
+        )
+
+    def run(self, *args: str) -> str:
+        return subprocess.run(
+            [*self.tmux, *args], capture_output=True, text=True, check=True
+        ).stdout
+
+    def screen(self) -> str:
+        return self.run("capture-pane", "-p", "-t", "w")
+
+    def state(self) -> str:
+        return self.run(
+            "display", "-p", "-t", "w", "#{alternate_on} #{mouse_any_flag} #{cursor_flag}"
+        ).strip()
+
+    def keys(self, *keys: str) -> None:
+        self.run("send-keys", "-t", "w", *keys)
+
+    def type(self, text: str) -> None:
+        self.run("send-keys", "-t", "w", "-l", text)
+
+    def wait(self, check: Callable[[], bool], what: str) -> None:
+        deadline = time.monotonic() + DEADLINE
+        while not check():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}; screen:\n{self.screen()}")
+            time.sleep(0.1)
+
+    def shows(self, text: str) -> None:
+        self.wait(lambda: text in self.screen(), repr(text))
+
+    def exit_status(self) -> int:
+        self.wait(lambda: self.rc_file.exists() and self.rc_file.read_text().strip(), "exit")
+        return int(self.rc_file.read_text())
+
+    def pid(self) -> int:
+        self.wait(lambda: self.pid_file.exists() and self.pid_file.read_text().strip(), "pid")
+        return int(self.pid_file.read_text())
+
+    def close(self) -> None:
+        subprocess.run([*self.tmux, "kill-server"], check=False, capture_output=True)
+
+
+@pytest.fixture
+def terminal(tmp_path: Path) -> Iterator[Callable[..., Terminal]]:
+    made: list[Terminal] = []
+
+    def start(db: Path, size: tuple[int, int], *args: str) -> Terminal:
+        made.append(Terminal(tmp_path, db, size, *args))
+        return made[-1]
+
+    yield start
+    for t in made:
+        t.close()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name)
+def test_a_signal_gives_the_terminal_back(
+    room: Room, db_path: Path, terminal: Callable[..., Terminal], size: tuple[int, int], sig: int
+) -> None:
+    actions.declare(room, "Checkout returns 500s", "SEV2")
+    t = terminal(db_path, size, "--as", "tester")
+    t.shows("Declared SEV2")
+    assert t.state() == "1 1 0"  # the war room is up: alternate screen, mouse on, no cursor
+    os.kill(t.pid(), sig)
+    assert t.exit_status() == 128 + sig
+    assert t.state() == "0 0 1"
+    assert "Traceback" not in t.screen()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_watch_says_read_only_and_offers_no_write(
+    room: Room, db_path: Path, terminal: Callable[..., Terminal], size: tuple[int, int]
+) -> None:
+    actions.declare(room, "Checkout returns 500s", "SEV2")
+    t = terminal(db_path, size, "watch")
+    t.shows("Declared SEV2")
+    first_line = t.screen().splitlines()[0]
+    assert "READ-ONLY" in first_line
+    footer = "\n".join(t.screen().splitlines()[-3:])
+    assert "Note" not in footer and "Declare" not in footer and "Filter" in footer
+    t.keys("n")
+    t.shows("Read-only")
+    t.keys("u")
+    t.shows("Customer update")
+    t.shows("ctrl+o copies")
+    assert "^s" not in t.screen() and "Publish " not in t.screen()
+    t.keys("C-s")
+    t.shows("publishing is for a")
+    t.keys("Escape")
+    t.shows("Declared SEV2")
+    t.keys("C-q")
+    assert t.exit_status() == 0
+    assert t.state() == "0 0 1"
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_a_backup_restored_with_mv_is_noticed(
+    room: Room,
+    db_path: Path,
+    tmp_path: Path,
+    terminal: Callable[..., Terminal],
+    size: tuple[int, int],
+) -> None:
+    incident_id = actions.declare(room, "Checkout returns 500s", "SEV2")
+    backup_to(room.store, tmp_path / "backup.db")
+    actions.note(room, incident_id, "after the backup")
+    room.store.close()  # only the war room has the file open now
+    t = terminal(db_path, size, "--as", "tester")
+    t.shows("after the backup")
+    os.replace(tmp_path / "backup.db", db_path)  # mv backup.db incidents.db
+    t.shows("replaced")
+    t.keys("n")
+    t.type("roll back now")
+    t.keys("Enter")
+    t.shows("Not saved")
+    t.keys("r")  # the timeline has the focus again after Enter
+    t.shows("Reopened")
+    t.wait(lambda: "after the backup" not in t.screen(), "the restored timeline")
+    t.keys("n", "Enter")  # the refused note was kept in the input: saved now
+    t.shows("Note 3 added")
+    t.keys("C-q")
+    assert t.exit_status() == 0
+    check = open_texts(db_path)
+    assert "after the backup" not in check and check[-1] == "roll back now"
+
+
+def open_texts(path: Path) -> list[str]:
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        return [r[0] for r in conn.execute("SELECT text FROM timeline ORDER BY id")]
+    finally:
+        conn.close()

@@ -1,0 +1,77 @@
+"""The screens' common ground: each screen runs its own workers, and one handler turns every
+worker outcome into a delivery on the event loop or a notification.
+
+A worker started here belongs to the screen (Textual cancels it when the screen goes), is
+named, and never exits the app on an error. Its result reaches the `then` given to
+`run_in_thread` through `Worker.StateChanged`, which Textual posts to the screen that ran the
+worker: once the screen has gone, the result is dropped instead of reaching a widget that is
+no longer there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+from textual import on
+from textual.screen import ModalScreen, Screen
+from textual.worker import Worker, WorkerState
+
+from warroom.errors import WarroomError
+
+ResultT = TypeVar("ResultT")
+T = TypeVar("T")
+
+
+def failure_text(error: BaseException | None) -> str:
+    """The one-line notice for a worker that failed."""
+    if isinstance(error, WarroomError):
+        return error.message
+    # A bug, not a state of the file: say so plainly instead of closing the war room.
+    return f"internal error: {type(error).__name__}: {error}"
+
+
+class WorkScreen(Screen[ResultT], Generic[ResultT]):
+    def __init__(
+        self, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._then: dict[Worker[Any], Callable[[Any], object]] = {}
+
+    def run_in_thread(
+        self,
+        name: str,
+        work: Callable[[], T],
+        then: Callable[[T], object] | None = None,
+        *,
+        group: str = "reads",
+    ) -> Worker[T]:
+        """Run blocking work (SQLite, the clipboard) off the event loop; `then` gets its
+        result on the event loop, only while this screen is still there."""
+        worker: Worker[T] = self.run_worker(
+            work, name=name, group=group, thread=True, exit_on_error=False
+        )
+        if then is not None:
+            self._then[worker] = then
+        return worker
+
+    @on(Worker.StateChanged)
+    def _worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if event.state is WorkerState.SUCCESS:
+            then = self._then.pop(worker, None)
+            if then is not None:
+                then(worker.result)
+        elif event.state is WorkerState.ERROR:
+            self._then.pop(worker, None)
+            self.worker_failed(worker, failure_text(worker.error))
+        elif event.state is WorkerState.CANCELLED:
+            self._then.pop(worker, None)
+
+    def worker_failed(self, worker: Worker[Any], text: str) -> None:
+        """A worker raised; by default a notification says what went wrong."""
+        self.notify(text, severity="error")
+
+
+class WorkModal(ModalScreen[ResultT], WorkScreen[ResultT], Generic[ResultT]):
+    """A modal screen that runs workers of its own."""
