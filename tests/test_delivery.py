@@ -3,6 +3,7 @@ retries with backoff, hooks that hang, and the example hooks against a recording
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -407,3 +408,50 @@ def test_a_claim_whose_process_died_is_taken_over_after_its_lease(
     clock.advance(seconds=6)
     [done] = deliver_due(room)
     assert done.state == "delivered" and done.attempts == 2
+
+
+@pytest.mark.slow
+def test_a_stopped_worker_takes_its_hooks_along(
+    room: Room, tmp_path: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import signal
+    import subprocess
+
+    pid_file = tmp_path / "hook.pid"
+    command = hook(tmp_path, "hang", f"echo $$ > {pid_file}\nexec sleep 600")
+    config = tmp_path / "c.toml"
+    config.write_text(
+        f'[[publish]]\nname = "slow"\ncommand = {json.dumps(command)}\ntimeout_seconds = 120\n'
+    )
+    monkeypatch.setenv("WARROOM_CONFIG", str(config))
+    room = with_destinations(room, Destination("slow", command=tuple(command), timeout_seconds=120))
+    incident_id = actions.declare(room, "x", "SEV2")
+    actions.publish_update(room, incident_id, "by 14:30")  # recorded; no worker started
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "warroom", "--db", str(db_path), "deliveries", "run"],
+        stdin=subprocess.DEVNULL,
+    )
+    hook_pid = None
+    try:
+        hook_pid = int(wait_for(lambda: pid_file.exists() and pid_file.read_text().strip(), "hook"))
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=20) == 128 + signal.SIGTERM
+
+        def gone() -> bool:
+            try:
+                os.kill(hook_pid, 0)
+            except ProcessLookupError:
+                return True
+            return False
+
+        wait_for(gone, "the hook to be killed")
+        with room.read() as conn:
+            [left] = deliveries(conn)
+        assert left.state == "delivering"  # claimed; retried once its lease runs out
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+        if hook_pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(hook_pid, signal.SIGKILL)

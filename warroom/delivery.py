@@ -98,14 +98,34 @@ def run_command(command: Sequence[str], document: bytes, timeout: float) -> Outc
         )
     except OSError as exc:
         return Outcome(False, None, one_line(f"cannot run {command[0]}: {exc.strerror}", 200))
+    with _running_lock:
+        _running.add(proc)
     try:
         _, stderr = proc.communicate(document, timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill_group(proc)
         return Outcome(False, None, f"timed out after {timeout:g} s")
+    finally:
+        with _running_lock:
+            _running.discard(proc)
     if proc.returncode == 0:
         return Outcome(True, 0, None)
     return Outcome(False, proc.returncode, last_line(stderr) or None)
+
+
+# Hooks running now, so a worker told to stop (SIGTERM, SIGHUP) takes them with it: each runs
+# in its own session, out of reach of the signal sent to the worker.
+_running: set[subprocess.Popen[bytes]] = set()
+_running_lock = threading.Lock()
+
+
+def stop_hooks() -> None:
+    """Kill every hook this process is running, with its process group."""
+    with _running_lock:
+        running = list(_running)
+    for proc in running:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:

@@ -67,8 +67,20 @@ def retry(ctx: click.Context) -> None:
 @click.pass_context
 def run(ctx: click.Context) -> None:
     """Deliver what is due and keep retrying failures with backoff (started by publishing)."""
-    from warroom.delivery import run_until_idle
+    import signal
+    import sys
+    from types import FrameType
 
+    from warroom.delivery import run_until_idle, stop_hooks
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        # The hooks run in sessions of their own: take them along. What they were
+        # delivering stays claimed until its lease runs out, then any warroom retries it.
+        stop_hooks()
+        sys.exit(128 + signum)
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, stop)
     run_until_idle(open_room(ctx))
 
 
