@@ -174,6 +174,90 @@ def export(tmp: Path, repeat: int) -> list[Figure]:
 
 
 @case
+def chain(tmp: Path, repeat: int) -> list[Figure]:
+    """The hash chain's cost: `warroom note` on a 100k-entry file against a bare insert, one
+    chained append against one bare insert in the same process, and `warroom verify`."""
+    db = tmp / "chain.db"
+    make_incident(db, 100_000)
+    env = env_for(db)
+    floor_db = tmp / "chain-floor.db"
+    make_incident(floor_db, 100_000)
+    # The floor writes unchained rows, so it gets a file of its own: `db` must still verify.
+    floor_code = (
+        "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]);"
+        "c.execute('PRAGMA synchronous=FULL');"
+        'c.execute("INSERT INTO timeline (incident_id, ts, author, kind, text)'
+        " VALUES (1, '2026-01-01T00:00:00.000000+00:00', 'x', 'note', 'floor')\"); c.commit()"
+    )
+    floor = median(timed_runs(lambda: run_quiet([PY, "-c", floor_code, str(floor_db)]), repeat))
+    ours = median(
+        timed_runs(lambda: run_quiet([PY, "-m", "warroom", "note", "chained"], env), repeat)
+    )
+
+    from warroom.storage import open_store
+    from warroom.storage import queries as q
+
+    store = open_store(db)
+    n = repeat * 10
+
+    def chained() -> None:
+        with store.write() as conn:
+            q.append_timeline(
+                conn,
+                incident_id=1,
+                ts="2026-01-01T00:00:00.000000+00:00",
+                author="bench",
+                login="bench",
+                kind="note",
+                text="chained",
+            )
+
+    bare_store = open_store(floor_db)
+
+    def bare() -> None:
+        with bare_store.write() as conn:
+            conn.execute(
+                "INSERT INTO timeline (incident_id, ts, author, login, kind, text)"
+                " VALUES (1, '2026-01-01T00:00:00.000000+00:00', 'bench', 'bench', 'note', 'x')"
+            )
+
+    one_bare = median(timed_runs(bare, n))
+    one_chained = median(timed_runs(chained, n))
+    store.close()
+    bare_store.close()
+    dump = median(timed_runs(lambda: run_quiet([PY, "-c", DUMP_FLOOR, str(db)]), 3))
+    verify = median(timed_runs(lambda: run_quiet([PY, "-m", "warroom", "verify"], env), 3))
+    return [
+        Figure(
+            "warroom note, chained, 100k file (median)",
+            ours * 1000,
+            "ms",
+            floor * 1000,
+            "python -c sqlite3 bare insert",
+            "<= 4x",
+            ours <= 4 * floor,
+        ),
+        Figure(
+            "one chained append + commit, in process",
+            one_chained * 1000,
+            "ms",
+            one_bare * 1000,
+            "bare INSERT + commit",
+            "(the chain's own cost)",
+        ),
+        Figure(
+            "warroom verify, 100k entries (median)",
+            verify * 1000,
+            "ms",
+            dump * 1000,
+            "python sqlite3 dump of the rows",
+            "<= 2 s",
+            verify <= 2.0,
+        ),
+    ]
+
+
+@case
 def first_paint(tmp: Path, repeat: int) -> list[Figure]:
     if not have_tmux():
         return [Figure("first paint", float("nan"), "ms", target="(tmux missing: skipped)")]

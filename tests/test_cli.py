@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import sqlite3
 import subprocess
 import sys
@@ -65,7 +66,9 @@ def test_show_json_shape(run: Cli, clock: FakeClock) -> None:
         "done": True,
         "done_at": "2026-11-26T14:00:00+00:00",
         "done_by": "alice",
+        "done_by_login": pwd.getpwuid(os.getuid()).pw_name,  # who really ran `assign`
     }
+    assert data["roles_assigned_by"]["owner"]["login"] == pwd.getpwuid(os.getuid()).pw_name
     assert data["next_update_due"] == "2026-11-26T14:10:00+00:00"
     assert all(set(item) >= {"text", "done"} for item in data["checklist"])
 

@@ -183,9 +183,10 @@ def test_markdown_draft_parses_with_every_section(
                       "Mitigation"]  # fmt: skip
     # One heading per published update under Customer communication, with its local time.
     assert h3[4:] == [
-        "2026-11-26 15:12 CET — investigating, by alice",
-        "2026-11-26 15:30 CET — investigating, by alice",
-        "2026-11-26 16:40 CET — investigating, by alice",
+        # The login beside the name wherever a person is shown (the fixture's is alice-login).
+        "2026-11-26 15:12 CET — investigating, by alice (login alice-login)",
+        "2026-11-26 15:30 CET — investigating, by alice (login alice-login)",
+        "2026-11-26 16:40 CET — investigating, by alice (login alice-login)",
     ]
     # Plain CommonMark (no table extension) sees the same headings.
     assert headings(MarkdownIt("commonmark").parse(draft)) == found
@@ -225,7 +226,7 @@ def test_markdown_keeps_user_text_inert_and_exact(run: Cli, hostile_incident: in
     timeline = by_section(tokens)["Timeline"]
     items = [plain(t) for t in timeline if t.type == "inline"]
     for text in HOSTILE:
-        expected = f"eve | #1 *admin* · note — {shown(text)}"
+        expected = f"eve | #1 *admin* (login eve | #1 *admin*-login) · note — {shown(text)}"
         matches = [item for item in items if item.endswith(expected)]
         assert len(matches) == 1, (text, [i for i in items if "eve" in i])
     # No user text became a link, image, code, emphasis or raw HTML anywhere in the timeline.
@@ -252,7 +253,9 @@ def test_markdown_timeline_lists_every_entry_in_local_time(
     assert items[1] == "Thursday 2026-11-26 (EST)"
     entries = items[2:]
     assert len(entries) == len(timeline_rows(db_path))
-    assert entries[0] == "09:00:00 · alice · declared — Declared SEV2: Checkout down"
+    assert entries[0] == (
+        "09:00:00 · alice (login alice-login) · declared — Declared SEV2: Checkout down"
+    )
 
 
 def test_markdown_template_can_be_overridden(
@@ -424,7 +427,7 @@ def test_existing_file_is_never_overwritten_without_force(run: Cli, tmp_path: Pa
     target.write_text("my careful edits\n")
     target.chmod(0o640)
     result = run("export", "-o", str(target))
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stdout == ""
     assert len(result.stderr.strip().splitlines()) == 1
     assert "already exists" in result.stderr and "--force" in result.stderr
@@ -433,7 +436,8 @@ def test_existing_file_is_never_overwritten_without_force(run: Cli, tmp_path: Pa
     forced = run.ok("export", "-o", str(target), "--force")
     assert forced.stdout == ""
     assert target.read_text().startswith("# Postmortem: INC-1 — Checkout down\n")
-    assert stat.S_IMODE(target.stat().st_mode) == 0o640  # permissions kept
+    # The database's access (private here), not what the old file or the umask allowed.
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".db")) == [
         "postmortem.md"
     ]
@@ -477,7 +481,7 @@ def test_failed_export_leaves_no_file_behind(
     def broken(*args: object, **kwargs: object) -> str:
         raise WarroomError("template 'postmortem.md.j2' line 3: boom")
 
-    monkeypatch.setattr("warroom.export.render_markdown", broken)
+    monkeypatch.setattr("warroom.export.render_markdown_context", broken)
     target = tmp_path / "new.md"
     result = run("export", "-o", str(target))
     assert result.exit_code == 1 and "boom" in result.stderr
@@ -505,3 +509,21 @@ def test_export_defaults_to_most_recent_incident(run: Cli, clock: FakeClock) -> 
     assert run.ok("export").stdout.startswith("# Postmortem: INC-1 — First")
     run.ok("status", "resolved", "-i", "1")
     assert run.ok("export").stdout.startswith("# Postmortem: INC-2 — Second")
+
+
+# --- CSV formulas -----------------------------------------------------------------------------
+
+FORMULAS = ['=HYPERLINK("http://evil","x")', "+cmd|' /C calc'!A0", "@SUM(A1:A9)", "-2+3", "\tx"]
+
+
+def test_csv_neutralises_formula_cells_and_raw_keeps_them(run: Cli) -> None:
+    run.ok("declare", "Checkout down", "-s", "SEV2")
+    for text in FORMULAS:
+        run.ok("note", "--", text, author="=cmd")
+    rows = list(csv.reader(io.StringIO(run.ok("export", "--format", "csv").stdout)))
+    texts = [r[6] for r in rows[1:] if r[5] == "note"]
+    # Notes are stripped of surrounding whitespace when recorded, so "\tx" is stored as "x".
+    assert texts == ["'" + t for t in FORMULAS[:4]] + ["x"]
+    assert {r[3] for r in rows[1:] if r[5] == "note"} == {"'=cmd"}
+    raw = list(csv.reader(io.StringIO(run.ok("export", "--format", "csv", "--raw").stdout)))
+    assert [r[6] for r in raw[1:] if r[5] == "note"] == [*FORMULAS[:4], "x"]

@@ -11,6 +11,7 @@ import shlex
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -547,3 +548,33 @@ def test_note_and_tail_over_a_real_ssh_session(run: Cli, db_path: Path, tmp_path
     finally:
         server.terminate()
         server.wait(timeout=DEADLINE)
+
+
+def test_tail_f_shows_rows_planted_while_following_as_unreadable(
+    run: Cli, db_path: Path, followers: list[Follower]
+) -> None:
+    run.ok("declare", "Checkout down", "-s", "SEV2")
+    follower = follow(followers, db_path)
+    follower.wait_for(lambda lines: len(lines) >= 3, "the header and entries")
+    conn = sqlite3.connect(db_path)
+    try:
+        for ts, kind, data in (
+            ("not a time", "note", None),
+            ("2026-11-26T14:00:00+00:00", "\x1b[2Jkind", None),
+            ("2026-11-26T14:00:00+00:00", "status", "{broken"),
+        ):
+            conn.execute(
+                "INSERT INTO timeline (incident_id, ts, author, kind, text, data)"
+                " VALUES (1, ?, 'mallory', ?, 'planted', ?)",
+                (ts, kind, data),
+            )
+            conn.commit()
+    finally:
+        conn.close()
+    cli(db_path, "note", "after the bad rows")
+    follower.wait_line("after the bad rows")
+    code, err = follower.interrupt()
+    assert code == 0 and err == ""
+    unreadable = [line for line in follower.lines if "unreadable entry #" in line]
+    assert len(unreadable) == 3
+    assert all("\x1b" not in line for line in follower.lines)

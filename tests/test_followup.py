@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import pwd
 import sqlite3
 import time
 from datetime import UTC, date, datetime
@@ -15,6 +17,8 @@ from warroom import actions, views
 from warroom.domain import parse_due
 from warroom.errors import BadInput
 from warroom.room import Room
+
+LOGIN = pwd.getpwuid(os.getuid()).pw_name  # the login the CLI records beside --as
 
 
 def declare(run: Cli, title: str = "Checkout down") -> str:
@@ -134,8 +138,10 @@ def test_list_json(run: Cli, clock: FakeClock) -> None:
             "done": True,
             "created_at": "2026-11-26T14:00:00+00:00",
             "created_by": "alice",
+            "created_by_login": LOGIN,
             "done_at": "2026-11-26T14:03:00+00:00",
             "done_by": "carol",
+            "done_by_login": LOGIN,
         }
     ]
 

@@ -46,7 +46,8 @@ def test_unknown_group_is_a_clear_error(run: Cli, tmp_path: Path) -> None:
 def test_existing_folder_not_set_up_is_refused_untouched(run: Cli, tmp_path: Path) -> None:
     group = grp.getgrgid(os.getegid()).gr_name
     folder = tmp_path / "plain"
-    folder.mkdir(mode=0o755)
+    folder.mkdir()
+    folder.chmod(0o750)
     before = stat.S_IMODE(folder.stat().st_mode)
     result = run("init", "--shared", str(folder / "x.db"), "--group", group)
     if before & 0o2070 == 0o2070 and folder.stat().st_gid == os.getegid():
@@ -271,3 +272,135 @@ def test_new_side_files_inherit_the_group_whoever_creates_them(team: Team) -> No
     finally:
         follower.send_signal(signal.SIGINT)
         assert follower.wait(timeout=DEADLINE) == 0
+
+
+# --- a member or an outsider attacking the shared set-up --------------------------------------
+
+
+def _as(team: Team, user: str, script: str) -> subprocess.CompletedProcess[str]:
+    pw = pwd.getpwnam(user)
+    return subprocess.run(
+        [
+            "setpriv",
+            f"--reuid={pw.pw_uid}",
+            f"--regid={pw.pw_gid}",
+            "--init-groups",
+            "--",
+            "sh",
+            "-c",
+            script,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=team.base,
+        timeout=60,
+    )
+
+
+def test_root_rerunning_init_never_shares_a_symlinks_target(team: Team) -> None:
+    """A member swaps the shared file for a symlink to another team's private database; root
+    re-runs `init --shared` (the README calls that safe): refused, the target untouched."""
+    path = team.base / "swap" / "incidents.db"
+    made = team.run(team.owner, "init", "--shared", str(path), "--group", team.group)
+    assert made.returncode == 0, made.stderr
+    private = team.base / "other-team.db"
+    private.write_text("another team's secrets\n")
+    private.chmod(0o600)
+    swapped = _as(team, team.mate, f"mv {path} {path.parent}/.real.db && ln -s {private} {path}")
+    assert swapped.returncode == 0, swapped.stderr
+    again = subprocess.run(
+        [*WARROOM, "init", "--shared", str(path), "--group", team.group],
+        capture_output=True,
+        text=True,
+        env=team.env(),
+        timeout=60,
+    )
+    assert again.returncode == 1, again.stdout
+    assert "symbolic link" in again.stderr and "Traceback" not in again.stderr
+    st = private.stat()
+    assert (stat.S_IMODE(st.st_mode), st.st_gid, st.st_uid) == (0o600, 0, 0)
+
+
+def test_root_rerunning_init_never_shares_a_planted_wal_link(team: Team) -> None:
+    path = team.base / "walswap" / "incidents.db"
+    made = team.run(team.owner, "init", "--shared", str(path), "--group", team.group)
+    assert made.returncode == 0, made.stderr
+    private = team.base / "private.conf"
+    private.write_text("root only\n")
+    private.chmod(0o600)
+    planted = _as(team, team.mate, f"ln -s {private} {path}-wal")
+    assert planted.returncode == 0, planted.stderr
+    again = subprocess.run(
+        [*WARROOM, "init", "--shared", str(path), "--group", team.group],
+        capture_output=True,
+        text=True,
+        env=team.env(),
+        timeout=60,
+    )
+    assert again.returncode == 1 and "symbolic link" in again.stderr, again.stderr
+    assert (stat.S_IMODE(private.stat().st_mode), private.stat().st_gid) == (0o600, 0)
+    assert private.read_text() == "root only\n"
+
+
+@pytest.mark.parametrize("mode", [0o2777, 0o2775, 0o2771])
+def test_a_folder_others_can_write_or_list_is_refused_with_its_real_mode(
+    team: Team, mode: int
+) -> None:
+    folder = team.base / f"open{mode:o}"
+    folder.mkdir()
+    os.chown(folder, -1, team.gid)
+    folder.chmod(mode)
+    result = team.run(team.owner, "init", "--shared", str(folder / "x.db"), "--group", team.group)
+    assert result.returncode == 1, result.stdout
+    assert f"mode {mode:04o}" in result.stderr and "open to others" in result.stderr
+    assert not (folder / "x.db").exists()
+    assert stat.S_IMODE(folder.stat().st_mode) == mode
+
+
+def test_init_prints_the_folders_real_mode(team: Team) -> None:
+    folder = team.base / "sticky"
+    folder.mkdir()
+    os.chown(folder, -1, team.gid)
+    folder.chmod(0o3770)  # acceptable (sticky as well), and not the 2770 once printed as fixed text
+    path = folder / "incidents.db"
+    made = team.run(team.owner, "init", "--shared", str(path), "--group", team.group)
+    assert made.returncode == 0, made.stderr
+    assert f"mode 3770, group {team.group}" in made.stdout
+
+
+def test_a_member_posing_as_another_is_shown_with_their_login(team: Team) -> None:
+    path = team.base / "spoof" / "incidents.db"
+    made = team.run(team.owner, "init", "--shared", str(path), "--group", team.group)
+    assert made.returncode == 0, made.stderr
+    db = ("--db", str(path))
+    assert team.run(team.owner, *db, "declare", "Checkout down", "-s", "SEV2").returncode == 0
+    posed = team.run(team.mate, *db, "--as", team.owner, "assign", "owner", team.mate)
+    assert posed.returncode == 0, posed.stderr
+    team.run(team.mate, *db, "--as", team.owner, "check", "1")
+    shown = team.run(team.owner, *db, "show").stdout
+    assert f"(assigned by {team.owner} (login {team.mate}))" in shown
+    assert f"({team.owner} (login {team.mate}) " in shown  # the tick
+    draft = team.run(team.owner, *db, "export").stdout
+    assert f"{team.owner} (login {team.mate})" in draft
+
+
+def test_root_rerunning_init_never_shares_a_hard_linked_side_file(team: Team) -> None:
+    path = team.base / "hardlink" / "incidents.db"
+    made = team.run(team.owner, "init", "--shared", str(path), "--group", team.group)
+    assert made.returncode == 0, made.stderr
+    private = path.parent / "mates-private"
+    linked = _as(
+        team, team.mate, f"umask 077 && echo secret > {private} && ln {private} {path}-shm"
+    )
+    assert linked.returncode == 0, linked.stderr
+    before = private.stat()
+    again = subprocess.run(
+        [*WARROOM, "init", "--shared", str(path), "--group", team.group],
+        capture_output=True,
+        text=True,
+        env=team.env(),
+        timeout=60,
+    )
+    assert again.returncode == 1 and "hard links" in again.stderr, again.stderr
+    after = private.stat()
+    assert (after.st_mode, after.st_gid) == (before.st_mode, before.st_gid)

@@ -160,13 +160,10 @@ def test_refuses_symlinks(room: Room, clock: FakeClock, tmp_path: Path) -> None:
     page = tmp_path / "page"
     page.mkdir()
     (page / "index.html").symlink_to(target)
-    with pytest.raises(WarroomError, match="not a regular file"):
+    with pytest.raises(WarroomError, match="is a symbolic link; refusing to write there"):
         build(room, page)
     assert target.read_text() == "keep me"
-    linked = tmp_path / "linked"
-    linked.symlink_to(page)
-    with pytest.raises(WarroomError, match="symbolic link"):
-        build(room, linked)
+    assert (page / "index.html").is_symlink()
 
 
 def test_cli_build_and_the_statuspage_destination(

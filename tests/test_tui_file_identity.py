@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Input
+from textual.widgets._footer import FooterKey
 
 from tests.conftest import FakeClock
 from warroom import actions
@@ -103,6 +104,7 @@ async def test_backup_restored_with_mv_is_noticed_not_undone_and_reopened(
         _restore_with_mv(tmp_path / "backup.db", db_path)
         await until(pilot, lambda: "has been replaced" in app.main.problem, "the banner")
         await settle(pilot)
+        assert "reopen" in {k.action for k in app.main.query(FooterKey)}
         # Our old -wal was not applied to the restored file: it reads as the backup.
         restored = _texts(db_path)
         assert "before the backup" in restored and "after the backup" not in restored
@@ -122,6 +124,11 @@ async def test_backup_restored_with_mv_is_noticed_not_undone_and_reopened(
         assert "after the backup" not in app.main.timeline.texts()
         assert "before the backup" in app.main.timeline.texts()
         assert not app.allows("reopen")
+        await until(
+            pilot,
+            lambda: "reopen" not in {k.action for k in app.main.query(FooterKey)},
+            "r to leave the footer",
+        )
         # And writing works again, into the restored file.
         app.main.focus_note()
         await pilot.press("enter")  # the kept text, saved now
@@ -156,3 +163,46 @@ async def test_a_new_files_wal_is_never_deleted_by_our_stale_connection(
             assert _texts(db_path)[-1] == "new"
         finally:
             other.close()
+
+
+async def test_a_file_moved_away_keeps_every_change_in_its_wal(
+    room: Room, db_path: Path, tmp_path: Path
+) -> None:
+    """`mv incidents.db elsewhere.db`: the -wal beside the old path holds committed changes of
+    the moved file. They are checkpointed into it before that -wal is removed."""
+    incident_id = actions.declare(room, "Checkout down", "SEV1")
+    actions.note(room, incident_id, "only in the -wal so far")
+    app = make_app(room, live=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        moved = tmp_path / "elsewhere.db"
+        os.rename(db_path, moved)
+        await until(pilot, lambda: "moved away" in app.main.problem, "the banner")
+        await until(pilot, lambda: not Path(f"{db_path}-wal").exists(), "the old -wal to go")
+        await settle(pilot)
+        assert "only in the -wal so far" in _texts(moved)
+
+
+async def test_watch_notices_a_restore_and_reopens_read_only(
+    room: Room, db_path: Path, tmp_path: Path
+) -> None:
+    incident_id = actions.declare(room, "Checkout down", "SEV1")
+    backup_to(room.store, tmp_path / "backup.db")
+    actions.note(room, incident_id, "after the backup")
+    watcher = open_store(db_path, readonly=True)
+    try:
+        watching = Room(watcher, room.actor, room.settings, room.clock)
+        app = make_app(watching, readonly=True, live=True)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            assert app.main.timeline.texts()[-1] == "after the backup"
+            _restore_with_mv(tmp_path / "backup.db", db_path)
+            await until(pilot, lambda: "has been replaced" in app.main.problem, "the banner")
+            await settle(pilot)
+            await pilot.press("r")
+            await until(pilot, lambda: app.main.moved is None, "the reopen")
+            await settle(pilot)
+            assert "after the backup" not in app.main.timeline.texts()
+            assert app.session.room.store.readonly  # still only watching
+    finally:
+        watcher.close()

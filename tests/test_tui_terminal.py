@@ -3,6 +3,7 @@ terminal back, `watch` says it is read-only, a backup restored with `mv` is noti
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import shutil
@@ -32,14 +33,16 @@ SIZES = [(80, 24), (60, 20)]
 class Terminal:
     """One tmux server of our own running `warroom ARGS`; the pid and exit status are kept."""
 
-    def __init__(self, tmp: Path, db: Path, size: tuple[int, int], *args: str) -> None:
+    def __init__(
+        self, tmp: Path, db: Path, size: tuple[int, int], *args: str, prefix: str = ""
+    ) -> None:
         self.tmux = ["tmux", "-L", f"warroom-test-{uuid.uuid4().hex[:8]}", "-f", "/dev/null"]
         self.pid_file = tmp / "pid"
         self.rc_file = tmp / "rc"
         warroom = shlex.join([sys.executable, "-m", "warroom", "--db", str(db), *args])
         # sh execs warroom with its own pid, and the pane stays open after it ends.
         inner = f"echo $$ > {self.pid_file}; exec {warroom}"
-        command = f"sh -c {shlex.quote(inner)}; echo $? > {self.rc_file}; sleep 600"
+        command = f"{prefix}sh -c {shlex.quote(inner)}; echo $? > {self.rc_file}; sleep 600"
         env = {**os.environ, "TERM": "xterm-256color"}
         width, height = size
         size_args = ["-x", str(width), "-y", str(height)]
@@ -94,8 +97,8 @@ class Terminal:
 def terminal(tmp_path: Path) -> Iterator[Callable[..., Terminal]]:
     made: list[Terminal] = []
 
-    def start(db: Path, size: tuple[int, int], *args: str) -> Terminal:
-        made.append(Terminal(tmp_path, db, size, *args))
+    def start(db: Path, size: tuple[int, int], *args: str, prefix: str = "") -> Terminal:
+        made.append(Terminal(tmp_path, db, size, *args, prefix=prefix))
         return made[-1]
 
     yield start
@@ -127,8 +130,12 @@ def test_watch_says_read_only_and_offers_no_write(
     t.shows("Declared SEV2")
     first_line = t.screen().splitlines()[0]
     assert "READ-ONLY" in first_line
-    footer = "\n".join(t.screen().splitlines()[-3:])
-    assert "Note" not in footer and "Declare" not in footer and "Filter" in footer
+
+    def footer() -> str:
+        return "\n".join(t.screen().splitlines()[-3:])
+
+    t.wait(lambda: "Filter" in footer(), "the footer")
+    assert "Note" not in footer() and "Declare" not in footer()
     t.keys("n")
     t.shows("Read-only")
     t.keys("u")
@@ -183,3 +190,50 @@ def open_texts(path: Path) -> list[str]:
         return [r[0] for r in conn.execute("SELECT text FROM timeline ORDER BY id")]
     finally:
         conn.close()
+
+
+def test_mouse_selection_then_ctrl_c_in_a_real_terminal(
+    room: Room, db_path: Path, terminal: Callable[..., Terminal]
+) -> None:
+    actions.declare(room, "Checkout returns 500s", "SEV2")
+    t = terminal(db_path, (80, 24), "--as", "tester")
+    t.shows("Declared SEV2")
+    row = next(i for i, line in enumerate(t.screen().splitlines()) if "Declared SEV2" in line)
+
+    def painted() -> str:  # that row with its colours: a selection changes them
+        return t.run("capture-pane", "-e", "-p", "-t", "w").splitlines()[row]
+
+    before = painted()
+    # SGR mouse: press at column 3 of that row, drag to column 60 a row down, release.
+    y = row + 1  # 1-based
+    t.type(f"\x1b[<0;3;{y}M\x1b[<32;30;{y}M\x1b[<32;60;{y + 1}M\x1b[<0;60;{y + 1}m")
+    t.wait(lambda: painted() != before, "the selection to show")
+    t.keys("C-c")
+    t.keys("n")  # still running: n focuses the note field
+    t.type("after the copy")
+    t.keys("Enter")
+    t.shows("after the copy")
+    t.keys("C-q")
+    assert t.exit_status() == 0
+    assert t.state() == "0 0 1"
+
+
+def test_a_terminal_that_hangs_up_without_a_sighup_ends_the_war_room(
+    room: Room, db_path: Path, terminal: Callable[..., Terminal]
+) -> None:
+    """The shell above it ignores SIGHUP (as under nohup), so when the terminal goes away only
+    end-of-file tells. Textual alone then reads it in a loop, a core at 100% for ever."""
+    actions.declare(room, "Checkout returns 500s", "SEV2")
+    t = terminal(db_path, (80, 24), "--as", "tester", prefix="trap '' HUP; ")
+    t.shows("Declared SEV2")
+    pid = t.pid()
+    t.close()  # the terminal hangs up
+    deadline = time.monotonic() + 10
+    try:
+        while not (t.rc_file.exists() and t.rc_file.read_text().strip()):
+            assert time.monotonic() < deadline, f"warroom (pid {pid}) did not end"
+            time.sleep(0.1)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)  # never leave it spinning
+    assert int(t.rc_file.read_text()) == 128 + signal.SIGHUP

@@ -15,6 +15,7 @@ from typing import Any
 
 from warroom.domain import (
     AUTO_EVENTS,
+    MAX_IMPACT_LEAD,
     MITIGATIONS,
     ROLES,
     PublishClash,
@@ -72,7 +73,9 @@ class _Tx:
     def auto_tick(self, incident_id: int, event: str) -> None:
         """Tick the checklist items that this event completes, each with its own entry."""
         for item in q.open_auto_items(self.conn, incident_id, event):
-            q.set_checked(self.conn, item["id"], self.ts, self.room.actor.name)
+            q.set_checked(
+                self.conn, item["id"], self.ts, self.room.actor.name, self.room.actor.login
+            )
             self.log(
                 incident_id,
                 "checklist",
@@ -109,6 +112,7 @@ def declare(
             status="investigating",
             declared_at=tx.ts,
             declared_by=room.actor.name,
+            declared_by_login=room.actor.login,
             detection_source=source,
         )
         q.add_services(tx.conn, incident_id, service_names)
@@ -186,6 +190,11 @@ def triage(
             raise BadInput(
                 f"the impact start ({started.astimezone(UTC):%Y-%m-%d %H:%M:%S UTC}) is after"
                 f" the declaration ({declared}); it can only be earlier"
+            )
+        if started is not None and started < from_iso(row["declared_at"]) - MAX_IMPACT_LEAD:
+            raise BadInput(
+                f"the impact start ({started.astimezone(UTC):%Y-%m-%d UTC}) is more than a"
+                " year before the declaration; check the time given with --started"
             )
         changed = {k: v for k, v in fields.items() if row[k] != v}
         q.update_incident(tx.conn, incident_id, **changed)
@@ -265,7 +274,7 @@ def assign(
             return False
         if expected_holder is not ANY_HOLDER and current != expected_holder:
             raise RoleChangedError(ROLES[role], expected_holder, current)
-        q.set_role(tx.conn, incident_id, role, name, tx.ts, room.actor.name)
+        q.set_role(tx.conn, incident_id, role, name, tx.ts, room.actor.name, room.actor.login)
         label = ROLES[role]
         if current is None:
             text = f"{label}: {name}"
@@ -333,7 +342,7 @@ def check(room: Room, incident_id: int, number: int, *, undo: bool = False) -> b
             q.set_checked(tx.conn, item["id"], None, None)
             text = f"Checklist: unticked {item['text']!r}"
         else:
-            q.set_checked(tx.conn, item["id"], tx.ts, room.actor.name)
+            q.set_checked(tx.conn, item["id"], tx.ts, room.actor.name, room.actor.login)
             text = f"Checklist: ticked {item['text']!r}"
         tx.log(incident_id, "checklist", text, {"item": number, "done": not undo})
     return True
@@ -423,12 +432,15 @@ def publish_update(
             incident_id=incident_id,
             published_at=tx.ts,
             author=room.actor.name,
+            author_login=room.actor.login,
             template=template,
             status=row["status"],
             text=text,
             next_update_due=to_iso(promise) if promise is not None else None,
         )
         headline = text.splitlines()[0]
+        # The record as it stood when this went out: a head kept with what was published.
+        head = q.chain_head(tx.conn)
         tx.log(
             incident_id,
             "update",
@@ -436,6 +448,7 @@ def publish_update(
             {
                 "update_id": update_id,
                 "template": template,
+                "chain_head": head.to_json(),
                 "next_update_due": to_iso(promise) if promise is not None else None,
                 **({"forced": True} if force and latest is not None else {}),
             },
@@ -479,6 +492,7 @@ def add_followup(
             due=due,
             created_at=tx.ts,
             created_by=room.actor.name,
+            created_by_login=room.actor.login,
         )
         extra = ", ".join(
             p for p in (f"owner {owner}" if owner else "", f"due {due}" if due else "") if p
@@ -504,7 +518,7 @@ def complete_followup(room: Room, followup_id: int, *, undo: bool = False) -> bo
             q.set_followup_done(tx.conn, followup_id, None, None)
             text = f"Follow-up #{followup_id} reopened: {row['text']}"
         else:
-            q.set_followup_done(tx.conn, followup_id, tx.ts, room.actor.name)
+            q.set_followup_done(tx.conn, followup_id, tx.ts, room.actor.name, room.actor.login)
             text = f"Follow-up #{followup_id} done: {row['text']}"
         tx.log(row["incident_id"], "followup", text, {"followup_id": followup_id, "done": not undo})
     return True

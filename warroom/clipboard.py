@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from warroom.errors import WarroomError
+from warroom.safe_files import PRIVATE, Access, write_text
+from warroom.safe_text import customer_text
 
 __all__ = [
     "ENV_FILE",
@@ -82,14 +84,18 @@ def copy_text(
     system_copy: Callable[[str], None] | None = None,
     tmux_copy: Callable[[str], None] | None = None,
     environ: Mapping[str, str] | None = None,
+    access: Access = PRIVATE,
 ) -> CopyResult:
     """Save ``text`` to the copy file, then put it on the best clipboard available.
 
     ``osc52`` sends text to the terminal clipboard (the TUI passes ``app.copy_to_clipboard``;
     the CLI can use ``terminal_osc52()``). ``system_copy`` replaces pyperclip (for tests).
     """
+    # Customer text is pasted into chat and status pages: no control characters, whatever a
+    # template or a responder put in it (an OSC 52 payload would carry them to a terminal).
+    text = customer_text(text)
     path = Path(file_path) if file_path is not None else default_copy_file()
-    _write_private(path, text)  # first, so the text survives whatever the clipboards do
+    _write_private(path, text, access)  # first, so the text survives whatever the clipboards do
 
     system: Callable[[str], None] | None = None
     if use_system:
@@ -154,16 +160,13 @@ def _pyperclip_copy(text: str) -> None:
         raise RuntimeError(str(exc)) from exc
 
 
-def _write_private(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` with mode 0o600, atomically, creating parent folders; never
-    through a symlink and never over anything but a regular file."""
-    from warroom.atomic_file import replace_file
-
+def _write_private(path: Path, text: str, access: Access) -> None:
+    """Write ``text`` to ``path`` atomically with ``access`` (0600 unless the database is a
+    team's), creating parent folders; a symlink or device there is refused, never followed."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    except OSError as exc:
-        raise WarroomError(f"cannot save the copied text to {path}: {exc.strerror or exc}") from exc
-    replace_file(path, text.encode("utf-8"), 0o600, what="the copied text")
+        write_text(path, text, access=access, overwrite=True, make_parents=True)
+    except WarroomError as exc:
+        raise WarroomError(f"cannot save the copied text to {path}: {exc.message}") from None
 
 
 def osc52_sequence(text: str) -> str:

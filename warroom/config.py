@@ -15,10 +15,12 @@ from typing import Any
 from warroom.domain import (
     AUTO_EVENTS,
     DEFAULT_SEVERITIES,
+    DEFAULT_SYNC_SECONDS,
     SEVERITIES,
     STEPS,
     ChecklistTemplateItem,
     Destination,
+    ReplicaSettings,
     Settings,
 )
 from warroom.errors import WarroomError
@@ -39,6 +41,12 @@ step = "triage"                    # detect, triage, assign, communicate, mitiga
 text = "Confirm user impact"
 auto = "impact"                    # optional: impact, severity, owner, first_update,
                                    # mitigation, followup tick the item by themselves
+
+[replicate]                        # `warroom replicate run` (needs warroom[replica])
+to = "s3://example-bucket/warroom" # a folder, sftp://USER@HOST/PATH or s3://BUCKET/PATH
+sync_seconds = 1                   # how often changes are shipped: the most a lost host loses
+# sftp_key_path = "~/.ssh/id_ed25519"   # for sftp://: the key to log in with, and the
+# sftp_host_key = "ssh-ed25519 AAAA..." # server's key (ssh-keyscan HOST), else not checked
 
 # The names customers know; customer templates and the status page use these. Once this
 # table exists, a service not in it is left out of customer text.
@@ -102,7 +110,15 @@ def _positive_or_none(value: Any, where: str, path: Path) -> int | None:
 
 
 def parse_settings(data: dict[str, Any], path: Path) -> Settings:
-    known = {"company", "templates", "severities", "checklist", "components", "publish"}
+    known = {
+        "company",
+        "templates",
+        "severities",
+        "checklist",
+        "replicate",
+        "components",
+        "publish",
+    }
     for key in data:
         if key not in known:
             raise ConfigError(path, f"unknown key {key!r} (known: {', '.join(sorted(known))})")
@@ -168,6 +184,45 @@ def parse_settings(data: dict[str, Any], path: Path) -> Settings:
         components=components,
         destinations=destinations,
         status_page_title=page_title,
+        replicate=_replicate(data.get("replicate", {}), path),
+    )
+
+
+MAX_SYNC_SECONDS = 3600.0
+
+
+def _replicate(table: Any, path: Path) -> ReplicaSettings:
+    if not isinstance(table, dict):
+        raise ConfigError(path, "replicate must be a table: [replicate]")
+    extra = set(table) - {"to", "sync_seconds", "sftp_key_path", "sftp_host_key"}
+    if extra:
+        raise ConfigError(path, f"unknown key replicate.{sorted(extra)[0]}")
+    to = table.get("to")
+    if to is not None and (not isinstance(to, str) or not to.strip()):
+        raise ConfigError(path, "replicate.to must be a folder path, sftp://HOST/PATH or s3://...")
+    seconds = table.get("sync_seconds", DEFAULT_SYNC_SECONDS)
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, int | float)
+        or not 0.05 <= seconds <= MAX_SYNC_SECONDS
+    ):
+        raise ConfigError(
+            path,
+            f"replicate.sync_seconds must be a number of seconds, 0.05 to {MAX_SYNC_SECONDS:g}",
+        )
+    key = table.get("sftp_key_path")
+    if key is not None and (not isinstance(key, str) or not key.strip()):
+        raise ConfigError(path, "replicate.sftp_key_path must be a file path")
+    host_key = table.get("sftp_host_key")
+    if host_key is not None and (
+        not isinstance(host_key, str) or len(host_key.split()) < 2 or "\n" in host_key.strip()
+    ):
+        raise ConfigError(path, "replicate.sftp_host_key must be one public key line: TYPE BASE64")
+    return ReplicaSettings(
+        to=to.strip() if to else None,
+        sync_seconds=float(seconds),
+        sftp_key_path=key,
+        sftp_host_key=host_key.strip() if host_key else None,
     )
 
 

@@ -234,6 +234,20 @@ DEFAULT_CHECKLIST: tuple[ChecklistTemplateItem, ...] = (
 # --- configuration as the domain sees it ------------------------------------------------------
 
 
+DEFAULT_SYNC_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class ReplicaSettings:
+    """The config's [replicate] table: where `warroom replicate run` streams the file, and how
+    often Litestream ships what was written (the most a lost host can take with it)."""
+
+    to: str | None = None
+    sync_seconds: float = DEFAULT_SYNC_SECONDS
+    sftp_key_path: str | None = None
+    sftp_host_key: str | None = None  # the server's public key, as ssh-keyscan prints it
+
+
 @dataclass(frozen=True)
 class Destination:
     """A `[[publish]]` destination: a command given the update as JSON on stdin, or
@@ -256,6 +270,7 @@ class Settings:
     components: dict[str, str] = field(default_factory=dict)
     destinations: tuple[Destination, ...] = ()
     status_page_title: str | None = None
+    replicate: ReplicaSettings = ReplicaSettings()
 
     def rule(self, severity: str) -> SeverityRule:
         return self.severities[severity]
@@ -562,6 +577,14 @@ def _parse_started(value: str, text: str, now: datetime, hint: str) -> datetime:
     return moment.astimezone(UTC)
 
 
+# How far before its declaration an incident's impact can plausibly have begun; anything
+# earlier is a typo (`-9999999h`), not a slow-burning incident.
+MAX_IMPACT_LEAD = timedelta(days=366)
+# Due dates further from today than this are typos too.
+MAX_DUE_PAST = timedelta(days=366)
+MAX_DUE_AHEAD = timedelta(days=36500)
+
+
 def parse_due(text: str, now: datetime) -> str:
     """A follow-up's due date as YYYY-MM-DD: a date, or `+7d` / `+2w` from today (local)."""
     value = text.strip()
@@ -569,14 +592,20 @@ def parse_due(text: str, now: datetime) -> str:
     if relative:
         count, unit = int(relative.group(1)), relative.group(2)
         days = count * 7 if unit == "w" else count
-        if days > 36500:
+        if days > MAX_DUE_AHEAD.days:
             raise BadInput(f"due date too far ahead: {text!r}")
         return (now.astimezone().date() + timedelta(days=days)).isoformat()
     try:
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             raise ValueError
-        return date.fromisoformat(value).isoformat()
+        due = date.fromisoformat(value)
     except ValueError:
         raise BadInput(
             f"not a due date: {text!r} (expected YYYY-MM-DD, or +7d / +2w from today)"
         ) from None
+    today = now.astimezone().date()
+    if due < today - MAX_DUE_PAST:
+        raise BadInput(f"due date {text!r} is more than a year in the past")
+    if due > today + MAX_DUE_AHEAD:
+        raise BadInput(f"due date too far ahead: {text!r}")
+    return due.isoformat()

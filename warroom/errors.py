@@ -52,6 +52,13 @@ class DatabaseMoved(DatabaseReadOnly):
     refuses to write to it, and nothing was written."""
 
 
+class FileMoved(DatabaseMoved):
+    """The path no longer names the file this connection has open (deleted, or replaced by
+    another file such as a restored backup): writing would go into a file nobody reads. The
+    Store checks the file's identity (device, inode) itself, around every write, because in
+    WAL mode SQLite does not notice."""
+
+
 class DiskFull(DatabaseError):
     """The disk (or quota) is full (SQLITE_FULL); nothing of the failed write was kept."""
 

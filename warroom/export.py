@@ -8,7 +8,6 @@ in about a second. Jinja2 is imported only for the Markdown draft, through warro
 from __future__ import annotations
 
 import csv
-import json
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -16,13 +15,15 @@ from datetime import date, datetime
 from typing import Any, TextIO
 
 from warroom import markdown_text as md
-from warroom.domain import ROLES, SOURCES, Settings, format_ref, from_iso, service_labels
+from warroom.domain import ROLES, SOURCES, Settings, format_ref, service_labels
 from warroom.errors import BadInput
 from warroom.metrics import METRIC_KINDS, Metrics, compute_metrics, format_span
 from warroom.room import Room
-from warroom.safe_text import json_dumps
+from warroom.safe_text import json_dumps, person
 from warroom.storage import queries as q
+from warroom.storage.chain import Head
 from warroom.views import (
+    UNREADABLE,
     Entry,
     Followup,
     Incident,
@@ -30,6 +31,9 @@ from warroom.views import (
     entries_of_kinds,
     followups,
     load_incident,
+    read_data,
+    read_text,
+    read_time,
     updates,
 )
 
@@ -48,17 +52,22 @@ def parse_format(text: str) -> str:
     return value
 
 
-def write_export(room: Room, incident_id: int, fmt: str, out: TextIO) -> None:
-    """Write incident `incident_id` to `out` in format `fmt` (one of FORMATS)."""
+def write_export(room: Room, incident_id: int, fmt: str, out: TextIO, *, raw: bool = False) -> None:
+    """Write incident `incident_id` to `out` in format `fmt` (one of FORMATS). `raw` keeps
+    formula-looking CSV cells exactly as typed."""
     fmt = parse_format(fmt)
+    if fmt == "markdown":
+        # Read first, render after: a slow team template never runs inside a transaction.
+        with room.read() as conn:
+            context = markdown_context(conn, incident_id, room.settings, room.now())
+        out.write(render_markdown_context(context, room.settings))
+        out.write("\n")
+        return
     with room.read() as conn:
         if fmt == "csv":
-            write_csv(conn, incident_id, out)
-        elif fmt == "json":
-            write_json(conn, incident_id, room.settings, room.now(), out)
+            write_csv(conn, incident_id, out, raw=raw)
         else:
-            out.write(render_markdown(conn, incident_id, room.settings, room.now()))
-            out.write("\n")
+            write_json(conn, incident_id, room.settings, room.now(), out)
 
 
 # --- shared facts -----------------------------------------------------------------------------
@@ -78,6 +87,9 @@ class _Facts:
             self.incident, self.key_entries, self.updates, settings, now
         )
         self.now = now
+        # The record's chain head in the same snapshot: `warroom verify --against` an export
+        # checks that the database still holds the history the export was made from.
+        self.head = q.chain_head(conn)
 
     def of_kind(self, kind: str) -> list[Entry]:
         return [e for e in self.key_entries if e.kind == kind]
@@ -96,25 +108,48 @@ def _local_stamp(moment: datetime) -> str:
     )
 
 
-def write_csv(conn: sqlite3.Connection, incident_id: int, out: TextIO) -> None:
-    """The timeline, one row an entry, with a header. Text is exact: a field holding commas,
-    quotes or newlines is quoted as RFC 4180 says, so csv readers get it back unchanged."""
+def write_csv(
+    conn: sqlite3.Connection, incident_id: int, out: TextIO, *, raw: bool = False
+) -> None:
+    """The timeline, one row an entry, with a header. A field holding commas, quotes or
+    newlines is quoted as RFC 4180 says, so csv readers get it back unchanged. Cells that
+    start like a formula get a leading `'` unless `raw`."""
     if q.get_incident(conn, incident_id) is None:
         raise BadInput(f"no incident {format_ref(incident_id)}")
     writer = csv.writer(out)
     writer.writerow(CSV_HEADER)
+    cell = _exact if raw else neutralise_formula
     writer.writerows(
         (
             row["id"],
-            row["ts"],
-            _local_stamp(from_iso(row["ts"])),
-            row["author"],
-            row["login"] or "",
-            row["kind"],
-            row["text"],
+            cell(read_text(row["ts"])),
+            _csv_local(row["ts"]),
+            cell(read_text(row["author"])),
+            cell(read_text(row["login"])),
+            cell(read_text(row["kind"])),
+            cell(read_text(row["text"])),
         )
         for row in q.iter_timeline(conn, incident_id)
     )
+
+
+def _csv_local(value: object) -> str:
+    moment = read_time(value)
+    return _local_stamp(moment) if moment is not None else UNREADABLE
+
+
+# Characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(text: str) -> str:
+    """A cell a spreadsheet would run as a formula gets OWASP's leading `'`, so it shows as
+    the text it is; everything else is exact."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _exact(text: str) -> str:
+    return text
 
 
 # --- JSON -------------------------------------------------------------------------------------
@@ -133,16 +168,22 @@ def _update_json(update: Update) -> dict[str, Any]:
 
 
 def _entry_json(row: dict[str, Any], ref: str) -> dict[str, Any]:
-    return {
+    # The stored values exactly, except what cannot be read, which is flagged.
+    data, bad_data = read_data(row["data"])
+    entry = {
         "id": row["id"],
         "incident": ref,
-        "ts": row["ts"],
-        "author": row["author"],
-        "login": row["login"],
-        "kind": row["kind"],
-        "text": row["text"],
-        "data": json.loads(row["data"]) if row["data"] else None,
+        "ts": read_text(row["ts"]),
+        "author": read_text(row["author"]),
+        "login": row["login"] if row["login"] is None else read_text(row["login"]),
+        "kind": read_text(row["kind"]),
+        "text": read_text(row["text"]),
+        "data": data,
     }
+    problem = Entry.from_row(row).problem or bad_data
+    if problem:
+        entry["unreadable"] = problem
+    return entry
 
 
 def export_head(facts: _Facts) -> dict[str, Any]:
@@ -155,6 +196,7 @@ def export_head(facts: _Facts) -> dict[str, Any]:
         "updates": [_update_json(u) for u in facts.updates],
         "followups": [f.to_json() for f in facts.followups],
         "metrics": facts.metrics.to_json(),
+        "chain_head": facts.head.to_json(),
     }
 
 
@@ -187,8 +229,13 @@ def _when(moment: datetime | None) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M %Z")
 
 
+def _who(name: str, login: str | None) -> str:
+    return person(name, login, terminal=False)
+
+
 def _event_line(entry: Entry) -> str:
-    return f"{_when(entry.ts)} — {md.inline(entry.text)} ({md.inline(entry.author)})"
+    who = md.inline(_who(entry.author, entry.login))
+    return f"{_when(entry.ts)} — {md.inline(entry.text)} ({who})"
 
 
 def _timeline_lines(conn: sqlite3.Connection, incident_id: int) -> Iterator[str]:
@@ -198,17 +245,18 @@ def _timeline_lines(conn: sqlite3.Connection, incident_id: int) -> Iterator[str]
     # Few people and kinds write many entries: escape each name once.
     names: dict[str, str] = {}
     for row in q.iter_timeline(conn, incident_id):
-        local = from_iso(row["ts"]).astimezone()
+        entry = Entry.from_row(row)
+        local = entry.ts.astimezone()
         if local.date() != day:
             day = local.date()
             yield f"\n**{local:%A %Y-%m-%d} ({local:%Z})**\n"
         clock = f"{local.hour:02d}:{local.minute:02d}:{local.second:02d}"
-        author, kind = row["author"], row["kind"]
+        author, kind = _who(entry.author, entry.login), entry.kind
         if author not in names:
             names[author] = md.single_line(author)
         if kind not in names:
             names[kind] = md.single_line(kind)
-        yield f"- {clock} · {names[author]} · {names[kind]} — {md.inline(row['text'])}"
+        yield f"- {clock} · {names[author]} · {names[kind]} — {md.inline(entry.text)}"
 
 
 def markdown_context(
@@ -233,7 +281,7 @@ def markdown_context(
             "severity_definition": md.inline(rule.definition),
             "status": incident.status,
             "declared_at": _when(incident.declared_at),
-            "declared_by": md.inline(incident.declared_by),
+            "declared_by": md.inline(_who(incident.declared_by, incident.declared_by_login)),
             "impact_started_at": _when(incident.impact_started_at)
             if incident.impact_started_at
             else None,
@@ -263,7 +311,7 @@ def markdown_context(
         "updates": [
             {
                 "when": _when(u.published_at),
-                "author": md.inline(u.author),
+                "author": md.inline(_who(u.author, u.author_login)),
                 "status": md.inline(u.status),
                 "template": md.inline(u.template) if u.template else None,
                 "quote": md.quote(u.text),
@@ -275,6 +323,8 @@ def markdown_context(
         ],
         "timeline": "\n".join(_timeline_lines(conn, incident_id)).strip("\n"),
         "timeline_count": q.timeline_count(conn, incident_id),
+        # Read with the rest, in the same snapshot: the footer names the head this draft saw.
+        "chain_head": q.chain_head(conn),
         "followups": [
             {
                 "id": f.id,
@@ -292,8 +342,30 @@ def render_markdown(
     conn: sqlite3.Connection, incident_id: int, settings: Settings, now: datetime
 ) -> str:
     """The postmortem draft, from `templates/postmortem.md.j2` (a team folder can override it)."""
+    return render_markdown_context(markdown_context(conn, incident_id, settings, now), settings)
+
+
+def render_markdown_context(context: dict[str, Any], settings: Settings) -> str:
     from warroom.templating import render_file
     from warroom.updates import template_dirs
 
-    context = markdown_context(conn, incident_id, settings, now)
-    return render_file(POSTMORTEM_TEMPLATE, context, template_dirs(settings))
+    # The prepared timeline is already in the context: the output may be that much longer.
+    draft = render_file(
+        POSTMORTEM_TEMPLATE,
+        context,
+        template_dirs(settings),
+        extra_output=2 * len(context["timeline"]),
+    )
+    # Added here, not in the template, so a team's own template carries it too.
+    return draft.rstrip("\n") + "\n\n" + record_footer(context["chain_head"]) + "\n"
+
+
+def record_footer(head: Head) -> str:
+    """The last lines of every Markdown export. User text in the draft is escaped (backticks
+    get a backslash), so no note can forge the code span `verify --against` reads."""
+    return (
+        "---\n\n"
+        f"_Record: chain head `{head}` (the database's newest timeline entry and its hash"
+        " when this draft was made). `warroom verify --against` this file checks that the"
+        " database still holds that history._"
+    )

@@ -153,3 +153,26 @@ def json_dumps(obj: object) -> str:
     """
     raw = json.dumps(obj, ensure_ascii=False, separators=(", ", ": "))
     return _JSON_UNSAFE.sub(_escape_json_char, raw)
+
+
+def customer_text(text: str) -> str:
+    """Text that leaves warroom for customers (copy file, clipboards, OSC 52, status pages):
+    line breaks (LF or CRLF) and tabs kept, every other control character and escape
+    sequence shown as a symbol, as on a terminal."""
+    if _ANY_UNSAFE.search(text) is None:
+        return text
+    return "\r\n".join(
+        "\t".join(clean(piece, multiline=True) for piece in line.split("\t"))
+        for line in text.split("\r\n")
+    )
+
+
+def person(name: str, login: str | None, limit: int | None = None, *, terminal: bool = True) -> str:
+    """Who did something, as every face shows it: the display name, plus ``(login x)`` where
+    the Unix login differs (``--as`` is a claim; the login is who ran the command). For a
+    terminal each part is sanitised and cut to ``limit`` cells; ``terminal=False`` gives the
+    exact text for documents that escape it themselves (the Markdown postmortem)."""
+    shown = one_line(name, limit) if terminal else name
+    if login and login != name:
+        return f"{shown} (login {one_line(login, limit) if terminal else login})"
+    return shown

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import sqlite3
 import uuid
 from dataclasses import dataclass
@@ -20,12 +19,13 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
-from warroom.atomic_file import open_dir, replace_in
 from warroom.domain import COMPONENT_STATUS, IMPACT, Settings, format_ref
 from warroom.errors import WarroomError
+from warroom.safe_files import Access, write_text
 from warroom.storage import queries as q
 from warroom.views import Update, update_from_row
 
+PUBLIC = Access(mode=0o644)
 # Resolved incidents stay on the page this long, as Statuspage shows recent history.
 HISTORY = timedelta(days=14)
 INDICATOR_RANK = {"none": 0, "minor": 1, "major": 2, "critical": 3}
@@ -397,11 +397,9 @@ def build(
         directory.mkdir(parents=True, exist_ok=True, mode=0o755)
     except OSError as exc:
         raise WarroomError(f"cannot create {directory}: {exc.strerror}") from None
-    dir_fd = open_dir(directory)
-    try:
-        for name, text in files.items():
-            # 0644: a web server (another user) serves these.
-            replace_in(dir_fd, directory, name, text.encode("utf-8"), 0o644)
-    finally:
-        os.close(dir_fd)
-    return [directory / name for name in files]
+    # safe_files: a planted symlink or device at a file's name is refused, never followed;
+    # each file is replaced atomically; 0644 because a web server (another user) serves it.
+    return [
+        write_text(directory / name, text, access=PUBLIC, overwrite=True)
+        for name, text in files.items()
+    ]

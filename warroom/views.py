@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any
 
 from warroom.domain import (
@@ -31,10 +32,65 @@ class ChecklistItem:
     auto: str | None
     done_at: datetime | None
     done_by: str | None
+    done_by_login: str | None = None
 
     @property
     def done(self) -> bool:
         return self.done_at is not None
+
+
+# --- reading rows defensively -------------------------------------------------------------
+#
+# Any member can write any row with sqlite3, so nothing read from the file is trusted to be
+# well formed: every face reads through these helpers and shows a bad value as unreadable,
+# with the row's id, instead of crashing.
+
+UNREADABLE = "unreadable"
+# Shown in place of a time that cannot be read; far in the past, so a due date computed from
+# it reads as overdue rather than silently never due.
+UNREADABLE_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+# What a kind may look like: a plain word. Unknown plain words are kinds newer warroom
+# versions (or other tools) write; they are shown as they are.
+_KIND = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+
+
+def read_time(value: object) -> datetime | None:
+    """A stored UTC ISO 8601 time, or None when it is missing or not a readable aware time."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = from_iso(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    return moment
+
+
+def read_text(value: object) -> str:
+    """A stored text column as text, whatever type SQLite handed back."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return "" if value is None else str(value)
+
+
+def read_data(value: object) -> tuple[dict[str, Any] | None, str | None]:
+    """The entry's data JSON: (object, None), or (None, what is wrong)."""
+    if value is None or value == "":
+        return None, None
+    try:
+        data = json.loads(value) if isinstance(value, str | bytes) else None
+    except (ValueError, RecursionError):
+        return None, "bad data JSON"
+    if not isinstance(data, dict):
+        return None, "data is not a JSON object"
+    return data, None
+
+
+def plain_kind(value: object) -> bool:
+    return isinstance(value, str) and _KIND.fullmatch(value) is not None
 
 
 @dataclass(frozen=True)
@@ -47,18 +103,54 @@ class Entry:
     kind: str
     text: str
     data: dict[str, Any] | None
+    # Why the row could not be read (kind is then "unreadable"), else None.
+    problem: str | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Entry:
+        entry_id = row["id"]
+        problems = []
+        ts = read_time(row.get("ts"))
+        if ts is None:
+            problems.append(f"bad time {read_text(row.get('ts'))!r}")
+        kind = row.get("kind")
+        if not plain_kind(kind):
+            problems.append(f"bad kind {read_text(kind)!r}")
+        data, bad_data = read_data(row.get("data"))
+        if bad_data:
+            problems.append(bad_data)
+        author = read_text(row.get("author"))
+        login = row.get("login")
+        text = read_text(row.get("text"))
+        incident_id = row.get("incident_id")
+        if not isinstance(incident_id, int):
+            problems.append("bad incident id")
+            incident_id = 0
+        if problems:
+            problem = "; ".join(problems)
+            # The stored text stays visible (through the sanitiser, like all text): nothing
+            # anyone wrote is hidden because a neighbouring column is damaged.
+            return cls(
+                id=entry_id,
+                incident_id=incident_id,
+                ts=ts or UNREADABLE_TIME,
+                author=author,
+                login=read_text(login) if login is not None else None,
+                kind=UNREADABLE,
+                text=f"unreadable entry #{entry_id} ({problem}): {text}",
+                data=None,
+                problem=problem,
+            )
+        assert isinstance(kind, str)
         return cls(
-            id=row["id"],
-            incident_id=row["incident_id"],
-            ts=from_iso(row["ts"]),
-            author=row["author"],
-            login=row.get("login"),
-            kind=row["kind"],
-            text=row["text"],
-            data=json.loads(row["data"]) if row.get("data") else None,
+            id=entry_id,
+            incident_id=incident_id,
+            ts=ts or UNREADABLE_TIME,
+            author=author,
+            login=read_text(login) if login is not None else None,
+            kind=kind,
+            text=text,
+            data=data,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -81,6 +173,7 @@ class Update:
     template: str | None
     status: str
     text: str
+    author_login: str | None = None
     # The next-update time this update promised customers (None: it promised none).
     next_update_due: datetime | None = None
 
@@ -90,13 +183,15 @@ class Update:
 
 
 def update_from_row(row: dict[str, Any]) -> Update:
+    """A published update from its row; a damaged value is read as safely as the rest."""
     return Update(
         id=row["id"],
-        published_at=from_iso(row["published_at"]),
-        author=row["author"],
-        template=row["template"],
-        status=row["status"],
-        text=row["text"],
+        published_at=_maybe_time(row["published_at"]) or UNREADABLE_TIME,
+        author=read_text(row["author"]),
+        template=_opt_text(row["template"]),
+        status=read_text(row["status"]),
+        text=read_text(row["text"]),
+        author_login=_opt_text(row.get("author_login")),
         next_update_due=_maybe_time(row.get("next_update_due")),
     )
 
@@ -120,6 +215,11 @@ class Incident:
     checklist: tuple[ChecklistItem, ...]
     last_update_at: datetime | None
     next_update_due: datetime | None
+    # What could not be read from the file (e.g. a bad declared_at), for the faces to show.
+    problems: tuple[str, ...] = ()
+    declared_by_login: str | None = None
+    # role -> (display name, login) of who assigned it.
+    assigned_by: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     # Facts the comms rule needs: the newest update's id (0: none), whether a resolved update
     # went out after the (latest) resolution.
     last_update_id: int = 0
@@ -150,6 +250,7 @@ class Incident:
             "status": self.status,
             "declared_at": iso(self.declared_at),
             "declared_by": self.declared_by,
+            "declared_by_login": self.declared_by_login,
             "resolved_at": iso(self.resolved_at),
             "impact_started_at": iso(self.impact_started_at),
             "impact": self.impact,
@@ -158,6 +259,10 @@ class Incident:
             "detection_source": self.detection_source,
             "services": list(self.services),
             "roles": dict(self.roles),
+            "roles_assigned_by": {
+                role: {"name": name, "login": login}
+                for role, (name, login) in self.assigned_by.items()
+            },
             "checklist": [
                 {
                     "number": item.number,
@@ -166,17 +271,31 @@ class Incident:
                     "done": item.done,
                     "done_at": iso(item.done_at),
                     "done_by": item.done_by,
+                    "done_by_login": item.done_by_login,
                 }
                 for item in self.checklist
             ],
             "last_update_at": iso(self.last_update_at),
             "next_update_due": iso(self.next_update_due),
+            "problems": list(self.problems),
             "comms_gaps": self.comms_gaps,
         }
 
 
-def _maybe_time(text: str | None) -> datetime | None:
-    return from_iso(text) if text else None
+def _maybe_time(text: object) -> datetime | None:
+    """None for no time; a stored but unreadable time still counts as set (a tick stays a
+    tick), shown as UNREADABLE_TIME."""
+    if text is None or text == "":
+        return None
+    return read_time(text) or UNREADABLE_TIME
+
+
+def _required_time(value: object, what: str, problems: list[str]) -> datetime:
+    moment = read_time(value)
+    if moment is None:
+        problems.append(f"{what} is unreadable ({read_text(value)!r})")
+        return UNREADABLE_TIME
+    return moment
 
 
 def load_incident(conn: sqlite3.Connection, incident_id: int, settings: Settings) -> Incident:
@@ -184,36 +303,43 @@ def load_incident(conn: sqlite3.Connection, incident_id: int, settings: Settings
     if row is None:
         raise BadInput(f"no incident {format_ref(incident_id)}")
     roles: dict[str, str | None] = dict.fromkeys(ROLES)
+    assigned_by: dict[str, tuple[str, str | None]] = {}
     for role in q.get_roles(conn, incident_id):
-        roles[role["role"]] = role["name"]
+        roles[role["role"]] = read_text(role["name"])
+        assigned_by[role["role"]] = (
+            read_text(role["assigned_by"]),
+            _opt_text(role.get("assigned_by_login")),
+        )
     checklist = tuple(
         ChecklistItem(
             number=item["position"],
-            step=item["step"],
-            text=item["text"],
-            auto=item["auto"],
+            step=read_text(item["step"]),
+            text=read_text(item["text"]),
+            auto=item["auto"] if isinstance(item["auto"], str) else None,
             done_at=_maybe_time(item["done_at"]),
-            done_by=item["done_by"],
+            done_by=_opt_text(item["done_by"]),
+            done_by_login=_opt_text(item.get("done_by_login")),
         )
         for item in q.get_checklist(conn, incident_id)
     )
-    declared_at = from_iso(row["declared_at"])
+    problems: list[str] = []
+    declared_at = _required_time(row["declared_at"], "the declaration time", problems)
     latest = q.latest_update(conn, incident_id)
     last_update = _maybe_time(latest["published_at"]) if latest else None
     promised = _maybe_time(latest.get("next_update_due")) if latest else None
     resolved_at = _maybe_time(row["resolved_at"])
     return Incident(
         id=row["id"],
-        title=row["title"],
+        title=read_text(row["title"]),
         severity=row["severity"],
         status=row["status"],
         declared_at=declared_at,
-        declared_by=row["declared_by"],
+        declared_by=read_text(row["declared_by"]),
         resolved_at=resolved_at,
-        impact=row["impact"],
-        affected=row["affected"],
-        workaround=row["workaround"],
-        detection_source=row["detection_source"],
+        impact=_opt_text(row["impact"]),
+        affected=_opt_text(row["affected"]),
+        workaround=_opt_text(row["workaround"]),
+        detection_source=_opt_text(row["detection_source"]),
         impact_started_at=_maybe_time(row.get("impact_started_at")),
         services=tuple(q.get_services(conn, incident_id)),
         roles=roles,
@@ -230,11 +356,18 @@ def load_incident(conn: sqlite3.Connection, incident_id: int, settings: Settings
         resolved_update_published=(
             resolved_at is not None
             and any(
-                u["status"] == "resolved" and from_iso(u["published_at"]) >= resolved_at
-                for u in q.get_updates(conn, incident_id)
+                u.status == "resolved" and u.published_at >= resolved_at
+                for u in (update_from_row(r) for r in q.get_updates(conn, incident_id))
             )
         ),
+        problems=tuple(problems),
+        declared_by_login=_opt_text(row.get("declared_by_login")),
+        assigned_by=assigned_by,
     )
+
+
+def _opt_text(value: object) -> str | None:
+    return None if value is None else read_text(value)
 
 
 def resolve_incident(conn: sqlite3.Connection, ref: str | None, *, after_recovery: bool) -> int:
@@ -268,11 +401,11 @@ def list_incidents(conn: sqlite3.Connection, *, include_resolved: bool) -> list[
         {
             "ref": format_ref(row["id"]),
             "id": row["id"],
-            "title": row["title"],
+            "title": read_text(row["title"]),
             "severity": row["severity"],
             "status": row["status"],
-            "declared_at": row["declared_at"],
-            "owner": row["owner"],
+            "declared_at": read_text(row["declared_at"]),
+            "owner": _opt_text(row["owner"]),
         }
         for row in q.list_incidents(conn, include_resolved=include_resolved)
     ]
@@ -316,6 +449,8 @@ class Followup:
     created_by: str
     done_at: datetime | None
     done_by: str | None
+    created_by_login: str | None = None
+    done_by_login: str | None = None
 
     @property
     def ref(self) -> str:
@@ -346,8 +481,10 @@ class Followup:
             "done": self.done,
             "created_at": self.created_at.isoformat(),
             "created_by": self.created_by,
+            "created_by_login": self.created_by_login,
             "done_at": self.done_at.isoformat() if self.done_at else None,
             "done_by": self.done_by,
+            "done_by_login": self.done_by_login,
         }
 
     @classmethod
@@ -355,13 +492,15 @@ class Followup:
         return cls(
             id=row["id"],
             incident_id=row["incident_id"],
-            text=row["text"],
-            owner=row["owner"],
-            due=row["due"],
-            created_at=from_iso(row["created_at"]),
-            created_by=row["created_by"],
+            text=read_text(row["text"]),
+            owner=_opt_text(row["owner"]),
+            due=_opt_text(row["due"]),
+            created_at=_maybe_time(row["created_at"]) or UNREADABLE_TIME,
+            created_by=read_text(row["created_by"]),
             done_at=_maybe_time(row["done_at"]),
-            done_by=row["done_by"],
+            done_by=_opt_text(row["done_by"]),
+            created_by_login=_opt_text(row.get("created_by_login")),
+            done_by_login=_opt_text(row.get("done_by_login")),
         )
 
 
@@ -422,19 +561,22 @@ class Delivery:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Delivery:
+        def number(value: object) -> int | None:
+            return value if isinstance(value, int) and not isinstance(value, bool) else None
+
         return cls(
             id=row["id"],
             update_id=row["update_id"],
             incident_id=row["incident_id"],
-            destination=row["destination"],
-            state=row["state"],
-            attempts=row["attempts"],
-            created_at=from_iso(row["created_at"]),
+            destination=read_text(row["destination"]),
+            state=read_text(row["state"]),
+            attempts=number(row["attempts"]) or 0,
+            created_at=_maybe_time(row["created_at"]) or UNREADABLE_TIME,
             next_attempt_at=_maybe_time(row["next_attempt_at"]),
             last_attempt_at=_maybe_time(row["last_attempt_at"]),
             delivered_at=_maybe_time(row["delivered_at"]),
-            exit_status=row["exit_status"],
-            error=row["error"],
+            exit_status=number(row["exit_status"]),
+            error=_opt_text(row["error"]),
         )
 
 

@@ -5,8 +5,9 @@ imports (Textual, Jinja2, exporters) happen inside the commands that need them, 
 from __future__ import annotations
 
 import importlib
+import os
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -38,6 +39,9 @@ COMMANDS: dict[str, str] = {
     "export": "warroom.cli.export:export",
     "deliveries": "warroom.cli.comms:deliveries",
     "statuspage": "warroom.cli.comms:statuspage",
+    "verify": "warroom.cli.record:verify",
+    "replicate": "warroom.cli.record:replicate",
+    "restore": "warroom.cli.record:restore",
 }
 
 
@@ -62,6 +66,16 @@ class WarroomGroup(click.Group):
         return command
 
     def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return self._invoke(ctx)
+        except BaseException as exc:
+            if not _succeeded(exc):
+                # A command that failed leaves no new database behind (nor a schema in an
+                # empty file someone prepared).
+                _discard_new_database(ctx)
+            raise
+
+    def _invoke(self, ctx: click.Context) -> Any:
         # Failures users can act on become one line on stderr and an exit status, never a
         # traceback: 2 for bad input, 1 for failures at run time.
         try:
@@ -74,9 +88,27 @@ class WarroomGroup(click.Group):
             raise CliError(one_line(f"not valid UTF-8 text: {exc.reason}"), 2) from None
         except OSError as exc:
             if isinstance(exc, BrokenPipeError):
-                raise
+                # click would turn it into exit 1; the reader leaving is not a failure.
+                _reader_left()
             message = f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
             raise CliError(one_line(message), 1) from None
+
+
+def _succeeded(exc: BaseException) -> bool:
+    if isinstance(exc, SystemExit):
+        return exc.code in (0, None)
+    if isinstance(exc, click.exceptions.Exit):
+        return exc.exit_code == 0
+    return False
+
+
+def _discard_new_database(ctx: click.Context) -> None:
+    from warroom.storage.connection import discard_if_unused
+
+    room = ctx.ensure_object(dict).get("room")
+    store = getattr(room, "store", None)
+    if store is not None and (store.created or store.was_empty):
+        discard_if_unused(store)
 
 
 @click.group(cls=WarroomGroup, invoke_without_command=True)
@@ -97,10 +129,20 @@ def cli(ctx: click.Context) -> None:
         sys.exit(run_tui(room))
 
 
+def _reader_left() -> NoReturn:
+    """`warroom tail | head -1`: the reader has what it wanted. Not an error (exit 0, so
+    `set -o pipefail` scripts pass); stdout goes to /dev/null so the final flush is quiet."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    sys.exit(0)
+
+
 def main() -> None:
     try:
-        cli(prog_name="warroom")
+        try:
+            cli(prog_name="warroom")
+        finally:
+            sys.stdout.flush()  # inside the try, so an EPIPE from buffered output is caught
     except BrokenPipeError:
-        # `warroom tail | head`: the reader left; not an error worth a traceback.
-        sys.stderr.close()
-        sys.exit(0)
+        _reader_left()

@@ -10,6 +10,7 @@ from warroom.cli.common import common_options, open_room
 from warroom.errors import BadInput
 from warroom.safe_text import one_line
 from warroom.storage import open_store, resolve_db_path
+from warroom.storage.connection import check_integrity
 
 
 def _size(n: int) -> str:
@@ -43,7 +44,11 @@ def init(ctx: click.Context, shared_path: str | None, group: str | None) -> None
         raise BadInput("--shared PATH and --group GROUP go together")
     if shared_path is None or group is None:
         path = resolve_db_path(ctx.ensure_object(dict).get("db_path"))
-        open_store(path).close()
+        store = open_store(path)
+        try:
+            check_integrity(store)  # "ready" only when SQLite finds the file whole
+        finally:
+            store.close()
         click.echo(f"Database ready: {one_line(str(path))}")
         return
     if not shared_path.strip():
@@ -53,6 +58,7 @@ def init(ctx: click.Context, shared_path: str | None, group: str | None) -> None
     setup = sharing.prepare_shared(Path(shared_path), team)
     store = open_store(setup.path, file_mode=sharing.FILE_MODE)
     try:
+        check_integrity(store)
         # Checked while open, so that -wal and -shm exist and are checked too.
         files = sharing.finish_shared(setup.path, team)
     finally:
@@ -62,7 +68,10 @@ def init(ctx: click.Context, shared_path: str | None, group: str | None) -> None
     verb = "Created" if setup.created_file else "Shared"
     click.echo(f"{verb} {where} for group {name}; others have no access.")
     folder = "created" if setup.created_folder else "already set up"
-    click.echo(f"  folder {one_line(str(setup.path.parent))}: mode 2770, group {name} ({folder})")
+    mode = sharing.folder_mode(setup.path.parent)
+    click.echo(
+        f"  folder {one_line(str(setup.path.parent))}: mode {mode:04o}, group {name} ({folder})"
+    )
     for line in files:
         click.echo(f"  {one_line(line)}")
     for warning in setup.warnings:
@@ -93,3 +102,4 @@ def backup(ctx: click.Context, dest: str, force: bool) -> None:
         f" {_count(result.entries, 'timeline entry', 'timeline entries')}"
         f" to {one_line(str(result.path))} ({_size(result.size)})."
     )
+    click.echo(f"Chain head {result.head}: keep it; `warroom verify --against` checks it later.")

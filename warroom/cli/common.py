@@ -10,7 +10,9 @@ import click
 from warroom.config import load_settings
 from warroom.domain import system_clock
 from warroom.room import Actor, Room
+from warroom.safe_text import one_line
 from warroom.storage import open_store, resolve_db_path
+from warroom.storage.connection import check_integrity, open_for_reading
 from warroom.views import resolve_incident
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -18,6 +20,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     # Stored on the shared obj so `warroom --db X note` and `warroom note --db X` both work.
+    if value is not None and param.name == "db_path" and not str(value).strip():
+        # An empty --db (an unset variable in a script) must not fall back to the default file.
+        raise click.BadParameter("needs a file path", ctx=ctx, param=param)
     if value is not None:
         ctx.ensure_object(dict)[param.name] = value
     return value
@@ -52,16 +57,30 @@ incident_option = click.option(
 )
 
 
-def open_room(ctx: click.Context, *, readonly: bool = False) -> Room:
+def open_room(ctx: click.Context, *, readonly: bool = False, reading: bool = False) -> Room:
     """The store, settings, author and clock for this invocation; closed when it ends.
-    Tests inject a clock with `CliRunner().invoke(cli, args, obj={"clock": ...})`."""
+    `reading`: a command that only reads, which still reads a file on a full disk or in a
+    read-only folder (see open_for_reading). Tests inject a clock with
+    `CliRunner().invoke(cli, args, obj={"clock": ...})`."""
     obj = ctx.ensure_object(dict)
     room = obj.get("room")
     if isinstance(room, Room):
         return room
     settings = load_settings()
     actor = Actor.current(obj.get("author"))
-    store = open_store(resolve_db_path(obj.get("db_path")), readonly=readonly)
+    path = resolve_db_path(obj.get("db_path"))
+    if reading and not readonly:
+        store, warning = open_for_reading(path)
+        if warning:
+            click.echo(f"warroom: {one_line(warning)}", err=True)
+    else:
+        store = open_store(path, readonly=readonly)
+        if not readonly and not store.created:
+            try:
+                check_integrity(store)  # before any command writes to it
+            except BaseException:
+                store.close()
+                raise
     ctx.call_on_close(store.close)
     room = Room(store=store, actor=actor, settings=settings, clock=obj.get("clock", system_clock))
     obj["room"] = room

@@ -258,7 +258,7 @@ def tail(
     """
     if every and ref is not None:
         raise BadInput("give an incident REF or --all, not both")
-    room = open_room(ctx)
+    room = open_room(ctx, reading=True)
     incident_id = None if every else target_incident(room, ref, after_recovery=True)
     follower = Follower(room, incident_id, as_json=as_json)
     if not follow:

@@ -96,7 +96,7 @@ def done(ctx: click.Context, number: str, undo: bool) -> None:
 @click.pass_context
 def list_(ctx: click.Context, ref: str | None, include_all: bool, as_json: bool) -> None:
     """Open follow-ups of every incident (of one with --incident; done ones too with --all)."""
-    room = open_room(ctx)
+    room = open_room(ctx, reading=True)
     with room.read() as conn:
         incident_id = views.resolve_incident(conn, ref, after_recovery=True) if ref else None
         items = views.followups(conn, incident_id, include_done=include_all)

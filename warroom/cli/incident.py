@@ -14,7 +14,6 @@ from warroom.domain import (
     MITIGATIONS,
     SOURCES,
     STATUSES,
-    from_iso,
     parse_severity,
     parse_started,
     require_text,
@@ -82,7 +81,7 @@ def declare(
     incident_id = actions.declare(room, _join(title), severity, services, source)
     incident = room.incident(incident_id)
     rule = room.settings.rule(incident.severity)
-    click.echo(f"Declared {incident.ref} ({incident.severity}: {rule.definition})")
+    click.echo(f"Declared {incident.ref} ({incident.severity}: {one_line(rule.definition)})")
     if incident.next_update_due:
         due = local_time(incident.next_update_due, room.now(), seconds=False)
         click.echo(f"First customer update due by {due}.")
@@ -214,7 +213,7 @@ def severity(ctx: click.Context, level: str, ref: str | None) -> None:
     room = open_room(ctx)
     incident_id = target_incident(room, ref)
     if actions.set_severity(room, incident_id, level):
-        click.echo(f"Severity is now {level}: {room.settings.rule(level).definition}")
+        click.echo(f"Severity is now {level}: {one_line(room.settings.rule(level).definition)}")
     else:
         click.echo(f"Severity is already {level}; nothing changed.")
 
@@ -269,7 +268,7 @@ def check(ctx: click.Context, number: int, undo: bool, ref: str | None) -> None:
 @click.pass_context
 def list_(ctx: click.Context, include_all: bool, as_json: bool) -> None:
     """List open incidents (all with --all), newest first."""
-    room = open_room(ctx)
+    room = open_room(ctx, reading=True)
     with room.read() as conn:
         rows = views.list_incidents(conn, include_resolved=include_all)
     if as_json:
@@ -281,7 +280,8 @@ def list_(ctx: click.Context, include_all: bool, as_json: bool) -> None:
     now = room.now()
     for row in rows:
         owner = one_line(row["owner"]) if row["owner"] else "NO OWNER"
-        when = local_time(from_iso(row["declared_at"]), now, seconds=False)
+        declared = views.read_time(row["declared_at"])
+        when = local_time(declared, now, seconds=False) if declared else "unreadable time"
         click.echo(
             f"{row['ref']:<8} {row['severity']}  {row['status']:<13} {when:>16}  "
             f"{owner:<14} {one_line(row['title'], 60)}"
@@ -295,7 +295,7 @@ def list_(ctx: click.Context, include_all: bool, as_json: bool) -> None:
 @click.pass_context
 def show(ctx: click.Context, ref: str | None, as_json: bool) -> None:
     """Show an incident: facts, roles, checklist (numbered), next update due."""
-    room = open_room(ctx)
+    room = open_room(ctx, reading=True)
     incident = room.incident(target_incident(room, ref, after_recovery=True))
     if as_json:
         with room.read() as conn:

@@ -11,7 +11,7 @@ from functools import lru_cache
 import click
 
 from warroom.domain import ROLES, SOURCES, STEP_LABELS, format_duration, update_countdown
-from warroom.safe_text import clean, one_line
+from warroom.safe_text import clean, one_line, person
 from warroom.views import Delivery, Entry, Incident, describe_delivery
 
 SEVERITY_COLOURS = {"SEV1": "red", "SEV2": "yellow", "SEV3": "cyan", "SEV4": "white"}
@@ -78,16 +78,13 @@ def author_label(entry: Entry) -> str:
 @lru_cache(maxsize=512)
 def _author_label(author: str, login: str | None) -> str:
     # A timeline has few distinct authors and many entries: sanitise each pair once.
-    name = one_line(author, 16)
-    if login and login != author:
-        return f"{name} (login {one_line(login, 16)})"
-    return name
+    return person(author, login, 16)
 
 
 def format_entry(entry: Entry, now: datetime, *, color: bool, show_ref: bool = False) -> str:
     when = local_time(entry.ts, now)
     author = author_label(entry).ljust(16)
-    kind = entry.kind.ljust(10)
+    kind = one_line(entry.kind).ljust(10)  # read from the file: sanitised like any text
     if color:
         kind = click.style(kind, fg=KIND_COLOURS.get(entry.kind, "white"))
         when = click.style(when, dim=True)
@@ -126,10 +123,12 @@ def format_show(incident: Incident, now: datetime, *, color: bool, definition: s
     title = one_line(incident.title)
     head = f"{incident.ref}  {severity_label(incident.severity, color)}  {incident.status}  {title}"
     lines.append(click.style(head, bold=True) if color else head)
-    lines.append(f"  severity    {incident.severity}: {definition}")
+    lines.append(f"  severity    {incident.severity}: {one_line(definition)}")
+    for problem in incident.problems:
+        lines.append(f"  warning     {one_line(problem)}")
     declared = local_time(incident.declared_at, now, seconds=False)
     lines.append(
-        f"  declared    {declared} by {one_line(incident.declared_by)}"
+        f"  declared    {declared} by {person(incident.declared_by, incident.declared_by_login)}"
         f" ({relative(incident.declared_at, now)})"
     )
     if incident.impact_started_at:
@@ -141,6 +140,9 @@ def format_show(incident: Incident, now: datetime, *, color: bool, definition: s
         shown = one_line(name) if name else "(unassigned)"
         if color and not name:
             shown = click.style(shown, fg="red" if key == "owner" else "yellow")
+        assigner = incident.assigned_by.get(key)
+        if name and assigner:
+            shown += f"  (assigned by {person(*assigner)})"
         lines.append(f"  {label + ':':<22}{shown}")
     facts = [
         ("impact", incident.impact),
@@ -160,13 +162,13 @@ def format_show(incident: Incident, now: datetime, *, color: bool, definition: s
     for item in incident.checklist:
         if item.step != step:
             step = item.step
-            lines.append(f"  {STEP_LABELS.get(step, step)}")
+            lines.append(f"  {one_line(STEP_LABELS.get(step, step))}")
         mark = "[x]" if item.done else "[ ]"
         if color:
             mark = click.style(mark, fg="green" if item.done else "yellow")
         done = ""
         if item.done and item.done_at:
             when = local_time(item.done_at, now, seconds=False)
-            done = f"  ({one_line(item.done_by or '?')} {when})"
+            done = f"  ({person(item.done_by or '?', item.done_by_login)} {when})"
         lines.append(f"    {item.number:>2}. {mark} {clean(item.text)}{done}")
     return "\n".join(lines)

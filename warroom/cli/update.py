@@ -12,7 +12,7 @@ from warroom.cli.common import common_options, open_room, target_incident
 from warroom.cli.output import due_line
 from warroom.domain import require_text
 from warroom.errors import BadInput, WarroomError
-from warroom.safe_text import clean
+from warroom.safe_text import clean, one_line
 from warroom.views import Incident
 
 
@@ -61,6 +61,8 @@ def update(
     """
     from warroom.updates import available_templates, promise_problem, render_for
 
+    if template is not None and not template.strip():
+        raise BadInput("--template needs a name; `warroom update --list` shows them")
     room = open_room(ctx)
     if list_only:
         for available in available_templates(room):
@@ -120,8 +122,10 @@ def update(
     click.echo(clean(text, multiline=True), nl=False)
     if copy:
         from warroom.clipboard import copy_text, terminal_osc52
+        from warroom.safe_files import access_of
 
-        click.echo(copy_text(text, osc52=terminal_osc52()).describe(), err=True)
+        copied = copy_text(text, osc52=terminal_osc52(), access=access_of(room.store.path))
+        click.echo(one_line(copied.describe()), err=True)
     if published is not None:
         incident = room.incident(incident_id)
         click.echo(

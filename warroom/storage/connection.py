@@ -16,8 +16,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from warroom.errors import (
+    CannotOpenDatabase,
+    DatabaseCorrupt,
+    DatabaseIOError,
+    DatabaseMoved,
+    DatabaseReadOnly,
+    DiskFull,
+    WarroomError,
+)
 from warroom.errors import DatabaseLocked as DatabaseLocked
-from warroom.errors import DatabaseReadOnly, WarroomError
+from warroom.errors import FileMoved as FileMoved
 
 # schema.py migrates a Store without importing this module (it names what it needs in a
 # Protocol), so importing it here at the top is no cycle. APPLICATION_ID and set_wal live
@@ -52,11 +61,6 @@ def resolve_db_path(option: str | os.PathLike[str] | None) -> Path:
     return default_db_path()
 
 
-class FileMoved(WarroomError):
-    """The path no longer names the file this connection has open (deleted, or replaced by
-    another file such as a restored backup): writing would go into a file nobody reads."""
-
-
 Identity = tuple[int, int]  # (st_dev, st_ino), as `tail -f` follows a file
 
 
@@ -88,6 +92,10 @@ class Store:
         self.readonly = readonly
         self.identity = identity  # of the file opened; None: not followed
         self._utils: sqlite_utils.Database | None = None
+        # Set by open_store when this open created the file, or found it empty: a command
+        # that then fails can leave it as it was (discard_if_unused).
+        self.created = False
+        self.was_empty = False
 
     def moved(self) -> str | None:
         """How the path stopped naming the file open here ("deleted", "replaced"), or None."""
@@ -177,6 +185,18 @@ class Store:
             with contextlib.suppress(sqlite3.Error):
                 self.conn.execute("ROLLBACK")
 
+    def checkpoint_all(self) -> bool:
+        """Copy every committed change out of the -wal into the file itself (through this
+        connection's own descriptor, so into the file it opened even if the path now names
+        another) and empty the -wal. False if a reader elsewhere kept part of it there."""
+        if self.readonly:
+            return False
+        try:
+            busy, _log, _done = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        except sqlite3.Error:
+            return False
+        return int(busy) == 0
+
     def close(self) -> None:
         self.conn.close()
 
@@ -193,7 +213,8 @@ def _denied(path: Path) -> str:
     return denied_message(path)
 
 
-def _create_file(path: Path, mode: int) -> None:
+def _create_file(path: Path, mode: int) -> bool:
+    """Create `path` with `mode`; False when another process created it first."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     except PermissionError:
@@ -203,12 +224,13 @@ def _create_file(path: Path, mode: int) -> None:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
     except FileExistsError:
-        return  # another process won the race; it is the same file either way
+        return False  # another process won the race; it is the same file either way
     except PermissionError:
         raise WarroomError(_denied(path)) from None
     except OSError as exc:
         raise WarroomError(f"cannot create {path}: {exc.strerror or exc}") from None
     os.close(fd)
+    return True
 
 
 def _check_file(path: Path) -> None:
@@ -232,6 +254,7 @@ def open_store(
     readonly: bool = False,
     busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
     file_mode: int = 0o600,
+    immutable: bool = False,
 ) -> Store:
     """Open (creating and migrating when needed) the incident file at `path`.
 
@@ -243,16 +266,22 @@ def open_store(
     except PermissionError:
         # A folder we may not enter: most likely a team's shared file; say whose.
         raise WarroomError(_denied(path)) from None
+    created = was_empty = False
     if not exists:
         if readonly:
             raise WarroomError(f"no warroom database at {path}")
-        _create_file(path, file_mode)
+        created = _create_file(path, file_mode)
     _check_file(path)
+    if exists and not readonly:
+        with contextlib.suppress(OSError):
+            was_empty = os.stat(path).st_size == 0
     identity = file_identity(path)
     try:
         if readonly:
+            # immutable: no locks, no -shm, the -wal ignored; for media nothing can write to.
+            query = "immutable=1" if immutable else "mode=ro"
             conn = sqlite3.connect(
-                f"{path.resolve().as_uri()}?mode=ro",
+                f"{path.resolve().as_uri()}?{query}",
                 uri=True,
                 timeout=busy_timeout,
                 isolation_level=None,
@@ -265,6 +294,7 @@ def open_store(
     except sqlite3.Error as exc:
         raise classify(exc, path) from exc
     store = Store(conn, path, readonly=readonly, identity=identity)
+    store.created, store.was_empty = created, was_empty
     try:
         schema.check_compatible(store)
         conn.execute("PRAGMA foreign_keys = ON")
@@ -273,9 +303,91 @@ def open_store(
             conn.execute("PRAGMA synchronous = FULL")
             schema.ensure_current(store)
     except sqlite3.Error as exc:
-        conn.close()
+        if created or was_empty:
+            discard_if_unused(store)
+        else:
+            conn.close()
         raise classify(exc, path) from exc
     except BaseException:
-        conn.close()
+        if created or was_empty:
+            discard_if_unused(store)
+        else:
+            conn.close()
         raise
     return store
+
+
+def discard_if_unused(store: Store) -> None:
+    """Close `store`; when this process created its file (or found it empty) and nothing has
+    been recorded in it, remove the file again (or empty it), so a command that failed
+    leaves no database behind that it was never asked to make."""
+    path = store.path
+    try:
+        recorded = int(store.conn.execute("SELECT count(*) FROM incidents").fetchone()[0])
+    except sqlite3.Error:
+        recorded = 0 if store.created or store.was_empty else 1
+    store.close()
+    if recorded or not (store.created or store.was_empty):
+        return
+    with contextlib.suppress(OSError):
+        if store.created:
+            os.unlink(path)
+        else:
+            fd = os.open(path, os.O_WRONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+            try:
+                os.ftruncate(fd, 0)
+            finally:
+                os.close(fd)
+    for side in ("-wal", "-shm", "-journal"):
+        with contextlib.suppress(OSError):
+            os.unlink(f"{path}{side}")
+
+
+# The failures after which a plain read may still work through a read-only or immutable open.
+_READABLE_ANYWAY = (DiskFull, DatabaseReadOnly, DatabaseIOError, CannotOpenDatabase)
+
+
+def open_for_reading(path: str | os.PathLike[str]) -> tuple[Store, str | None]:
+    """Open to read: normally (so an old file is upgraded and readers share the -shm); where
+    that fails because the disk is full or the folder or file is read-only, read-only; and
+    where even that cannot create its -shm, immutable. Returns the store and, for a degraded
+    open, a warning for the user."""
+    try:
+        return open_store(path), None
+    except _READABLE_ANYWAY as first:
+        if isinstance(first, DatabaseMoved):
+            raise
+        for immutable in (False, True):
+            try:
+                store = open_store(path, readonly=True, immutable=immutable)
+            except WarroomError:
+                continue
+            try:
+                store.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            except sqlite3.Error:
+                store.close()
+                continue
+            how = (
+                "without locking (entries still in the -wal may be missing)"
+                if immutable
+                else "read-only"
+            )
+            return store, f"{first.message}; reading it {how}"
+        raise
+
+
+def check_integrity(store: Store) -> None:
+    """Refuse to write to a damaged file (PRAGMA quick_check): more writes could spread the
+    damage, and the answer is a restore. About 40 ms at 100,000 entries."""
+    from warroom.storage.causes import RESTORE_HINT
+
+    try:
+        result = str(store.conn.execute("PRAGMA quick_check(1)").fetchone()[0])
+    except sqlite3.Error as exc:
+        result = str(exc)
+    if result != "ok":
+        result = " ".join(result.replace("*** in database main ***", "").split())
+        hint = RESTORE_HINT.format(path=store.path)
+        raise DatabaseCorrupt(
+            f"{store.path} is damaged ({result}); nothing was written; {hint}", "SQLITE_CORRUPT"
+        )

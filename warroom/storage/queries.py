@@ -8,6 +8,8 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from warroom.storage import chain
+
 Row = dict[str, Any]
 
 
@@ -41,11 +43,12 @@ def insert_incident(
     declared_at: str,
     declared_by: str,
     detection_source: str | None,
+    declared_by_login: str | None = None,
 ) -> int:
     cur = conn.execute(
         "INSERT INTO incidents (title, severity, status, declared_at, declared_by,"
-        " detection_source) VALUES (?, ?, ?, ?, ?, ?)",
-        (title, severity, status, declared_at, declared_by, detection_source),
+        " declared_by_login, detection_source) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (title, severity, status, declared_at, declared_by, declared_by_login, detection_source),
     )
     assert cur.lastrowid is not None
     return cur.lastrowid
@@ -134,14 +137,20 @@ def get_services(conn: sqlite3.Connection, incident_id: int) -> list[str]:
 
 
 def set_role(
-    conn: sqlite3.Connection, incident_id: int, role: str, name: str, at: str, by: str
+    conn: sqlite3.Connection,
+    incident_id: int,
+    role: str,
+    name: str,
+    at: str,
+    by: str,
+    by_login: str | None = None,
 ) -> None:
     conn.execute(
-        "INSERT INTO roles (incident_id, role, name, assigned_at, assigned_by)"
-        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (incident_id, role) DO UPDATE SET"
+        "INSERT INTO roles (incident_id, role, name, assigned_at, assigned_by, assigned_by_login)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (incident_id, role) DO UPDATE SET"
         " name = excluded.name, assigned_at = excluded.assigned_at,"
-        " assigned_by = excluded.assigned_by",
-        (incident_id, role, name, at, by),
+        " assigned_by = excluded.assigned_by, assigned_by_login = excluded.assigned_by_login",
+        (incident_id, role, name, at, by, by_login),
     )
 
 
@@ -179,10 +188,15 @@ def get_checklist(conn: sqlite3.Connection, incident_id: int) -> list[Row]:
 
 
 def set_checked(
-    conn: sqlite3.Connection, item_id: int, done_at: str | None, done_by: str | None
+    conn: sqlite3.Connection,
+    item_id: int,
+    done_at: str | None,
+    done_by: str | None,
+    done_by_login: str | None = None,
 ) -> None:
     conn.execute(
-        "UPDATE checklist SET done_at = ?, done_by = ? WHERE id = ?", (done_at, done_by, item_id)
+        "UPDATE checklist SET done_at = ?, done_by = ?, done_by_login = ? WHERE id = ?",
+        (done_at, done_by, done_by_login, item_id),
     )
 
 
@@ -209,21 +223,30 @@ def append_timeline(
     text: str,
     data: dict[str, Any] | None = None,
 ) -> int:
-    cur = conn.execute(
-        "INSERT INTO timeline (incident_id, ts, author, login, kind, text, data)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (
-            incident_id,
-            ts,
-            author,
-            login,
-            kind,
-            text,
-            json.dumps(data, ensure_ascii=False) if data else None,
-        ),
+    stored = json.dumps(data, ensure_ascii=False) if data else None
+    # The hash chain (storage/chain.py): computed here, in the caller's write transaction,
+    # which holds the write lock (BEGIN IMMEDIATE), so the head cannot move before the insert.
+    entry_id, digest = chain.link(
+        conn,
+        incident_id=incident_id,
+        ts=ts,
+        author=author,
+        login=login,
+        kind=kind,
+        text=text,
+        data=stored,
     )
-    assert cur.lastrowid is not None
-    return cur.lastrowid
+    conn.execute(
+        "INSERT INTO timeline (id, incident_id, ts, author, login, kind, text, data, hash)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (entry_id, incident_id, ts, author, login, kind, text, stored, digest),
+    )
+    return entry_id
+
+
+def chain_head(conn: sqlite3.Connection) -> chain.Head:
+    """The timeline's newest entry id and hash: what exports, backups and updates record."""
+    return chain.head(conn)
 
 
 def timeline_after(
@@ -289,12 +312,13 @@ def insert_update(
     template: str | None,
     status: str,
     text: str,
+    author_login: str | None = None,
     next_update_due: str | None = None,
 ) -> int:
     cur = conn.execute(
-        "INSERT INTO updates (incident_id, published_at, author, template, status, text,"
-        " next_update_due) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (incident_id, published_at, author, template, status, text, next_update_due),
+        "INSERT INTO updates (incident_id, published_at, author, author_login, template,"
+        " status, text, next_update_due) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (incident_id, published_at, author, author_login, template, status, text, next_update_due),
     )
     assert cur.lastrowid is not None
     return cur.lastrowid
@@ -430,11 +454,12 @@ def insert_followup(
     due: str | None,
     created_at: str,
     created_by: str,
+    created_by_login: str | None = None,
 ) -> int:
     cur = conn.execute(
-        "INSERT INTO followups (incident_id, text, owner, due, created_at, created_by)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (incident_id, text, owner, due, created_at, created_by),
+        "INSERT INTO followups (incident_id, text, owner, due, created_at, created_by,"
+        " created_by_login) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (incident_id, text, owner, due, created_at, created_by, created_by_login),
     )
     assert cur.lastrowid is not None
     return cur.lastrowid
@@ -458,11 +483,15 @@ def list_followups(
 
 
 def set_followup_done(
-    conn: sqlite3.Connection, followup_id: int, done_at: str | None, done_by: str | None
+    conn: sqlite3.Connection,
+    followup_id: int,
+    done_at: str | None,
+    done_by: str | None,
+    done_by_login: str | None = None,
 ) -> None:
     conn.execute(
-        "UPDATE followups SET done_at = ?, done_by = ? WHERE id = ?",
-        (done_at, done_by, followup_id),
+        "UPDATE followups SET done_at = ?, done_by = ?, done_by_login = ? WHERE id = ?",
+        (done_at, done_by, done_by_login, followup_id),
     )
 
 
@@ -472,11 +501,22 @@ def set_followup_done(
 def append_timeline_many(
     conn: sqlite3.Connection, rows: Iterable[tuple[int, str, str, str, str, str]]
 ) -> None:
-    """Rows of (incident_id, ts, author, login, kind, text), inside the caller's transaction."""
+    """Rows of (incident_id, ts, author, login, kind, text), inside the caller's write
+    transaction, each chained to the one before it."""
+    chain.require_write_transaction(conn)
+    previous = chain.head(conn)
+    entry_id = max(chain.next_id(conn), previous.id + 1)
+    digest = previous.hash or chain.GENESIS
+    chained: list[tuple[Any, ...]] = []
+    for incident_id, ts, author, login, kind, text in rows:
+        content = chain.canonical(entry_id, incident_id, ts, author, login, kind, text, None)
+        digest = chain.entry_hash(digest, content)
+        chained.append((entry_id, incident_id, ts, author, login, kind, text, digest))
+        entry_id += 1
     conn.executemany(
-        "INSERT INTO timeline (incident_id, ts, author, login, kind, text)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        rows,
+        "INSERT INTO timeline (id, incident_id, ts, author, login, kind, text, hash)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        chained,
     )
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from warroom.errors import DatabaseLocked, WarroomError
+from warroom.storage import chain
 from warroom.storage.sqlite_errors import classify, is_busy
 
 if TYPE_CHECKING:
@@ -165,6 +166,52 @@ def _v4(store: Store) -> None:
     _run_script(store, V4)
 
 
+def _chain(store: Store) -> None:
+    # The hash chain (storage/chain.py): a `hash` column, and the entries already in the file
+    # chained in id order, so an older file can be verified from here on like a new one. The
+    # append-only trigger refuses the UPDATE that fills the column: it is dropped and created
+    # again from its own definition inside this transaction, so no other process ever sees the
+    # timeline without it (and a file that had lost it is not silently mended: verify says so).
+    conn = store.conn
+    conn.execute("ALTER TABLE timeline ADD COLUMN hash TEXT")
+    found = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'timeline_no_update'"
+    ).fetchone()
+    if found is not None:
+        conn.execute("DROP TRIGGER timeline_no_update")
+    previous = chain.GENESIS
+    hashes: list[tuple[str, int]] = []
+    for row in conn.execute(
+        "SELECT id, incident_id, ts, author, login, kind, text, data FROM timeline ORDER BY id"
+    ):
+        previous = chain.entry_hash(previous, chain.canonical(*row))
+        hashes.append((previous, row[0]))
+    conn.executemany("UPDATE timeline SET hash = ? WHERE id = ?", hashes)
+    if found is not None:
+        conn.execute(found[0])
+
+
+# Every "by" column gets the Unix login beside the display name (`--as` is a claim; the login
+# is who ran the command). Added only where missing, so the order migrations merge in does
+# not matter; rows from before keep NULL (who they were is not known).
+LOGIN_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("incidents", "declared_by_login"),
+    ("roles", "assigned_by_login"),
+    ("checklist", "done_by_login"),
+    ("updates", "author_login"),
+    ("followups", "created_by_login"),
+    ("followups", "done_by_login"),
+)
+
+
+def _logins(store: Store) -> None:
+    for table, column in LOGIN_COLUMNS:
+        present = {row[1] for row in store.conn.execute(f"PRAGMA table_info({table})")}
+        if column not in present:
+            # Names come from the fixed tuple above, never from input.
+            store.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
+
+
 COMMS = """
 CREATE TABLE deliveries (
     id INTEGER PRIMARY KEY,
@@ -212,7 +259,7 @@ def _run_script(store: Store, script: str) -> None:
         raise AssertionError(f"incomplete statement in schema: {statement!r}")
 
 
-MIGRATIONS: list[Callable[[Store], None]] = [_v1, _v2, _v3, _v4, _comms]
+MIGRATIONS: list[Callable[[Store], None]] = [_v1, _v2, _v3, _v4, _chain, _logins, _comms]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -52,7 +52,18 @@ def _name(exc: sqlite3.Error) -> str | None:
 
 def classify(exc: sqlite3.Error, path: Path) -> DatabaseError:
     """The warroom error for `exc` met on the database at `path`, with a one-line message
-    that says what happened and what to do."""
+    that says what happened and what to do: where the cause can be found on the system (a
+    full disk, a read-only folder or file), the message names it (storage/causes.py)."""
+    from warroom.storage.causes import explain
+
+    error = _classify(exc, path)
+    cause = explain(exc, path)
+    if cause is not None and not isinstance(error, (DatabaseLocked, DatabaseMoved)):
+        return type(error)(cause, error.code)
+    return error
+
+
+def _classify(exc: sqlite3.Error, path: Path) -> DatabaseError:
     code = result_code(exc)
     primary = None if code is None else code & _PRIMARY_MASK
     name = _name(exc)

@@ -9,8 +9,11 @@ workers; screens never import this module.
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+import sys
 from collections.abc import Callable
+from typing import TextIO
 
 from textual import on
 from textual.app import App
@@ -28,6 +31,13 @@ from warroom.tui.session import Session
 # A dropped SSH session is SIGHUP; `kill` and service managers send SIGTERM. Either way the
 # terminal must be given back as it was (alternate screen off, mouse off, cursor shown).
 EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+def _is_terminal(stream: TextIO | None) -> bool:
+    try:
+        return stream is not None and os.isatty(stream.fileno())
+    except (OSError, ValueError):  # closed, or no descriptor at all
+        return False
 
 
 class WarroomApp(App[int]):
@@ -72,6 +82,14 @@ class WarroomApp(App[int]):
             loop = asyncio.get_running_loop()
             for sig in EXIT_SIGNALS:
                 loop.add_signal_handler(sig, self._signalled, sig)
+            if _is_terminal(sys.__stdin__):
+                self.set_interval(1, self._check_terminal, name="terminal")
+
+    def _check_terminal(self) -> None:
+        # A terminal hung up without a SIGHUP reaching us (a parent that ignores it): Textual
+        # then reads end-of-file in a loop, a core at 100% for ever. End as SIGHUP would.
+        if not _is_terminal(sys.__stdin__):
+            self.exit(return_code=128 + signal.SIGHUP)
 
     def on_unmount(self) -> None:
         if not self.is_headless:

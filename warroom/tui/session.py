@@ -19,8 +19,8 @@ from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
-from warroom.actions import Room
 from warroom.errors import WarroomError
+from warroom.room import Room
 from warroom.storage import FileMoved, file_identity, open_store
 
 T = TypeVar("T")
@@ -69,9 +69,9 @@ class Session:
     # --- the file's identity ----------------------------------------------------------------
 
     def moved(self) -> str | None:
-        """ "deleted" or "replaced" once the path stopped naming the file open here."""
+        """How the path stopped naming the file open here ("deleted", "replaced"), or None."""
         if self._retired is not None:
-            return "replaced" if file_identity(self.path) else "deleted"
+            return "replaced" if _identity_or_none(str(self.path)) else "deleted"
         return self.room.store.moved()
 
     def _sidecar_ids(self) -> dict[str, tuple[int, int] | None]:
@@ -82,20 +82,27 @@ class Session:
 
     def retire(self, how: str) -> None:
         """The file moved: let the connection go, and remove the `-wal`/`-shm` it leaves
-        beside the path if they are still ours (same identity as when the file was in
-        place). SQLite does not checkpoint or delete them itself once the database has moved
-        (it checks), and whoever opens the new file next would replay our old WAL into it,
-        undoing a restore. Another process's new `-wal` (a different inode) is left alone."""
+        beside the path. SQLite does not checkpoint or delete them itself once the database
+        has moved (it checks), and whoever opens a file at the path next would replay our
+        old WAL into it, undoing a restore. They are removed only if they are still the
+        inodes we used (another process's new `-wal` is left alone), and only if nothing of
+        value is lost: every change in them was checkpointed into the file we had open, or
+        that file is gone from the disk (replaced by `mv`, or deleted: no name links to it).
+        A file moved elsewhere that we could not checkpoint (read-only) keeps them."""
         with self._lock:
             if self._retired is not None:
                 return
             self._retired = f"{self.path} has been {how}; r opens the file now at the path"
-            self.room.store.close()
+            store = self.room.store
+            links = _links_to_open_file(store.identity)
+            emptied = store.checkpoint_all()
+            store.close()
+            if not (emptied or links == 0):
+                return
             for suffix, ours in self._sidecars.items():
                 name = f"{self.path}{suffix}"
                 if ours is not None and _identity_or_none(name) == ours:
-                    # Not allowed (a watcher without write access to the folder): the
-                    # writers' own war rooms remove them.
+                    # Not allowed (no write access to the folder): nothing more to do here.
                     with contextlib.suppress(OSError):
                         os.unlink(name)
 
@@ -126,6 +133,26 @@ class Session:
         with self._lock:
             if self._owned:
                 self.room.store.close()
+
+
+def _links_to_open_file(identity: tuple[int, int] | None) -> int | None:
+    """How many names the file open here (by identity) still has, found through this
+    process's own descriptors (Linux /proc: stat, never open, so no lock is dropped);
+    None if unknown."""
+    if identity is None:
+        return None
+    try:
+        fds = os.listdir("/proc/self/fd")
+    except OSError:
+        return None
+    for fd in fds:
+        try:
+            st = os.stat(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if (st.st_dev, st.st_ino) == identity:
+            return st.st_nlink
+    return None
 
 
 def _identity_or_none(path: str) -> tuple[int, int] | None:

@@ -18,7 +18,7 @@ from textual.widgets.option_list import Option
 
 from warroom.domain import parse_due
 from warroom.errors import BadInput
-from warroom.safe_text import clean, one_line
+from warroom.safe_text import clean, one_line, person
 from warroom.tui.messages import FollowupAddRequested, FollowupToggleRequested
 from warroom.tui.screens.forms import FormScreen
 from warroom.views import Followup, Incident
@@ -39,7 +39,7 @@ def followup_prompt(item: Followup, today: date, due_w: int = 14) -> Text:
     text.append("  ")
     text.append(one_line(item.text))
     if item.done:
-        text.append(f"  (done by {one_line(item.done_by or '?', 14)})", "italic")
+        text.append(f"  (done by {person(item.done_by or '?', item.done_by_login, 14)})", "italic")
     return text
 
 

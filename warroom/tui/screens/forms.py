@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import RadioButton, RadioSet, Static
 
 from warroom.domain import SEVERITIES, SeverityRule
+from warroom.safe_text import one_line
 
 ResultT = TypeVar("ResultT")
 
@@ -27,7 +28,9 @@ def definitions_text(rules: dict[str, SeverityRule], chosen: str | None) -> Text
             else "no customer updates"
         )
         style = "bold reverse" if name == chosen else ""
-        lines.append(Text.assemble((f" {name} ", style), f" {rule.definition} ({cadence})"))
+        lines.append(
+            Text.assemble((f" {name} ", style), f" {one_line(rule.definition)} ({cadence})")
+        )
     return Text("\n").join(lines)
 
 

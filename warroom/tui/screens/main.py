@@ -35,10 +35,10 @@ from textual.widgets import Input, Static, TextArea
 from textual.worker import Worker, get_current_worker
 
 from warroom import actions
-from warroom.actions import Room
 from warroom.domain import ASKS_FOR_UPDATE, format_ref
 from warroom.errors import WarroomError
 from warroom.live import ChangeWatcher
+from warroom.room import Room
 from warroom.safe_text import clean, one_line
 from warroom.storage import FileMoved, open_store
 from warroom.tui.commands import MAIN_COMMANDS, PRIORITY, WRITE_ACTIONS, WRITE_KEYS
@@ -382,6 +382,7 @@ class WarRoomScreen(WorkScreen[None]):
     # --- the live worker ----------------------------------------------------------------
 
     def _start_live(self) -> None:
+        self._stop_watching()  # a worker still on the old file (after a reopen) ends first
         self._stopping = threading.Event()
         self.run_worker(
             self._watch, thread=True, name="live-refresh", group="live", exit_on_error=False
@@ -476,8 +477,8 @@ class WarRoomScreen(WorkScreen[None]):
         path = self.session.path
         if how == "deleted":
             text = (
-                f"{path} has been deleted: nothing can be saved, every change is refused. "
-                "r reopens once a file is back at the path."
+                f"{path} has been deleted or moved away: nothing can be saved, every change "
+                "is refused. r reopens once a file is back at the path."
             )
         else:
             text = (
@@ -518,6 +519,8 @@ class WarRoomScreen(WorkScreen[None]):
         self.timeline_key = None
         self._cursor = (incident_id, 0, self.timeline_filter)
         self.refresh_bindings()
+        # The footer only dims a key that goes away; r must go, not linger dimmed.
+        self.query_one(KeysFooter).refresh(recompose=True)
         self.notify(f"Reopened {self.session.path}")
         self.refresh_now()
         if self.live:
@@ -641,6 +644,10 @@ class WarRoomScreen(WorkScreen[None]):
                     else f"Follow-up #{item_id} had already changed",
                     close=close,
                 )
+            )
+        else:
+            self.notify(
+                f"internal error: no handler for {type(request).__name__}", severity="error"
             )
 
     # --- the keys -----------------------------------------------------------------------

@@ -78,7 +78,7 @@ def severity_label(rule: SeverityRule, current: str | None = None) -> Text:
         if rule.cadence_minutes
         else "no customer updates required"
     )
-    text = Text.assemble((rule.name, "bold"), f"  {rule.definition} ({cadence})")
+    text = Text.assemble((rule.name, "bold"), f"  {one_line(rule.definition)} ({cadence})")
     if rule.name == current:
         text.append("  ← current", "italic")
     return text

@@ -10,6 +10,7 @@ untouched draft follows the clock; Esc on an edited draft asks before dropping i
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -23,6 +24,7 @@ from textual.widgets import Footer, Label, Select, Static, TextArea
 
 from warroom import clipboard
 from warroom.domain import PublishClash
+from warroom.safe_files import access_of
 from warroom.safe_text import clean, one_line
 from warroom.tui.messages import PublishQuestionAsked, PublishRequested
 from warroom.tui.screens.base import WorkScreen
@@ -34,7 +36,9 @@ from warroom.tui.widgets.update_pane import published_text
 from warroom.updates import Draft, render_draft
 from warroom.views import Delivery, Incident, Update
 
-SCREEN_ID = "update-panel"
+# Each panel its own id: a publish committed after its panel was closed must not close the
+# next one the user opened meanwhile (and lose what was typed there).
+_PANELS = itertools.count(1)
 READ_ONLY_PUBLISH = (
     "Read-only (warroom watch): publishing is for a writable war room, or from a shell: "
     "`warroom update --publish`."
@@ -63,7 +67,7 @@ class UpdatePanelScreen(WorkScreen[None]):
     def __init__(
         self, session: Session, incident: Incident, templates: list[str], template: str | None
     ) -> None:
-        super().__init__(id=SCREEN_ID)
+        super().__init__(id=f"update-panel-{next(_PANELS)}")
         self.session = session
         self.readonly = session.readonly
         self.incident = incident
@@ -215,7 +219,12 @@ class UpdatePanelScreen(WorkScreen[None]):
 
         def work() -> clipboard.CopyResult:
             # A WarroomError (no way to copy) becomes the failure notice.
-            return clipboard.copy_text(text, osc52=osc52, system_copy=self.session.system_copy)
+            return clipboard.copy_text(
+                text,
+                osc52=osc52,
+                system_copy=self.session.system_copy,
+                access=access_of(self.session.path),  # the database's, like exports
+            )
 
         self.run_in_thread("copy", work, self.copied, group="copy")
 
@@ -245,7 +254,7 @@ class UpdatePanelScreen(WorkScreen[None]):
         self.publishing = True
         self.post_message(
             PublishRequested(
-                SCREEN_ID,
+                self.id,
                 self.incident.id,
                 text,
                 self.template,

@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from warroom.domain import ROLES
-from warroom.safe_text import one_line
+from warroom.safe_text import one_line, person
 from warroom.views import Incident
 
 SHORT_ROLES = {"owner": "Owner", "fix_lead": "Fix lead", "comms": "Comms"}
@@ -24,7 +24,12 @@ class RolesPane(Static):
         shown = self.incident
         self.incident = incident
         # Most refreshes bring a new note and the same roles: re-render only on a change.
-        if shown is None or incident is None or shown.roles != incident.roles:
+        if (
+            shown is None
+            or incident is None
+            or shown.roles != incident.roles
+            or shown.assigned_by != incident.assigned_by
+        ):
             self.refresh(layout=True)
 
     def render(self) -> Text:
@@ -40,6 +45,10 @@ class RolesPane(Static):
             name = self.incident.roles.get(role)
             if name:
                 text.append(one_line(name, 40))
+                by, login = self.incident.assigned_by.get(role, (name, None))
+                if login and login != by:
+                    # Assigned under a name that is not the login: show who really did it.
+                    text.append(f"  by {person(by, login, 16)}", label_style)
             else:
                 text.append(" UNASSIGNED ", missing)
         return text

@@ -28,7 +28,7 @@ from textual.strip import Strip
 
 from warroom.domain import KINDS
 from warroom.safe_text import one_line
-from warroom.views import Entry
+from warroom.views import UNREADABLE, Entry
 
 SHORT_KINDS = {
     "declared": "declare",
@@ -46,6 +46,13 @@ class _Row:
     author: str
     kind: str
     text: str  # sanitised, one line
+    # The Unix login when it differs from the display name (sanitised), else "": shown on
+    # the entry's second line under the author, so a spoofed name never stands alone and the
+    # text keeps its width.
+    login: str = ""
+
+    def lines(self, text_w: int) -> int:
+        return max(len(_fold(self.text, text_w)), 2 if self.login else 1)
 
 
 TIME_W = 8  # HH:MM:SS
@@ -59,8 +66,9 @@ def _row(entry: Entry) -> _Row:
         local.date(),
         local.strftime("%H:%M:%S"),
         one_line(entry.author),
-        entry.kind,
+        one_line(entry.kind),
         one_line(entry.text),
+        one_line(entry.login) if entry.login and entry.login != entry.author else "",
     )
 
 
@@ -95,6 +103,7 @@ class TimelineView(ScrollView, can_focus=True):
         "timeline--author",
         "timeline--empty",
         *(f"timeline--{kind}" for kind in KINDS),
+        f"timeline--{UNREADABLE}",  # a row the file holds but warroom cannot read
     }
     BINDINGS = [
         Binding("home", "scroll_home", "Oldest", show=False),
@@ -229,7 +238,7 @@ class TimelineView(ScrollView, can_focus=True):
         text_w = self._text_width(width)
         old_total = self._offsets[-1] if self._offsets else 0
         if not appending:
-            self._counts = [len(_fold(r.text, text_w)) for r in self._rows]
+            self._counts = [r.lines(text_w) for r in self._rows]
             self._offsets = [0, *accumulate(self._counts)]
             self._cache.clear()
         else:
@@ -237,7 +246,7 @@ class TimelineView(ScrollView, can_focus=True):
             # renders stay valid (only lines with content are cached, see render_line).
             total = self._offsets[-1]
             for row in self._rows[len(self._counts) :]:
-                count = len(_fold(row.text, text_w))
+                count = row.lines(text_w)
                 self._counts.append(count)
                 total += count
                 self._offsets.append(total)
@@ -308,7 +317,26 @@ class TimelineView(ScrollView, can_focus=True):
             strip = self._render_timeline_line(line, width)
             if self._rows and line < self._offsets[-1]:  # a blank line may get an entry
                 self._cache[key] = strip
+        selection = self.text_selection
+        if selection is not None and (span := selection.get_span(line)) is not None:
+            strip = self._highlight(strip, *span)  # never cached: selections come and go
         return strip.apply_offsets(scroll_x, line)
+
+    def _highlight(self, strip: Strip, start: int, end: int) -> Strip:
+        """The cells a mouse selection covers, in the screen's selection style."""
+        length = strip.cell_length
+        end = length if end == -1 else min(end, length)
+        if start >= end:
+            return strip
+        before, chosen, after = strip.divide([start, end, length])
+        # Only the background, after the segments' own styles so it wins over theirs; the
+        # theme's selection foreground can equal its background, hiding the text.
+        style = Style(bgcolor=self.screen.get_component_rich_style("screen--selection").bgcolor)
+        marked = Strip(Segment.apply_style(list(chosen), post_style=style), chosen.cell_length)
+        return Strip.join([before, marked, after])
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self.refresh()
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
         """The selected text, as shown (time, author, kind, text), for ctrl+c."""
@@ -336,7 +364,9 @@ class TimelineView(ScrollView, can_focus=True):
         author_w, kind_w = self._columns(width)
         chunks = _fold(row.text, self._text_width(width))
         chunk = chunks[sub] if sub < len(chunks) else ""
-        kind_style = base + self.get_component_rich_style(f"timeline--{row.kind}", partial=True)
+        # A kind this version does not know (written by a newer one) is styled as a note.
+        styled = row.kind if row.kind in KINDS or row.kind == UNREADABLE else "note"
+        kind_style = base + self.get_component_rich_style(f"timeline--{styled}", partial=True)
         if sub == 0:
             author = one_line(row.author, author_w)
             kind = SHORT_KINDS.get(row.kind, row.kind)[:kind_w]
@@ -350,8 +380,19 @@ class TimelineView(ScrollView, can_focus=True):
                 ),
                 Segment(kind.ljust(kind_w) + " ", kind_style + Style(bold=True)),
             ]
+        elif sub == 1 and row.login:
+            login = f"login {row.login}"
+            login = one_line(login if cell_len(login) <= author_w else f"({row.login})", author_w)
+            segments = [
+                Segment(" " * (self._time_w + 1), base),
+                Segment(
+                    login + " " * (author_w - cell_len(login) + 1),
+                    base + self.get_component_rich_style("timeline--author"),
+                ),
+                Segment(" " * (kind_w + 1), base),
+            ]
         else:
             segments = [Segment(" " * self._prefix_width(width), base)]
-        text_style = kind_style if row.kind != "note" else base
+        text_style = kind_style if styled != "note" else base
         segments.append(Segment(chunk, text_style))
         return Strip(segments).adjust_cell_length(width, base)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from warroom.safe_text import clean, one_line
+from warroom.safe_text import clean, one_line, person
 from warroom.views import Update
 
 
@@ -15,7 +15,7 @@ def published_text(published: tuple[Update, ...] | list[Update]) -> Text:
         return Text("No update published yet.", style="italic")
     lines = [
         Text(
-            f"{u.published_at.astimezone():%H:%M}  {one_line(u.author, 12)}  "
+            f"{u.published_at.astimezone():%H:%M}  {person(u.author, u.author_login, 12)}  "
             f"{u.template or '-'}  {one_line(u.text.splitlines()[0] if u.text else '', 60)}"
         )
         for u in published
@@ -61,7 +61,7 @@ class UpdatePane(Static):
             last = self.published[-1]
             body.append(
                 f"\n\n{count} published; last at {last.published_at.astimezone():%H:%M}"
-                f" by {one_line(last.author, 16)}",
+                f" by {person(last.author, last.author_login, 16)}",
                 self.get_component_rich_style("update--published"),
             )
         return body
