@@ -308,6 +308,13 @@ def keys(tmp: Path, repeat: int) -> list[Figure]:
     return key_cases.figures(tmp, repeat)
 
 
+@case
+def alerts(tmp: Path, repeat: int) -> list[Figure]:
+    import alerts as alert_cases
+
+    return alert_cases.figures(tmp)
+
+
 def print_table(figures: list[Figure]) -> None:
     print(f"{'figure':<44} {'value':>12} {'floor':>12} {'ratio':>7}  target / floor")
     for f in figures:

@@ -332,6 +332,8 @@ def test_json_round_trips_every_entry_and_holds_everything(
         "end": at("16:05"),
         "ongoing": False,
         "time_to_declare_seconds": 20 * 60.0,
+        "first_alert_at": None,  # no alert attached
+        "time_from_first_alert_seconds": None,
         "time_to_confirm_impact_seconds": 4 * 60.0,
         "time_to_first_update_seconds": 12 * 60.0,
         "time_to_mitigate_seconds": 20 * 60.0,

@@ -22,6 +22,8 @@ VALUES: dict[tuple[str, str], list[Any]] = {
     ("incidents", "severity"): ["SEV2", "SEV1"],
     ("incidents", "status"): ["identified", "investigating"],
     ("roles", "role"): ["comms", "owner"],
+    ("alerts", "status"): ["firing", "resolved"],
+    ("deliveries", "state"): ["failed", "pending"],
 }
 
 

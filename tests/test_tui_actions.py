@@ -345,6 +345,7 @@ async def test_help_lists_every_key(room: Room, declared: int) -> None:
             "f",
             "i",
             "d",
+            "l",
             "r",
             "?",
             "ctrl+q",

@@ -105,30 +105,44 @@ def declare(
     source = parse_source(source) if source is not None else None
     service_names = [require_text(s, "a service name") for s in services]
     with _write(room) as tx:
-        incident_id = q.insert_incident(
-            tx.conn,
-            title=title,
-            severity=severity,
-            status="investigating",
-            declared_at=tx.ts,
-            declared_by=room.actor.name,
-            declared_by_login=room.actor.login,
-            detection_source=source,
-        )
-        q.add_services(tx.conn, incident_id, service_names)
-        q.insert_checklist(
-            tx.conn, incident_id, [(i.step, i.text, i.auto) for i in room.settings.checklist]
-        )
-        text = f"Declared {severity}: {title}"
-        if service_names:
-            text += f" (services: {', '.join(service_names)})"
-        tx.log(
-            incident_id,
-            "declared",
-            text,
-            {"severity": severity, "services": service_names, "source": source},
-        )
-        tx.auto_tick(incident_id, "severity")
+        return declare_in(tx, title, severity, service_names, source)
+
+
+def declare_in(
+    tx: _Tx,
+    title: str,
+    severity: str,
+    service_names: list[str],
+    source: str | None,
+    extra: dict[str, Any] | None = None,
+) -> int:
+    """The declaration inside a caller's transaction (a declaration from an alert attaches
+    the alert in the same one). Arguments are already checked."""
+    room = tx.room
+    incident_id = q.insert_incident(
+        tx.conn,
+        title=title,
+        severity=severity,
+        status="investigating",
+        declared_at=tx.ts,
+        declared_by=room.actor.name,
+        declared_by_login=room.actor.login,
+        detection_source=source,
+    )
+    q.add_services(tx.conn, incident_id, service_names)
+    q.insert_checklist(
+        tx.conn, incident_id, [(i.step, i.text, i.auto) for i in room.settings.checklist]
+    )
+    text = f"Declared {severity}: {title}"
+    if service_names:
+        text += f" (services: {', '.join(service_names)})"
+    tx.log(
+        incident_id,
+        "declared",
+        text,
+        {"severity": severity, "services": service_names, "source": source, **(extra or {})},
+    )
+    tx.auto_tick(incident_id, "severity")
     return incident_id
 
 

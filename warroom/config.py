@@ -18,6 +18,7 @@ from warroom.domain import (
     DEFAULT_SYNC_SECONDS,
     SEVERITIES,
     STEPS,
+    AlertSettings,
     ChecklistTemplateItem,
     Destination,
     ReplicaSettings,
@@ -47,6 +48,9 @@ to = "s3://example-bucket/warroom" # a folder, sftp://USER@HOST/PATH or s3://BUC
 sync_seconds = 1                   # how often changes are shipped: the most a lost host loses
 # sftp_key_path = "~/.ssh/id_ed25519"   # for sftp://: the key to log in with, and the
 # sftp_host_key = "ssh-ed25519 AAAA..." # server's key (ssh-keyscan HOST), else not checked
+[alerts]                           # `warroom alerts listen`
+token = "a-long-random-secret"     # bearer token senders must give; or $WARROOM_ALERTS_TOKEN
+service_labels = ["service", "job"]  # alert labels naming the service, first found wins
 
 # The names customers know; customer templates and the status page use these. Once this
 # table exists, a service not in it is left out of customer text.
@@ -116,6 +120,7 @@ def parse_settings(data: dict[str, Any], path: Path) -> Settings:
         "severities",
         "checklist",
         "replicate",
+        "alerts",
         "components",
         "publish",
     }
@@ -185,6 +190,7 @@ def parse_settings(data: dict[str, Any], path: Path) -> Settings:
         destinations=destinations,
         status_page_title=page_title,
         replicate=_replicate(data.get("replicate", {}), path),
+        alerts=_parse_alerts(data.get("alerts", {}), path),
     )
 
 
@@ -223,6 +229,29 @@ def _replicate(table: Any, path: Path) -> ReplicaSettings:
         sync_seconds=float(seconds),
         sftp_key_path=key,
         sftp_host_key=host_key.strip() if host_key else None,
+    )
+
+
+def _parse_alerts(table: Any, path: Path) -> AlertSettings:
+    if not isinstance(table, dict):
+        raise ConfigError(path, "alerts must be a table like [alerts]")
+    extra = set(table) - {"token", "service_labels"}
+    if extra:
+        raise ConfigError(path, f"unknown key alerts.{sorted(extra)[0]}")
+    token = table.get("token")
+    if token is not None and (not isinstance(token, str) or len(token.strip()) < 16):
+        # A short token is guessable by anyone who can reach the port.
+        raise ConfigError(path, "alerts.token must be text of at least 16 characters")
+    labels = table.get("service_labels", list(AlertSettings.service_labels))
+    if (
+        not isinstance(labels, list)
+        or not labels
+        or not all(isinstance(x, str) and x.strip() for x in labels)
+    ):
+        raise ConfigError(path, "alerts.service_labels must be a non-empty array of label names")
+    return AlertSettings(
+        token=token.strip() if token is not None else None,
+        service_labels=tuple(x.strip() for x in labels),
     )
 
 

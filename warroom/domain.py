@@ -178,6 +178,7 @@ KINDS: tuple[str, ...] = (
     "update",
     "followup",
     "delivery",
+    "alert",
 )
 
 # Mitigation actions from the process guide, offered as quick picks.
@@ -261,6 +262,15 @@ class Destination:
 
 
 @dataclass(frozen=True)
+class AlertSettings:
+    """The `[alerts]` config table: the receiver's bearer token and the labels that name the
+    affected service, tried in order."""
+
+    token: str | None = None
+    service_labels: tuple[str, ...] = ("service", "job")
+
+
+@dataclass(frozen=True)
 class Settings:
     severities: dict[str, SeverityRule] = field(default_factory=lambda: dict(DEFAULT_SEVERITIES))
     checklist: tuple[ChecklistTemplateItem, ...] = DEFAULT_CHECKLIST
@@ -271,6 +281,7 @@ class Settings:
     destinations: tuple[Destination, ...] = ()
     status_page_title: str | None = None
     replicate: ReplicaSettings = ReplicaSettings()
+    alerts: AlertSettings = field(default_factory=AlertSettings)
 
     def rule(self, severity: str) -> SeverityRule:
         return self.severities[severity]

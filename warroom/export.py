@@ -11,10 +11,11 @@ import csv
 import sqlite3
 import time
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, TextIO
 
 from warroom import markdown_text as md
+from warroom.alert_views import Alert, alerts_of_incident, first_alert_at
 from warroom.domain import ROLES, SOURCES, Settings, format_ref, service_labels
 from warroom.errors import BadInput
 from warroom.metrics import METRIC_KINDS, Metrics, compute_metrics, format_span
@@ -83,8 +84,14 @@ class _Facts:
         self.key_entries: list[Entry] = entries_of_kinds(conn, incident_id, (*METRIC_KINDS, "role"))
         self.updates: list[Update] = updates(conn, incident_id)
         self.followups: list[Followup] = followups(conn, incident_id, include_done=True)
+        self.alerts: list[Alert] = alerts_of_incident(conn, incident_id)
         self.metrics: Metrics = compute_metrics(
-            self.incident, self.key_entries, self.updates, settings, now
+            self.incident,
+            self.key_entries,
+            self.updates,
+            settings,
+            now,
+            first_alert_at(conn, incident_id),
         )
         self.now = now
         # The record's chain head in the same snapshot: `warroom verify --against` an export
@@ -197,6 +204,7 @@ def export_head(facts: _Facts) -> dict[str, Any]:
         "followups": [f.to_json() for f in facts.followups],
         "metrics": facts.metrics.to_json(),
         "chain_head": facts.head.to_json(),
+        "alerts": [a.to_json() for a in facts.alerts],
     }
 
 
@@ -257,6 +265,21 @@ def _timeline_lines(conn: sqlite3.Connection, incident_id: int) -> Iterator[str]
         if kind not in names:
             names[kind] = md.single_line(kind)
         yield f"- {clock} · {names[author]} · {names[kind]} — {md.inline(entry.text)}"
+
+
+def _alert_md(alert: Alert, now: datetime) -> dict[str, Any]:
+    fired_for = alert.firing_for(now)
+    return {
+        "label": md.inline(alert.label),
+        "source": md.inline(alert.source),
+        "summary": md.inline(alert.summary) if alert.summary else None,
+        "fired": _when(alert.fired_at),
+        "first_fired": _when(alert.first_fired_at) if alert.fired_count > 1 else None,
+        "resolved": _when(alert.ends_at) if alert.status == "resolved" else None,
+        "duration": format_span(timedelta(seconds=fired_for)) if fired_for is not None else "—",
+        "times_fired": alert.fired_count,
+        "url": md.inline(alert.url) if alert.url else None,
+    }
 
 
 def markdown_context(
@@ -321,6 +344,7 @@ def markdown_context(
         "metrics": [
             {"label": md.cell(label), "value": md.cell(value)} for label, value in metrics.rows()
         ],
+        "alerts": [_alert_md(a, now) for a in facts.alerts],
         "timeline": "\n".join(_timeline_lines(conn, incident_id)).strip("\n"),
         "timeline_count": q.timeline_count(conn, incident_id),
         # Read with the rest, in the same snapshot: the footer names the head this draft saw.

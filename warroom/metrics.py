@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from warroom.alert_views import first_alert_at
 from warroom.domain import SEVERITIES, Settings, format_duration, is_overdue, next_update_due
 from warroom.views import Entry, Incident, Update, entries_of_kinds, load_incident, updates
 
@@ -55,6 +56,8 @@ class Metrics:
     update_missed_due: datetime | None
     # domain.comms_gaps: "customers were not told it was resolved", ...
     comms_gaps: tuple[str, ...] = ()
+    # When the earliest alert attached to the incident began firing.
+    first_alert_at: datetime | None = None
 
     @property
     def start(self) -> datetime:
@@ -68,6 +71,13 @@ class Metrics:
         if self.impact_started_at is None:
             return None
         return self.declared_at - self.impact_started_at
+
+    @property
+    def time_from_first_alert(self) -> timedelta | None:
+        """First alert -> declaration; negative when monitoring fired only after it."""
+        if self.first_alert_at is None:
+            return None
+        return self.declared_at - self.first_alert_at
 
     @property
     def time_to_confirm_impact(self) -> timedelta | None:
@@ -110,6 +120,8 @@ class Metrics:
             "end": iso(self.end),
             "ongoing": self.ongoing,
             "time_to_declare_seconds": secs(self.time_to_declare),
+            "first_alert_at": iso(self.first_alert_at),
+            "time_from_first_alert_seconds": secs(self.time_from_first_alert),
             "time_to_confirm_impact_seconds": secs(self.time_to_confirm_impact),
             "time_to_first_update_seconds": secs(self.time_to_first_update),
             "time_to_mitigate_seconds": secs(self.time_to_mitigate),
@@ -142,6 +154,10 @@ class Metrics:
             (
                 "Time to declare (impact start → declared)",
                 format_span(self.time_to_declare, missing="impact start not recorded"),
+            ),
+            (
+                "Time from first alert to declaration (alert fired → declared)",
+                format_span(self.time_from_first_alert, missing="no alert attached"),
             ),
             (
                 "Time to confirm impact (declared → impact recorded)",
@@ -201,6 +217,7 @@ def compute_metrics(
     published: Sequence[Update],
     settings: Settings,
     now: datetime,
+    first_alert_at: datetime | None = None,
 ) -> Metrics:
     """The metrics of `incident`. `entries` is its timeline (any kinds, any order; only
     METRIC_KINDS are read), `published` its customer updates; `now` ends an open incident."""
@@ -293,6 +310,7 @@ def compute_metrics(
         late_updates=tuple(late),
         update_missed_due=missed,
         comms_gaps=tuple(incident.comms_gaps),
+        first_alert_at=first_alert_at,
     )
 
 
@@ -307,4 +325,5 @@ def load_metrics(
         updates(conn, incident_id),
         settings,
         now,
+        first_alert_at(conn, incident_id),
     )

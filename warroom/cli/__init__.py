@@ -42,6 +42,7 @@ COMMANDS: dict[str, str] = {
     "verify": "warroom.cli.record:verify",
     "replicate": "warroom.cli.record:replicate",
     "restore": "warroom.cli.record:restore",
+    "alerts": "warroom.cli.alerts:alerts",
 }
 
 

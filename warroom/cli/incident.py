@@ -49,7 +49,14 @@ def _join(words: tuple[str, ...]) -> str:
 
 
 @click.command()
-@click.argument("title", nargs=-1, required=True)
+@click.argument("title", nargs=-1)
+@click.option(
+    "--from-alert",
+    "from_alert",
+    metavar="ID",
+    help="Declare from alert ID (`warroom alerts list`): title, service, source and impact"
+    " start come from it, and it is attached.",
+)
 @click.option(
     "--severity",
     "-s",
@@ -71,14 +78,23 @@ def declare(
     severity: str,
     services: tuple[str, ...],
     source: str | None,
+    from_alert: str | None = None,
 ) -> None:
     """Declare an incident. Prints its reference alone on the last line.
 
     \b
     warroom declare "Checkout returns 500s" --severity SEV2 --service checkout
+    warroom declare --from-alert 3 --severity SEV2
     """
     room = open_room(ctx)
-    incident_id = actions.declare(room, _join(title), severity, services, source)
+    if from_alert is not None:
+        from warroom.cli.alerts import declare_from_alert
+
+        incident_id = declare_from_alert(room, from_alert, severity, title, services, source)
+    elif not title:
+        raise click.UsageError("give a TITLE (or --from-alert ID)")
+    else:
+        incident_id = actions.declare(room, _join(title), severity, services, source)
     incident = room.incident(incident_id)
     rule = room.settings.rule(incident.severity)
     click.echo(f"Declared {incident.ref} ({incident.severity}: {one_line(rule.definition)})")
@@ -295,15 +311,27 @@ def list_(ctx: click.Context, include_all: bool, as_json: bool) -> None:
 @click.pass_context
 def show(ctx: click.Context, ref: str | None, as_json: bool) -> None:
     """Show an incident: facts, roles, checklist (numbered), next update due."""
+    from warroom.cli.alerts import attached_json, attached_lines
+
     room = open_room(ctx, reading=True)
     incident = room.incident(target_incident(room, ref, after_recovery=True))
     if as_json:
         with room.read() as conn:
             sent = deliveries(conn, incident_id=incident.id)
-        click.echo(json_dumps({**incident.to_json(), "deliveries": [d.to_json() for d in sent]}))
+        click.echo(
+            json_dumps(
+                {
+                    **incident.to_json(),
+                    "alerts": attached_json(room, incident.id),
+                    "deliveries": [d.to_json() for d in sent],
+                }
+            )
+        )
         return
     definition = room.settings.rule(incident.severity).definition
     click.echo(format_show(incident, room.now(), color=use_color(), definition=definition))
+    for line in attached_lines(room, incident.id):
+        click.echo(line)
     with room.read() as conn:
         sent = deliveries(conn, incident_id=incident.id)
     if sent:

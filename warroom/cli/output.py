@@ -27,6 +27,7 @@ KIND_COLOURS = {
     "update": "bright_green",
     "followup": "bright_blue",
     "delivery": "bright_red",
+    "alert": "bright_red",
 }
 
 

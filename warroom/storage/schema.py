@@ -212,6 +212,66 @@ def _logins(store: Store) -> None:
             store.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
 
 
+ALERTS = """
+CREATE TABLE alerts (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('firing', 'resolved')),
+    labels TEXT NOT NULL DEFAULT '{}',
+    summary TEXT,
+    description TEXT,
+    service TEXT,
+    starts_at TEXT,
+    ends_at TEXT,
+    url TEXT,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    count INTEGER NOT NULL DEFAULT 1,
+    fired_count INTEGER NOT NULL DEFAULT 1,
+    first_fired_at TEXT,
+    incident_id INTEGER REFERENCES incidents(id),
+    attached_at TEXT,
+    attached_by TEXT,
+    attached_login TEXT,
+    dismissed_at TEXT,
+    dismissed_by TEXT,
+    dismissed_login TEXT,
+    dismiss_reason TEXT,
+    UNIQUE (source, fingerprint)
+);
+CREATE INDEX alerts_triage ON alerts (status, incident_id, dismissed_at);
+CREATE INDEX alerts_incident ON alerts (incident_id, id);
+CREATE INDEX alerts_last_seen ON alerts (last_seen);
+CREATE TABLE alert_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    alert_id INTEGER NOT NULL REFERENCES alerts(id),
+    ts TEXT NOT NULL,
+    author TEXT NOT NULL,
+    login TEXT NOT NULL,
+    action TEXT NOT NULL,
+    incident_id INTEGER REFERENCES incidents(id),
+    reason TEXT
+);
+CREATE INDEX alert_log_alert ON alert_log (alert_id, id);
+CREATE TRIGGER alert_log_no_update BEFORE UPDATE ON alert_log
+BEGIN SELECT RAISE(ABORT, 'the alert log is append-only'); END;
+CREATE TRIGGER alert_log_no_delete BEFORE DELETE ON alert_log
+BEGIN SELECT RAISE(ABORT, 'the alert log is append-only'); END;
+"""
+
+
+def _alerts(store: Store) -> None:
+    # Alerts from monitoring (`warroom alerts listen`), one row per (source, fingerprint) so a
+    # repeated notification updates its row; the triage index serves the war room's
+    # "N alerts firing" on every refresh. Dismissals and attachments are kept in an
+    # append-only log because a dismissed alert belongs to no incident's timeline.
+    if store.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'alerts'").fetchone():
+        return
+    _run_script(store, ALERTS)
+
+
 COMMS = """
 CREATE TABLE deliveries (
     id INTEGER PRIMARY KEY,
@@ -259,7 +319,7 @@ def _run_script(store: Store, script: str) -> None:
         raise AssertionError(f"incomplete statement in schema: {statement!r}")
 
 
-MIGRATIONS: list[Callable[[Store], None]] = [_v1, _v2, _v3, _v4, _chain, _logins, _comms]
+MIGRATIONS: list[Callable[[Store], None]] = [_v1, _v2, _v3, _v4, _chain, _logins, _alerts, _comms]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

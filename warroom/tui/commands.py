@@ -38,6 +38,9 @@ ALL_COMMANDS: tuple[Command, ...] = (
     Command("switch", "i", "i", "Switch", "switch to another incident", False),
     Command("declare", "d", "d", "Declare", "declare a new incident", True),
     Command(
+        "alerts", "l", "l", "Alerts", "alerts firing: declare from one, attach, dismiss", False
+    ),
+    Command(
         "reopen",
         "r",
         "r",

@@ -11,11 +11,13 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from warroom.alert_views import Alert, alerts_of_incident
 from warroom.errors import WarroomError
 from warroom.metrics import load_metrics
 from warroom.room import Room
 from warroom.storage import queries as q
 from warroom.storage.connection import Connection
+from warroom.tui.alert_data import load_triage, review_rows
 from warroom.updates import mitigations_of
 from warroom.views import (
     Entry,
@@ -82,6 +84,12 @@ class Snapshot:
     followups: tuple[Followup, ...] = ()  # this incident's, done ones too
     # (label, value) rows of the response metrics; only once resolved, when they are final.
     metrics: tuple[tuple[str, str], ...] = ()
+    # Alerts that need triage (newest first, at most ALERTS_SHOWN) and how many there are.
+    alerts: tuple[Alert, ...] = ()
+    alerts_firing: int = 0
+    # Changes when any alert does (one arrives, is attached or dismissed): alert commits by
+    # other processes need not add a timeline entry, so `version` alone would miss them.
+    alerts_mark: tuple[object, ...] = ()
 
 
 def _page(
@@ -110,11 +118,12 @@ def load_snapshot(
     after `after_id` (0: the last page). Raises WarroomError."""
     with room.read() as conn:
         version = q.max_timeline_id(conn)
+        triage = load_triage(conn)
         if incident_id is None:
             try:
                 incident_id = resolve_incident(conn, None, after_recovery=True)
             except WarroomError:
-                return Snapshot(incident=None, version=version, key=None)
+                return Snapshot(incident=None, version=version, key=None, **triage)
         incident = load_incident(conn, incident_id, room.settings)
         key = TimelineKey(incident_id, timeline_filter)
         reset = after_id == 0
@@ -133,6 +142,7 @@ def load_snapshot(
         metrics: tuple[tuple[str, str], ...] = ()
         if incident.status == "resolved":
             metrics = tuple(load_metrics(conn, incident_id, room.settings, room.now()).rows())
+            metrics += review_rows(alerts_of_incident(conn, incident_id), room.now())
         mitigations = tuple(mitigations_of(conn, incident_id))
     template, rendered, error = _PREVIEW.render(room, incident, mitigations)
     return Snapshot(
@@ -149,6 +159,7 @@ def load_snapshot(
         render_error=error,
         followups=follow_ups,
         metrics=metrics,
+        **triage,
     )
 
 

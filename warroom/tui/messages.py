@@ -124,6 +124,21 @@ class FollowupAddRequested(WriteRequest):
 
 
 @dataclass
+class AlertTriageRequested(WriteRequest):
+    """What the user decided about an alert: "declare" (with the form's answers), "attach" (to
+    `incident_id`) or "dismiss" (with `reason`)."""
+
+    action: str
+    alert_id: int
+    incident_id: int | None = None
+    reason: str | None = None
+    title: str | None = None
+    severity: str | None = None
+    services: tuple[str, ...] = ()
+    source: str = "monitoring"
+
+
+@dataclass
 class FollowupToggleRequested(WriteRequest):
     followup_id: int
     undo: bool  # True: open it again

@@ -41,6 +41,8 @@ from warroom.live import ChangeWatcher
 from warroom.room import Room
 from warroom.safe_text import clean, one_line
 from warroom.storage import FileMoved, open_store
+from warroom.tui.alert_data import alerts_mark
+from warroom.tui.alert_handlers import alert_work
 from warroom.tui.commands import MAIN_COMMANDS, PRIORITY, WRITE_ACTIONS, WRITE_KEYS
 from warroom.tui.data import (
     Snapshot,
@@ -55,6 +57,7 @@ from warroom.tui.data import (
 )
 from warroom.tui.messages import (
     ActionDone,
+    AlertTriageRequested,
     DatabaseProblem,
     FileMovedAway,
     FollowupAddRequested,
@@ -68,6 +71,7 @@ from warroom.tui.messages import (
     WriteRequest,
 )
 from warroom.tui.publishing import publish_work
+from warroom.tui.screens.alerts import AlertsScreen
 from warroom.tui.screens.assign import Assignment, AssignScreen
 from warroom.tui.screens.base import WorkScreen, failure_text
 from warroom.tui.screens.confirm import YES, confirm
@@ -219,6 +223,7 @@ class WarRoomScreen(WorkScreen[None]):
         # Each pane repaints only if what it shows changed: usually only the timeline does.
         self._pane(HeaderBar).show(snapshot.incident, now)
         self._pane(CommsGapsBanner).show(snapshot.incident)
+        self._pane(HeaderBar).show_alerts(snapshot.alerts_firing)
         self._pane(CountdownPane).show(snapshot.incident, now)
         self._pane(RolesPane).show(snapshot.incident)
         self._pane(ChecklistPane).show(snapshot.incident)
@@ -345,13 +350,19 @@ class WarRoomScreen(WorkScreen[None]):
         self._update_cursor()
         if not self._frozen:
             self.call_after_refresh(self._freeze)
+        for screen in self.app.screen_stack:
+            if isinstance(screen, AlertsScreen):
+                screen.show(snapshot.alerts, incident)
         if incident is not None:
             for screen in self.app.screen_stack:
                 if isinstance(screen, FollowupsScreen) and screen.incident.id == incident.id:
                     screen.show(snapshot.followups, self.session.today())
         if incident is None and not self.readonly and not self._offered_declare:
             self._offered_declare = True
-            self.action_declare(first=True)
+            if snapshot.alerts_firing:
+                self.action_alerts()  # no incident yet, but monitoring says something is up
+            else:
+                self.action_declare(first=True)
 
     @on(DatabaseProblem)
     def database_problem(self, message: DatabaseProblem) -> None:
@@ -455,9 +466,13 @@ class WarRoomScreen(WorkScreen[None]):
     def _only_ours(self, room: Room) -> bool:
         """True if the newest commit is one of our own actions, already read back and
         refreshed explicitly. Every write adds a timeline entry, so another writer's commit
-        shows as a newer id."""
+        shows as a newer id; alerts arriving add none, so their mark is compared too."""
         try:
-            return newest_entry_id(room) <= self._own_version
+            if newest_entry_id(room) > self._own_version:
+                return False
+            latest = self.latest
+            with room.read() as conn:
+                return latest is not None and alerts_mark(conn) == latest.alerts_mark
         except WarroomError:
             return False  # the full read below reports it
 
@@ -635,6 +650,8 @@ class WarRoomScreen(WorkScreen[None]):
                 )
 
             self.write(add_followup)
+        elif isinstance(request, AlertTriageRequested):
+            self.write(alert_work(request))
         elif isinstance(request, FollowupToggleRequested):
             item_id, undo = request.followup_id, request.undo
             self.write(
@@ -915,6 +932,18 @@ class WarRoomScreen(WorkScreen[None]):
         self.timeline_filter = TimelineFilter()
         self._update_cursor()
         self.refresh_now()
+
+    def action_alerts(self) -> None:
+        latest = self.latest
+        self.app.push_screen(
+            AlertsScreen(
+                latest.alerts if latest else (),
+                latest.incident if latest else None,
+                self.session.room.settings.severities,
+                self.session.room.clock,
+                readonly=self.readonly,
+            )
+        )
 
     def action_declare(self, first: bool = False) -> None:
         self.app.push_screen(

@@ -37,6 +37,7 @@ class HeaderBar(Horizontal):
         yield Label("", id="hdr-title")
         yield Label("", id="hdr-elapsed")
         yield Label("", id="hdr-owner")
+        yield Label("", id="hdr-alerts")
 
     def _set(self, name: str, text: Text) -> Label:
         """Update one label only if its text changed: an update repaints, and a new width
@@ -70,7 +71,13 @@ class HeaderBar(Horizontal):
             owner = self._set("owner", Text(" NO OWNER "))
             owner.set_class(True, "-none")
         for child in self.children:
-            child.display = True
+            child.display = child.id != "hdr-alerts" or bool(self._shown.get("alerts"))
+
+    def show_alerts(self, count: int) -> None:
+        """`3 alerts firing` while any alert needs triage (l lists them); hidden otherwise."""
+        word = "alert" if count == 1 else "alerts"
+        label = self._set("alerts", Text(f" {count} {word} firing " if count else ""))
+        label.display = count > 0
 
     def tick(self, incident: Incident, now: datetime) -> None:
         self._set("elapsed", Text(elapsed_text(incident, now)))
