@@ -149,6 +149,8 @@ def test_user_text_is_escaped(room: Room, tmp_path: Path) -> None:
     incident_id = actions.declare(room, "x", "SEV3")
     actions.publish_update(room, incident_id, "<script>alert(1)</script> & \x1b[31m </feed>")
     build(room, tmp_path)
+    for name in ("index.html", "status.json", "feed.atom"):
+        assert "\x1b" not in (tmp_path / name).read_text()  # escapes shown, never passed on
     assert "<script>" not in (tmp_path / "index.html").read_text()
     ET.parse(tmp_path / "feed.atom")  # still well-formed XML
 

@@ -28,7 +28,7 @@ from warroom import actions
 from warroom.actions import Room
 from warroom.domain import COMPONENT_STATUS, IMPACT, Destination, Settings, from_iso, to_iso
 from warroom.errors import WarroomError
-from warroom.safe_text import one_line
+from warroom.safe_text import customer_text, one_line
 from warroom.storage import queries as q
 from warroom.views import Delivery, Incident, Update, deliveries, load_incident, update_from_row
 
@@ -51,7 +51,7 @@ def incident_payload(incident: Incident, settings: Settings, headline: str) -> d
         "ref": incident.ref,
         "title": incident.title,
         # Statuspage's names: what customers see as the incident's name is published text.
-        "name": headline,
+        "name": customer_text(headline),
         "severity": incident.severity,
         "impact": IMPACT.get(incident.severity, "none"),
         "status": incident.status,
@@ -66,7 +66,7 @@ def update_payload(update: Update) -> dict[str, Any]:
     return {
         "id": update.id,
         "status": update.status,
-        "body": update.text,
+        "body": customer_text(update.text),
         "published_at": update.published_at.isoformat(),
         "next_update_due": update.next_update_due.isoformat() if update.next_update_due else None,
         "author": update.author,

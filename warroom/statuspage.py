@@ -13,7 +13,7 @@ import html
 import json
 import sqlite3
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from xml.sax.saxutils import escape as xml_escape
 from warroom.domain import COMPONENT_STATUS, IMPACT, Settings, format_ref
 from warroom.errors import WarroomError
 from warroom.safe_files import Access, write_text
+from warroom.safe_text import customer_text
 from warroom.storage import queries as q
 from warroom.views import Update, update_from_row
 
@@ -84,7 +85,10 @@ def collect(conn: sqlite3.Connection, settings: Settings) -> list[PageIncident]:
     """Incidents with at least one published update, newest activity first."""
     by_incident: dict[int, list[Update]] = {}
     for row in q.published_updates(conn):
-        by_incident.setdefault(row["incident_id"], []).append(update_from_row(row))
+        update = update_from_row(row)
+        # Text that leaves warroom: control characters and escapes shown, never passed on.
+        update = replace(update, text=customer_text(update.text))
+        by_incident.setdefault(row["incident_id"], []).append(update)
     found = []
     for incident_id, published in by_incident.items():
         incident = q.get_incident(conn, incident_id)
