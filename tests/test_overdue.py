@@ -137,7 +137,9 @@ async def test_overdue_countdown_is_drawn_in_the_alarm_colour(room: Room, clock:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         pane = app.main.query_one(CountdownPane)
-        alarm = Color.parse(app.get_css_variables()["error"])
+        # The colour language's red (tui/palette.py): the theme's $error, made readable.
+        alarm = Color.parse(app.get_css_variables()["wr-now-bg"])
+        alarm_border = Color.parse(app.get_css_variables()["wr-now"])
         assert pane.state == "normal"
         calm = pane.styles.background
         assert calm != alarm
@@ -150,4 +152,4 @@ async def test_overdue_countdown_is_drawn_in_the_alarm_colour(room: Room, clock:
         await pilot.pause()
         assert pane.state == "overdue"
         assert pane.styles.background == alarm
-        assert pane.styles.border_top[1] == alarm
+        assert pane.styles.border_top[1] == alarm_border

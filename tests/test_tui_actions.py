@@ -98,14 +98,13 @@ async def test_assign_with_a_quick_pick(room: Room, declared: int) -> None:
         await pilot.press("a")
         assert isinstance(app.screen, AssignScreen)
         assert app.screen.people[0] == "bob"  # most recently seen first
-        await pilot.press("enter")  # the quick-pick list has focus; owner is unassigned
+        assert isinstance(app.focused, Input)  # the name first, to type at once
+        await pilot.press("b", "right", "ctrl+s")  # completed from the quick picks: bob
         await settle(pilot)
         assert "bob" in label_text(app, "#hdr-owner")
-        # A second assignment: fix lead now defaults; type a name instead.
+        # A second assignment: fix lead now defaults; Enter to the role, Enter saves.
         await pilot.press("a")
-        await pilot.press("tab", "shift+tab", "shift+tab")  # to the name field
-        assert isinstance(app.focused, Input)
-        await pilot.press(*"carol", "enter")
+        await pilot.press(*"carol", "enter", "enter")
         await settle(pilot)
     assert incident(room).roles == {"owner": "bob", "fix_lead": "carol", "comms": None}
 
@@ -130,7 +129,8 @@ async def test_triage_form(room: Room, declared: int) -> None:
         await pilot.press("t")
         await pilot.press(*"Card payments fail", "enter")  # impact, then on to affected
         await pilot.press(*"1 in 5", "enter", "enter")  # workaround left empty
-        await pilot.press(*"payments", "enter")  # services: saves
+        await pilot.press(*"payments", "enter")  # services, then on to the severity
+        await pilot.press("enter")  # the severity, the last field: saves
         await settle(pilot)
         assert isinstance(app.screen, WarRoomScreen)
     found = incident(room)
@@ -161,8 +161,8 @@ async def test_mitigation_with_kind_and_detail(room: Room, declared: int) -> Non
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("m")
-        await pilot.press("down", "enter", "tab")  # from rollback to feature flag
-        await pilot.press(*"new-pricing off", "enter")
+        await pilot.press(*"new-pricing off", "enter")  # the detail first, then the action
+        await pilot.press("down", "enter")  # from rollback to feature flag; the last: saves
         await settle(pilot)
     with room.read() as conn:
         [entry] = entries_of_kinds(conn, declared, ("mitigation",))
@@ -175,7 +175,7 @@ async def test_empty_file_opens_the_declare_form(room: Room) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, DeclareScreen)
-        await pilot.press(*"Login fails", "enter")
+        await pilot.press(*"Login fails", "ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, WarRoomScreen)
         assert app.main.incident_id == 1
@@ -187,7 +187,7 @@ async def test_declare_another_and_switch_back(room: Room, declared: int) -> Non
     app = make_app(room)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("d", *"Search is slow", "enter")
+        await pilot.press("d", *"Search is slow", "ctrl+s")
         await settle(pilot)
         assert app.main.incident_id == 2
         assert "Search is slow" in label_text(app, "#hdr-title")
@@ -319,7 +319,7 @@ async def test_demo_incident_shows_everything(room: Room) -> None:
         assert app.main.has_class("-wide")
         assert "owner maya" in label_text(app, "#hdr-owner")
         roles = str(app.main.query_one("#roles").render())
-        assert "jonas" in roles and "UNASSIGNED" in roles
+        assert "jonas" in roles and "Comms    unassigned" in roles
         update = str(app.main.query_one("#update").render())
         assert "1 published" in update
         assert app.main.timeline.entry_count == len(app.main.timeline.texts()) > 12

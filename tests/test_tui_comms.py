@@ -14,6 +14,7 @@ from tests.conftest import T0, FakeClock, as_person
 from warroom import actions
 from warroom.actions import Room
 from warroom.domain import Destination
+from warroom.tui.screens.forms import ConfirmDiscard
 from warroom.tui.screens.main import WarRoomScreen
 from warroom.tui.screens.pickers import ChoiceScreen
 from warroom.tui.screens.update_panel import UpdatePanelScreen
@@ -90,12 +91,11 @@ async def test_escape_on_an_edited_draft_asks(room: Room, declared: int) -> None
         await pilot.press(*"Careful ")
         await pilot.press("escape")
         await settle(pilot)
-        assert isinstance(app.screen, ChoiceScreen)
-        assert "Drop your edits" in app.screen.title_text
-        await pilot.press("2")  # keep editing
+        assert isinstance(app.screen, ConfirmDiscard)  # the forms' grammar
+        await pilot.press("n")  # keep editing
         await settle(pilot)
         assert app.screen is panel and panel.query_one(TextArea).text.startswith("Careful ")
-        await pilot.press("escape", "1")  # drop them
+        await pilot.press("escape", "y")  # discard
         await settle(pilot)
         assert isinstance(app.screen, WarRoomScreen)
     with room.read() as conn:
@@ -171,7 +171,7 @@ async def test_role_changed_while_the_form_was_open_asks(room: Room, declared: i
         await settle(pilot)
         actions.assign(as_person(room, "maya"), declared, "owner", "omar")  # meanwhile
         app.screen.query_one("#name", Input).focus()
-        await pilot.press(*"lee", "enter")
+        await pilot.press(*"lee", "ctrl+s")
         await settle(pilot)
         question = app.screen
         assert isinstance(question, ChoiceScreen)

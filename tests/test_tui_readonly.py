@@ -114,3 +114,17 @@ async def test_the_update_panel_offers_no_publish(watching: WarroomApp) -> None:
         from warroom.views import updates
 
         assert updates(conn, 1) == []
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_no_pane_title_names_a_write_key(watching: WarroomApp, size) -> None:
+    from .tui_helpers import screen_lines
+
+    app = watching
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        titles = [line for line in screen_lines(app) if "╭" in line]
+        shown = " ".join(titles)
+        assert "Checklist" in shown and "Timeline" in shown
+        for write_hint in ("c: tick", "t: edit", "(a, t)"):
+            assert write_hint not in shown, (write_hint, titles)

@@ -120,10 +120,10 @@ async def test_owner_from_the_quick_picks(room: Room, declared: int) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("o", "a", *"Runbook for tokeniser", "enter")
-        await pilot.press("tab")  # from the owner field to the quick picks
-        assert app.focused is app.screen.query_one("#people", OptionList)
-        await pilot.press("enter")  # bob: the most recently seen
+        assert app.focused is app.screen.query_one("#owner", Input)
+        await pilot.press("b", "right")  # completed from the people seen: bob
         assert app.screen.query_one("#owner", Input).value == "bob"
+        await pilot.press("enter")
         assert app.focused is app.screen.query_one("#due", Input)
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -143,7 +143,7 @@ async def test_a_bad_due_date_is_an_inline_error_and_writes_nothing(
         await settle(pilot)
         form = app.screen
         assert isinstance(form, AddFollowupScreen)  # still open, text kept
-        error = form.query_one("#error", Label)
+        error = form.query_one(".dialog-error", Label)
         assert error.display
         assert "not a due date: 'next friday'" in str(error.render())
         assert app.focused is form.query_one("#due", Input)
@@ -152,7 +152,7 @@ async def test_a_bad_due_date_is_an_inline_error_and_writes_nothing(
         form.query_one("#text", Input).value = "  "
         await pilot.press("ctrl+s")
         assert "Say what needs doing" in str(error.render())
-        await pilot.press("escape")
+        await pilot.press("escape", "y")  # something was typed: asked first
         await settle(pilot)
         assert isinstance(app.screen, FollowupsScreen)
     assert stored(room, declared) == []

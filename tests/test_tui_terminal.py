@@ -128,6 +128,7 @@ def test_watch_says_read_only_and_offers_no_write(
     actions.declare(room, "Checkout returns 500s", "SEV2")
     t = terminal(db_path, size, "watch")
     t.shows("Declared SEV2")
+    t.shows("? Help")  # the footer is composed after the first frames
     first_line = t.screen().splitlines()[0]
     assert "READ-ONLY" in first_line
 

@@ -52,3 +52,8 @@ async def until(pilot: Pilot, condition: Callable[[], bool], what: str) -> None:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.02)
         await pilot.pause()
+
+
+def screen_lines(app: WarroomApp) -> list[str]:
+    """The text of every row of the screen as it is drawn (all layers composited)."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]

@@ -155,6 +155,37 @@ def json_dumps(obj: object) -> str:
     return _JSON_UNSAFE.sub(_escape_json_char, raw)
 
 
+# Characters whose width terminals disagree on, which would shift every border after them:
+# a zero-width joiner glues emoji into one 2-cell glyph in some terminals and not in others
+# (2 or 4 cells), VS16 makes a 1-cell symbol 2 cells wide only in some (tmux 3.3: 1; rich: 2),
+# and a skin-tone modifier is merged by some (rich: 2) and drawn apart by others (tmux: 4).
+# Flags are pairs of regional indicators, drawn as one glyph or as two letters.
+_UNSTEADY = re.compile("[\u200d\ufe0e\ufe0f\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]")
+_REGIONAL = re.compile("[\U0001f1e6-\U0001f1ff]")
+
+
+def steady(text: str) -> str:
+    """``text`` with what terminals draw at different widths taken apart, so that the width
+    rich measures (``cell_len``) is the width every terminal draws: joiners, variation
+    selectors and skin-tone modifiers are dropped (each emoji of a sequence shows on its own)
+    and a flag's regional indicators become its two letters (🇫🇷 -> FR). For screens with
+    borders and columns (the war room); the database and the CLI keep the exact text."""
+    if text.isascii():
+        return text
+    text = _UNSTEADY.sub("", text)
+    return _REGIONAL.sub(lambda m: chr(ord(m.group()) - 0x1F1E6 + ord("A")), text)
+
+
+def screen_line(text: str, limit: int | None = None) -> str:
+    """one_line() for a bordered screen: cleaned, steady widths, cut to ``limit`` cells."""
+    return one_line(steady(text), limit)
+
+
+def screen_text(text: str, style: str = "", *, multiline: bool = False) -> Text:
+    """as_text() for a bordered screen: cleaned, steady widths, never parsed as markup."""
+    return as_text(steady(text), style, multiline=multiline)
+
+
 def customer_text(text: str) -> str:
     """Text that leaves warroom for customers (copy file, clipboards, OSC 52, status pages):
     line breaks (LF or CRLF) and tabs kept, every other control character and escape

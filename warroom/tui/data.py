@@ -113,9 +113,12 @@ def load_snapshot(
     *,
     after_id: int,
     timeline_filter: TimelineFilter,
+    preview: bool = True,
 ) -> Snapshot:
     """Read the incident (the active one when `incident_id` is None), and the timeline entries
-    after `after_id` (0: the last page). Raises WarroomError."""
+    after `after_id` (0: the last page). Raises WarroomError. With `preview` False the
+    customer update is not rendered (`rendered` is None): the first screen shows without
+    waiting for Jinja2."""
     with room.read() as conn:
         version = q.max_timeline_id(conn)
         triage = load_triage(conn)
@@ -144,7 +147,10 @@ def load_snapshot(
             metrics = tuple(load_metrics(conn, incident_id, room.settings, room.now()).rows())
             metrics += review_rows(alerts_of_incident(conn, incident_id), room.now())
         mitigations = tuple(mitigations_of(conn, incident_id))
-    template, rendered, error = _PREVIEW.render(room, incident, mitigations)
+    if preview:
+        template, rendered, error = _PREVIEW.render(room, incident, mitigations)
+    else:
+        template, rendered, error = incident.status, None, None
     return Snapshot(
         incident=incident,
         version=version,

@@ -29,7 +29,7 @@ from warroom.alerts import default_title
 from warroom.domain import SeverityRule, format_duration
 from warroom.safe_text import as_text, clean, one_line
 from warroom.tui.messages import AlertTriageRequested
-from warroom.tui.screens.declare import DeclareScreen, split_services
+from warroom.tui.screens.declare import DeclareForm, DeclareScreen, split_services
 from warroom.tui.screens.forms import FormScreen, SeverityChoice
 from warroom.views import Incident
 
@@ -195,36 +195,27 @@ class AlertsScreen(ModalScreen[None]):
 class DismissScreen(FormScreen[str]):
     """Why this alert needs no incident; the reason is kept with who and when."""
 
+    SAVE = "dismisses"
+
     def __init__(self, alert: Alert) -> None:
-        super().__init__(classes="form", id="dismiss-alert")
+        super().__init__(id="dismiss-alert")
         self.alert = alert
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            title = Text("Dismiss ")
-            title.append_text(as_text(one_line(self.alert.label, 60)))
-            yield Label(title, classes="dialog-title")
-            yield Label("Why does it need no incident? (kept with your name)")
-            yield Input(placeholder="e.g. known flapping probe, ticket OPS-12", id="reason")
-            yield Label(Text(""), id="error", classes="dialog-error")
-            yield Label(Text("Enter or ctrl+s dismisses · Esc cancels"), classes="dialog-hint")
+    def title_text(self) -> Text:
+        title = Text("Dismiss ")
+        title.append_text(as_text(one_line(self.alert.label, 60)))
+        return title
 
-    def on_mount(self) -> None:
-        self.query_one("#error", Label).display = False
-        self.query_one("#reason", Input).focus()
+    def fields(self) -> ComposeResult:
+        yield Label("Why does it need no incident? (kept with your name)")
+        yield Input(placeholder="e.g. known flapping probe, ticket OPS-12", id="reason")
 
-    @on(Input.Submitted)
-    def submitted(self) -> None:
-        self.action_save()
-
-    def action_save(self) -> None:
+    def save(self) -> str | None:
         reason = self.query_one("#reason", Input).value.strip()
         if not reason:
-            label = self.query_one("#error", Label)
-            label.update(Text("Give a reason: the next responder will want to know why."))
-            label.display = True
-            return
-        self.dismiss(reason)
+            self.error("Give a reason: the next responder will want to know why.", "reason")
+            return None
+        return reason
 
 
 def _utc(moment: datetime | None) -> str:
@@ -246,46 +237,48 @@ class DeclareFromAlertScreen(DeclareScreen):
         super().__init__(rules)
         self.alert = alert
 
+    def title_text(self) -> Text:
+        text = Text("Declare from alert ")
+        text.append_text(as_text(one_line(self.alert.label, 60)))
+        return text
+
+    def hint(self) -> str:
+        return "Choose the severity · Tab/Enter: next field · ctrl+s declares · Esc cancels"
+
     def on_mount(self) -> None:
+        # Filled in before the form's own on_mount, so that the alert's values count as the
+        # starting point (Esc asks only about what the user changed).
         title = self.query_one("#title", Input)
         title.value = default_title(self.alert.name, self.alert.summary)
         title.cursor_position = 0
         if self.alert.service:
             self.query_one("#services", Input).value = clean(self.alert.service)
         self.query_one("#source", Select).value = "monitoring"
-        heading = self.query_one(".dialog-title", Label)
-        text = Text("Declare from alert ")
-        text.append_text(as_text(one_line(self.alert.label, 60)))
-        heading.update(text)
+        super().on_mount()
         started = Label(
             Text(f"Impact started: {_utc(self.alert.fired_at)}, when the alert began firing"),
             id="impact-start",
         )
         started.styles.margin = (0, 0, 1, 0)
-        hint = self.query_one(".dialog-hint", Label)
-        hint.update(Text("Choose the severity · Enter in a text field or ctrl+s declares · Esc"))
-        self.query_one(".dialog").mount(started, after=heading)
-        # After DeclareScreen's own on_mount, which focuses the title: the severity is the
-        # one thing the alert cannot tell.
+        body = self.query_one(".dialog-body")
+        body.mount(started, before=0)
+        # The severity is the one thing the alert cannot tell: start there.
         radios = self.query_one(SeverityChoice).query_one(RadioSet)
         self.call_after_refresh(self.set_focus, radios)
 
-    def action_save(self) -> None:
+    def save(self) -> DeclareForm | None:
         title = self.query_one("#title", Input).value.strip()
         if not title:
-            self.notify("The title is empty.", severity="warning", markup=False)
-            self.query_one("#title", Input).focus()
-            return
+            self.error("The title is empty: say what is broken.", "title")
+            return None
         services = split_services(self.query_one("#services", Input).value)
         source = self.query_one("#source", Select).value
-        self.dismiss(
-            AlertTriageRequested(  # type: ignore[arg-type]
-                None,
-                "declare",
-                self.alert.id,
-                title=title,
-                severity=self.query_one(SeverityChoice).value,
-                services=tuple(s for s in services if s != self.alert.service),
-                source=source if isinstance(source, str) else "monitoring",
-            )
+        return AlertTriageRequested(  # type: ignore[return-value]
+            None,
+            "declare",
+            self.alert.id,
+            title=title,
+            severity=self.query_one(SeverityChoice).value,
+            services=tuple(s for s in services if s != self.alert.service),
+            source=source if isinstance(source, str) else "monitoring",
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from warroom.safe_text import one_line
+from warroom.safe_text import screen_line
 from warroom.tui.screens.pickers import ChoiceScreen
 
 YES = "yes"
@@ -17,7 +17,7 @@ def confirm(question: str, yes: str, no: str, *, default_yes: bool = False) -> C
     """A two-choice picker; dismisses with YES, NO, or None (Esc), which callers treat as NO.
     `question` is made safe here: it quotes what people typed (names, headlines)."""
     return ChoiceScreen(
-        one_line(question, 300),
+        screen_line(question, 300),
         [(YES, Text(yes)), (NO, Text(no))],
         current=YES if default_yes else NO,
         hint="Enter or the number chooses · Esc cancels",

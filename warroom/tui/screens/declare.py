@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
 from textual.widgets import Input, Label, Select
 
 from warroom.domain import SOURCES, SeverityRule
@@ -27,51 +25,41 @@ def split_services(text: str) -> list[str]:
 
 
 class DeclareScreen(FormScreen[DeclareForm]):
+    SAVE = "declares"
+    WIDE = True
+
     def __init__(self, rules: dict[str, SeverityRule], *, first: bool = False) -> None:
-        super().__init__(classes="form")
+        super().__init__()
         self.rules = rules
         self.first = first
 
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog wide"):
-            heading = "No incident in this file yet: declare one" if self.first else "Declare"
-            yield Label(Text(heading), classes="dialog-title")
-            yield Label("Title: what is broken, as users see it")
-            yield Input(placeholder="e.g. Checkout returns 500s", id="title")
-            yield Label("Severity (a guess is fine; change it later)")
-            yield SeverityChoice(self.rules, "SEV2", id="severity")
-            yield Label("Services (comma-separated, optional)")
-            yield Input(placeholder="e.g. checkout-api, payments", id="services")
-            yield Label("Detected by")
-            yield Select(
-                [(label, key) for key, label in SOURCES.items()],
-                prompt="(not recorded)",
-                id="source",
-            )
-            yield Label(
-                Text("Enter in a text field or ctrl+s declares · Esc cancels"),
-                classes="dialog-hint",
-            )
+    def title_text(self) -> Text:
+        return Text("No incident in this file yet: declare one" if self.first else "Declare")
 
-    def on_mount(self) -> None:
-        self.query_one("#title", Input).focus()
+    def fields(self) -> ComposeResult:
+        # Text fields first, so that typing starts at once and Enter walks down the form.
+        yield Label("Title: what is broken, as users see it")
+        yield Input(placeholder="e.g. Checkout returns 500s", id="title")
+        yield Label("Services (comma-separated, optional)")
+        yield Input(placeholder="e.g. checkout-api, payments", id="services")
+        yield Label("Severity (a guess is fine; change it later)")
+        yield SeverityChoice(self.rules, "SEV2", id="severity")
+        yield Label("Detected by (space opens the list)")
+        yield Select(
+            [(label, key) for key, label in SOURCES.items()],
+            prompt="(not recorded)",
+            id="source",
+        )
 
-    @on(Input.Submitted)
-    def submitted(self) -> None:
-        self.action_save()
-
-    def action_save(self) -> None:
+    def save(self) -> DeclareForm | None:
         title = self.query_one("#title", Input).value.strip()
         if not title:
-            self.notify("The title is empty.", severity="warning", markup=False)
-            self.query_one("#title", Input).focus()
-            return
+            self.error("The title is empty: say what is broken.", "title")
+            return None
         source = self.query_one("#source", Select).value
-        self.dismiss(
-            DeclareForm(
-                title=title,
-                severity=self.query_one(SeverityChoice).value,
-                services=split_services(self.query_one("#services", Input).value),
-                source=source if isinstance(source, str) else None,
-            )
+        return DeclareForm(
+            title=title,
+            severity=self.query_one(SeverityChoice).value,
+            services=split_services(self.query_one("#services", Input).value),
+            source=source if isinstance(source, str) else None,
         )

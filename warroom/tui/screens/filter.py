@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from warroom.domain import KINDS
-from warroom.safe_text import one_line
+from warroom.safe_text import screen_line
 from warroom.tui.data import TimelineFilter
 from warroom.tui.screens.pickers import ChoiceScreen
 
@@ -13,7 +13,7 @@ from warroom.tui.screens.pickers import ChoiceScreen
 def filter_picker(authors: list[str], current: TimelineFilter) -> ChoiceScreen:
     options: list[tuple[str, Text | str]] = [("all", "All entries")]
     options += [(f"kind:{kind}", Text(f"Kind: {kind}")) for kind in KINDS]
-    options += [(f"author:{name}", Text(f"Author: {one_line(name, 40)}")) for name in authors]
+    options += [(f"author:{name}", Text(f"Author: {screen_line(name, 40)}")) for name in authors]
     if current.kind:
         selected = f"kind:{current.kind}"
     elif current.author:

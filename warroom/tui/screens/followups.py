@@ -13,12 +13,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from warroom.domain import parse_due
 from warroom.errors import BadInput
-from warroom.safe_text import clean, one_line, person
+from warroom.safe_text import person, screen_line, steady
 from warroom.tui.messages import FollowupAddRequested, FollowupToggleRequested
 from warroom.tui.screens.forms import FormScreen
 from warroom.views import Followup, Incident
@@ -28,18 +29,19 @@ WRITES = frozenset({"add", "toggle_done"})
 
 def followup_prompt(item: Followup, today: date, due_w: int = 14) -> Text:
     mark = "✔" if item.done else "☐"
-    owner = one_line(item.owner, 14) if item.owner else "no owner"
+    owner = screen_line(item.owner, 14) if item.owner else "no owner"
     text = Text(f"{mark} #{item.id:<3} {owner:<14} ", style="dim" if item.done else "")
-    due = f"due {one_line(item.due, 10)}" if item.due else "no due date"
+    due = f"due {screen_line(item.due, 10)}" if item.due else "no due date"
     if item.overdue(today):
         text.append(f"{due} OVERDUE", "bold red")
         text.append(" " * (due_w - len(due) - 8))
     else:
         text.append(f"{due:<{due_w}}")
     text.append("  ")
-    text.append(one_line(item.text))
+    text.append(screen_line(item.text))
     if item.done:
-        text.append(f"  (done by {person(item.done_by or '?', item.done_by_login, 14)})", "italic")
+        done_by = steady(person(item.done_by or "?", item.done_by_login, 14))
+        text.append(f"  (done by {done_by})", "italic")
     return text
 
 
@@ -146,77 +148,45 @@ class FollowupForm:
 
 
 class AddFollowupScreen(FormScreen[FollowupForm]):
-    """Text, an optional owner (quick picks of people seen) and an optional due date, checked
+    """Text, an optional owner (completed from people seen) and an optional due date, checked
     here with the parser the action uses, so a bad date is an inline error and writes nothing."""
+
+    SAVE = "adds"
 
     def __init__(
         self, incident: Incident, people: tuple[str, ...], clock: Callable[[], datetime]
     ) -> None:
-        super().__init__(classes="form", id="add-followup")
+        super().__init__(id="add-followup")
         self.incident = incident
         self.people = list(people)
         self.clock = clock
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            title = f"Add a follow-up action to {self.incident.ref}"
-            yield Label(Text(title), classes="dialog-title")
-            yield Label("What needs doing")
-            yield Input(placeholder="e.g. alert on tokeniser timeouts", id="text")
-            yield Label("Owner (optional): type a name or pick someone seen here")
-            yield Input(placeholder="who will do it", id="owner")
-            if self.people:
-                yield OptionList(
-                    *(Option(Text(one_line(p, 40)), id=str(i)) for i, p in enumerate(self.people)),
-                    id="people",
-                )
-            yield Label("Due (optional): YYYY-MM-DD, or +7d / +2w from today")
-            yield Input(placeholder="e.g. +2w", id="due")
-            yield Label(Text(""), id="error", classes="dialog-error")
-            yield Label(
-                Text("Enter moves on, Enter in Due adds · ctrl+s adds · Esc cancels"),
-                classes="dialog-hint",
-            )
+    def title_text(self) -> Text:
+        return Text(f"Add a follow-up action to {self.incident.ref}")
 
-    def on_mount(self) -> None:
-        self.query_one("#text", Input).focus()
-        self.query_one("#error", Label).display = False
+    def fields(self) -> ComposeResult:
+        yield Label("What needs doing")
+        yield Input(placeholder="e.g. alert on tokeniser timeouts", id="text")
+        yield Label("Owner (optional; the names seen here complete as you type, Right accepts)")
+        yield Input(
+            placeholder="who will do it",
+            id="owner",
+            suggester=SuggestFromList(self.people, case_sensitive=False) if self.people else None,
+        )
+        yield Label("Due (optional): YYYY-MM-DD, or +7d / +2w from today")
+        yield Input(placeholder="e.g. +2w", id="due")
 
-    @on(OptionList.OptionSelected, "#people")
-    def picked(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        self.query_one("#owner", Input).value = self.people[int(event.option.id or 0)]
-        self.query_one("#due", Input).focus()
-
-    @on(Input.Submitted, "#text")
-    def text_submitted(self) -> None:
-        self.query_one("#owner", Input).focus()
-
-    @on(Input.Submitted, "#owner")
-    def owner_submitted(self) -> None:
-        self.query_one("#due", Input).focus()
-
-    @on(Input.Submitted, "#due")
-    def due_submitted(self) -> None:
-        self.action_save()
-
-    def error(self, message: str, field: str) -> None:
-        label = self.query_one("#error", Label)
-        label.update(Text(clean(message)))
-        label.display = True
-        self.query_one(f"#{field}", Input).focus()
-
-    def action_save(self) -> None:
+    def save(self) -> FollowupForm | None:
         text = self.query_one("#text", Input).value.strip()
         owner = self.query_one("#owner", Input).value.strip() or None
         due = self.query_one("#due", Input).value.strip() or None
         if not text:
             self.error("Say what needs doing.", "text")
-            return
+            return None
         if due is not None:
             try:
                 parse_due(due, self.clock())
             except BadInput as exc:
                 self.error(exc.message, "due")
-                return
-        self.dismiss(FollowupForm(text, owner, due))
+                return None
+        return FollowupForm(text, owner, due)

@@ -1,4 +1,4 @@
-"""Shared pieces of the modal forms: the severity choice with its definitions beside it."""
+"""The modal forms' one grammar (FormScreen), and the severity choice with its definitions."""
 
 from __future__ import annotations
 
@@ -6,14 +6,25 @@ from typing import Generic, TypeVar
 
 from rich.text import Text
 from textual import on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import RadioButton, RadioSet, Static
+from textual.widget import Widget
+from textual.widgets import (
+    Input,
+    Label,
+    OptionList,
+    RadioButton,
+    RadioSet,
+    Select,
+    Static,
+    TextArea,
+)
 
 from warroom.domain import SEVERITIES, SeverityRule
-from warroom.safe_text import one_line
+from warroom.safe_text import clean, screen_line
 
 ResultT = TypeVar("ResultT")
 
@@ -29,7 +40,7 @@ def definitions_text(rules: dict[str, SeverityRule], chosen: str | None) -> Text
         )
         style = "bold reverse" if name == chosen else ""
         lines.append(
-            Text.assemble((f" {name} ", style), f" {one_line(rule.definition)} ({cadence})")
+            Text.assemble((f" {name} ", style), f" {screen_line(rule.definition)} ({cadence})")
         )
     return Text("\n").join(lines)
 
@@ -43,19 +54,39 @@ def highlight_pressed(radio_set: RadioSet) -> None:
         radio_set._selected = buttons.index(pressed)
 
 
+def chosen(radio_set: RadioSet) -> str | None:
+    """The name of the pressed button, read from the buttons themselves: RadioSet's own
+    `pressed_button` is updated only once the buttons' messages have been handled."""
+    return next((b.name for b in radio_set.query(RadioButton) if b.value), None)
+
+
+def press_highlighted(radio_set: RadioSet) -> None:
+    """Press the highlighted button now (and release the others), so that a form saved in
+    the same key press sees the choice."""
+    index = getattr(radio_set, "_selected", None)
+    if index is None:
+        return
+    for i, button in enumerate(radio_set.query(RadioButton)):
+        button.value = i == index
+
+
 class SeverityChoice(Horizontal):
     """A radio set of SEV1..SEV4 with every definition shown beside it."""
 
     def __init__(self, rules: dict[str, SeverityRule], value: str, *, id: str) -> None:
         super().__init__(id=id, classes="severity-choice")
         self.rules = rules
-        self.value = value
+        self.initial = value
+
+    @property
+    def value(self) -> str:
+        return chosen(self.query_one(RadioSet)) or self.initial
 
     def compose(self) -> ComposeResult:
         with RadioSet():
             for name in SEVERITIES:
-                yield RadioButton(name, value=name == self.value, name=name)
-        yield Static(definitions_text(self.rules, self.value), classes="definitions")
+                yield RadioButton(name, value=name == self.initial, name=name)
+        yield Static(definitions_text(self.rules, self.initial), classes="definitions")
 
     def on_mount(self) -> None:
         highlight_pressed(self.query_one(RadioSet))
@@ -63,20 +94,173 @@ class SeverityChoice(Horizontal):
     @on(RadioSet.Changed)
     def changed(self, event: RadioSet.Changed) -> None:
         event.stop()
-        self.value = event.pressed.name or self.value
         self.query_one(".definitions", Static).update(definitions_text(self.rules, self.value))
 
 
+class ConfirmDiscard(ModalScreen[bool]):
+    """Asked when Esc would throw away what was typed in a form."""
+
+    BINDINGS = [
+        Binding("y,d", "discard", "Discard", show=False),
+        Binding("n,escape,enter", "keep", "Keep editing", show=False),
+    ]
+
+    def __init__(self, what: str) -> None:
+        super().__init__(classes="form confirm")
+        self.what = what
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog narrow"):
+            yield Label(Text(f"Discard {self.what}?"), classes="dialog-title")
+            yield Label(Text("y discards · n, Enter or Esc keeps editing"), classes="dialog-hint")
+
+    def action_discard(self) -> None:
+        self.dismiss(True)
+
+    def action_keep(self) -> None:
+        self.dismiss(False)
+
+
+def _value(widget: Widget) -> object:
+    """What a field holds now, to tell whether anything was typed or chosen."""
+    if isinstance(widget, Input):
+        return widget.value
+    if isinstance(widget, TextArea):
+        return widget.text
+    if isinstance(widget, RadioSet):
+        return widget.pressed_index
+    if isinstance(widget, Select):
+        return widget.value
+    return None
+
+
+FIELD_TYPES = (Input, TextArea, RadioSet, Select)
+
+
 class FormScreen(ModalScreen[ResultT | None], Generic[ResultT]):
-    """A modal form: ctrl+s or Enter in the last field saves, Escape cancels."""
+    """The one form grammar, for every form of the war room.
+
+    - The first text field has the focus when the form opens.
+    - Tab and Shift-Tab move between fields; so does Enter (on a radio set it also picks the
+      highlighted choice), and Enter on the last field saves. A multi-line editor keeps Enter
+      for new lines, and an open drop-down list keeps it for choosing.
+    - ctrl+s saves from anywhere in the form.
+    - Esc cancels, asking first if anything was typed or chosen.
+    - The hint line naming the save key is docked at the bottom of the dialog, so it stays
+      visible however small the terminal (the fields scroll above it).
+
+    A form yields its fields from `fields()` and builds its result in `save()`, returning
+    None to stay open (after `error()` has said why).
+    """
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "save", "Save", priority=True),
+        # Priority: an Input, a RadioSet and a Select each have their own Enter.
+        Binding("enter", "enter", "Next field", show=False, priority=True),
     ]
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    TITLE = "Form"
+    SAVE = "saves"  # the verb in the hint: "ctrl+s declares"
+    WIDE = False
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(classes="form", id=id)
+        self._initial: dict[int, object] = {}
+
+    # --- for the forms ----------------------------------------------------------------------
+
+    def title_text(self) -> Text:
+        return Text(self.TITLE)
+
+    def fields(self) -> ComposeResult:
+        raise NotImplementedError
+        yield  # pragma: no cover
+
+    def save(self) -> ResultT | None:
+        raise NotImplementedError
+
+    def hint(self) -> str:
+        return f"Tab/Enter: next field · ctrl+s {self.SAVE} · Esc cancels"
+
+    def error(self, message: str, field: str | None = None) -> None:
+        """Say why the form cannot be saved, in the form, and focus the field at fault."""
+        label = self.query_one(".dialog-error", Label)
+        label.update(Text(clean(message)))
+        label.display = True
+        if field is not None:
+            self.set_focus(self.query_one(f"#{field}"))
+
+    # --- the grammar ------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide" if self.WIDE else "dialog"):
+            yield Label(self.title_text(), classes="dialog-title")
+            yield Label(Text(self.hint()), classes="dialog-hint")
+            yield Label(Text(""), classes="dialog-error")
+            with VerticalScroll(classes="dialog-body"):
+                yield from self.fields()
+
+    def on_mount(self) -> None:
+        self.query_one(".dialog-error", Label).display = False
+        fields = self.form_fields()
+        self._initial = {id(f): _value(f) for f in fields}
+        first: Widget | None = next((f for f in fields if isinstance(f, Input | TextArea)), None)
+        if first is None and fields:
+            first = fields[0]
+        if first is not None:
+            # Without scrolling it into view: the form shows from its top, label included.
+            self.set_focus(first, scroll_visible=False)
+
+    def form_fields(self) -> list[Widget]:
+        """The fields, in focus order."""
+        return [w for w in self.query_one(".dialog-body").query("*") if _is_field(w)]
+
+    def changed(self) -> bool:
+        """Has anything been typed or chosen since the form opened?"""
+        return any(_value(f) != self._initial.get(id(f)) for f in self.form_fields())
+
+    def action_enter(self) -> None:
+        focused = self.focused
+        if isinstance(focused, TextArea | OptionList) or (
+            isinstance(focused, Select) and focused.expanded
+        ):
+            raise SkipAction()  # a new line; a choice in an open list
+        if isinstance(focused, RadioSet):
+            press_highlighted(focused)
+        fields = self.form_fields()
+        owner = _field_of(focused, fields)
+        if owner is None or owner is fields[-1]:
+            self.action_save()
+        else:
+            self.set_focus(fields[fields.index(owner) + 1])
 
     def action_save(self) -> None:
-        raise NotImplementedError
+        result = self.save()
+        if result is not None:
+            self.dismiss(result)
+
+    def action_cancel(self) -> None:
+        if not self.changed():
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmDiscard("what you typed"), answered)
+
+
+def _is_field(widget: Widget) -> bool:
+    return isinstance(widget, FIELD_TYPES) and widget.can_focus and widget.display
+
+
+def _field_of(widget: Widget | None, fields: list[Widget]) -> Widget | None:
+    """The field `widget` is, or is part of (a radio button of a set)."""
+    while widget is not None:
+        if widget in fields:
+            return widget
+        parent = widget.parent
+        widget = parent if isinstance(parent, Widget) else None
+    return None

@@ -17,13 +17,14 @@ Screens above this one post write requests (messages of data); the app hands the
 from __future__ import annotations
 
 import gc
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.text import Text
 from textual import events, on
@@ -31,7 +32,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
-from textual.widgets import Input, Static, TextArea
+from textual.widgets import Input, Static
 from textual.worker import Worker, get_current_worker
 
 from warroom import actions
@@ -39,7 +40,7 @@ from warroom.domain import ASKS_FOR_UPDATE, format_ref
 from warroom.errors import WarroomError
 from warroom.live import ChangeWatcher
 from warroom.room import Room
-from warroom.safe_text import clean, one_line
+from warroom.safe_text import clean, screen_line
 from warroom.storage import FileMoved, open_store
 from warroom.tui.alert_data import alerts_mark
 from warroom.tui.alert_handlers import alert_work
@@ -70,24 +71,9 @@ from warroom.tui.messages import (
     RoleQuestion,
     WriteRequest,
 )
-from warroom.tui.publishing import publish_work
-from warroom.tui.screens.alerts import AlertsScreen
-from warroom.tui.screens.assign import Assignment, AssignScreen
 from warroom.tui.screens.base import WorkScreen, failure_text
-from warroom.tui.screens.confirm import YES, confirm
-from warroom.tui.screens.declare import DeclareForm, DeclareScreen
-from warroom.tui.screens.filter import filter_picker, parse_choice
-from warroom.tui.screens.followups import FollowupsScreen
-from warroom.tui.screens.mitigate import MitigateScreen, Mitigation
-from warroom.tui.screens.pickers import (
-    checklist_picker,
-    incident_picker,
-    severity_picker,
-    status_picker,
-)
-from warroom.tui.screens.triage import TriageForm, TriageScreen
-from warroom.tui.screens.update_panel import UpdatePanelScreen
 from warroom.tui.session import Session
+from warroom.tui.widgets.brief import BriefPane
 from warroom.tui.widgets.checklist import ChecklistPane
 from warroom.tui.widgets.comms_gaps import CommsGapsBanner
 from warroom.tui.widgets.countdown import CountdownPane
@@ -99,6 +85,25 @@ from warroom.tui.widgets.roles import RolesPane
 from warroom.tui.widgets.timeline import TimelineView
 from warroom.tui.widgets.update_pane import UpdatePane
 from warroom.views import Incident
+
+if TYPE_CHECKING:
+    from warroom.tui.screens.assign import Assignment
+    from warroom.tui.screens.declare import DeclareForm
+    from warroom.tui.screens.mitigate import Mitigation
+    from warroom.tui.screens.triage import TriageForm
+
+# The forms, pickers and the update panel are imported by the action that opens them, not
+# here: the first screen needs none of them, and importing them (with the Select, RadioSet,
+# OptionList and TextArea widgets behind them) cost about 30 ms of the first paint.
+
+
+def _typing_in(widget: Widget | None) -> bool:
+    """Is a text field focused? TextArea's module is loaded only once a screen uses one."""
+    if isinstance(widget, Input):
+        return True
+    text_area = sys.modules.get("textual.widgets._text_area")
+    return text_area is not None and isinstance(widget, text_area.TextArea)
+
 
 W = TypeVar("W", bound=Widget)
 # How often the live worker looks at the file's identity when no commit wakes it: a deleted
@@ -149,6 +154,7 @@ class WarRoomScreen(WorkScreen[None]):
         self._stopping = threading.Event()
         self._offered_declare = False
         self._frozen = False
+        self._previewed = False  # has a read rendered the customer update yet?
         # What the next read asks for: (incident, entries after this id, filter).
         self._cursor: tuple[int | None, int, TimelineFilter] = (incident_id, 0, TimelineFilter())
 
@@ -161,6 +167,7 @@ class WarRoomScreen(WorkScreen[None]):
                 with Vertical(id="side-top"):
                     yield CountdownPane(id="countdown")
                     yield RolesPane(id="roles")
+                    yield BriefPane(id="brief")
                 yield ChecklistPane(id="checklist")
                 yield FactsPane(id="facts")
             with Vertical(id="main"):
@@ -178,6 +185,11 @@ class WarRoomScreen(WorkScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one(TimelineView).focus()
+        if self.readonly:
+            # No write key anywhere, pane titles included.
+            self._pane(BriefPane).border_title = "Roles · triage"
+            self._pane(FactsPane).border_title = "Triage"
+            self._pane(ChecklistPane).border_title = "Checklist"
         # The screen's own timer: it stops when the screen goes, so it never fires into a
         # half torn-down app.
         self.set_interval(1, self.tick, name="tick")
@@ -192,6 +204,10 @@ class WarRoomScreen(WorkScreen[None]):
         self._stop_watching()
         if self._frozen:
             gc.unfreeze()  # another app may start in this process (tests): let it all go
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Below 70x22 the checklist gives its room to the timeline (c shows it).
+        self.set_class(event.size.width < 70 or event.size.height < 22, "-tiny")
 
     @property
     def timeline(self) -> TimelineView:
@@ -226,6 +242,7 @@ class WarRoomScreen(WorkScreen[None]):
         self._pane(HeaderBar).show_alerts(snapshot.alerts_firing)
         self._pane(CountdownPane).show(snapshot.incident, now)
         self._pane(RolesPane).show(snapshot.incident)
+        self._pane(BriefPane).show(snapshot.incident)
         self._pane(ChecklistPane).show(snapshot.incident)
         self._pane(FactsPane).show(snapshot.incident)
         self._pane(UpdatePane).show(
@@ -249,7 +266,7 @@ class WarRoomScreen(WorkScreen[None]):
         elif self.timeline_key == snapshot.key:
             timeline.append(snapshot.entries)
         shown = wanted.filter.describe() if wanted and wanted.filter else ""
-        title = f"Timeline ({one_line(shown, 40)}; f: filter)" if shown else "Timeline"
+        title = f"Timeline ({screen_line(shown, 40)}; f: filter)" if shown else "Timeline"
         if self._timeline_title != title:
             # A Text, never a str: the filter may name an author, and a str title is parsed
             # as markup (`[/]` would crash the app). Setting it repaints, even to the same
@@ -277,7 +294,7 @@ class WarRoomScreen(WorkScreen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in WRITE_ACTIONS and self.readonly:
             return False  # hidden everywhere: footer, palette, help
-        if action == "note" and isinstance(self.focused, Input | TextArea):
+        if action == "note" and _typing_in(self.focused):
             return False  # a priority key: "n" typed into a text field is just a letter
         if action == "reopen":
             return self.moved is not None
@@ -285,11 +302,7 @@ class WarRoomScreen(WorkScreen[None]):
 
     def on_key(self, event: events.Key) -> None:
         # Hidden write keys do nothing; say why instead of doing nothing silently.
-        if (
-            self.readonly
-            and event.key in WRITE_KEYS
-            and not isinstance(self.focused, Input | TextArea)
-        ):
+        if self.readonly and event.key in WRITE_KEYS and not _typing_in(self.focused):
             event.stop()
             self.notify(
                 "Read-only (warroom watch): this view never writes. Add a note from a shell "
@@ -311,7 +324,11 @@ class WarRoomScreen(WorkScreen[None]):
 
     def _load(self, room: Room) -> Snapshot:
         incident_id, after, flt = self._cursor
-        return load_snapshot(room, incident_id, after_id=after, timeline_filter=flt)
+        # The first read skips the customer-update preview (Jinja2's import and a render):
+        # the screen shows first, and the read right after it brings the preview.
+        return load_snapshot(
+            room, incident_id, after_id=after, timeline_filter=flt, preview=self._previewed
+        )
 
     def refresh_now(self) -> None:
         self.run_in_thread("refresh", lambda: self.session.call(self._load), self.show_snapshot)
@@ -336,6 +353,12 @@ class WarRoomScreen(WorkScreen[None]):
         self.show_snapshot(message.snapshot)
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
+        self._show_snapshot(snapshot)
+        if not self._previewed and snapshot.incident is not None and self.is_mounted:
+            self._previewed = True
+            self.call_after_refresh(self.refresh_now)  # after the first frame, not during it
+
+    def _show_snapshot(self, snapshot: Snapshot) -> None:
         incident = snapshot.incident
         if incident is not None:
             if self.incident_id is None:
@@ -350,12 +373,19 @@ class WarRoomScreen(WorkScreen[None]):
         self._update_cursor()
         if not self._frozen:
             self.call_after_refresh(self._freeze)
+        alerts = sys.modules.get("warroom.tui.screens.alerts")  # loaded once one was opened
         for screen in self.app.screen_stack:
-            if isinstance(screen, AlertsScreen):
+            if alerts is not None and isinstance(screen, alerts.AlertsScreen):
                 screen.show(snapshot.alerts, incident)
         if incident is not None:
+            # Only if its module was loaded can a follow-ups screen be open.
+            followups = sys.modules.get("warroom.tui.screens.followups")
             for screen in self.app.screen_stack:
-                if isinstance(screen, FollowupsScreen) and screen.incident.id == incident.id:
+                if (
+                    followups is not None
+                    and isinstance(screen, followups.FollowupsScreen)
+                    and screen.incident.id == incident.id
+                ):
                     screen.show(snapshot.followups, self.session.today())
         if incident is None and not self.readonly and not self._offered_declare:
             self._offered_declare = True
@@ -389,6 +419,13 @@ class WarRoomScreen(WorkScreen[None]):
     def _older(self, loaded: OlderLoaded) -> None:
         if loaded.key == self.timeline_key:
             self.timeline.prepend(loaded.entries, more_before=loaded.more_before)
+
+    @on(TimelineView.NeedNewest)
+    def need_newest(self) -> None:
+        # Read the newest page again: with no timeline shown, the next read is a reset.
+        self.timeline_key = None
+        self._update_cursor()
+        self.refresh_now()
 
     # --- the live worker ----------------------------------------------------------------
 
@@ -637,6 +674,8 @@ class WarRoomScreen(WorkScreen[None]):
         """A write asked for by a screen above this one (the app hands it here)."""
         close = request.screen_id
         if isinstance(request, PublishRequested):
+            from warroom.tui.publishing import publish_work
+
             self.write(partial(publish_work, request), name="publish")
         elif isinstance(request, FollowupAddRequested):
             add = request
@@ -712,6 +751,8 @@ class WarRoomScreen(WorkScreen[None]):
 
     def action_severity(self) -> None:
         if incident := self._incident():
+            from warroom.tui.screens.pickers import severity_picker
+
             self.app.push_screen(
                 severity_picker(self.session.room.settings.severities, incident.severity),
                 partial(self._set_severity, incident.id),
@@ -730,6 +771,8 @@ class WarRoomScreen(WorkScreen[None]):
 
     def action_status(self) -> None:
         if incident := self._incident():
+            from warroom.tui.screens.pickers import status_picker
+
             self.app.push_screen(
                 status_picker(incident.status),
                 partial(self._set_status, incident.id),
@@ -751,6 +794,8 @@ class WarRoomScreen(WorkScreen[None]):
 
     def action_assign(self) -> None:
         if incident := self._incident():
+            from warroom.tui.screens.assign import AssignScreen
+
             people = self.latest.people if self.latest else ()
             self.app.push_screen(AssignScreen(incident, people), self._assign)
 
@@ -783,6 +828,9 @@ class WarRoomScreen(WorkScreen[None]):
             if self.app.screen.id == question.request.screen_id:
                 self.app.screen.post_message(PublishQuestionAsked(question))
             return
+        from warroom.tui.screens.assign import Assignment
+        from warroom.tui.screens.confirm import YES, confirm
+
         role = question
 
         def answer(choice: str | None) -> None:
@@ -796,6 +844,8 @@ class WarRoomScreen(WorkScreen[None]):
 
     def action_check(self) -> None:
         if incident := self._incident():
+            from warroom.tui.screens.pickers import checklist_picker
+
             self.app.push_screen(
                 checklist_picker(incident),
                 partial(self._check, incident),
@@ -816,6 +866,8 @@ class WarRoomScreen(WorkScreen[None]):
 
     def action_triage(self) -> None:
         if incident := self._incident():
+            from warroom.tui.screens.triage import TriageScreen
+
             self.app.push_screen(
                 TriageScreen(incident, self.session.room.settings.severities),
                 lambda form: self._triage(incident.id, form),
@@ -844,6 +896,8 @@ class WarRoomScreen(WorkScreen[None]):
 
     def action_mitigate(self) -> None:
         if incident := self._incident():
+            from warroom.tui.screens.mitigate import MitigateScreen
+
             self.app.push_screen(MitigateScreen(), lambda m: self._mitigate(incident.id, m))
 
     def _mitigate(self, incident_id: int, result: Mitigation | None) -> None:
@@ -857,6 +911,7 @@ class WarRoomScreen(WorkScreen[None]):
 
     def action_update_panel(self, template: str | None = None) -> None:
         if incident := self._incident():
+            from warroom.tui.screens.update_panel import UpdatePanelScreen
             from warroom.updates import available_templates
 
             self._read(
@@ -869,6 +924,8 @@ class WarRoomScreen(WorkScreen[None]):
 
     def action_followups(self) -> None:
         if incident := self._incident():
+            from warroom.tui.screens.followups import FollowupsScreen
+
             latest = self.latest
             self.app.push_screen(
                 FollowupsScreen(
@@ -898,6 +955,8 @@ class WarRoomScreen(WorkScreen[None]):
 
     def action_filter(self) -> None:
         if self.incident_id is not None:
+            from warroom.tui.screens.filter import filter_picker
+
             incident_id = self.incident_id
             self._read(
                 "authors",
@@ -909,11 +968,15 @@ class WarRoomScreen(WorkScreen[None]):
 
     def set_filter(self, choice: str | None) -> None:
         if choice is not None:
+            from warroom.tui.screens.filter import parse_choice
+
             self.timeline_filter = parse_choice(choice)
             self._update_cursor()
             self.refresh_now()
 
     def action_switch(self) -> None:
+        from warroom.tui.screens.pickers import incident_picker
+
         self._read(
             "incidents",
             load_incidents,
@@ -934,6 +997,8 @@ class WarRoomScreen(WorkScreen[None]):
         self.refresh_now()
 
     def action_alerts(self) -> None:
+        from warroom.tui.screens.alerts import AlertsScreen
+
         latest = self.latest
         self.app.push_screen(
             AlertsScreen(
@@ -946,6 +1011,8 @@ class WarRoomScreen(WorkScreen[None]):
         )
 
     def action_declare(self, first: bool = False) -> None:
+        from warroom.tui.screens.declare import DeclareScreen
+
         self.app.push_screen(
             DeclareScreen(self.session.room.settings.severities, first=first), self._declare
         )

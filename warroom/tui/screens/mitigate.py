@@ -5,13 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
-from textual.containers import Vertical
 from textual.widgets import Input, Label, RadioButton, RadioSet
 
 from warroom.domain import MITIGATIONS
-from warroom.tui.screens.forms import FormScreen, highlight_pressed
+from warroom.tui.screens.forms import FormScreen, chosen, highlight_pressed
 
 
 @dataclass(frozen=True)
@@ -21,33 +19,24 @@ class Mitigation:
 
 
 class MitigateScreen(FormScreen[Mitigation]):
-    def __init__(self) -> None:
-        super().__init__(classes="form")
+    TITLE = "Log a mitigation action"
+    SAVE = "logs it"
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label("Log a mitigation action", classes="dialog-title")
-            with RadioSet(id="action"):
-                for i, (key, label) in enumerate(MITIGATIONS.items()):
-                    yield RadioButton(Text(label), value=i == 0, name=key)
-            yield Label("Detail: what exactly, where")
-            yield Input(placeholder="e.g. checkout-api back to v1.41", id="detail")
-            yield Label(Text("Enter logs it · Esc cancels"), classes="dialog-hint")
+    def fields(self) -> ComposeResult:
+        yield Label("Detail: what exactly, where")
+        yield Input(placeholder="e.g. checkout-api back to v1.41", id="detail")
+        yield Label("Action (arrows choose)")
+        with RadioSet(id="action"):
+            for i, (key, label) in enumerate(MITIGATIONS.items()):
+                yield RadioButton(Text(label), value=i == 0, name=key)
 
     def on_mount(self) -> None:
+        super().on_mount()
         highlight_pressed(self.query_one(RadioSet))
-        self.query_one(RadioSet).focus()
 
-    @on(Input.Submitted)
-    def submitted(self) -> None:
-        self.action_save()
-
-    def action_save(self) -> None:
+    def save(self) -> Mitigation | None:
         detail = self.query_one("#detail", Input).value.strip()
         if not detail:
-            self.notify("Describe what was done.", severity="warning", markup=False)
-            self.query_one("#detail", Input).focus()
-            return
-        pressed = self.query_one(RadioSet).pressed_button
-        action = (pressed.name if pressed else None) or "other"
-        self.dismiss(Mitigation(action, detail))
+            self.error("Describe what was done.", "detail")
+            return None
+        return Mitigation(chosen(self.query_one(RadioSet)) or "other", detail)

@@ -16,7 +16,7 @@ from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from warroom.domain import SEVERITIES, STATUS_HELP, STATUSES, SeverityRule
-from warroom.safe_text import one_line
+from warroom.safe_text import screen_line
 from warroom.views import Incident
 
 
@@ -78,7 +78,7 @@ def severity_label(rule: SeverityRule, current: str | None = None) -> Text:
         if rule.cadence_minutes
         else "no customer updates required"
     )
-    text = Text.assemble((rule.name, "bold"), f"  {one_line(rule.definition)} ({cadence})")
+    text = Text.assemble((rule.name, "bold"), f"  {screen_line(rule.definition)} ({cadence})")
     if rule.name == current:
         text.append("  ← current", "italic")
     return text
@@ -108,9 +108,9 @@ def checklist_picker(incident: Incident) -> ChoiceScreen:
     first_open = None
     for item in incident.checklist:
         mark = "✔" if item.done else "☐"
-        label = Text(f"{mark} {one_line(item.text, 60)}")
+        label = Text(f"{mark} {screen_line(item.text, 60)}")
         if item.done:
-            label.append(f"  ticked by {one_line(item.done_by or '?', 16)}", "dim")
+            label.append(f"  ticked by {screen_line(item.done_by or '?', 16)}", "dim")
         elif first_open is None:
             first_open = str(item.number)
         options.append((str(item.number), label))
@@ -126,7 +126,7 @@ def incident_picker(incidents: list[dict[str, Any]], current: int | None) -> Cho
             Text.assemble(
                 (f"{row['ref']:<8}", "bold"),
                 f"{row['severity']}  {row['status']:<13} ",
-                one_line(row["title"], 60),
+                screen_line(row["title"], 60),
             ),
         )
         for row in incidents

@@ -6,9 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
 from textual.widgets import Input, Label
 
 from warroom.domain import SeverityRule
@@ -35,50 +33,38 @@ class TriageForm:
 
 
 class TriageScreen(FormScreen[TriageForm]):
+    SAVE = "saves"
+    WIDE = True
+
     def __init__(self, incident: Incident, rules: dict[str, SeverityRule]) -> None:
-        super().__init__(classes="form")
+        super().__init__()
         self.incident = incident
         self.rules = rules
         # Shown sanitised: a stored value with control characters is not echoed raw.
         self.initial = {name: clean(getattr(incident, name) or "") for name in FIELDS}
 
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog wide"):
-            yield Label(Text(f"Triage {self.incident.ref}"), classes="dialog-title")
-            for name, (label, placeholder) in FIELDS.items():
-                yield Label(label)
-                yield Input(
-                    self.initial[name], placeholder=placeholder, id=name, select_on_focus=False
-                )
-            services = ", ".join(self.incident.services) or "none"
-            yield Label(Text(f"Add services (now: {clean(services)})"))
-            yield Input(placeholder="comma-separated", id="services")
-            yield Label("Severity")
-            yield SeverityChoice(self.rules, self.incident.severity, id="severity")
-            yield Label(Text("ctrl+s saves · Esc cancels"), classes="dialog-hint")
+    def title_text(self) -> Text:
+        return Text(f"Triage {self.incident.ref}")
 
-    def on_mount(self) -> None:
-        self.query_one("#impact", Input).focus()
+    def fields(self) -> ComposeResult:
+        for name, (label, placeholder) in FIELDS.items():
+            yield Label(label)
+            yield Input(self.initial[name], placeholder=placeholder, id=name, select_on_focus=False)
+        services = ", ".join(self.incident.services) or "none"
+        yield Label(Text(f"Add services (now: {clean(services)})"))
+        yield Input(placeholder="comma-separated", id="services")
+        yield Label("Severity")
+        yield SeverityChoice(self.rules, self.incident.severity, id="severity")
 
-    @on(Input.Submitted)
-    def submitted(self, event: Input.Submitted) -> None:
-        # Enter moves on to the next field; in the last text field it saves.
-        if event.input.id == "services":
-            self.action_save()
-        else:
-            self.focus_next()
-
-    def action_save(self) -> None:
+    def save(self) -> TriageForm | None:
         changed = {}
         for name in FIELDS:
             value = self.query_one(f"#{name}", Input).value.strip()
             if value and value != self.initial[name]:
                 changed[name] = value
         severity = self.query_one(SeverityChoice).value
-        self.dismiss(
-            TriageForm(
-                changed=changed,
-                services=split_services(self.query_one("#services", Input).value),
-                severity=severity if severity != self.incident.severity else None,
-            )
+        return TriageForm(
+            changed=changed,
+            services=split_services(self.query_one("#services", Input).value),
+            severity=severity if severity != self.incident.severity else None,
         )

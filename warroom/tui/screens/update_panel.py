@@ -25,10 +25,11 @@ from textual.widgets import Footer, Label, Select, Static, TextArea
 from warroom import clipboard
 from warroom.domain import PublishClash
 from warroom.safe_files import access_of
-from warroom.safe_text import clean, one_line
+from warroom.safe_text import clean, screen_line
 from warroom.tui.messages import PublishQuestionAsked, PublishRequested
 from warroom.tui.screens.base import WorkScreen
 from warroom.tui.screens.confirm import YES, confirm
+from warroom.tui.screens.forms import ConfirmDiscard
 from warroom.tui.screens.pickers import ChoiceScreen
 from warroom.tui.session import Session
 from warroom.tui.widgets.deliveries import deliveries_text
@@ -80,7 +81,7 @@ class UpdatePanelScreen(WorkScreen[None]):
 
     def compose(self) -> ComposeResult:
         title = Text(f"Customer update · {self.incident.ref} · {self.incident.status} · ")
-        title.append(one_line(self.incident.title, 60))
+        title.append(screen_line(self.incident.title, 60))
         yield Label(title, id="panel-title")
         with Horizontal(id="panel-body"):
             with Vertical(id="panel-editor"):
@@ -196,12 +197,12 @@ class UpdatePanelScreen(WorkScreen[None]):
         if not template:
             return
         if self.edited:
-            self.ask(
-                "Render the template again and lose your edits?",
-                "Render again, dropping my edits",
-                "Keep my edits",
-                lambda: self.render_template(template),
-            )
+
+            def answered(discard: bool | None) -> None:
+                if discard:
+                    self.render_template(template)
+
+            self.app.push_screen(ConfirmDiscard("your edits and render again"), answered)
             return
         self.render_template(template)
 
@@ -303,7 +304,7 @@ class UpdatePanelScreen(WorkScreen[None]):
         options += [("as-is", Text("Publish the text as it is")), ("back", Text("Keep editing"))]
         self.app.push_screen(
             ChoiceScreen(
-                one_line(f"Before publishing: {problem}.", 300),
+                screen_line(f"Before publishing: {problem}.", 300),
                 options,
                 current=str(options[0][0]),
                 hint="Enter or the number chooses · Esc keeps editing",
@@ -330,12 +331,13 @@ class UpdatePanelScreen(WorkScreen[None]):
         self.app.push_screen(confirm(question, yes, no), answer)
 
     def action_close(self) -> None:
-        if self.edited:
-            self.ask(
-                "Drop your edits to this update?",
-                "Drop them and go back",
-                "Keep editing",
-                lambda: self.dismiss(None),
-            )
+        # The forms' grammar: Esc asks first when it would throw away an edit.
+        if self.edited and self.text.strip():
+
+            def answered(discard: bool | None) -> None:
+                if discard:
+                    self.dismiss(None)
+
+            self.app.push_screen(ConfirmDiscard("the edited update"), answered)
             return
         self.dismiss(None)

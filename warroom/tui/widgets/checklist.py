@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from warroom.domain import STEP_LABELS
-from warroom.safe_text import one_line, person
+from warroom.safe_text import person, screen_line, steady
 from warroom.views import Incident
 
 
@@ -43,14 +43,16 @@ class ChecklistPane(Static):
             if item.step != step and not compact:
                 step = item.step
                 label = STEP_LABELS.get(item.step, item.step).split(". ", 1)[-1]
-                lines.append(Text(one_line(label), step_style))
+                lines.append(Text(screen_line(label), step_style))
             mark = "✔" if item.done else "☐"
             style = self.get_component_rich_style(
                 "checklist--done" if item.done else "checklist--open"
             )
-            line = Text.assemble((f" {item.number} {mark} ", style), (one_line(item.text), style))
+            line = Text.assemble(
+                (f" {item.number} {mark} ", style), (screen_line(item.text), style)
+            )
             if item.done and item.done_at and not compact:
-                who = person(item.done_by or "?", item.done_by_login, 12)
+                who = steady(person(item.done_by or "?", item.done_by_login, 12))
                 line.append(f"  {who} {item.done_at.astimezone():%H:%M}", who_style)
             lines.append(line)
         return Text("\n").join(lines)

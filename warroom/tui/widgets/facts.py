@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from warroom.domain import SOURCES
-from warroom.safe_text import clean
+from warroom.safe_text import screen_text
 from warroom.views import Incident
 
 
@@ -52,9 +52,11 @@ class FactsPane(Static):
         ]
         lines = []
         for name, value in rows:
-            line = Text(f"{name:<11}", label)
+            # Assembled, not Text(label, style).append(): that gave the value the label's
+            # muted style too.
+            line = Text.assemble((f"{name:<11}", label))
             if value:
-                line.append(clean(value))
+                line.append_text(screen_text(value))
             else:
                 line.append("not recorded", missing)
             lines.append(line)

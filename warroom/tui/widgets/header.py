@@ -1,4 +1,8 @@
-"""The one-line header: reference, title, coloured severity, status, elapsed, owner."""
+"""The one-line header: reference, severity, status, the customer-update countdown, the title
+(cut to fit with "…"), time open and the owner (or a loud NO OWNER).
+
+Below 90 columns the time open goes and the owner loses its "owner" label, so that down to
+60 columns the reference, severity, status, countdown and some of the title stay."""
 
 from __future__ import annotations
 
@@ -10,8 +14,23 @@ from textual.containers import Horizontal
 from textual.widgets import Label
 
 from warroom.domain import format_duration
-from warroom.safe_text import as_text
+from warroom.safe_text import screen_line, screen_text
+from warroom.tui.widgets.countdown import clock_text, countdown_state
 from warroom.views import Incident
+
+CRAMPED = 90  # columns below which the header drops the time open
+
+
+def due_text(incident: Incident, now: datetime, *, short: bool = False) -> tuple[str, str]:
+    """(state, text) of the countdown for the header; state as countdown_state."""
+    state, _ = countdown_state(incident, now)
+    due = incident.next_update_due
+    if due is None:
+        return state, ""
+    left = (due - now).total_seconds()
+    if state == "overdue":
+        return state, f"{'' if short else 'update '}OVERDUE {clock_text(left)}"
+    return state, f"{'due' if short else 'update in'} {clock_text(left)}"
 
 
 def elapsed_text(incident: Incident, now: datetime) -> str:
@@ -26,6 +45,7 @@ class HeaderBar(Horizontal):
         super().__init__(id=id)
         self.readonly = readonly
         self._shown: dict[str, Text] = {}  # label id -> the text it shows
+        self._last: tuple[Incident | None, datetime] | None = None
 
     def compose(self) -> ComposeResult:
         if self.readonly:
@@ -34,6 +54,7 @@ class HeaderBar(Horizontal):
         yield Label("warroom", id="hdr-ref")
         yield Label("", id="hdr-sev")
         yield Label("", id="hdr-status")
+        yield Label("", id="hdr-due")
         yield Label("", id="hdr-title")
         yield Label("", id="hdr-elapsed")
         yield Label("", id="hdr-owner")
@@ -51,9 +72,10 @@ class HeaderBar(Horizontal):
         return label
 
     def show(self, incident: Incident | None, now: datetime) -> None:
+        self._last = (incident, now)
         if incident is None:
             self._set("title", Text("no incident open"))
-            for name in ("sev", "status", "elapsed", "owner"):
+            for name in ("sev", "status", "due", "elapsed", "owner"):
                 self.query_one(f"#hdr-{name}", Label).display = False
             return
         self._set("ref", Text(incident.ref))
@@ -61,17 +83,21 @@ class HeaderBar(Horizontal):
             f"-{incident.severity.lower()}"
         )
         self._set("status", Text(incident.status)).set_classes(f"-{incident.status}")
-        self._set("title", as_text(incident.title))
-        self.tick(incident, now)
+        # Cut to fit by the label itself (text-overflow: ellipsis), at whatever width is left.
+        self._set("title", screen_text(incident.title))
         holder = incident.roles.get("owner")
         if holder:
-            owner = self._set("owner", Text.assemble("owner ", as_text(holder, "bold")))
+            shown = screen_text(screen_line(holder, 16), "bold")
+            label = Text("owner ") if not self.has_class("-cramped") else Text("")
+            owner = self._set("owner", Text.assemble(label, shown))
             owner.set_class(False, "-none")
         else:
             owner = self._set("owner", Text(" NO OWNER "))
             owner.set_class(True, "-none")
         for child in self.children:
             child.display = child.id != "hdr-alerts" or bool(self._shown.get("alerts"))
+        self.query_one("#hdr-elapsed").display = not self.has_class("-cramped")
+        self.tick(incident, now)
 
     def show_alerts(self, count: int) -> None:
         """`3 alerts firing` while any alert needs triage (l lists them); hidden otherwise."""
@@ -81,3 +107,15 @@ class HeaderBar(Horizontal):
 
     def tick(self, incident: Incident, now: datetime) -> None:
         self._set("elapsed", Text(elapsed_text(incident, now)))
+        state, text = due_text(incident, now, short=self.has_class("-cramped"))
+        due = self._set("due", Text(text))
+        due.display = bool(text)
+        for name in ("normal", "warning", "overdue"):
+            due.set_class(state == name, f"-{name}")
+
+    def on_resize(self) -> None:
+        cramped = self.size.width < CRAMPED
+        if cramped != self.has_class("-cramped"):
+            self.set_class(cramped, "-cramped")
+            if self._last is not None:
+                self.show(*self._last)

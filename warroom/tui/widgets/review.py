@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from warroom.safe_text import one_line
+from warroom.safe_text import screen_line
 from warroom.views import Followup
 
 
@@ -49,12 +49,12 @@ def followups_table(items: Sequence[Followup], today: date, overdue_style: Style
     table.add_column(no_wrap=True)
     table.add_column(ratio=1, overflow="fold")
     for item in items:
-        due = Text(f"due {one_line(item.due, 10)}" if item.due else "")
+        due = Text(f"due {screen_line(item.due, 10)}" if item.due else "")
         if item.overdue(today):
             due.append(" OVERDUE")
             due.stylize(overdue_style)
-        owner = one_line(item.owner, 14) if item.owner else "no owner"
-        table.add_row(Text(f"#{item.id}"), Text(owner), due, Text(one_line(item.text)))
+        owner = screen_line(item.owner, 14) if item.owner else "no owner"
+        table.add_row(Text(f"#{item.id}"), Text(owner), due, Text(screen_line(item.text)))
     return table
 
 

@@ -6,14 +6,14 @@ from rich.text import Text
 from textual.widgets import Static
 
 from warroom.domain import ROLES
-from warroom.safe_text import one_line, person
+from warroom.safe_text import person, screen_line, steady
 from warroom.views import Incident
 
 SHORT_ROLES = {"owner": "Owner", "fix_lead": "Fix lead", "comms": "Comms"}
 
 
 class RolesPane(Static):
-    COMPONENT_CLASSES = {"roles--unassigned", "roles--label"}
+    COMPONENT_CLASSES = {"roles--unassigned", "roles--label", "roles--none"}
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id)
@@ -38,17 +38,20 @@ class RolesPane(Static):
             return text
         label_style = self.get_component_rich_style("roles--label")
         missing = self.get_component_rich_style("roles--unassigned")
+        none = self.get_component_rich_style("roles--none")
         for i, role in enumerate(ROLES):
             if i:
                 text.append("\n")
             text.append(f"{SHORT_ROLES[role]:<9}", label_style)
             name = self.incident.roles.get(role)
             if name:
-                text.append(one_line(name, 40))
+                text.append(screen_line(name, 40))
                 by, login = self.incident.assigned_by.get(role, (name, None))
                 if login and login != by:
                     # Assigned under a name that is not the login: show who really did it.
-                    text.append(f"  by {person(by, login, 16)}", label_style)
+                    text.append(f"  by {steady(person(by, login, 16))}", label_style)
+            elif role == "owner":  # act now: red, as in the header
+                text.append(" NO OWNER ", none)
             else:
-                text.append(" UNASSIGNED ", missing)
+                text.append("unassigned", missing)
         return text

@@ -1,8 +1,14 @@
 """The timeline pane: a virtualised log, one rendered line at a time (the Line API).
 
-Only the entries loaded so far are kept (the last page, plus older pages fetched when the user
-scrolls to the top), and only the lines on screen are rendered, so 100,000 entries cost no
-more than 500. Long texts fold onto continuation lines under the text column.
+Only a window of entries is kept (the last pages, plus older pages fetched when the user
+scrolls to the top; at most `limit` rows, the far end dropped and read again on demand), and
+only the lines on screen are rendered, so 100,000 entries cost no more than a few pages, however
+many arrive while the war room is open. Long texts fold onto continuation lines under the text
+column; a text's folded lines are computed once per width and cached by (entry id, width).
+
+Following: the view stays on the newest entry until the user scrolls up, and only a scroll
+upwards stops it. Layout changes (a resize, the review pane replacing the countdown, a re-wrap)
+keep following: they scroll to the new end instead of leaving the view where it was.
 
 Times are local `HH:MM:SS`; an entry from another day than today (by the injected clock) gets
 its date in front (`11-25 23:58:01`), so an incident that crosses midnight reads unambiguously.
@@ -27,7 +33,7 @@ from textual.selection import Selection
 from textual.strip import Strip
 
 from warroom.domain import KINDS
-from warroom.safe_text import one_line
+from warroom.safe_text import screen_line
 from warroom.views import UNREADABLE, Entry
 
 SHORT_KINDS = {
@@ -51,9 +57,6 @@ class _Row:
     # text keeps its width.
     login: str = ""
 
-    def lines(self, text_w: int) -> int:
-        return max(len(_fold(self.text, text_w)), 2 if self.login else 1)
-
 
 TIME_W = 8  # HH:MM:SS
 DATED_TIME_W = 14  # MM-DD HH:MM:SS
@@ -65,34 +68,60 @@ def _row(entry: Entry) -> _Row:
         entry.id,
         local.date(),
         local.strftime("%H:%M:%S"),
-        one_line(entry.author),
-        one_line(entry.kind),
-        one_line(entry.text),
-        one_line(entry.login) if entry.login and entry.login != entry.author else "",
+        screen_line(entry.author),
+        screen_line(entry.kind),
+        screen_line(entry.text),
+        screen_line(entry.login) if entry.login and entry.login != entry.author else "",
     )
 
 
 def _fold(text: str, width: int) -> list[str]:
-    """Word-wrap to `width` cells; a word longer than a line is cut."""
+    """Word-wrap to `width` cells; a word longer than a line is cut. Linear in the length of
+    the text: a 1 MB note folds in milliseconds (cutting a long word by re-slicing the rest
+    each time was quadratic)."""
     if len(text) <= width and (text.isascii() or cell_len(text) <= width):
         return [text]
-    measure = len if text.isascii() else cell_len  # ASCII: cells == characters
-    lines: list[str] = []
+    if text.isascii():  # cells == characters: find each break with str.rfind
+        lines: list[str] = []
+        start, end = 0, len(text)
+        while end - start > width:
+            cut = text.rfind(" ", start, start + width + 1)
+            if cut <= start:  # no space in reach: cut the word
+                lines.append(text[start : start + width])
+                start += width
+            else:
+                lines.append(text[start:cut])
+                start = cut + 1
+        lines.append(text[start:])
+        return lines
+    lines = []
     line = ""
+    line_w = 0
     for word in text.split(" "):
-        candidate = f"{line} {word}" if line else word
-        if measure(candidate) <= width:
-            line = candidate
+        word_w = cell_len(word)
+        if line and line_w + 1 + word_w <= width:
+            line, line_w = f"{line} {word}", line_w + 1 + word_w
+            continue
+        if not line and word_w <= width:
+            line, line_w = word, word_w
             continue
         if line:
             lines.append(line)
-        while measure(word) > width:
-            head = chop_cells(word, width)[0] if measure is cell_len else word[:width]
-            lines.append(head)
-            word = word[len(head) :]
-        line = word
+        if word_w > width:
+            pieces = chop_cells(word, width)  # every piece at once
+            lines.extend(pieces[:-1])
+            word = pieces[-1] if pieces else ""
+            word_w = cell_len(word)
+        line, line_w = word, word_w
     lines.append(line)
     return lines
+
+
+# Rows kept in memory at most: four pages. Beyond that the far end is dropped (older rows while
+# following, newer ones while the user reads further up) and read again when scrolled to.
+KEEP_ROWS = 2000
+# Folded texts kept: only texts that fold onto several lines are cached (one line costs nothing).
+FOLD_CACHE = 256
 
 
 class TimelineView(ScrollView, can_focus=True):
@@ -116,19 +145,31 @@ class TimelineView(ScrollView, can_focus=True):
 
         before_id: int
 
-    def __init__(self, *, id: str | None = None) -> None:
+    class NeedNewest(Message):
+        """End pressed while newer entries than the loaded ones were dropped: read the
+        newest page again."""
+
+    def __init__(self, *, id: str | None = None, limit: int | None = None) -> None:
         super().__init__(id=id)
+        self.limit = max(limit or KEEP_ROWS, 2)
         self._rows: list[_Row] = []
-        self._ids: set[int] = set()
         self._counts: list[int] = []
         self._offsets: list[int] = []
         self._layout_width = 0
         self.more_before = False
         self.loading_older = False
+        # Newer entries were received but not kept (the user was reading further up and the
+        # window was full): End reads the newest page again.
+        self.more_after = False
+        self.waiting = 0  # how many of those
+        self._asked_newest = False
+        self._newest_id = 0  # the newest id received, kept or not
+        self.following = True
         self.empty_text = "No entries yet."
         self.today: date | None = None  # None: every entry is taken as today's
         self._time_w = TIME_W
         self._cache: LRUCache[tuple[int, int], Strip] = LRUCache(512)
+        self._folds: LRUCache[tuple[int, int], list[str]] = LRUCache(FOLD_CACHE)
 
     # --- content ----------------------------------------------------------------------------
 
@@ -138,7 +179,9 @@ class TimelineView(ScrollView, can_focus=True):
 
     @property
     def last_id(self) -> int:
-        return self._rows[-1].id if self._rows else 0
+        """The newest entry id received (the cursor for reading newer ones), even if it was
+        not kept because the user is reading further up."""
+        return max(self._newest_id, self._rows[-1].id if self._rows else 0)
 
     @property
     def first_id(self) -> int | None:
@@ -162,33 +205,69 @@ class TimelineView(ScrollView, can_focus=True):
         return [r.text for r in self._rows]
 
     def reset(self, entries: list[Entry] | tuple[Entry, ...], *, more_before: bool) -> None:
-        self._rows = [_row(e) for e in entries]
-        self._ids = {r.id for r in self._rows}
-        self.more_before = more_before
+        self._rows = [_row(e) for e in entries[-self.limit :]]
+        self._newest_id = self._rows[-1].id if self._rows else 0
+        self.more_before = more_before or len(entries) > self.limit
+        self.more_after = False
+        self._asked_newest = False
+        self.waiting = 0
         self.loading_older = False
+        self.following = True
+        self._folds.clear()
         self._relayout(force=True)
         self._follow()
+        self._update_subtitle()
 
     def _follow(self) -> None:
         # Again after the next layout: the first time, the size is not known yet.
         self.scroll_end(animate=False, immediate=True, x_axis=False)
-        self.call_after_refresh(self.scroll_end, animate=False, immediate=True, x_axis=False)
+        self.call_after_refresh(self._follow_if_following)
+
+    def _follow_if_following(self) -> None:
+        if self.following:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
 
     def append(self, entries: list[Entry] | tuple[Entry, ...]) -> int:
         """Add entries newer than those shown; returns how many were new."""
-        fresh = [_row(e) for e in entries if e.id not in self._ids and e.id > self.last_id]
+        newest = self.last_id
+        fresh = [_row(e) for e in entries if e.id > newest]
         if not fresh:
             return 0
-        following = self.is_vertical_scroll_end or self.max_scroll_y == 0
+        self._newest_id = fresh[-1].id
+        following = self.following
+        # Once newer entries were left out, none may be added after them (a gap): they wait
+        # for the newest page, whatever the scroll position.
+        if self.more_after or (not following and len(self._rows) + len(fresh) > self.limit):
+            # The user reads further up and the window is full: keep their view still and
+            # count what waits; End reads the newest page.
+            room = max(self.limit - len(self._rows), 0) if not self.more_after else 0
+            kept, fresh = fresh[:room], fresh[room:]
+            if kept:
+                self._rows.extend(kept)
+                self._relayout()
+            self.more_after = True
+            self.waiting += len(fresh)
+            self._update_subtitle()
+            return len(kept) + len(fresh)
         self._rows.extend(fresh)
-        self._ids.update(r.id for r in fresh)
-        if self._relayout() and following:
-            # Laid out already: the size is known, so scroll now and only now.
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
-        elif following:
-            self._follow()
+        # While following, drop the oldest rows in batches (each drop renumbers the lines).
+        if following and len(self._rows) > self.limit + self.limit // 4:
+            self._drop_oldest(len(self._rows) - self.limit)
+            settled = self._relayout(force=True)
+        else:
+            settled = self._relayout()
+        if following:
+            if settled:
+                # Laid out already: the size is known, so scroll now and only now.
+                self.scroll_end(animate=False, immediate=True, x_axis=False)
+            else:
+                self._follow()
         self._update_subtitle()
         return len(fresh)
+
+    def _drop_oldest(self, count: int) -> None:
+        del self._rows[:count]
+        self.more_before = True
 
     def prepend(self, entries: list[Entry], *, more_before: bool) -> None:
         first = self.first_id
@@ -197,13 +276,19 @@ class TimelineView(ScrollView, can_focus=True):
         self.more_before = more_before
         if not older:
             return
-        before = self.virtual_size.height
         self._rows[:0] = older
-        self._ids.update(r.id for r in older)
+        if len(self._rows) > self.limit:
+            # The user is at the top: the newest rows go, and End reads them again.
+            dropped = len(self._rows) - self.limit
+            del self._rows[self.limit :]
+            self.more_after = True
+            self.waiting += dropped
+            self.following = False
         self._relayout(force=True)
         # Keep the line the user was reading where it was.
-        added = self.virtual_size.height - before
+        added = sum(self._counts[: len(older)])
         self.scroll_to(y=self.scroll_y + added, animate=False, immediate=True)
+        self._update_subtitle()
 
     # --- layout -----------------------------------------------------------------------------
 
@@ -217,6 +302,21 @@ class TimelineView(ScrollView, can_focus=True):
 
     def _text_width(self, width: int) -> int:
         return max(10, width - self._prefix_width(width))
+
+    def _folded(self, row: _Row, text_w: int) -> list[str]:
+        """The row's text folded to `text_w` cells: computed once per (entry, width)."""
+        text = row.text
+        if len(text) <= text_w and (text.isascii() or cell_len(text) <= text_w):
+            return [text]
+        key = (row.id, text_w)
+        lines = self._folds.get(key)
+        if lines is None:
+            lines = self._folds[key] = _fold(text, text_w)
+        return lines
+
+    def _line_count(self, row: _Row, text_w: int) -> int:
+        # Two lines at least when the login is shown under the author.
+        return max(len(self._folded(row, text_w)), 2 if row.login else 1)
 
     def _relayout(self, force: bool = False) -> bool:
         """Lay the loaded entries out as lines; True if the screen need not be laid out
@@ -236,9 +336,9 @@ class TimelineView(ScrollView, can_focus=True):
             self._time_w = time_w
             appending = False
         text_w = self._text_width(width)
-        old_total = self._offsets[-1] if self._offsets else 0
+        old_total = self._offsets[-1] if self._offsets and appending else 0
         if not appending:
-            self._counts = [r.lines(text_w) for r in self._rows]
+            self._counts = [self._line_count(r, text_w) for r in self._rows]
             self._offsets = [0, *accumulate(self._counts)]
             self._cache.clear()
         else:
@@ -246,7 +346,7 @@ class TimelineView(ScrollView, can_focus=True):
             # renders stay valid (only lines with content are cached, see render_line).
             total = self._offsets[-1]
             for row in self._rows[len(self._counts) :]:
-                count = row.lines(text_w)
+                count = self._line_count(row, text_w)
                 self._counts.append(count)
                 total += count
                 self._offsets.append(total)
@@ -277,12 +377,15 @@ class TimelineView(ScrollView, can_focus=True):
         return False
 
     def on_resize(self) -> None:
+        # Any new size, not only a new width: a taller or shorter pane (the review pane in
+        # place of the countdown, a resized terminal) moves the end, and a following view
+        # must move with it.
         width = self.scrollable_content_region.width
         if width and width != self._layout_width:
-            following = self.is_vertical_scroll_end
             self._relayout(force=True)
-            if following:
-                self._follow()
+        if self.following:
+            self._follow()
+        self._update_subtitle()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -292,14 +395,34 @@ class TimelineView(ScrollView, can_focus=True):
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
+        # Only a move upwards stops following; reaching the end (End, the wheel, dragging
+        # the scrollbar down) starts it again. A layout never moves scroll_y up except to
+        # clamp it to a new end, which counts as the end.
+        if new_value >= self.max_scroll_y:
+            self.following = True
+            if self.more_after and not self._asked_newest:
+                self._asked_newest = True  # the bottom of what is kept: read the newest
+                self.post_message(self.NeedNewest())
+        elif new_value < old_value:
+            self.following = False
         self._update_subtitle()
         if new_value <= 0 and self.more_before and not self.loading_older and self._rows:
             self.loading_older = True
             self.post_message(self.NeedOlder(self._rows[0].id))
 
+    def action_scroll_end(self) -> None:
+        self.following = True
+        if self.more_after:
+            self._asked_newest = True
+            self.post_message(self.NeedNewest())
+        self.scroll_end(animate=False, immediate=True, x_axis=False)
+        self._update_subtitle()
+
     def _update_subtitle(self) -> None:
-        if self.is_vertical_scroll_end or self.max_scroll_y == 0:
+        if self.following and not self.more_after:
             subtitle = ""
+        elif self.more_after:
+            subtitle = f"scrolled up · {self.waiting:,} newer not shown (End: newest)"
         else:
             subtitle = "scrolled up (End to follow)"
         if subtitle != self.border_subtitle:
@@ -309,6 +432,10 @@ class TimelineView(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
+        if self.following and scroll_y < self.max_scroll_y:
+            # The scroll to the end lands after the next refresh (the first time, once the
+            # size is known): draw the end already, instead of a frame of the oldest entries.
+            scroll_y = self.max_scroll_y
         width = self.scrollable_content_region.width
         line = scroll_y + y
         key = (line, width)
@@ -362,13 +489,13 @@ class TimelineView(ScrollView, can_focus=True):
         row = self._rows[index]
         sub = line - self._offsets[index]
         author_w, kind_w = self._columns(width)
-        chunks = _fold(row.text, self._text_width(width))
+        chunks = self._folded(row, self._text_width(width))
         chunk = chunks[sub] if sub < len(chunks) else ""
         # A kind this version does not know (written by a newer one) is styled as a note.
         styled = row.kind if row.kind in KINDS or row.kind == UNREADABLE else "note"
         kind_style = base + self.get_component_rich_style(f"timeline--{styled}", partial=True)
         if sub == 0:
-            author = one_line(row.author, author_w)
+            author = screen_line(row.author, author_w)
             kind = SHORT_KINDS.get(row.kind, row.kind)[:kind_w]
             segments = [
                 Segment(
@@ -382,7 +509,9 @@ class TimelineView(ScrollView, can_focus=True):
             ]
         elif sub == 1 and row.login:
             login = f"login {row.login}"
-            login = one_line(login if cell_len(login) <= author_w else f"({row.login})", author_w)
+            if cell_len(login) > author_w:
+                login = f"({row.login})"
+            login = screen_line(login, author_w)
             segments = [
                 Segment(" " * (self._time_w + 1), base),
                 Segment(

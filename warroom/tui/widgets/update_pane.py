@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from warroom.safe_text import clean, one_line, person
+from warroom.safe_text import clean, person, screen_line, steady
 from warroom.views import Update
 
 
@@ -15,8 +15,8 @@ def published_text(published: tuple[Update, ...] | list[Update]) -> Text:
         return Text("No update published yet.", style="italic")
     lines = [
         Text(
-            f"{u.published_at.astimezone():%H:%M}  {person(u.author, u.author_login, 12)}  "
-            f"{u.template or '-'}  {one_line(u.text.splitlines()[0] if u.text else '', 60)}"
+            f"{u.published_at.astimezone():%H:%M}  {steady(person(u.author, u.author_login, 12))}  "
+            f"{u.template or '-'}  {screen_line(u.text.splitlines()[0] if u.text else '', 60)}"
         )
         for u in published
     ]
@@ -54,14 +54,16 @@ class UpdatePane(Static):
     def render(self) -> Text:
         if self.error:
             body = Text(clean(self.error), self.get_component_rich_style("update--error"))
+        elif self.rendered is None:  # the first read does not render it (first paint)
+            body = Text("Rendering the update…", self.get_component_rich_style("update--published"))
         else:
-            body = Text(clean(self.rendered or "", multiline=True).strip())
+            body = Text(clean(steady(self.rendered or ""), multiline=True).strip())
         count = len(self.published)
         if count:
             last = self.published[-1]
             body.append(
                 f"\n\n{count} published; last at {last.published_at.astimezone():%H:%M}"
-                f" by {person(last.author, last.author_login, 16)}",
+                f" by {steady(person(last.author, last.author_login, 16))}",
                 self.get_component_rich_style("update--published"),
             )
         return body

@@ -1,0 +1,209 @@
+"""One form grammar in every form: the first text field has the focus, Enter walks the fields
+in order and saves on the last, ctrl+s saves from anywhere, Esc asks before throwing away
+what was typed, and the hint naming the save key is on screen at 80x24 and 60x20."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from textual.widgets import Input, Label
+
+from tests.conftest import as_person
+from warroom import actions
+from warroom.actions import Room
+from warroom.tui.screens.assign import AssignScreen
+from warroom.tui.screens.declare import DeclareScreen
+from warroom.tui.screens.followups import AddFollowupScreen, FollowupsScreen
+from warroom.tui.screens.forms import ConfirmDiscard, FormScreen
+from warroom.tui.screens.main import WarRoomScreen
+from warroom.tui.screens.mitigate import MitigateScreen
+from warroom.tui.screens.triage import TriageScreen
+from warroom.views import entries_of_kinds, load_incident
+
+from .tui_helpers import make_app, screen_lines, settle, until
+
+
+@dataclass(frozen=True)
+class Form:
+    keys: tuple[str, ...]  # opens the form from the war room
+    screen: type[FormScreen]
+    first: str  # the id of the field focused first
+    typed: str  # typed into the first field before saving
+    kind: str  # the timeline entry the save adds
+
+
+FORMS = {
+    "declare": Form(("d",), DeclareScreen, "title", "Search is slow", "declared"),
+    "triage": Form(("t",), TriageScreen, "impact", "Card payments fail", "triage"),
+    "assign": Form(("a",), AssignScreen, "name", "carol", "role"),
+    "mitigate": Form(("m",), MitigateScreen, "detail", "rolled back", "mitigation"),
+    "follow-up": Form(("o", "a"), AddFollowupScreen, "text", "Add a canary", "followup"),
+}
+
+
+@pytest.fixture
+def declared(room: Room) -> int:
+    incident_id = actions.declare(room, "Checkout returns 500s", "SEV2")
+    actions.note(as_person(room, "bob"), incident_id, "on it")
+    return incident_id
+
+
+def _kinds(room: Room) -> list[str]:
+    with room.read() as conn:
+        return [row[0] for row in conn.execute("SELECT kind FROM timeline ORDER BY id")]
+
+
+async def _open(pilot, form: Form) -> FormScreen:
+    await settle(pilot)
+    await pilot.press(*form.keys)
+    await until(pilot, lambda: isinstance(pilot.app.screen, form.screen), form.screen.__name__)
+    return pilot.app.screen
+
+
+def _back_home(app) -> bool:
+    return isinstance(app.screen, WarRoomScreen | FollowupsScreen)
+
+
+@pytest.mark.parametrize("name", FORMS)
+async def test_enter_walks_every_field_in_order_and_saves_on_the_last(
+    room: Room, declared: int, name: str
+) -> None:
+    form = FORMS[name]
+    before = len(_kinds(room))
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open(pilot, form)
+        fields = screen.form_fields()
+        assert app.focused is fields[0] and fields[0].id == form.first
+        # Text fields come before every other kind of field.
+        kinds = [isinstance(f, Input) for f in fields]
+        assert kinds == sorted(kinds, reverse=True)
+        await pilot.press(*form.typed)
+        for field in fields:
+            assert app.focused is field, (name, field)
+            await pilot.press("enter")
+        await until(pilot, lambda: _back_home(app), "the form saved")
+        await settle(pilot)
+    assert form.kind in _kinds(room)[before:]
+
+
+@pytest.mark.parametrize("name", FORMS)
+async def test_ctrl_s_saves_from_the_first_field(room: Room, declared: int, name: str) -> None:
+    form = FORMS[name]
+    before = len(_kinds(room))
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _open(pilot, form)
+        await pilot.press(*form.typed, "ctrl+s")
+        await until(pilot, lambda: _back_home(app), "the form saved")
+        await settle(pilot)
+    assert len(_kinds(room)) > before and form.kind in _kinds(room)[before:]
+
+
+@pytest.mark.parametrize("name", FORMS)
+async def test_escape_asks_before_throwing_away_what_was_typed(
+    room: Room, declared: int, name: str
+) -> None:
+    form = FORMS[name]
+    before = _kinds(room)
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open(pilot, form)
+        await pilot.press("escape")  # nothing typed: closes at once
+        await until(pilot, lambda: _back_home(app), "the form closed")
+        screen = await _open(pilot, form)
+        await pilot.press(*form.typed, "escape")
+        assert isinstance(app.screen, ConfirmDiscard)
+        await pilot.press("n")  # keep editing: the text is still there
+        assert app.screen is screen
+        assert screen.query_one(f"#{form.first}", Input).value.endswith(form.typed)
+        await pilot.press("escape", "escape")  # Esc in the question keeps editing too
+        assert app.screen is screen
+        await pilot.press("escape", "y")
+        await until(pilot, lambda: _back_home(app), "the form discarded")
+        await settle(pilot)
+    assert _kinds(room) == before
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)])
+@pytest.mark.parametrize("name", FORMS)
+async def test_the_hint_with_the_save_key_is_on_screen(
+    room: Room, declared: int, name: str, size: tuple[int, int]
+) -> None:
+    form = FORMS[name]
+    app = make_app(room)
+    async with app.run_test(size=size) as pilot:
+        screen = await _open(pilot, form)
+        await pilot.pause()
+        hint = screen.query_one(".dialog-hint", Label)
+        assert "ctrl+s" in str(hint.render())
+        # What the terminal shows, not what the widget holds: a hint below the fold of a
+        # scrolling dialog is not drawn.
+        assert any(f"ctrl+s {form.screen.SAVE}" in line for line in screen_lines(app))
+
+
+async def test_an_empty_title_is_an_inline_error_and_keeps_the_form(room: Room) -> None:
+    app = make_app(room)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, DeclareScreen)
+        await pilot.press("enter", "enter", "enter", "enter")  # to the last field, and save
+        assert isinstance(app.screen, DeclareScreen)
+        error = app.screen.query_one(".dialog-error", Label)
+        assert error.display and "title is empty" in str(error.render())
+        assert app.focused is app.screen.query_one("#title", Input)
+        await pilot.press(*"Login fails", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, WarRoomScreen)
+    with room.read() as conn:
+        [entry] = entries_of_kinds(conn, 1, ("declared",))
+    assert "Login fails" in entry.text
+
+
+async def test_enter_on_the_severity_choice_takes_the_highlighted_one(
+    room: Room, declared: int
+) -> None:
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _open(pilot, FORMS["triage"])
+        for _ in range(4):
+            await pilot.press("enter")  # past the four text fields, nothing typed
+        await pilot.press("up", "enter")  # SEV2 -> SEV1, and save in the same key press
+        await until(pilot, lambda: _back_home(app), "the form saved")
+        await settle(pilot)
+    with room.read() as conn:
+        assert load_incident(conn, declared, room.settings).severity == "SEV1"
+
+
+async def test_escape_on_the_update_panel_asks_before_dropping_an_edit(
+    room: Room, declared: int
+) -> None:
+    from textual.widgets import TextArea
+
+    from warroom.tui.screens.update_panel import UpdatePanelScreen
+
+    app = make_app(room)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("u")
+        await until(pilot, lambda: isinstance(app.screen, UpdatePanelScreen), "the panel")
+        panel = app.screen
+        area = panel.query_one(TextArea)
+        await until(pilot, lambda: bool(area.text), "the rendered update")
+        assert app.focused is area
+        await pilot.press("escape")  # as rendered, nothing lost: back at once
+        await until(pilot, lambda: isinstance(app.screen, WarRoomScreen), "the war room")
+        await pilot.press("u")
+        await until(pilot, lambda: isinstance(app.screen, UpdatePanelScreen), "the panel")
+        panel = app.screen
+        area = panel.query_one(TextArea)
+        await until(pilot, lambda: bool(area.text), "the rendered update")
+        await pilot.press(*"EDITED ", "escape")
+        assert isinstance(app.screen, ConfirmDiscard)
+        await pilot.press("n")
+        assert app.screen is panel and "EDITED " in area.text
+        await pilot.press("escape", "y")
+        await until(pilot, lambda: isinstance(app.screen, WarRoomScreen), "the war room")
+        await settle(pilot)
+    assert "update" not in _kinds(room)

@@ -1,0 +1,221 @@
+"""Readable under stress: WCAG contrast of every text the war room draws, in every theme it
+ships; one colour language (red is act now, amber is soon, nothing else); titles cut with an
+ellipsis; what the header and footer keep at 60x20; wide characters never shift a border;
+the triage facts on screen at 80x24."""
+
+from __future__ import annotations
+
+import pytest
+from rich.cells import cell_len
+from rich.color import Color
+from rich.color_triplet import ColorTriplet
+from textual.app import App
+
+from tests.conftest import T0, FakeClock
+from warroom import actions
+from warroom.actions import Actor, Room
+from warroom.demo import seed_demo
+from warroom.domain import Settings
+from warroom.storage import open_store
+from warroom.tui.app import WarroomApp
+
+from .contrast import drawn_text
+from .tui_helpers import make_app, screen_lines, settle
+
+THEMES = [t for t in App().available_themes if not t.startswith("ansi")]
+
+
+def _theme_colour(app: WarroomApp, name: str) -> ColorTriplet:
+    return Color.parse(app.theme_variables[name]).get_truecolor()
+
+
+@pytest.fixture
+def demo(tmp_path):
+    store = open_store(tmp_path / "demo.db")
+    clock = FakeClock(T0)
+    room = Room(store, Actor("demo", "demo"), Settings(), clock)
+    incident_id = seed_demo(room, now=T0)
+    yield room, incident_id, clock
+    store.close()
+
+
+def test_the_ansi_themes_are_left_to_the_terminal() -> None:
+    # Not measured: their colours are the terminal's own palette, unknown here.
+    assert {t for t in App().available_themes if t.startswith("ansi")} == {
+        "ansi-dark",
+        "ansi-light",
+    }
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_every_text_reads_at_4_5_to_1_in_every_theme(demo, size) -> None:
+    room, incident_id, _clock = demo
+    actions.set_severity(room, incident_id, "SEV1")  # the red badge is drawn too
+    app = make_app(room)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        failures: dict[str, list[str]] = {}
+        authors_seen = 0
+        for theme in THEMES:
+            app.theme = theme
+            await pilot.pause()
+            await pilot.pause()
+            fg, bg = _theme_colour(app, "foreground"), _theme_colour(app, "background")
+            for cell in drawn_text(app, fg, bg):
+                authors_seen += cell.text in ("maya", "jonas", "priya")
+                if cell.ratio < 4.5:
+                    failures.setdefault(theme, []).append(f"{cell.text!r} {cell.ratio:.2f}")
+        assert authors_seen >= len(THEMES)  # the author column was measured
+        assert not failures, failures
+
+
+def _cells_in(app: WarroomApp, *names: str) -> list[str]:
+    """The texts drawn in any of the theme's `names` colours, as text or background."""
+    wanted = {_theme_colour(app, name) for name in names}
+    fg, bg = _theme_colour(app, "foreground"), _theme_colour(app, "background")
+    return [c.text for c in drawn_text(app, fg, bg) if c.fg in wanted or c.bg in wanted]
+
+
+RED = ("wr-now", "wr-now-bg")
+AMBER = ("wr-soon", "wr-soon-bg")
+
+
+@pytest.mark.parametrize("theme", ["textual-dark", "textual-light", "gruvbox", "nord"])
+async def test_red_and_amber_mean_act_now_and_soon_and_nothing_else(demo, theme) -> None:
+    room, incident_id, clock = demo
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.theme = theme
+        await settle(pilot)
+        # SEV2 with an owner, the update due in 10 minutes: nothing is red or amber.
+        assert _cells_in(app, *RED) == []
+        assert _cells_in(app, *AMBER) == []
+        # Due in 4 minutes: amber, in the countdown and the header only.
+        clock.advance(minutes=6)
+        app.main.tick()
+        await pilot.pause()
+        amber = _cells_in(app, *AMBER)  # (texts as drawn, without their spaces)
+        assert "updatein04:00" in amber and any("Nextupdatedue" in t for t in amber)
+        assert all("04:00" in t or t == "Customerupdate" for t in amber), amber
+        assert _cells_in(app, *RED) == []
+        # Overdue and SEV1: red, each of them, and still nothing else.
+        clock.advance(minutes=5)
+        actions.set_severity(room, incident_id, "SEV1")
+        app.main.refresh_now()
+        await settle(pilot)
+        red = _cells_in(app, *RED)
+        assert "SEV1" in red and "updateOVERDUE11:00" in red  # the header
+        assert "NextupdateOVERDUEby11:00(wasdue" in red  # the countdown pane
+        assert set(red) <= {
+            "SEV1",
+            "updateOVERDUE11:00",
+            "NextupdateOVERDUEby11:00(wasdue",
+            "14:00)",
+            "Customerupdate",
+        }, red
+        assert _cells_in(app, *AMBER) == []
+
+
+async def test_no_owner_is_red_in_the_header_and_the_roles(room: Room, clock: FakeClock) -> None:
+    actions.declare(room, "Checkout returns 500s", "SEV3")
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        red = _cells_in(app, *RED)
+        assert red.count("NOOWNER") == 2, red  # the header and the roles pane
+
+
+# --- cut to fit, narrow sizes, wide characters ------------------------------------------------
+
+LONG = "Checkout returns 500s for card payments in every region since the 14:02 deploy"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)])
+async def test_the_header_keeps_what_matters_and_cuts_the_title_with_an_ellipsis(
+    room: Room, size
+) -> None:
+    incident_id = actions.declare(room, LONG, "SEV2")
+    actions.assign(room, incident_id, "owner", "maya")
+    app = make_app(room)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        lines = screen_lines(app)
+        header, footer = lines[0], lines[-2] + lines[-1]
+        due = "update in 10:00" if size[0] >= 90 else "due 10:00"
+        for kept in ("INC-1", "SEV2", "investigating", due, "Checkout"):
+            assert kept in header, (kept, header)
+        assert "…" in header and LONG not in header
+        assert cell_len(header.rstrip()) <= size[0]
+        assert "?Help" in footer.replace(" ", "")
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "👩‍💻 on call",  # a ZWJ sequence: one glyph or two, depending on the terminal
+        "❤️ love",  # VS16: 1 or 2 cells
+        "👍🏽 ok",  # a skin-tone modifier
+        "🇫🇷 flag",
+        "e\u0301\u0301\u0301 stacked accents",
+        "漢字のタイトル",
+    ],
+)
+async def test_wide_and_combining_characters_never_shift_a_border(room: Room, hostile) -> None:
+    incident_id = actions.declare(room, f"{hostile} title", "SEV2")
+    actions.assign(room, incident_id, "owner", hostile)
+    writer = Room(room.store, Actor(hostile, "x"), room.settings, room.clock)
+    actions.note(writer, incident_id, hostile)
+    actions.triage(room, incident_id, impact=hostile * 3)
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        for strip in app.screen._compositor.render_strips():
+            # Every row is exactly the terminal's width, counted as rich (and now every
+            # terminal) counts it: nothing that terminals draw at another width is left.
+            assert strip.cell_length == 120
+            text = strip.text
+            for unsteady in ("\u200d", "\ufe0f", "\U0001f3fd", "\U0001f1eb"):
+                assert unsteady not in text
+
+
+async def test_the_triage_facts_are_on_screen_at_80x24(demo) -> None:
+    room, incident_id, _clock = demo
+    app = make_app(room)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        shown = " ".join(" ".join(line.split()) for line in screen_lines(app))
+        with room.read() as conn:
+            from warroom.views import load_incident
+
+            incident = load_incident(conn, incident_id, room.settings)
+        for fact in (incident.impact, incident.affected, incident.workaround):
+            words = fact.split()
+            # Whole, though wrapped: every word, in order, somewhere on the screen.
+            assert all(word in shown for word in words), fact
+        assert "Impact" in shown and "Workaround" in shown
+
+
+async def test_the_footer_keys_are_enabled_again_after_a_picker(demo) -> None:
+    from textual.widgets._footer import FooterKey
+
+    from warroom.tui.screens.main import WarRoomScreen
+    from warroom.tui.screens.pickers import ChoiceScreen
+
+    from .tui_helpers import until
+
+    room, _incident_id, _clock = demo
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        footer_keys = list(app.main.query(FooterKey))
+        assert footer_keys and not any(k.has_class("-disabled") for k in footer_keys)
+        await pilot.press("f")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen), "the filter picker")
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, WarRoomScreen), "the war room")
+        await pilot.press("n")  # typing: the letter keys are dimmed...
+        await pilot.pause()
+        assert any(k.has_class("-disabled") for k in app.main.query(FooterKey))
+        await pilot.press("escape")  # ...and back
+        await pilot.pause()
+        assert not any(k.has_class("-disabled") for k in app.main.query(FooterKey))
