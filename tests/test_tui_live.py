@@ -210,3 +210,26 @@ async def test_a_hundred_thousand_entries_load_a_page_at_a_time(room: Room) -> N
         assert timeline.texts()[-1] == "new one"
         assert not timeline.is_vertical_scroll_end
         assert app.main.query_one("#note", Input).value == ""
+
+
+async def test_a_command_from_the_palette_runs_on_the_war_room(room: Room) -> None:
+    actions.declare(room, "Checkout down", "SEV1")
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        from textual.command import CommandPalette
+
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
+        await pilot.press(*"Mitigate")
+        await until(
+            pilot,
+            lambda: any(
+                "Mitigate" in str(o.prompt) for o in app.screen.query_one("CommandList").options
+            ),
+            "the hit",
+        )
+        await pilot.press("enter")
+        from warroom.tui.screens.mitigate import MitigateScreen
+
+        await until(pilot, lambda: isinstance(app.screen, MitigateScreen), "the mitigation form")

@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable
+from types import FrameType
 from typing import TextIO
 
 from textual import on
@@ -92,6 +93,32 @@ class WarroomApp(App[int]):
                 loop.add_signal_handler(sig, self._signalled, sig)
             if _is_terminal(sys.__stdin__):
                 self.set_interval(1, self._check_terminal, name="terminal")
+            self._resume_only_after_suspend()
+
+    def _resume_only_after_suspend(self) -> None:
+        """Textual's driver restarts its terminal mode on every SIGCONT. A hang-up sends
+        SIGCONT along with SIGHUP, and that restart in the middle of our shutdown started a
+        second output thread whose queue nobody reads: the exit then blocked for ever (1 run
+        in 12 of start-then-close-the-pane left a process behind). Pass SIGCONT on only
+        after a suspend (ctrl+z) that Textual's SIGTSTP handler saw."""
+        on_stop, on_continue = signal.getsignal(signal.SIGTSTP), signal.getsignal(signal.SIGCONT)
+        if not (callable(on_stop) and callable(on_continue)):
+            return
+        suspended = False
+
+        def stopped(signum: int, frame: FrameType | None) -> None:
+            nonlocal suspended
+            suspended = True
+            on_stop(signum, frame)
+
+        def continued(signum: int, frame: FrameType | None) -> None:
+            nonlocal suspended
+            if suspended:
+                suspended = False
+                on_continue(signum, frame)
+
+        signal.signal(signal.SIGTSTP, stopped)
+        signal.signal(signal.SIGCONT, continued)
 
     def _check_terminal(self) -> None:
         # A terminal hung up without a SIGHUP reaching us (a parent that ignores it): Textual
