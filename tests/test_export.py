@@ -498,6 +498,7 @@ def test_failed_export_leaves_no_file_behind(
 
 
 def test_export_with_no_incidents(run: Cli, tmp_path: Path) -> None:
+    run.ok("init")
     result = run("export", "-o", str(tmp_path / "x.md"))
     assert result.exit_code == 1 and "no incidents yet" in result.stderr
     assert not (tmp_path / "x.md").exists()
