@@ -248,3 +248,17 @@ def test_a_damaged_file_is_reported_by_init_and_refused_for_writes(
         assert "is damaged" in result.stderr and "restore it from a backup" in result.stderr
         assert "Database ready" not in result.stdout
     assert db_path.stat().st_size == size
+
+
+@pytest.mark.parametrize(
+    "args", [["list"], ["list", "--all"], ["followup", "list"], ["tail", "-n", "5"]]
+)
+def test_a_read_of_a_missing_file_is_an_error_not_an_all_clear(
+    run: Cli, db_path: Path, args: list[str]
+) -> None:
+    # A typo in $WARROOM_DB, or the team's file moved away, must not read as "no incidents".
+    result = run(*args)
+    assert result.exit_code == 1
+    assert f"no warroom database at {db_path}" in result.output
+    assert "No open incidents" not in result.output
+    assert not db_path.exists()

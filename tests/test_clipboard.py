@@ -29,7 +29,7 @@ class Recorder:
 @pytest.fixture(autouse=True)
 def desktop(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """A local desktop session; the default copy file lives in tmp_path."""
-    for name in ("SSH_CONNECTION", "SSH_TTY", "WAYLAND_DISPLAY"):
+    for name in ("SSH_CONNECTION", "SSH_TTY", "WAYLAND_DISPLAY", "TMUX"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DISPLAY", ":0")
     target = tmp_path / "env" / "copied.txt"

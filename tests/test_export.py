@@ -216,7 +216,7 @@ def test_markdown_tables_hold_metrics_and_followups(run: Cli, hostile_incident: 
     assert values["Time to declare (impact start → declared)"] == "20m"
     assert values["Time to resolve (declared → resolved)"] == "2h05m"
     assert values["Time at SEV1"] == "28m"
-    assert values["Updates later than the cadence promised"] == "2 (2m late, 10m late)"
+    assert values["Updates later than the cadence promised"] == "2 (2m late, 50m late)"
 
 
 def test_markdown_keeps_user_text_inert_and_exact(run: Cli, hostile_incident: int) -> None:
@@ -350,13 +350,15 @@ def test_json_round_trips_every_entry_and_holds_everything(
                 "late_by_seconds": 120.0,
             },
             {
+                # The 14:30 update promised 14:50 (SEV1); lowering the severity does not move it.
                 "update_id": 3,
                 "published_at": at("15:40"),
-                "due_at": at("15:30"),
-                "late_by_seconds": 600.0,
+                "due_at": at("14:50"),
+                "late_by_seconds": 3000.0,
             },
         ],
         "update_missed_due": None,
+        "comms_gaps": ["customers were not told it was resolved"],
     }
 
 
@@ -496,6 +498,7 @@ def test_failed_export_leaves_no_file_behind(
 
 
 def test_export_with_no_incidents(run: Cli, tmp_path: Path) -> None:
+    run.ok("init")
     result = run("export", "-o", str(tmp_path / "x.md"))
     assert result.exit_code == 1 and "no incidents yet" in result.stderr
     assert not (tmp_path / "x.md").exists()

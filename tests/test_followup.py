@@ -168,6 +168,7 @@ def test_done_undo_and_unknown(run: Cli, db_path: Path) -> None:
 
 
 def test_followup_with_no_incidents(run: Cli) -> None:
+    run.ok("init")
     result = run("followup", "add", "x")
     assert result.exit_code == 1
     assert "no incidents yet" in result.stderr

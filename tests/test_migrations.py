@@ -24,6 +24,7 @@ VALUES: dict[tuple[str, str], list[Any]] = {
     ("roles", "role"): ["comms", "owner"],
     ("alerts", "status"): ["firing", "resolved"],
     ("handovers", "role"): ["owner", "fix_lead"],
+    ("deliveries", "state"): ["failed", "pending"],
 }
 
 

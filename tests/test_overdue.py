@@ -107,10 +107,12 @@ def test_published_exactly_at_due_is_not_late(room: Room, clock: FakeClock) -> N
     clock.advance(minutes=30, seconds=0.5)  # within the due second of the next
     actions.publish_update(room, incident, "Still investigating.")
     assert late_updates(room, incident) == []
-    clock.advance(minutes=30, seconds=1)  # due at 15:10:00.5; published a second after
+    # The 14:40:00.5 update promised 15:10 (promises are whole minutes, as the text shows
+    # them); published at 15:10:01.5, more than a second after.
+    clock.advance(minutes=30, seconds=1)
     actions.publish_update(room, incident, "Fix rolling out.")
-    due = T0 + minutes(70) + timedelta(seconds=0.5)
-    assert late_updates(room, incident) == [(due, timedelta(seconds=1))]
+    due = T0 + minutes(70)
+    assert late_updates(room, incident) == [(due, timedelta(seconds=1.5))]
 
 
 def test_resolving_at_the_due_time_owes_nothing(room: Room, clock: FakeClock) -> None:

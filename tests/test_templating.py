@@ -61,6 +61,9 @@ def incident(status: str = "identified", *, full: bool = True, **over: Any) -> d
         "mitigations": ["Rolled back deploy 4512", "Disabled new-payments flag"] if full else [],
     }
     data.update(over)
+    # What updates.update_context derives from the services (no [components] table here).
+    data.setdefault("components", list(data["services"]))
+    data.setdefault("service_labels", list(data["services"]))
     return data
 
 

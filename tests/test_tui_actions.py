@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from warroom.room import Room
 from warroom.tui.screens.assign import AssignScreen
 from warroom.tui.screens.declare import DeclareScreen
 from warroom.tui.screens.main import WarRoomScreen
+from warroom.tui.screens.pickers import ChoiceScreen
 from warroom.tui.screens.update_panel import UpdatePanelScreen
 from warroom.tui.widgets.countdown import CountdownPane
 from warroom.tui.widgets.header import HeaderBar
@@ -285,11 +287,21 @@ async def test_update_panel_pick_edit_copy_publish(
         clock.advance(minutes=2)
         await pilot.press("ctrl+s")
         await settle(pilot)
+        # Two minutes on, publishing promises 14:32, not the 14:30 the edited text says: it
+        # asks, offering to change the time first.
+        question = app.screen
+        assert isinstance(question, ChoiceScreen)
+        assert "does not mention 14:32 UTC" in question.title_text
+        assert question.options[0][0] == "fix"
+        await pilot.press("enter")
+        await settle(pilot)
         assert isinstance(app.screen, WarRoomScreen)
     with room.read() as conn:
         [published] = updates(conn, declared)
         [entry] = entries_of_kinds(conn, declared, ("update",))
-    assert published.text == edited.rstrip()
+    assert "14:30" in edited
+    assert published.text == edited.rstrip().replace("14:30", "14:32")
+    assert published.next_update_due == clock() + timedelta(minutes=30)
     assert published.template == "monitoring"
     assert entry.text.startswith("Customer update published: EDITED")
     found = incident(room)

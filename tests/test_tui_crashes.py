@@ -75,9 +75,9 @@ async def test_escape_on_the_update_panel_before_its_template_rendered(
     app = make_app(room)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        gate = Gate(panel.render_current)
+        gate = Gate(panel.render_draft)
         gates.append(gate)
-        monkeypatch.setattr(panel, "render_current", gate)
+        monkeypatch.setattr(panel, "render_draft", gate)
         await pilot.press("u")
         await until(pilot, gate.entered.is_set, "the panel's render to start")
         assert isinstance(app.screen, UpdatePanelScreen)

@@ -23,7 +23,8 @@ def test_prints_template_for_current_status(run: Cli) -> None:
     out = run.ok("update").stdout
     assert out.splitlines()[0] == "Investigating: Checkout returns 500s"
     assert "Card payments fail" in out and "Use PayPal" in out
-    assert "next update by 14:10 UTC" in out
+    # The promise if published now (14:00 + 30 min at SEV2), not the first-update deadline.
+    assert "next update by 14:30 UTC" in out
     run.ok("status", "identified")
     assert run.ok("update").stdout.startswith("Identified: Checkout returns 500s")
     stakeholder = run.ok("update", "--template", "stakeholder").stdout
@@ -62,7 +63,7 @@ def test_publish_moves_next_update_due_and_ticks(run: Cli, clock: FakeClock, db_
 
 def test_publish_own_text_from_stdin(run: Cli, db_path) -> None:
     declare(run)
-    text = "Degraded: checkout\n\nWe are on it.\n"
+    text = "Degraded: checkout\n\nWe are on it. Next update by 14:30 UTC.\n"
     result = run.runner.invoke(
         __import__("warroom.cli", fromlist=["cli"]).cli,
         ["--db", str(db_path), "update", "--text-file", "-", "--publish"],
@@ -73,6 +74,22 @@ def test_publish_own_text_from_stdin(run: Cli, db_path) -> None:
     conn = sqlite3.connect(db_path)
     stored = conn.execute("SELECT text, template FROM updates").fetchall()
     assert stored == [(text.rstrip("\n"), None)]
+    conn.close()
+
+
+def test_own_text_without_the_promise_needs_force(run: Cli, db_path) -> None:
+    declare(run)
+    text = "Degraded: checkout\n\nWe are on it.\n"
+    cli = __import__("warroom.cli", fromlist=["cli"]).cli
+    args = ["--db", str(db_path), "update", "--text-file", "-", "--publish"]
+    refused = run.runner.invoke(cli, args, input=text, obj={"clock": run.clock})
+    assert refused.exit_code == 1
+    assert "does not mention 14:30 UTC" in refused.stderr and "--force" in refused.stderr
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("SELECT count(*) FROM updates").fetchone() == (0,)
+    forced = run.runner.invoke(cli, [*args, "--force"], input=text, obj={"clock": run.clock})
+    assert forced.exit_code == 0, forced.output
+    assert conn.execute("SELECT count(*) FROM updates").fetchone() == (1,)
     conn.close()
 
 

@@ -19,6 +19,7 @@ from warroom.domain import (
     MAX_NOTE_BYTES,
     MITIGATIONS,
     ROLES,
+    PublishClash,
     command_summary,
     format_ref,
     from_iso,
@@ -27,11 +28,13 @@ from warroom.domain import (
     parse_severity,
     parse_source,
     parse_status,
+    promised_next_update,
+    publish_clash,
     require_body,
     require_text,
     to_iso,
 )
-from warroom.errors import BadInput
+from warroom.errors import BadInput, WarroomError
 
 # Room and Actor live in warroom.room; re-exported (the `X as X` form) so code that imports
 # them from here keeps working.
@@ -360,9 +363,32 @@ def record_command(
 # --- roles, severity, status ------------------------------------------------------------------
 
 
-def assign(room: Room, incident_id: int, role: str, name: str) -> bool:
+class RoleChangedError(WarroomError):
+    """The role changed hands after the form assigning it was opened. Nothing was written."""
+
+    def __init__(self, label: str, expected: str | None, current: str | None) -> None:
+        was = expected or "nobody"
+        now = current or "nobody"
+        super().__init__(f"{label} changed from {was} to {now} since you opened this form")
+        self.current = current
+
+
+ANY_HOLDER: Any = object()
+
+
+def assign(
+    room: Room,
+    incident_id: int,
+    role: str,
+    name: str,
+    *,
+    expected_holder: str | None = ANY_HOLDER,
+) -> bool:
     """Give a role to someone. A change of holder is logged as a handover.
-    Returns False when they already hold it (nothing is written then)."""
+    Returns False when they already hold it (nothing is written then).
+
+    `expected_holder` is who held the role when the caller's form was opened: when someone
+    else has changed it since, RoleChangedError says so and nothing is written."""
     role = parse_role(role)
     name = require_text(name, "the person's name")
     with _write(room) as tx:
@@ -370,6 +396,8 @@ def assign(room: Room, incident_id: int, role: str, name: str) -> bool:
         current = {r["role"]: r["name"] for r in q.get_roles(tx.conn, incident_id)}.get(role)
         if current == name:
             return False
+        if expected_holder is not ANY_HOLDER and current != expected_holder:
+            raise RoleChangedError(ROLES[role], expected_holder, current)
         q.set_role(tx.conn, incident_id, role, name, tx.ts, room.actor.name, room.actor.login)
         label = ROLES[role]
         if current is None:
@@ -452,12 +480,82 @@ def check(room: Room, incident_id: int, number: int, *, undo: bool = False) -> b
 # --- customer updates -------------------------------------------------------------------------
 
 
-def publish_update(room: Room, incident_id: int, text: str, template: str | None = None) -> int:
-    """Record a customer update as published: its exact text, who and when. The cadence
-    countdown restarts from here, and the first one ticks 'publish first update'."""
+class PublishClashError(WarroomError):
+    """Someone published since this draft was rendered, or moments ago: publishing now could
+    post a second update over theirs. Nothing was written."""
+
+    def __init__(self, clash: PublishClash) -> None:
+        when = clash.published_at.astimezone(UTC).strftime("%H:%M:%S UTC")
+        since = "since this draft was rendered" if clash.reason == "since" else "moments ago"
+        super().__init__(
+            f'{clash.author} published an update {since} (at {when}): "{clash.headline}"'
+        )
+        self.clash = clash
+
+
+class PromiseMovedError(WarroomError):
+    """The text promises a next-update time other than the one publishing now would store."""
+
+    def __init__(self, promised: datetime | None) -> None:
+        super().__init__("the promised next-update time changed while the update was rendered")
+        self.promised = promised
+
+
+@dataclass(frozen=True)
+class Published:
+    update_id: int
+    # What the update promised: exactly the time the countdown now counts to.
+    next_update_due: datetime | None
+    deliveries: tuple[int, ...]
+
+
+# expect_promise's default: the caller did not render the promise into its text.
+ANY_PROMISE: Any = object()
+
+
+def publish_update(
+    room: Room,
+    incident_id: int,
+    text: str,
+    template: str | None = None,
+    *,
+    seen_update_id: int | None = None,
+    expect_promise: datetime | None = ANY_PROMISE,
+    force: bool = False,
+) -> Published:
+    """Record a customer update as published: its exact text, who and when, and the
+    next-update time it promises (domain.promised_next_update, from this moment). The
+    countdown counts to that promise, and the first update ticks 'publish first update'.
+
+    Refuses (PublishClashError, nothing written) when an update was published that this
+    draft did not see (`seen_update_id`: the newest update id the draft was rendered with,
+    0 for none) or within the last two minutes, unless `force`. `expect_promise` is the time
+    the caller's text promises; when publishing now would promise another (a minute passed
+    since rendering) PromiseMovedError lets the caller render again. Each `[[publish]]`
+    destination gets a pending delivery in the same transaction; delivering is left to
+    warroom.delivery, off this call, so a slow destination never holds up a publish."""
     text = require_text(text, "the update text").rstrip()
     with _write(room) as tx:
         row = tx.incident_row(incident_id)
+        latest = q.latest_update(tx.conn, incident_id)
+        if not force and latest is not None:
+            clash = publish_clash(
+                latest_id=latest["id"],
+                latest_author=latest["author"],
+                latest_at=from_iso(latest["published_at"]),
+                latest_text=latest["text"],
+                seen_update_id=seen_update_id,
+                now=from_iso(tx.ts),
+            )
+            if clash is not None:
+                raise PublishClashError(clash)
+        promise = promised_next_update(
+            rule=room.settings.rule(row["severity"]),
+            status=row["status"],
+            published_at=from_iso(tx.ts),
+        )
+        if expect_promise is not ANY_PROMISE and expect_promise != promise:
+            raise PromiseMovedError(promise)
         update_id = q.insert_update(
             tx.conn,
             incident_id=incident_id,
@@ -467,6 +565,7 @@ def publish_update(room: Room, incident_id: int, text: str, template: str | None
             template=template,
             status=row["status"],
             text=text,
+            next_update_due=to_iso(promise) if promise is not None else None,
         )
         headline = text.splitlines()[0]
         # The record as it stood when this went out: a head kept with what was published.
@@ -475,10 +574,26 @@ def publish_update(room: Room, incident_id: int, text: str, template: str | None
             incident_id,
             "update",
             f"Customer update published: {headline}",
-            {"update_id": update_id, "template": template, "chain_head": head.to_json()},
+            {
+                "update_id": update_id,
+                "template": template,
+                "chain_head": head.to_json(),
+                "next_update_due": to_iso(promise) if promise is not None else None,
+                **({"forced": True} if force and latest is not None else {}),
+            },
         )
         tx.auto_tick(incident_id, "first_update")
-    return update_id
+        deliveries = tuple(
+            q.insert_delivery(
+                tx.conn,
+                update_id=update_id,
+                incident_id=incident_id,
+                destination=destination.name,
+                at=tx.ts,
+            )
+            for destination in room.settings.destinations
+        )
+    return Published(update_id, promise, deliveries)
 
 
 # --- follow-up actions ------------------------------------------------------------------------
@@ -647,3 +762,86 @@ def mark_seen(room: Room, incident_id: int, last_entry_id: int) -> None:
     --since-last` and the war room's marker line). Bookkeeping, not a timeline entry."""
     with _write(room) as tx:
         q.set_seen(tx.conn, incident_id, room.actor.login, last_entry_id, tx.ts)
+
+
+# --- deliveries to publish destinations -------------------------------------------------------
+
+
+def claim_delivery(room: Room, delivery_id: int, lease_seconds: float) -> bool:
+    """Take delivery `delivery_id` for one attempt. False when another process holds it or
+    it is done: any running warroom may retry, and only one delivers each attempt. The lease
+    outlives the destination's timeout, so a process that died mid-attempt frees it."""
+    from datetime import timedelta
+
+    with _write(room) as tx:
+        until = to_iso(from_iso(tx.ts) + timedelta(seconds=lease_seconds))
+        return q.claim_delivery(tx.conn, delivery_id, tx.ts, until)
+
+
+def finish_delivery(
+    room: Room,
+    delivery_id: int,
+    *,
+    ok: bool,
+    exit_status: int | None,
+    error: str | None,
+) -> None:
+    """Record how an attempt went. A failure is a timeline entry (kind "delivery") naming
+    the destination, the exit status and the last line of its stderr, with when it is tried
+    again; a success after failures is one too, so the timeline tells the whole story."""
+    from warroom.domain import retry_delay
+
+    with _write(room) as tx:
+        row = q.get_delivery(tx.conn, delivery_id)
+        if row is None:
+            raise BadInput(f"no delivery #{delivery_id}")
+        attempts = int(row["attempts"])
+        if ok:
+            q.finish_delivery(
+                tx.conn,
+                delivery_id,
+                state="delivered",
+                at=tx.ts,
+                exit_status=exit_status,
+                error=None,
+                next_attempt_at=None,
+            )
+            if attempts > 1:
+                tx.log(
+                    row["incident_id"],
+                    "delivery",
+                    f"Update delivered to {row['destination']} (attempt {attempts})",
+                    {"delivery_id": delivery_id, "update_id": row["update_id"], "ok": True},
+                )
+            return
+        delay = retry_delay(attempts)
+        next_at = to_iso(from_iso(tx.ts) + delay) if delay is not None else None
+        q.finish_delivery(
+            tx.conn,
+            delivery_id,
+            state="failed",
+            at=tx.ts,
+            exit_status=exit_status,
+            error=error,
+            next_attempt_at=next_at,
+        )
+        status = f"exit status {exit_status}" if exit_status is not None else "no exit status"
+        then = (
+            f"retrying in {int(delay.total_seconds())} s"
+            if delay is not None
+            else "gave up; `warroom deliveries retry` tries again"
+        )
+        tx.log(
+            row["incident_id"],
+            "delivery",
+            f"Update delivery to {row['destination']} FAILED ({status}"
+            + (f": {error}" if error else "")
+            + f"; attempt {attempts}, {then})",
+            {
+                "delivery_id": delivery_id,
+                "update_id": row["update_id"],
+                "ok": False,
+                "exit_status": exit_status,
+                "error": error,
+            },
+        )

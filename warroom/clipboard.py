@@ -1,9 +1,12 @@
 """Copy an update to wherever the user can paste it from.
 
-Responders work on laptops, over SSH and inside tmux, so no single clipboard works everywhere:
-the text goes to the system clipboard (pyperclip) on a desktop, or to the terminal's clipboard
-via OSC 52 when remote or headless, and it is ALWAYS saved to a file as well, so it is never
-lost when neither works.
+Responders work on laptops, over SSH and inside tmux, so no single clipboard works everywhere.
+Inside tmux ($TMUX) the text goes to tmux's own paste buffer with `tmux load-buffer -w -`
+(tmux ignores an application's OSC 52 by default; `-w` forwards to the outer terminal's
+clipboard where tmux's set-clipboard allows it). Outside tmux: the system clipboard
+(pyperclip) on a desktop, the terminal's clipboard via OSC 52 when remote or headless. It is
+ALWAYS saved to a file as well (mode 0600, atomically, never through a symlink), so it is
+never lost when none of those works.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ __all__ = [
     "FILE_ONLY",
     "OSC52",
     "SYSTEM",
+    "TMUX",
     "CopyResult",
     "copy_text",
     "default_copy_file",
@@ -32,6 +36,7 @@ __all__ = [
 ]
 
 ENV_FILE = "WARROOM_CLIPBOARD_FILE"
+TMUX = "tmux paste buffer"
 SYSTEM = "system clipboard"
 OSC52 = "terminal clipboard (OSC 52)"
 FILE_ONLY = "file only"
@@ -43,6 +48,12 @@ class CopyResult:
     path: Path  # the file holding the copied text
 
     def describe(self) -> str:
+        if self.method == TMUX:
+            # Whether tmux passed it on to the outer terminal depends on its set-clipboard.
+            return (
+                "Copied to tmux's paste buffer (prefix ] pastes; forwarded to your terminal's"
+                f" clipboard if tmux's set-clipboard allows); also saved to {self.path}"
+            )
         if self.method == SYSTEM:
             return f"Copied to the system clipboard; also saved to {self.path}"
         if self.method == OSC52:
@@ -71,6 +82,8 @@ def copy_text(
     file_path: Path | None = None,
     use_system: bool = True,
     system_copy: Callable[[str], None] | None = None,
+    tmux_copy: Callable[[str], None] | None = None,
+    environ: Mapping[str, str] | None = None,
     access: Access = PRIVATE,
 ) -> CopyResult:
     """Save ``text`` to the copy file, then put it on the best clipboard available.
@@ -88,8 +101,12 @@ def copy_text(
     if use_system:
         system = system_copy if system_copy is not None else _pyperclip_copy
     attempts: list[tuple[str, Callable[[str], None] | None]] = [(SYSTEM, system), (OSC52, osc52)]
-    if _prefer_terminal():
+    if _prefer_terminal(environ):
         attempts.reverse()
+    env = os.environ if environ is None else environ
+    if env.get("TMUX"):
+        # tmux swallows OSC 52 from applications by default: its own buffer is what works.
+        attempts.insert(0, (TMUX, tmux_copy if tmux_copy is not None else tmux_load_buffer))
     for method, copy in attempts:
         if copy is None:
             continue
@@ -111,6 +128,24 @@ def _prefer_terminal(environ: Mapping[str, str] | None = None) -> bool:
     return sys.platform.startswith("linux") and not (
         env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")
     )
+
+
+def tmux_load_buffer(text: str) -> None:
+    """`tmux load-buffer -w -` (tmux 3.2+), or without -w on an older tmux."""
+    import shutil
+    import subprocess
+
+    tmux = shutil.which("tmux")
+    if tmux is None:
+        raise RuntimeError("tmux is not on PATH")
+    data = text.encode("utf-8")
+    for args in (["load-buffer", "-w", "-"], ["load-buffer", "-"]):
+        done = subprocess.run(
+            [tmux, *args], input=data, capture_output=True, timeout=5, check=False
+        )
+        if done.returncode == 0:
+            return
+    raise RuntimeError(done.stderr.decode("utf-8", "replace").strip() or "tmux load-buffer failed")
 
 
 def _pyperclip_copy(text: str) -> None:

@@ -20,6 +20,7 @@ from warroom.domain import (
     STEPS,
     AlertSettings,
     ChecklistTemplateItem,
+    Destination,
     ReplicaSettings,
     Settings,
 )
@@ -50,6 +51,25 @@ sync_seconds = 1                   # how often changes are shipped: the most a l
 [alerts]                           # `warroom alerts listen`
 token = "a-long-random-secret"     # bearer token senders must give; or $WARROOM_ALERTS_TOKEN
 service_labels = ["service", "job"]  # alert labels naming the service, first found wins
+
+# The names customers know; customer templates and the status page use these. Once this
+# table exists, a service not in it is left out of customer text.
+[components]
+"checkout-api" = "Checkout"
+"payments" = "Card payments"
+
+# Where a published update goes. A command gets one JSON document on stdin.
+[[publish]]
+name = "status page"
+command = ["/usr/local/bin/post-statuspage"]
+timeout_seconds = 10
+
+# warroom's own static status page, rebuilt on every publish.
+[[publish]]
+name = "own page"
+type = "statuspage"
+dir = "/srv/www/status"
+title = "Example Ltd status"
 """
 
 
@@ -94,7 +114,16 @@ def _positive_or_none(value: Any, where: str, path: Path) -> int | None:
 
 
 def parse_settings(data: dict[str, Any], path: Path) -> Settings:
-    known = {"company", "templates", "severities", "checklist", "replicate", "alerts"}
+    known = {
+        "company",
+        "templates",
+        "severities",
+        "checklist",
+        "replicate",
+        "alerts",
+        "components",
+        "publish",
+    }
     for key in data:
         if key not in known:
             raise ConfigError(path, f"unknown key {key!r} (known: {', '.join(sorted(known))})")
@@ -150,11 +179,16 @@ def parse_settings(data: dict[str, Any], path: Path) -> Settings:
     templates = data.get("templates", [])
     if not isinstance(templates, list) or not all(isinstance(t, str) for t in templates):
         raise ConfigError(path, "templates must be an array of folder paths")
+    components = _components(data.get("components", {}), path)
+    destinations, page_title = _destinations(data.get("publish", []), path)
     return Settings(
         severities=severities,
         checklist=checklist,
         company=company,
         template_dirs=tuple(Path(t).expanduser() for t in templates),
+        components=components,
+        destinations=destinations,
+        status_page_title=page_title,
         replicate=_replicate(data.get("replicate", {}), path),
         alerts=_parse_alerts(data.get("alerts", {}), path),
     )
@@ -219,3 +253,77 @@ def _parse_alerts(table: Any, path: Path) -> AlertSettings:
         token=token.strip() if token is not None else None,
         service_labels=tuple(x.strip() for x in labels),
     )
+
+
+MAX_TIMEOUT_SECONDS = 600
+
+
+def _components(table: Any, path: Path) -> dict[str, str]:
+    if not isinstance(table, dict):
+        raise ConfigError(
+            path,
+            'components must be a table: [components] "checkout-api" = "Checkout"',
+        )
+    for service, public in table.items():
+        if not isinstance(public, str) or not public.strip():
+            raise ConfigError(path, f"components.{service} must be the public name, as text")
+    return {service: public.strip() for service, public in table.items()}
+
+
+def _destinations(items: Any, path: Path) -> tuple[tuple[Destination, ...], str | None]:
+    if not isinstance(items, list):
+        raise ConfigError(path, "publish must be an array of [[publish]] tables")
+    found: list[Destination] = []
+    page_title = None
+    for index, item in enumerate(items, start=1):
+        where = f"publish destination {index}"
+        if not isinstance(item, dict):
+            raise ConfigError(path, f"{where} must be a table")
+        kind = item.get("type", "command")
+        allowed = {"name", "type", "timeout_seconds"} | (
+            {"command"} if kind == "command" else {"dir", "title"}
+        )
+        extra = set(item) - allowed
+        if kind not in ("command", "statuspage"):
+            raise ConfigError(path, f'{where}: type must be "command" or "statuspage"')
+        if extra:
+            raise ConfigError(path, f"{where}: unknown key {sorted(extra)[0]!r}")
+        name = item.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigError(path, f"{where}: name must be non-empty text")
+        name = name.strip()
+        if any(d.name == name for d in found):
+            raise ConfigError(path, f"{where}: another destination is already named {name!r}")
+        timeout = item.get("timeout_seconds", 10)
+        if (
+            isinstance(timeout, bool)
+            or not isinstance(timeout, int | float)
+            or not 0 < timeout <= MAX_TIMEOUT_SECONDS
+        ):
+            raise ConfigError(
+                path, f"{where}: timeout_seconds must be a number from 1 to {MAX_TIMEOUT_SECONDS}"
+            )
+        if kind == "command":
+            command = item.get("command")
+            if (
+                not isinstance(command, list)
+                or not command
+                or not all(isinstance(c, str) and c for c in command)
+            ):
+                raise ConfigError(
+                    path, f'{where}: command must be an array like ["/usr/local/bin/hook", "--x"]'
+                )
+            found.append(Destination(name, "command", tuple(command), None, float(timeout)))
+        else:
+            directory = item.get("dir")
+            if not isinstance(directory, str) or not directory.strip():
+                raise ConfigError(path, f"{where}: dir must be the folder to write the page to")
+            title = item.get("title")
+            if title is not None:
+                if not isinstance(title, str) or not title.strip():
+                    raise ConfigError(path, f"{where}: title must be non-empty text")
+                page_title = title.strip()
+            found.append(
+                Destination(name, "statuspage", (), Path(directory).expanduser(), float(timeout))
+            )
+    return tuple(found), page_title

@@ -89,6 +89,17 @@ def parse_severity(text: str) -> str:
     return value
 
 
+# Statuspage's words for a severity: an incident's "impact", and the status of the
+# components it affects while open.
+IMPACT: dict[str, str] = {"SEV1": "critical", "SEV2": "major", "SEV3": "minor", "SEV4": "none"}
+COMPONENT_STATUS: dict[str, str] = {
+    "SEV1": "major_outage",
+    "SEV2": "partial_outage",
+    "SEV3": "degraded_performance",
+    "SEV4": "operational",
+}
+
+
 # --- statuses ---------------------------------------------------------------------------------
 
 STATUSES: tuple[str, ...] = ("investigating", "identified", "monitoring", "resolved")
@@ -166,6 +177,7 @@ KINDS: tuple[str, ...] = (
     "mitigation",
     "update",
     "followup",
+    "delivery",
     "alert",
     "command",
     "correction",
@@ -242,6 +254,18 @@ class ReplicaSettings:
 
 
 @dataclass(frozen=True)
+class Destination:
+    """A `[[publish]]` destination: a command given the update as JSON on stdin, or
+    (kind "statuspage") warroom's own status page rebuilt in `directory`."""
+
+    name: str
+    kind: str = "command"  # "command" | "statuspage"
+    command: tuple[str, ...] = ()
+    directory: Path | None = None
+    timeout_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
 class AlertSettings:
     """The `[alerts]` config table: the receiver's bearer token and the labels that name the
     affected service, tried in order."""
@@ -256,11 +280,33 @@ class Settings:
     checklist: tuple[ChecklistTemplateItem, ...] = DEFAULT_CHECKLIST
     company: str | None = None
     template_dirs: tuple[Path, ...] = ()
+    # Service name -> the name customers know ("checkout-api" -> "Checkout").
+    components: dict[str, str] = field(default_factory=dict)
+    destinations: tuple[Destination, ...] = ()
+    status_page_title: str | None = None
     replicate: ReplicaSettings = ReplicaSettings()
     alerts: AlertSettings = field(default_factory=AlertSettings)
 
     def rule(self, severity: str) -> SeverityRule:
         return self.severities[severity]
+
+    def public_names(self, services: Sequence[str]) -> list[str]:
+        """Customer-facing names, each once, in the incident's order. Once a team maps its
+        services, an unmapped one is left out: an internal name never reaches customers.
+        Without a [components] table the service names are all there is."""
+        names: list[str] = []
+        for service in services:
+            name = self.components.get(service) if self.components else service
+            if name is not None and name not in names:
+                names.append(name)
+        return names
+
+
+def service_labels(services: Sequence[str], public: dict[str, str]) -> list[str]:
+    """Internal texts keep both names: "checkout-api (Checkout)"."""
+    return [
+        f"{name} ({public[name]})" if public.get(name, name) != name else name for name in services
+    ]
 
 
 # --- references -------------------------------------------------------------------------------
@@ -283,27 +329,123 @@ def parse_ref(text: str) -> int:
 # --- cadence ----------------------------------------------------------------------------------
 
 
+def floor_minute(moment: datetime) -> datetime:
+    """`moment` without its seconds: updates show promises as HH:MM, so a promise is kept to
+    the minute the reader sees, never to a second they cannot see."""
+    return moment.replace(second=0, microsecond=0)
+
+
+def promised_next_update(
+    *, rule: SeverityRule, status: str, published_at: datetime
+) -> datetime | None:
+    """The promise an update published at `published_at` makes: the next one by this time.
+
+    The one promise rule: the published text, the countdown and `show --json` all use this
+    time. It runs from the moment of publishing (so a draft written while overdue never
+    promises a time already past) at the severity's cadence, floored to the minute the text
+    shows. A resolved update promises nothing; neither does a severity with no cadence.
+    """
+    if status == "resolved" or rule.cadence_minutes is None:
+        return None
+    return floor_minute(published_at + timedelta(minutes=rule.cadence_minutes))
+
+
 def next_update_due(
     *,
     rule: SeverityRule,
     status: str,
     declared_at: datetime,
     last_update_at: datetime | None,
+    promised: datetime | None = None,
 ) -> datetime | None:
     """When the next customer update is due, or None when none is required.
 
-    Before the first update the clock runs from the declaration; after it, from the last
-    published update at the current severity's cadence. A resolved incident owes none.
+    Before the first update the clock runs from the declaration; after it, it counts to what
+    the last update promised (`promised`, stored with it), or sooner when the severity has
+    since been raised to a shorter cadence. A resolved incident owes none.
     """
     if status == "resolved":
         return None
     if last_update_at is None:
         if rule.first_update_minutes is None:
             return None
-        return declared_at + timedelta(minutes=rule.first_update_minutes)
-    if rule.cadence_minutes is None:
+        return floor_minute(declared_at + timedelta(minutes=rule.first_update_minutes))
+    candidates = [promised] if promised is not None else []
+    if rule.cadence_minutes is not None:
+        candidates.append(floor_minute(last_update_at + timedelta(minutes=rule.cadence_minutes)))
+    return min(candidates) if candidates else None
+
+
+# Moving to these statuses offers the matching customer update at once.
+ASKS_FOR_UPDATE: tuple[str, ...] = ("monitoring", "resolved")
+
+NOT_TOLD_RESOLVED = "customers were not told it was resolved"
+NO_COMMS_OWNER = "no communications owner was ever assigned"
+
+
+def comms_gaps(
+    *, status: str, resolved_update_published: bool, comms_owner: str | None
+) -> list[str]:
+    """The communication failures to show loudly: a resolved incident whose resolution no
+    published update announced, and an incident nobody owned the communication of."""
+    gaps = []
+    if status == "resolved" and not resolved_update_published:
+        gaps.append(NOT_TOLD_RESOLVED)
+    if comms_owner is None:
+        gaps.append(NO_COMMS_OWNER)
+    return gaps
+
+
+# Failed deliveries are retried after 15 s, 30 s, 1, 2, 4 and 8 minutes, then left to
+# `warroom deliveries retry`: long enough to outlast a chat outage's first minutes without a
+# process lingering for hours.
+DELIVERY_ATTEMPTS = 7
+DELIVERY_FIRST_RETRY = timedelta(seconds=15)
+
+
+def retry_delay(attempts: int) -> timedelta | None:
+    """How long after the `attempts`-th failed attempt to try again (None: stop retrying)."""
+    if attempts >= DELIVERY_ATTEMPTS:
         return None
-    return last_update_at + timedelta(minutes=rule.cadence_minutes)
+    return DELIVERY_FIRST_RETRY * (1 << max(attempts - 1, 0))
+
+
+# Publishing again this soon after someone else looks like two people answering one prompt.
+DOUBLE_PUBLISH_WINDOW = timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class PublishClash:
+    """Why publishing now may post a second update over someone else's."""
+
+    update_id: int
+    author: str
+    published_at: datetime
+    headline: str
+    reason: str  # "since" (published after this draft was rendered) or "recent"
+
+
+def publish_clash(
+    *,
+    latest_id: int | None,
+    latest_author: str | None,
+    latest_at: datetime | None,
+    latest_text: str,
+    seen_update_id: int | None,
+    now: datetime,
+) -> PublishClash | None:
+    """A clash when the newest published update is one this draft did not see (published
+    after the draft was rendered: `seen_update_id` is the newest update it saw, 0 for none),
+    or was published within the last two minutes by anyone: two owners answering one prompt,
+    or one person in two terminals, would otherwise both post."""
+    if latest_id is None or latest_at is None or latest_author is None:
+        return None
+    headline = latest_text.splitlines()[0] if latest_text else ""
+    if seen_update_id is not None and latest_id > seen_update_id:
+        return PublishClash(latest_id, latest_author, latest_at, headline, "since")
+    if now - latest_at < DOUBLE_PUBLISH_WINDOW:
+        return PublishClash(latest_id, latest_author, latest_at, headline, "recent")
+    return None
 
 
 # --- overdue: the one definition ---------------------------------------------------------------

@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 from warroom import markdown_text as md
 from warroom.alert_views import Alert, alerts_of_incident, first_alert_at
-from warroom.domain import ROLES, SOURCES, Settings, format_ref
+from warroom.domain import ROLES, SOURCES, Settings, format_ref, service_labels
 from warroom.errors import BadInput
 from warroom.metrics import METRIC_KINDS, Metrics, compute_metrics, format_span
 from warroom.room import Room
@@ -169,6 +169,7 @@ def _update_json(update: Update) -> dict[str, Any]:
     return {
         "id": update.id,
         "published_at": update.published_at.isoformat(),
+        "next_update_due": update.next_update_due.isoformat() if update.next_update_due else None,
         "author": update.author,
         "template": update.template,
         "status": update.status,
@@ -357,7 +358,11 @@ def markdown_context(
             "impact": md.inline(incident.impact) if incident.impact else None,
             "affected": md.inline(incident.affected) if incident.affected else None,
             "workaround": md.inline(incident.workaround) if incident.workaround else None,
-            "services": ", ".join(md.inline(s) for s in incident.services) or None,
+            "services": ", ".join(
+                md.inline(s) for s in service_labels(incident.services, settings.components)
+            )
+            or None,
+            "comms_gaps": [md.inline(gap) for gap in incident.comms_gaps],
             "detection": md.inline(SOURCES.get(source, source)) if source else None,
         },
         "roles": [

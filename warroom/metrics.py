@@ -54,6 +54,8 @@ class Metrics:
     late_updates: tuple[LateUpdate, ...]
     # When an update fell due that was never published before the resolution (or `now`).
     update_missed_due: datetime | None
+    # domain.comms_gaps: "customers were not told it was resolved", ...
+    comms_gaps: tuple[str, ...] = ()
     # When the earliest alert attached to the incident began firing.
     first_alert_at: datetime | None = None
 
@@ -140,6 +142,7 @@ class Metrics:
                 for late in self.late_updates
             ],
             "update_missed_due": iso(self.update_missed_due),
+            "comms_gaps": list(self.comms_gaps),
         }
 
     def rows(self) -> list[tuple[str, str]]:
@@ -184,6 +187,8 @@ class Metrics:
             rows.append(
                 ("Update owed and not published " + when, f"{format_span(missed_by)} overdue")
             )
+        # The gap is the label (people read labels); the value is short enough for the grid.
+        rows += [(gap[0].upper() + gap[1:], "WARNING") for gap in self.comms_gaps]
         return rows
 
 
@@ -227,6 +232,8 @@ def compute_metrics(
     # counts again from the reopening).
     active_since: datetime | None = declared_at
     last_update: datetime | None = None
+    last_promise: datetime | None = None
+    promises = {u.id: u.next_update_due for u in published}
     late: list[LateUpdate] = []
     confirmed = mitigated = last_resolved = missed_at_resolution = None
 
@@ -236,6 +243,7 @@ def compute_metrics(
             status=status,
             declared_at=declared_at,
             last_update_at=last_update,
+            promised=last_promise,
         )
 
     def close_span(at: datetime) -> None:
@@ -272,6 +280,7 @@ def compute_metrics(
             if due is not None and is_overdue(due, at):
                 late.append(LateUpdate(update_id if isinstance(update_id, int) else None, at, due))
             last_update = at
+            last_promise = promises.get(update_id) if isinstance(update_id, int) else None
 
     ongoing = incident.status != "resolved"
     if ongoing:
@@ -300,6 +309,7 @@ def compute_metrics(
         updates_published=len(published),
         late_updates=tuple(late),
         update_missed_due=missed,
+        comms_gaps=tuple(incident.comms_gaps),
         first_alert_at=first_alert_at,
     )
 

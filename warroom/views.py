@@ -13,6 +13,7 @@ from typing import Any
 from warroom.domain import (
     ROLES,
     Settings,
+    comms_gaps,
     followup_overdue,
     format_ref,
     from_iso,
@@ -226,6 +227,26 @@ class Update:
     status: str
     text: str
     author_login: str | None = None
+    # The next-update time this update promised customers (None: it promised none).
+    next_update_due: datetime | None = None
+
+    @property
+    def headline(self) -> str:
+        return self.text.splitlines()[0] if self.text else ""
+
+
+def update_from_row(row: dict[str, Any]) -> Update:
+    """A published update from its row; a damaged value is read as safely as the rest."""
+    return Update(
+        id=row["id"],
+        published_at=_maybe_time(row["published_at"]) or UNREADABLE_TIME,
+        author=read_text(row["author"]),
+        template=_opt_text(row["template"]),
+        status=read_text(row["status"]),
+        text=read_text(row["text"]),
+        author_login=_opt_text(row.get("author_login")),
+        next_update_due=_maybe_time(row.get("next_update_due")),
+    )
 
 
 @dataclass(frozen=True)
@@ -252,10 +273,23 @@ class Incident:
     declared_by_login: str | None = None
     # role -> (display name, login) of who assigned it.
     assigned_by: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    # Facts the comms rule needs: the newest update's id (0: none), whether a resolved update
+    # went out after the (latest) resolution.
+    last_update_id: int = 0
+    resolved_update_published: bool = False
 
     @property
     def ref(self) -> str:
         return format_ref(self.id)
+
+    @property
+    def comms_gaps(self) -> list[str]:
+        """What customers were not told, said loudly wherever the incident is shown."""
+        return comms_gaps(
+            status=self.status,
+            resolved_update_published=self.resolved_update_published,
+            comms_owner=self.roles.get("comms"),
+        )
 
     def to_json(self) -> dict[str, Any]:
         def iso(moment: datetime | None) -> str | None:
@@ -297,6 +331,7 @@ class Incident:
             "last_update_at": iso(self.last_update_at),
             "next_update_due": iso(self.next_update_due),
             "problems": list(self.problems),
+            "comms_gaps": self.comms_gaps,
         }
 
 
@@ -342,7 +377,10 @@ def load_incident(conn: sqlite3.Connection, incident_id: int, settings: Settings
     )
     problems: list[str] = []
     declared_at = _required_time(row["declared_at"], "the declaration time", problems)
-    last_update = _maybe_time(q.last_update_at(conn, incident_id))
+    latest = q.latest_update(conn, incident_id)
+    last_update = _maybe_time(latest["published_at"]) if latest else None
+    promised = _maybe_time(latest.get("next_update_due")) if latest else None
+    resolved_at = _maybe_time(row["resolved_at"])
     return Incident(
         id=row["id"],
         title=read_text(row["title"]),
@@ -350,7 +388,7 @@ def load_incident(conn: sqlite3.Connection, incident_id: int, settings: Settings
         status=row["status"],
         declared_at=declared_at,
         declared_by=read_text(row["declared_by"]),
-        resolved_at=_maybe_time(row["resolved_at"]),
+        resolved_at=resolved_at,
         impact=_opt_text(row["impact"]),
         affected=_opt_text(row["affected"]),
         workaround=_opt_text(row["workaround"]),
@@ -365,6 +403,15 @@ def load_incident(conn: sqlite3.Connection, incident_id: int, settings: Settings
             status=row["status"],
             declared_at=declared_at,
             last_update_at=last_update,
+            promised=promised,
+        ),
+        last_update_id=latest["id"] if latest else 0,
+        resolved_update_published=(
+            resolved_at is not None
+            and any(
+                u.status == "resolved" and u.published_at >= resolved_at
+                for u in (update_from_row(r) for r in q.get_updates(conn, incident_id))
+            )
         ),
         problems=tuple(problems),
         declared_by_login=_opt_text(row.get("declared_by_login")),
@@ -472,18 +519,7 @@ def declared_elsewhere(conn: sqlite3.Connection, incident_id: int, after_id: int
 
 
 def updates(conn: sqlite3.Connection, incident_id: int) -> list[Update]:
-    return [
-        Update(
-            id=r["id"],
-            published_at=_maybe_time(r["published_at"]) or UNREADABLE_TIME,
-            author=read_text(r["author"]),
-            template=_opt_text(r["template"]),
-            status=read_text(r["status"]),
-            text=read_text(r["text"]),
-            author_login=_opt_text(r.get("author_login")),
-        )
-        for r in q.get_updates(conn, incident_id)
-    ]
+    return [update_from_row(r) for r in q.get_updates(conn, incident_id)]
 
 
 def people_seen(conn: sqlite3.Connection, incident_id: int) -> list[str]:
@@ -644,3 +680,88 @@ def entries_of_kinds_after(
 
 def count_after(conn: sqlite3.Connection, incident_id: int, after_id: int) -> int:
     return q.count_after(conn, incident_id, after_id)
+
+
+# --- deliveries to publish destinations -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: int
+    update_id: int
+    incident_id: int
+    destination: str
+    state: str  # pending | delivering | delivered | failed
+    attempts: int
+    created_at: datetime
+    next_attempt_at: datetime | None
+    last_attempt_at: datetime | None
+    delivered_at: datetime | None
+    exit_status: int | None
+    error: str | None
+
+    @property
+    def gave_up(self) -> bool:
+        return self.state == "failed" and self.next_attempt_at is None
+
+    def to_json(self) -> dict[str, Any]:
+        def iso(moment: datetime | None) -> str | None:
+            return moment.isoformat() if moment else None
+
+        return {
+            "id": self.id,
+            "incident": format_ref(self.incident_id),
+            "update_id": self.update_id,
+            "destination": self.destination,
+            "state": self.state,
+            "attempts": self.attempts,
+            "created_at": iso(self.created_at),
+            "last_attempt_at": iso(self.last_attempt_at),
+            "next_attempt_at": iso(self.next_attempt_at),
+            "delivered_at": iso(self.delivered_at),
+            "exit_status": self.exit_status,
+            "error": self.error,
+        }
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Delivery:
+        def number(value: object) -> int | None:
+            return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+        return cls(
+            id=row["id"],
+            update_id=row["update_id"],
+            incident_id=row["incident_id"],
+            destination=read_text(row["destination"]),
+            state=read_text(row["state"]),
+            attempts=number(row["attempts"]) or 0,
+            created_at=_maybe_time(row["created_at"]) or UNREADABLE_TIME,
+            next_attempt_at=_maybe_time(row["next_attempt_at"]),
+            last_attempt_at=_maybe_time(row["last_attempt_at"]),
+            delivered_at=_maybe_time(row["delivered_at"]),
+            exit_status=number(row["exit_status"]),
+            error=_opt_text(row["error"]),
+        )
+
+
+def deliveries(
+    conn: sqlite3.Connection, incident_id: int | None = None, update_id: int | None = None
+) -> list[Delivery]:
+    """Deliveries oldest first: of every incident, one incident, or one update."""
+    rows = q.list_deliveries(conn, incident_id=incident_id, update_id=update_id)
+    return [Delivery.from_row(r) for r in rows]
+
+
+def describe_delivery(d: Delivery) -> str:
+    """One line for people (the CLI's `show`, the update panel); no user text but the error,
+    which callers sanitise."""
+    if d.state == "delivered":
+        return f"delivered after {d.attempts} attempt{'s' if d.attempts != 1 else ''}"
+    if d.state == "pending":
+        return "pending"
+    if d.state == "delivering":
+        return f"delivering (attempt {d.attempts})"
+    status = f"exit {d.exit_status}" if d.exit_status is not None else "did not finish"
+    why = f": {d.error}" if d.error else ""
+    tail = "gave up; `warroom deliveries retry`" if d.gave_up else "will retry"
+    return f"FAILED ({status}{why}; attempt {d.attempts}, {tail})"

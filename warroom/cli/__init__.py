@@ -43,6 +43,8 @@ COMMANDS: dict[str, str] = {
     "update": "warroom.cli.update:update",
     "followup": "warroom.cli.followup:followup",
     "export": "warroom.cli.export:export",
+    "deliveries": "warroom.cli.comms:deliveries",
+    "statuspage": "warroom.cli.comms:statuspage",
     "verify": "warroom.cli.record:verify",
     "replicate": "warroom.cli.record:replicate",
     "restore": "warroom.cli.record:restore",

@@ -12,8 +12,15 @@ import click
 
 from warroom import actions, views
 from warroom.cli.common import common_options, incident_option, open_room, target_incident
-from warroom.cli.output import format_incident_row, format_show, local_time, use_color
+from warroom.cli.output import (
+    format_delivery,
+    format_incident_row,
+    format_show,
+    local_time,
+    use_color,
+)
 from warroom.domain import (
+    ASKS_FOR_UPDATE,
     DEFAULT_SEVERITIES,
     MAX_NOTE_BYTES,
     MITIGATIONS,
@@ -29,6 +36,7 @@ from warroom.domain import (
 )
 from warroom.errors import BadInput
 from warroom.safe_text import json_dumps, one_line
+from warroom.views import deliveries
 
 SEVERITY_HELP = "; ".join(f"{name}: {rule.definition}" for name, rule in DEFAULT_SEVERITIES.items())
 ROLE_CHOICE = click.Choice(["owner", "fix-lead", "comms"], case_sensitive=False)
@@ -369,6 +377,12 @@ def status(ctx: click.Context, value: str, ref: str | None) -> None:
     incident_id = target_incident(room, ref, after_recovery=True)
     if actions.set_status(room, incident_id, value):
         click.echo(f"Status of {format_ref(incident_id)} is now {value}.")
+        incident = room.incident(incident_id)
+        if incident.status in ASKS_FOR_UPDATE:
+            # The lifecycle asks for its update: the one command that tells customers.
+            click.echo(
+                f"Tell customers: warroom update -i {incident.ref} -t {incident.status} --publish"
+            )
     else:
         click.echo(f"Status of {format_ref(incident_id)} is already {value}; nothing changed.")
 
@@ -427,12 +441,15 @@ def show(ctx: click.Context, ref: str | None, as_json: bool) -> None:
     with room.read() as conn:
         pending = views.pending_handovers(conn, incident.id)
     if as_json:
+        with room.read() as conn:
+            sent = deliveries(conn, incident_id=incident.id)
         click.echo(
             json_dumps(
                 {
                     **incident.to_json(),
                     "alerts": attached_json(room, incident.id),
                     "handovers": [h.to_json() for h in pending],
+                    "deliveries": [d.to_json() for d in sent],
                 }
             )
         )
@@ -447,6 +464,12 @@ def show(ctx: click.Context, ref: str | None, as_json: bool) -> None:
         )
     for line in attached_lines(room, incident.id):
         click.echo(line)
+    with room.read() as conn:
+        sent = deliveries(conn, incident_id=incident.id)
+    if sent:
+        click.echo("Deliveries")
+        for d in sent[-10:]:
+            click.echo(f"  {format_delivery(d, room.now())}")
 
 
 @click.command()

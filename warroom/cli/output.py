@@ -13,7 +13,7 @@ import click
 
 from warroom.domain import ROLES, SOURCES, STEP_LABELS, format_duration, update_countdown
 from warroom.safe_text import clean, one_line, person
-from warroom.views import Entry, Incident
+from warroom.views import Delivery, Entry, Incident, describe_delivery
 
 SEVERITY_COLOURS = {"SEV1": "red", "SEV2": "yellow", "SEV3": "cyan", "SEV4": "white"}
 KIND_COLOURS = {
@@ -27,6 +27,7 @@ KIND_COLOURS = {
     "mitigation": "bright_yellow",
     "update": "bright_green",
     "followup": "bright_blue",
+    "delivery": "bright_red",
     "alert": "bright_red",
     "command": "bright_cyan",
     "correction": "bright_magenta",
@@ -182,6 +183,14 @@ def due_line(incident: Incident, now: datetime, color: bool) -> str:
     return text
 
 
+def format_delivery(d: Delivery, now: datetime) -> str:
+    when = local_time(d.last_attempt_at or d.created_at, now, seconds=False)
+    return (
+        f"#{d.id}  {when}  update {d.update_id} -> {one_line(d.destination, 24)}: "
+        f"{one_line(describe_delivery(d))}"
+    )
+
+
 def format_show(incident: Incident, now: datetime, *, color: bool, definition: str) -> str:
     lines = []
     title = one_line(incident.title)
@@ -218,6 +227,9 @@ def format_show(incident: Incident, now: datetime, *, color: bool, definition: s
     for label, value in facts:
         lines.append(f"  {label:<12}{one_line(value) if value else '—'}")
     lines.append(f"  {due_line(incident, now, color)}")
+    for gap in incident.comms_gaps:
+        warning = f"  WARNING: {gap}"
+        lines.append(click.style(warning, fg="red", bold=True) if color else warning)
     lines.append("Checklist")
     step = None
     for item in incident.checklist:

@@ -351,7 +351,18 @@ def open_for_reading(path: str | os.PathLike[str]) -> tuple[Store, str | None]:
     """Open to read: normally (so an old file is upgraded and readers share the -shm); where
     that fails because the disk is full or the folder or file is read-only, read-only; and
     where even that cannot create its -shm, immutable. Returns the store and, for a degraded
-    open, a warning for the user."""
+    open, a warning for the user. A path with no file behind it is an error, not an empty
+    database: a command that only reads must not create one (a typo in $WARROOM_DB, or a file
+    moved away, would otherwise read as "no incidents", an all-clear)."""
+    try:
+        os.lstat(path)
+    except FileNotFoundError:
+        raise WarroomError(
+            f"no warroom database at {path}; check --db or $WARROOM_DB "
+            "(warroom init or warroom declare creates one)"
+        ) from None
+    except OSError:
+        pass  # a folder we may not enter, say: open_store names the cause
     try:
         return open_store(path), None
     except _READABLE_ANYWAY as first:

@@ -353,11 +353,12 @@ def insert_update(
     status: str,
     text: str,
     author_login: str | None = None,
+    next_update_due: str | None = None,
 ) -> int:
     cur = conn.execute(
         "INSERT INTO updates (incident_id, published_at, author, author_login, template,"
-        " status, text) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (incident_id, published_at, author, author_login, template, status, text),
+        " status, text, next_update_due) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (incident_id, published_at, author, author_login, template, status, text, next_update_due),
     )
     assert cur.lastrowid is not None
     return cur.lastrowid
@@ -376,6 +377,109 @@ def last_update_at(conn: sqlite3.Connection, incident_id: int) -> str | None:
         conn, "SELECT max(published_at) FROM updates WHERE incident_id = ?", (incident_id,)
     )
     return None if found is None else str(found)
+
+
+def latest_update(conn: sqlite3.Connection, incident_id: int) -> Row | None:
+    """The newest published update (what the countdown counts from and to)."""
+    return _one(
+        conn,
+        "SELECT * FROM updates WHERE incident_id = ? ORDER BY published_at DESC, id DESC LIMIT 1",
+        (incident_id,),
+    )
+
+
+def get_update(conn: sqlite3.Connection, update_id: int) -> Row | None:
+    return _one(conn, "SELECT * FROM updates WHERE id = ?", (update_id,))
+
+
+def published_updates(conn: sqlite3.Connection) -> list[Row]:
+    """Every published update of every incident, newest first (the status page)."""
+    return _all(conn, "SELECT * FROM updates ORDER BY published_at DESC, id DESC")
+
+
+# --- deliveries to publish destinations -------------------------------------------------------
+
+
+def insert_delivery(
+    conn: sqlite3.Connection, *, update_id: int, incident_id: int, destination: str, at: str
+) -> int:
+    cur = conn.execute(
+        "INSERT INTO deliveries (update_id, incident_id, destination, state, created_at,"
+        " next_attempt_at) VALUES (?, ?, ?, 'pending', ?, ?)",
+        (update_id, incident_id, destination, at, at),
+    )
+    assert cur.lastrowid is not None
+    return cur.lastrowid
+
+
+def get_delivery(conn: sqlite3.Connection, delivery_id: int) -> Row | None:
+    return _one(conn, "SELECT * FROM deliveries WHERE id = ?", (delivery_id,))
+
+
+def due_delivery_ids(conn: sqlite3.Connection, now: str, *, include_gave_up: bool) -> list[int]:
+    """Deliveries to attempt now: pending or failed ones whose next attempt has come, and
+    claims whose holder died (their lease ran out). With include_gave_up, failed ones that
+    stopped retrying too (`warroom deliveries retry`)."""
+    sql = (
+        "SELECT id FROM deliveries WHERE (state IN ('pending', 'failed')"
+        " AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?)"
+        " OR (state = 'delivering' AND claimed_until < ?)"
+    )
+    if include_gave_up:
+        sql += " OR state = 'failed'"
+    return [r[0] for r in conn.execute(sql + " ORDER BY id", (now, now))]
+
+
+def next_retry_at(conn: sqlite3.Connection) -> str | None:
+    value = _scalar(
+        conn,
+        "SELECT min(next_attempt_at) FROM deliveries WHERE state IN ('pending', 'failed')",
+    )
+    return str(value) if value is not None else None
+
+
+def claim_delivery(conn: sqlite3.Connection, delivery_id: int, now: str, until: str) -> bool:
+    """Take a delivery for one attempt, unless another process holds a live claim on it or
+    it is already delivered. Inside a write transaction."""
+    cur = conn.execute(
+        "UPDATE deliveries SET state = 'delivering', claimed_until = ?, last_attempt_at = ?,"
+        " attempts = attempts + 1 WHERE id = ? AND (state IN ('pending', 'failed')"
+        " OR (state = 'delivering' AND claimed_until < ?))",
+        (until, now, delivery_id, now),
+    )
+    return cur.rowcount == 1
+
+
+def finish_delivery(
+    conn: sqlite3.Connection,
+    delivery_id: int,
+    *,
+    state: str,
+    at: str,
+    exit_status: int | None,
+    error: str | None,
+    next_attempt_at: str | None,
+) -> None:
+    conn.execute(
+        "UPDATE deliveries SET state = ?, claimed_until = NULL, exit_status = ?, error = ?,"
+        " next_attempt_at = ?, delivered_at = CASE WHEN ? = 'delivered' THEN ? END"
+        " WHERE id = ?",
+        (state, exit_status, error, next_attempt_at, state, at, delivery_id),
+    )
+
+
+def list_deliveries(
+    conn: sqlite3.Connection, *, incident_id: int | None = None, update_id: int | None = None
+) -> list[Row]:
+    sql = "SELECT * FROM deliveries WHERE 1"
+    params: list[Any] = []
+    if incident_id is not None:
+        sql += " AND incident_id = ?"
+        params.append(incident_id)
+    if update_id is not None:
+        sql += " AND update_id = ?"
+        params.append(update_id)
+    return _all(conn, sql + " ORDER BY id", params)
 
 
 # --- follow-up actions ------------------------------------------------------------------------

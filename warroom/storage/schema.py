@@ -312,6 +312,40 @@ def _alerts(store: Store) -> None:
     _run_script(store, ALERTS)
 
 
+COMMS = """
+CREATE TABLE deliveries (
+    id INTEGER PRIMARY KEY,
+    update_id INTEGER NOT NULL REFERENCES updates(id),
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    destination TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'delivering', 'delivered', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    next_attempt_at TEXT,
+    claimed_until TEXT,
+    last_attempt_at TEXT,
+    delivered_at TEXT,
+    exit_status INTEGER,
+    error TEXT,
+    UNIQUE (update_id, destination)
+);
+CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at);
+"""
+
+
+def _comms(store: Store) -> None:
+    # The promise an update made is stored with it, so the countdown counts to exactly the
+    # time customers read; deliveries record what reached each publish destination.
+    columns = {r[1] for r in store.conn.execute("PRAGMA table_info(updates)")}
+    if "next_update_due" not in columns:
+        store.conn.execute("ALTER TABLE updates ADD COLUMN next_update_due TEXT")
+    exists = store.conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'deliveries'"
+    ).fetchone()
+    if not exists:
+        _run_script(store, COMMS)
+
+
 def _run_script(store: Store, script: str) -> None:
     # executescript() would COMMIT our transaction first; run the statements one by one.
     statement = ""
@@ -333,6 +367,7 @@ MIGRATIONS: list[Callable[[Store], None]] = [
     _chain,
     _logins,
     _alerts,
+    _comms,
     _handovers,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -169,20 +169,6 @@ def load_snapshot(
     )
 
 
-def render_current(
-    room: Room, incident: Incident, template: str | None = None
-) -> tuple[str, str | None, str | None]:
-    """(template name, text, error): a broken template must not break the refresh."""
-    from warroom.updates import render_for
-
-    name = template or incident.status
-    try:
-        name, text = render_for(room, incident.id, template)
-    except WarroomError as exc:
-        return name, None, exc.message
-    return name, text, None
-
-
 class _Preview:
     """The last customer-update preview, rendered again only when what it shows may have
     changed: the incident, its mitigations, or the minute of the clock (templates may show
@@ -257,8 +243,3 @@ def load_incidents(room: Room) -> list[dict[str, Any]]:
 def load_authors(room: Room, incident_id: int) -> list[str]:
     with room.read() as conn:
         return q.timeline_authors(conn, incident_id)
-
-
-def load_updates(room: Room, incident_id: int) -> list[Update]:
-    with room.read() as conn:
-        return updates(conn, incident_id)

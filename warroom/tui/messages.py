@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from warroom.tui.data import Snapshot, TimelineKey
+from warroom.updates import Draft, PublishOutcome
 from warroom.views import Entry
 
 # --- from worker threads ---------------------------------------------------------------------
@@ -52,6 +53,10 @@ class ActionDone:
     # others newer than the timeline shown when it committed, drawn without a refresh.
     entries: tuple[TimelineKey, int, tuple[Entry, ...]] | None = None
     close: str | None = None
+    # Nothing written yet: a question to put to the user first (someone else published, the
+    # text lacks its promise, a role changed hands), or the update to offer after a status.
+    ask: PublishQuestion | RoleQuestion | None = None
+    offer_update: str | None = None  # a template: the lifecycle asks for its update
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,37 @@ class PublishRequested(WriteRequest):
     incident_id: int
     text: str
     template: str | None
+    # The draft the text came from (what it promised, the newest update it saw); with it the
+    # publish asks first where it should (updates.try_publish).
+    draft: Draft | None = None
+    force: bool = False  # publish though someone else published since, or moments ago
+    promise_checked: bool = False  # the user accepted text that lacks the promised time
+
+
+@dataclass(frozen=True)
+class PublishQuestion:
+    """Publishing stopped to ask: the outcome says why; the request is what to send again."""
+
+    outcome: PublishOutcome
+    request: PublishRequested
+
+
+@dataclass(frozen=True)
+class RoleQuestion:
+    """The role changed hands since the assign form opened."""
+
+    incident_id: int
+    role: str
+    name: str
+    message: str
+    current: str | None
+
+
+@dataclass
+class PublishQuestionAsked(Message):
+    """To the update panel: ask this before publishing."""
+
+    question: PublishQuestion
 
 
 @dataclass

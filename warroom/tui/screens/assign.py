@@ -19,6 +19,8 @@ from warroom.views import Incident
 class Assignment:
     role: str
     name: str
+    # Who held the role when the form was opened: saving after someone else changed it asks.
+    holder: str | None = None
 
 
 class AssignScreen(FormScreen[Assignment]):
@@ -63,4 +65,5 @@ class AssignScreen(FormScreen[Assignment]):
         if not name:
             self.error("Type a name.", "name")
             return None
-        return Assignment(chosen(self.query_one(RadioSet)) or self.role, name)
+        role = chosen(self.query_one(RadioSet)) or self.role
+        return Assignment(role, name, self.incident.roles.get(role))

@@ -36,7 +36,7 @@ from textual.widgets import Input, Static
 from textual.worker import Worker, get_current_worker
 
 from warroom import actions
-from warroom.domain import format_ref
+from warroom.domain import ASKS_FOR_UPDATE, format_ref
 from warroom.errors import WarroomError
 from warroom.live import ChangeWatcher
 from warroom.room import Room
@@ -65,8 +65,11 @@ from warroom.tui.messages import (
     FollowupAddRequested,
     FollowupToggleRequested,
     OlderLoaded,
+    PublishQuestion,
+    PublishQuestionAsked,
     PublishRequested,
     Refreshed,
+    RoleQuestion,
     WriteRequest,
 )
 from warroom.tui.screens.base import WorkScreen, failure_text
@@ -74,6 +77,7 @@ from warroom.tui.session import Session
 from warroom.tui.situation import Situation, load_situation, toast, waiting_for
 from warroom.tui.widgets.brief import BriefPane
 from warroom.tui.widgets.checklist import ChecklistPane
+from warroom.tui.widgets.comms_gaps import CommsGapsBanner
 from warroom.tui.widgets.countdown import CountdownPane
 from warroom.tui.widgets.facts import FactsPane
 from warroom.tui.widgets.footer import KeysFooter
@@ -109,6 +113,7 @@ W = TypeVar("W", bound=Widget)
 # How often the live worker looks at the file's identity when no commit wakes it: a deleted
 # or replaced file gets no commits, and our old -wal must go before anyone opens the new one.
 WATCH_TIMEOUT = 0.5
+DELIVERY_RETRY_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -187,6 +192,7 @@ class WarRoomScreen(WorkScreen[None]):
                 yield timeline
                 yield UpdatePane(id="update")
                 yield ReviewPane(id="review")
+        yield CommsGapsBanner(id="comms-gaps")
         yield Static(Text(""), id="problem")
         if not self.readonly:
             yield NoteInput(placeholder="n: add a note to the timeline, Enter saves", id="note")
@@ -202,6 +208,9 @@ class WarRoomScreen(WorkScreen[None]):
         # The screen's own timer: it stops when the screen goes, so it never fires into a
         # half torn-down app.
         self.set_interval(1, self.tick, name="tick")
+        if not self.readonly:
+            # Failed deliveries are retried by any running warroom: this one too.
+            self.set_interval(DELIVERY_RETRY_SECONDS, self.retry_deliveries, name="deliveries")
         self.refresh_now()
         if self.live:
             self._start_live()
@@ -244,6 +253,7 @@ class WarRoomScreen(WorkScreen[None]):
             self._pane(ReviewPane).show(snapshot.metrics, snapshot.followups, today)
         # Each pane repaints only if what it shows changed: usually only the timeline does.
         self._pane(HeaderBar).show(snapshot.incident, now)
+        self._pane(CommsGapsBanner).show(snapshot.incident)
         self._pane(HeaderBar).show_alerts(snapshot.alerts_firing)
         self._pane(CountdownPane).show(snapshot.incident, now)
         self._pane(RolesPane).show(snapshot.incident)
@@ -584,6 +594,18 @@ class WarRoomScreen(WorkScreen[None]):
         if self.live:
             self._start_live()
 
+    def retry_deliveries(self) -> None:
+        """Start a detached delivery worker when a failed delivery is due again: the hooks
+        run in that process, never on this screen's connection or event loop."""
+        from warroom.delivery import retry_in_background
+
+        if self.moved is None:
+            self.run_in_thread(
+                "deliveries",
+                lambda: self.session.call(retry_in_background),
+                group="deliveries",
+            )
+
     # --- writing ------------------------------------------------------------------------
 
     def write(
@@ -651,8 +673,13 @@ class WarRoomScreen(WorkScreen[None]):
             if key == self.timeline_key == self._wanted() and timeline.last_id >= after:
                 timeline.append(entries)
                 self._update_cursor()
+        if done.ask is not None:
+            self.ask(done.ask)
+            return
         # The notice after the frame with the entry: mounting a toast lays out the screen.
         self.call_after_refresh(self.notify, done.notice)
+        if done.offer_update is not None:
+            self.action_update_panel(done.offer_update)
         if done.switch_to is not None:
             self._switch(done.switch_to)
         if done.close is not None and self.app.screen.id == done.close:
@@ -663,14 +690,9 @@ class WarRoomScreen(WorkScreen[None]):
         """A write asked for by a screen above this one (the app hands it here)."""
         close = request.screen_id
         if isinstance(request, PublishRequested):
-            incident_id, text, template = request.incident_id, request.text, request.template
+            from warroom.tui.publishing import publish_work
 
-            def publish(room: Room) -> ActionDone:
-                actions.publish_update(room, incident_id, text, template)
-                notice = "Customer update published; the countdown restarts now"
-                return ActionDone(notice, close=close)
-
-            self.write(publish, name="publish")
+            self.write(partial(publish_work, request), name="publish")
         elif isinstance(request, FollowupAddRequested):
             add = request
 
@@ -922,13 +944,16 @@ class WarRoomScreen(WorkScreen[None]):
     def _set_status(self, incident_id: int, value: str | None) -> None:
         if value is None:
             return
-        self.write(
-            lambda room: ActionDone(
-                f"Status is now {value}"
-                if actions.set_status(room, incident_id, value)
-                else f"Status was already {value}"
-            )
-        )
+
+        def work(room: Room) -> ActionDone:
+            if not actions.set_status(room, incident_id, value):
+                return ActionDone(f"Status was already {value}")
+            if value in ASKS_FOR_UPDATE:
+                # The lifecycle asks for its update: the panel opens on that template.
+                return ActionDone(f"Status is now {value}: tell customers", offer_update=value)
+            return ActionDone(f"Status is now {value}")
+
+        self.write(work)
 
     def action_assign(self) -> None:
         if incident := self._incident():
@@ -941,7 +966,7 @@ class WarRoomScreen(WorkScreen[None]):
         incident_id = self.incident_id
         if result is None or incident_id is None:
             return
-        holder = self.incident.roles.get(result.role) if self.incident else None
+        holder = result.holder  # who held it when the form opened
         if holder and holder.casefold() != result.name.casefold():
             from warroom.tui.screens.entries import handover_choice
 
@@ -966,12 +991,43 @@ class WarRoomScreen(WorkScreen[None]):
             self._assign_now(incident_id, result)
 
     def _assign_now(self, incident_id: int, result: Assignment) -> None:
-        self.write(
-            lambda room: ActionDone(
-                f"{result.name} holds {result.role.replace('_', ' ')}"
-                if actions.assign(room, incident_id, result.role, result.name)
-                else f"{result.name} already holds {result.role.replace('_', ' ')}"
-            )
+        role = result.role.replace("_", " ")
+
+        def work(room: Room) -> ActionDone:
+            try:
+                changed = actions.assign(
+                    room, incident_id, result.role, result.name, expected_holder=result.holder
+                )
+            except actions.RoleChangedError as exc:
+                question = RoleQuestion(
+                    incident_id, result.role, result.name, exc.message, exc.current
+                )
+                return ActionDone("", ask=question)
+            if changed:
+                return ActionDone(f"{result.name} holds {role}")
+            return ActionDone(f"{result.name} already holds {role}")
+
+        self.write(work)
+
+    def ask(self, question: PublishQuestion | RoleQuestion) -> None:
+        """Put a question a write stopped for to the user (nothing was written)."""
+        if isinstance(question, PublishQuestion):
+            # The panel that asked is on top: it asks, then sends its request again.
+            if self.app.screen.id == question.request.screen_id:
+                self.app.screen.post_message(PublishQuestionAsked(question))
+            return
+        from warroom.tui.screens.assign import Assignment
+        from warroom.tui.screens.confirm import YES, confirm
+
+        role = question
+
+        def answer(choice: str | None) -> None:
+            if choice == YES and self.incident_id == role.incident_id:
+                self._assign_now(role.incident_id, Assignment(role.role, role.name, role.current))
+
+        self.app.push_screen(
+            confirm(f"{role.message}. Give it to {role.name} anyway?", "Yes, assign", "No"),
+            answer,
         )
 
     def action_check(self) -> None:
@@ -1041,7 +1097,7 @@ class WarRoomScreen(WorkScreen[None]):
                 )
             )
 
-    def action_update_panel(self) -> None:
+    def action_update_panel(self, template: str | None = None) -> None:
         if incident := self._incident():
             from warroom.tui.screens.update_panel import UpdatePanelScreen
             from warroom.updates import available_templates
@@ -1050,7 +1106,7 @@ class WarRoomScreen(WorkScreen[None]):
                 "templates",
                 available_templates,
                 lambda names: self.app.push_screen(
-                    UpdatePanelScreen(self.session, incident, names, incident.status)
+                    UpdatePanelScreen(self.session, incident, names, template or incident.status)
                 ),
             )
 
