@@ -10,20 +10,15 @@ from datetime import datetime
 from typing import Any
 
 from warroom.alerts import alert_label
-from warroom.domain import format_ref, from_iso
+from warroom.domain import format_ref
 from warroom.errors import BadInput
 from warroom.storage import alerts as qa
+from warroom.views import read_time
 
 
 def _time(value: Any) -> datetime | None:
     # Any process with the file can write any text here; an odd value shows as unknown.
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = from_iso(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else None
+    return read_time(value)
 
 
 def _text(value: Any) -> str | None:

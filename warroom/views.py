@@ -185,13 +185,7 @@ def data_int(raw: str | None, key: str) -> int | None:
 def entry_happened_at(entry: Entry) -> datetime | None:
     """`--at`: when it happened, if it was logged later; None when not given or unreadable."""
     value = (entry.data or {}).get("at") if isinstance(entry.data, dict) else None
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = from_iso(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else None
+    return read_time(value)
 
 
 def entry_corrects(entry: Entry) -> int | None:
