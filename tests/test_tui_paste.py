@@ -122,6 +122,10 @@ def test_burst_detection() -> None:
     assert not is_burst("ab\r")  # too few to be sure: typed during a stall
     assert not is_burst("\x1b[A\x1b[A\x1b[A\x1b[A")  # arrow keys held down
     assert normalise("a\r\nb\rc\n\x00") == "a\nb\nc\n"
+    # A pasted log's escapes must not run on the terminal that draws the field: clear screen,
+    # a window title (OSC 0), colour; tabs and line breaks stay.
+    pasted = "one\x1b[2J\x1b[H\x1b]0;PWNED\x07two\tthree\x1b[31mred\x1b[0m\nfour\x07"
+    assert normalise(pasted) == "one␛␛␛two\tthree␛red␛\nfour␇"
     # One short line with its Enter, arriving together, is typing (a script, a laggy link).
     assert typed_line("roll back now\r") and typed_line("roll back now\r\n")
     assert not typed_line("line one\rline two\r") and not typed_line("no enter yet")
@@ -142,3 +146,40 @@ async def test_a_line_pasted_with_its_line_break_waits_for_enter(room: Room, dec
         await pilot.press("enter")
         await settle(pilot)
         assert notes(room, declared) == ["errors began after deploy"]
+
+
+async def test_a_pasted_note_that_could_not_be_saved_comes_back_in_the_editor(
+    room: Room, declared: int
+) -> None:
+    from warroom.errors import DatabaseLocked
+
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        session = app.main.session
+        real_write = session.write
+        calls: list[int] = []
+
+        def locked_once(work):  # type: ignore[no-untyped-def]
+            calls.append(1)
+            if len(calls) == 1:
+                raise DatabaseLocked("the file is locked; try again")
+            return real_write(work)
+
+        session.write = locked_once  # type: ignore[method-assign]
+        await pilot.press("n")
+        app.screen.focused.post_message(events.Paste("line one\nline two"))
+        await until(pilot, lambda: isinstance(app.screen, NoteEditor), "the editor")
+        await pilot.press("ctrl+s")
+        # Not saved: the editor is back with every line, not an empty note field.
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, NoteEditor)
+            and app.screen.query_one(TextArea).text == "line one\nline two",
+            "the editor to come back with the text",
+        )
+        assert any("locked" in n for n in app.notices)
+        assert notes(room, declared) == []
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: notes(room, declared) != [], "the note")
+        assert notes(room, declared) == ["line one\nline two"]

@@ -29,6 +29,8 @@ from textual._parser import ParseError
 from textual._xterm_parser import XTermParser
 from textual.drivers.linux_driver import LinuxDriver
 
+from warroom.safe_text import clean
+
 PASTE_START = "\x1b[200~"
 PASTE_END = "\x1b[201~"
 BURST_CHARS = 8  # in one read: nobody types this many characters between two reads
@@ -38,8 +40,14 @@ TYPED_LINE = 256  # a line and its Enter up to this long, arriving together, sta
 
 
 def normalise(text: str) -> str:
-    """Terminals send line breaks in a paste as CR (tmux, xterm) or CRLF."""
-    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    """Terminals send line breaks in a paste as CR (tmux, xterm) or CRLF. Escape sequences and
+    other controls in the paste are made inert (``␛``, control pictures) before any widget
+    holds the text: a text field draws what it holds, and a pasted log's `ESC [2J` or OSC 0
+    title would otherwise run on the owner's terminal. Line breaks and tabs are kept."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    return "\n".join(
+        "\t".join(clean(part) for part in line.split("\t")) for line in text.split("\n")
+    )
 
 
 def typed_line(text: str) -> bool:

@@ -638,7 +638,7 @@ class WarRoomScreen(WorkScreen[None]):
                 done = self.session.write(work)
             except FileMoved as exc:
                 return _NotWritten(exc.message, moved=True)
-            except WarroomError as exc:
+            except Exception as exc:  # a bug as well as a state of the file: said, text kept
                 return _NotWritten(failure_text(exc))
             # If reading back fails, the refresh after it shows the entry or the problem.
             try:
@@ -748,7 +748,13 @@ class WarRoomScreen(WorkScreen[None]):
         self.set_focus(self.timeline)  # so the single-letter keys work again, at once
         self.add_note(text, note_input)
 
-    def add_note(self, text: str, note_input: Input | None = None) -> None:
+    def add_note(
+        self,
+        text: str,
+        note_input: Input | None = None,
+        *,
+        failed: Callable[[], None] | None = None,
+    ) -> None:
         incident_id = self.incident_id
         if incident_id is None:
             return
@@ -762,7 +768,7 @@ class WarRoomScreen(WorkScreen[None]):
             lambda room: ActionDone(
                 f"Note {actions.note(room, incident_id, text)} added to {format_ref(incident_id)}"
             ),
-            failed=keep_text,
+            failed=failed or keep_text,
         )
 
     # --- pastes: one note holding all of it (see tui/paste_driver.py for bursts) ---
@@ -785,13 +791,18 @@ class WarRoomScreen(WorkScreen[None]):
             self.focus_note()
             self.query_one("#note", Input).insert_text_at_cursor(line)
 
+    def _reopen_editor(self, text: str) -> None:
+        # After the closing editor has left the screen stack (its id is taken until then).
+        self.call_after_refresh(self.open_note_editor, text)
+
     def open_note_editor(self, text: str) -> None:
         from warroom.tui.screens.note_editor import NoteEditor
 
         def added(result: str | None) -> None:
             self.set_focus(self.timeline)
             if result is not None:
-                self.add_note(result)
+                # Not saved (locked, moved...): the editor opens again on the same text.
+                self.add_note(result, failed=partial(self._reopen_editor, result))
 
         self.app.push_screen(NoteEditor(text), added)
 
@@ -898,7 +909,7 @@ class WarRoomScreen(WorkScreen[None]):
             lambda result: self._correct(entry) if result == "correct" else None,
         )
 
-    def _correct(self, entry: Entry) -> None:
+    def _correct(self, entry: Entry, draft: str | None = None) -> None:
         from warroom.tui.screens.note_editor import NoteEditor
 
         def corrected(text: str | None) -> None:
@@ -907,10 +918,13 @@ class WarRoomScreen(WorkScreen[None]):
                     lambda room: ActionDone(
                         f"Correction #{actions.correct(room, entry.id, text)} of #{entry.id}"
                         " added; the original stays as it was"
-                    )
+                    ),
+                    # Not saved: the editor opens again on what was typed.
+                    failed=partial(self.call_after_refresh, self._correct, entry, text),
                 )
 
-        self.app.push_screen(NoteEditor(entry.text, title=f"Correct #{entry.id}"), corrected)
+        text = entry.text if draft is None else draft
+        self.app.push_screen(NoteEditor(text, title=f"Correct #{entry.id}"), corrected)
 
     def action_severity(self) -> None:
         if incident := self._incident():
