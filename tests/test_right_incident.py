@@ -132,3 +132,29 @@ def test_tail_f_of_one_incident_tells_when_another_is_declared(
     assert sum("another incident" in line for line in follower.lines) == 1
     code, _ = follower.interrupt()
     assert code == 0
+
+
+def test_the_war_room_never_guesses_either(two_open: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    import warroom.tui.run
+
+    opened: list[int | None] = []
+    monkeypatch.setattr(
+        warroom.tui.run,
+        "run_tui",
+        lambda room, incident_id=None, readonly=False: opened.append(incident_id) or 0,
+    )
+    result = two_open()  # bare `warroom`: two open, none chosen
+    assert result.exit_code == 2 and opened == []
+    assert "INC-1" in result.output and "INC-2" in result.output
+    assert two_open("-i", "INC-1").exit_code == 0
+    monkeypatch.setenv("WARROOM_INCIDENT", "INC-1")
+    assert two_open().exit_code == 0
+    assert opened == [1, 1]  # -i, then $WARROOM_INCIDENT: the older incident, not the newest
+
+
+def test_i_before_a_command_is_refused_not_ignored(two_open: Cli, db_path: Path) -> None:
+    before = count_entries(db_path)
+    result = two_open("-i", "INC-1", "note", "hello")
+    assert result.exit_code == 2
+    assert "warroom note -i INC-1" in result.output
+    assert count_entries(db_path) == before

@@ -12,7 +12,7 @@ from typing import Any, NoReturn
 import click
 
 from warroom import __version__
-from warroom.cli.common import common_options, open_room
+from warroom.cli.common import common_options, incident_option, open_room, target_incident
 from warroom.errors import WarroomError
 from warroom.safe_text import one_line
 from warroom.views import AmbiguousIncident
@@ -131,19 +131,34 @@ def _discard_new_database(ctx: click.Context) -> None:
 @click.group(cls=WarroomGroup, invoke_without_command=True)
 @click.version_option(__version__, prog_name="warroom")
 @common_options
+@incident_option
 @click.pass_context
-def cli(ctx: click.Context) -> None:
+def cli(ctx: click.Context, ref: str | None) -> None:
     """A terminal war room for small-team incident response.
 
-    With no command, opens the war room on the active incident (or a form to declare one).
-    Every action is also a command; `warroom COMMAND --help` tells more.
+    With no command, opens the war room: on `-i REF`, else `$WARROOM_INCIDENT`, else the one
+    open incident (or a form to declare one). Every action is also a command;
+    `warroom COMMAND --help` tells more.
     """
     ctx.ensure_object(dict)
-    if ctx.invoked_subcommand is None:
-        from warroom.tui.run import run_tui
+    if ctx.invoked_subcommand is not None:
+        if ref is not None:
+            # `warroom -i INC-1 note ...` would leave the note to choose its own incident.
+            raise click.UsageError(
+                f"-i before a command only opens the war room; put it after the command: "
+                f"warroom {ctx.invoked_subcommand} -i {one_line(ref)} ..."
+            )
+        return
+    from warroom.tui.run import run_tui
+    from warroom.views import list_incidents
 
-        room = open_room(ctx)
-        sys.exit(run_tui(room))
+    room = open_room(ctx)
+    with room.read() as conn:
+        any_incident = bool(list_incidents(conn, include_resolved=True))
+    # The same choice as every command's: never the newest of several by guess. A file with
+    # no incident yet opens on the declare form.
+    incident_id = target_incident(room, ref, after_recovery=True) if any_incident else None
+    sys.exit(run_tui(room, incident_id))
 
 
 def _reader_left() -> NoReturn:

@@ -909,6 +909,10 @@ class WarRoomScreen(WorkScreen[None]):
             lambda result: self._correct(entry) if result == "correct" else None,
         )
 
+    def _recorrect(self, entry: Entry, draft: str) -> None:
+        # After the closing editor has left the screen stack (its id is taken until then).
+        self.call_after_refresh(self._correct, entry, draft)
+
     def _correct(self, entry: Entry, draft: str | None = None) -> None:
         from warroom.tui.screens.note_editor import NoteEditor
 
@@ -920,7 +924,7 @@ class WarRoomScreen(WorkScreen[None]):
                         " added; the original stays as it was"
                     ),
                     # Not saved: the editor opens again on what was typed.
-                    failed=partial(self.call_after_refresh, self._correct, entry, text),
+                    failed=partial(self._recorrect, entry, text),
                 )
 
         text = entry.text if draft is None else draft
