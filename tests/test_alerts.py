@@ -435,3 +435,18 @@ def test_the_same_alert_twice_in_one_call_reads_its_own_write(receiver: Room) ->
     assert (result.new, result.updated, result.resolved) == (2, 1, 1)
     rows = {a.fingerprint: a for a in listed(receiver, include_all=True)}
     assert (rows["fp1"].status, rows["fp1"].count, rows["fp2"].status) == ("resolved", 2, "firing")
+
+
+def test_a_stored_start_without_an_offset_does_not_break_the_next_notification(
+    receiver: Room, db_path: Path
+) -> None:
+    # Any member can write the row by hand; a naive time could not be compared with an aware
+    # one, and every later notification of the alert failed (a 500 to the sender).
+    alert = fire()
+    alert_actions.ingest(receiver, [alert])
+    alert_actions.ingest(receiver, [resolve(alert)])
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("UPDATE alerts SET starts_at = '2026-11-26T13:50:00'")
+    alert_actions.ingest(receiver, [fire(minutes_ago=1)])
+    [row] = listed(receiver)
+    assert row.status == "firing"

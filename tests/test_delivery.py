@@ -117,6 +117,24 @@ def test_delivery_sends_the_documented_json(room: Room, tmp_path: Path) -> None:
     }
 
 
+def test_a_delivery_made_after_the_resolve_tells_the_status_of_its_update(
+    room: Room, tmp_path: Path
+) -> None:
+    # Retried after the incident was resolved, an "investigating" update must not tell the
+    # status page the incident is resolved and its components operational.
+    command = hook(tmp_path, "late", 'cat > "$OUT"')
+    room = with_destinations(room, Destination("chat", command=tuple(command)))
+    room = replace(room, settings=replace(room.settings, components={"checkout-api": "Checkout"}))
+    incident_id = actions.declare(room, "Checkout 500s", "SEV2", ["checkout-api"])
+    actions.publish_update(room, incident_id, "Investigating: x\n\nby 14:30 UTC")
+    actions.set_status(room, incident_id, "resolved")
+    deliver_due(room)
+    got = json.loads((tmp_path / "late.got").read_text())
+    assert got["incident"]["status"] == "investigating"
+    assert got["incident"]["components"] == [{"name": "Checkout", "status": "partial_outage"}]
+    assert got["update"]["status"] == "investigating"
+
+
 def test_failure_is_stored_on_the_timeline_and_retried_with_backoff(
     room: Room, clock: FakeClock, tmp_path: Path
 ) -> None:

@@ -539,10 +539,13 @@ def publish_update(
         row = tx.incident_row(incident_id)
         latest = q.latest_update(tx.conn, incident_id)
         if not force and latest is not None:
+            from warroom.views import UNREADABLE_TIME, read_time
+
             clash = publish_clash(
                 latest_id=latest["id"],
                 latest_author=latest["author"],
-                latest_at=from_iso(latest["published_at"]),
+                # Any member can write this row: an unreadable time is no clash, not a crash.
+                latest_at=read_time(latest["published_at"]) or UNREADABLE_TIME,
                 latest_text=latest["text"],
                 seen_update_id=seen_update_id,
                 now=from_iso(tx.ts),

@@ -29,6 +29,7 @@ from warroom.errors import BadInput
 from warroom.room import Room
 from warroom.storage import alerts as qa
 from warroom.storage import queries as q
+from warroom.views import read_time
 
 
 @dataclass(frozen=True)
@@ -63,10 +64,8 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def _stored_time(value: Any) -> datetime | None:
-    try:
-        return from_iso(value) if isinstance(value, str) and value else None
-    except ValueError:
-        return None
+    # views.read_time: also refuses a time with no offset, which could not be compared.
+    return read_time(value)
 
 
 def _utc(moment: datetime | None) -> str:

@@ -44,19 +44,28 @@ class Outcome:
     error: str | None
 
 
-def incident_payload(incident: Incident, settings: Settings, headline: str) -> dict[str, Any]:
+def incident_payload(
+    incident: Incident, settings: Settings, headline: str, status: str | None = None
+) -> dict[str, Any]:
+    """`status`: the status the update was published for. A delivery retried later must not
+    tell the destination the incident is in a state this update never announced (an
+    "identified" update retried after the resolve must not close the incident there)."""
+    status_now = status or incident.status
     components = settings.public_names(incident.services)
-    status = "operational" if incident.status == "resolved" else None
+    component_status = "operational" if status_now == "resolved" else None
     return {
         "ref": incident.ref,
-        "title": incident.title,
+        "title": customer_text(incident.title),
         # Statuspage's names: what customers see as the incident's name is published text.
         "name": customer_text(headline),
         "severity": incident.severity,
         "impact": IMPACT.get(incident.severity, "none"),
-        "status": incident.status,
+        "status": status_now,
         "components": [
-            {"name": name, "status": status or COMPONENT_STATUS.get(incident.severity, "")}
+            {
+                "name": name,
+                "status": component_status or COMPONENT_STATUS.get(incident.severity, ""),
+            }
             for name in components
         ],
     }
@@ -69,14 +78,14 @@ def update_payload(update: Update) -> dict[str, Any]:
         "body": customer_text(update.text),
         "published_at": update.published_at.isoformat(),
         "next_update_due": update.next_update_due.isoformat() if update.next_update_due else None,
-        "author": update.author,
+        "author": customer_text(update.author),
     }
 
 
 def payload(incident: Incident, update: Update, settings: Settings) -> dict[str, Any]:
     """The one JSON document a command destination receives on stdin."""
     return {
-        "incident": incident_payload(incident, settings, update.headline),
+        "incident": incident_payload(incident, settings, update.headline, update.status),
         "update": update_payload(update),
     }
 

@@ -644,7 +644,7 @@ def pending_handovers(conn: sqlite3.Connection, incident_id: int) -> list[Pendin
             role=r["role"],
             from_name=r["from_name"],
             to_name=r["to_name"],
-            requested_at=from_iso(r["requested_at"]),
+            requested_at=read_time(r["requested_at"]) or UNREADABLE_TIME,
             requested_by=r["requested_by"],
             brief=r["brief"],
         )
@@ -659,7 +659,7 @@ def last_seen(
     row = q.get_seen(conn, incident_id, login)
     if row is None:
         return None
-    return int(row["last_entry_id"]), from_iso(row["seen_at"])
+    return int(row["last_entry_id"]), read_time(row["seen_at"]) or UNREADABLE_TIME
 
 
 def last_entry_of(conn: sqlite3.Connection, incident_id: int) -> int:
