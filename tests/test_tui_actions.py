@@ -162,12 +162,28 @@ async def test_mitigation_with_kind_and_detail(room: Room, declared: int) -> Non
         await settle(pilot)
         await pilot.press("m")
         await pilot.press(*"new-pricing off", "enter")  # the detail first, then the action
-        await pilot.press("down", "enter")  # from rollback to feature flag; the last: saves
+        # From "other" (the unchosen default) up to feature flag; Enter on the last: saves.
+        await pilot.press("up", "up", "up", "up", "enter")
         await settle(pilot)
     with room.read() as conn:
         [entry] = entries_of_kinds(conn, declared, ("mitigation",))
     assert entry.text == "Disabled a feature flag: new-pricing off"
     assert entry.data == {"action": "feature-flag"}
+
+
+async def test_a_mitigation_saved_without_choosing_is_not_recorded_as_a_rollback(
+    room: Room, declared: int
+) -> None:
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("m")
+        await pilot.press(*"scaled checkout-api to 12 replicas", "ctrl+s")
+        await settle(pilot)
+    with room.read() as conn:
+        [entry] = entries_of_kinds(conn, declared, ("mitigation",))
+    assert entry.data == {"action": "other"}
+    assert not entry.text.startswith("Rolled back")
 
 
 async def test_empty_file_opens_the_declare_form(room: Room) -> None:

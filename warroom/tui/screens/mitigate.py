@@ -27,8 +27,10 @@ class MitigateScreen(FormScreen[Mitigation]):
         yield Input(placeholder="e.g. checkout-api back to v1.41", id="detail")
         yield Label("Action (arrows choose)")
         with RadioSet(id="action"):
-            for i, (key, label) in enumerate(MITIGATIONS.items()):
-                yield RadioButton(Text(label), value=i == 0, name=key)
+            # "Other" until someone chooses: a detail saved at once must not be recorded as
+            # a rollback nobody did.
+            for key, label in MITIGATIONS.items():
+                yield RadioButton(Text(label), value=key == "other", name=key)
 
     def on_mount(self) -> None:
         super().on_mount()
