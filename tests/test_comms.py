@@ -148,6 +148,27 @@ def test_status_change_prints_the_command_that_publishes(run: Cli) -> None:
     assert "Tell customers: warroom update -i INC-1 -t resolved --publish" in out
 
 
+def test_the_printed_command_publishes_right_after_the_last_update(
+    run: Cli, clock: FakeClock, db_path: Path
+) -> None:
+    # Monitoring's update, then resolved a minute later: the resolved update is no double
+    # post, so the command the status change printed must work as printed.
+    declare(run)
+    run.ok("status", "monitoring")
+    run.ok("update", "--publish", author="maya")
+    clock.advance(seconds=60)
+    out = run.ok("status", "resolved").stdout
+    printed = out.split("Tell customers: warroom ", 1)[1].split()
+    published = run(*printed, author="maya")
+    assert published.exit_code == 0, published.output
+    with sqlite3.connect(db_path) as conn:
+        statuses = [r[0] for r in conn.execute("SELECT status FROM updates ORDER BY id")]
+    assert statuses == ["monitoring", "resolved"]
+    # The same status again within two minutes is still a double post.
+    clock.advance(seconds=30)
+    assert run("update", "--publish", author="jonas").exit_code == 1
+
+
 def test_resolved_without_resolved_update_is_said_loudly(
     run: Cli, room: Room, clock: FakeClock, tmp_path: Path
 ) -> None:

@@ -549,6 +549,8 @@ def publish_update(
                 latest_text=latest["text"],
                 seen_update_id=seen_update_id,
                 now=from_iso(tx.ts),
+                latest_status=latest["status"],
+                status=row["status"],
             )
             if clash is not None:
                 raise PublishClashError(clash)

@@ -433,17 +433,21 @@ def publish_clash(
     latest_text: str,
     seen_update_id: int | None,
     now: datetime,
+    latest_status: str | None = None,
+    status: str | None = None,
 ) -> PublishClash | None:
     """A clash when the newest published update is one this draft did not see (published
     after the draft was rendered: `seen_update_id` is the newest update it saw, 0 for none),
-    or was published within the last two minutes by anyone: two owners answering one prompt,
-    or one person in two terminals, would otherwise both post."""
+    or was published within the last two minutes by anyone for the same status: two owners
+    answering one prompt, or one person in two terminals, would otherwise both post. An
+    update for a new status (monitoring, then resolved a minute later) is no double post."""
     if latest_id is None or latest_at is None or latest_author is None:
         return None
     headline = latest_text.splitlines()[0] if latest_text else ""
     if seen_update_id is not None and latest_id > seen_update_id:
         return PublishClash(latest_id, latest_author, latest_at, headline, "since")
-    if now - latest_at < DOUBLE_PUBLISH_WINDOW:
+    moved_on = latest_status is not None and status is not None and latest_status != status
+    if now - latest_at < DOUBLE_PUBLISH_WINDOW and not moved_on:
         return PublishClash(latest_id, latest_author, latest_at, headline, "recent")
     return None
 
