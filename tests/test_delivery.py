@@ -164,6 +164,10 @@ def test_failure_is_stored_on_the_timeline_and_retried_with_backoff(
     clock.advance(seconds=15)
     [again] = deliver_due(room)
     assert again.attempts == 2 and again.next_attempt_at == clock.at + timedelta(seconds=30)
+    # The same failure again is kept on the delivery, not added to the timeline once more.
+    with room.read() as conn:
+        count = conn.execute("SELECT count(*) FROM timeline WHERE kind = 'delivery'").fetchone()
+    assert count == (1,)
     flag.touch()
     clock.advance(seconds=30)
     [done] = deliver_due(room)

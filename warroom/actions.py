@@ -793,7 +793,10 @@ def finish_delivery(
 ) -> None:
     """Record how an attempt went. A failure is a timeline entry (kind "delivery") naming
     the destination, the exit status and the last line of its stderr, with when it is tried
-    again; a success after failures is one too, so the timeline tells the whole story."""
+    again; a success after failures is one too, so the timeline tells the whole story. A
+    retry that fails the same way as the one before is recorded on the delivery only (the
+    update panel, `show` and `warroom deliveries` list it): a destination down for an hour
+    must not bury the notes under a failure every few minutes."""
     from warroom.domain import retry_delay
 
     with _write(room) as tx:
@@ -821,6 +824,12 @@ def finish_delivery(
             return
         delay = retry_delay(attempts)
         next_at = to_iso(from_iso(tx.ts) + delay) if delay is not None else None
+        news = (
+            attempts == 1
+            or delay is None  # given up: say so
+            or row["exit_status"] != exit_status
+            or (row["error"] or None) != (error or None)
+        )
         q.finish_delivery(
             tx.conn,
             delivery_id,
@@ -836,6 +845,8 @@ def finish_delivery(
             if delay is not None
             else "gave up; `warroom deliveries retry` tries again"
         )
+        if not news:
+            return
         tx.log(
             row["incident_id"],
             "delivery",
