@@ -207,3 +207,22 @@ async def test_escape_on_the_update_panel_asks_before_dropping_an_edit(
         await until(pilot, lambda: isinstance(app.screen, WarRoomScreen), "the war room")
         await settle(pilot)
     assert "update" not in _kinds(room)
+
+
+@pytest.mark.parametrize("name", FORMS)
+async def test_a_multi_line_paste_into_a_field_keeps_every_line(
+    room: Room, declared: int, name: str
+) -> None:
+    # Textual's Input keeps the first line of a paste and drops the rest without a word.
+    from textual import events
+
+    form = FORMS[name]
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open(pilot, form)
+        field = screen.form_fields()[0]
+        assert isinstance(field, Input)
+        field.post_message(events.Paste("first line\nsecond line\n\nthird line\n"))
+        await until(pilot, lambda: "third line" in field.value, "the whole paste in the field")
+        assert field.value.endswith("first line second line third line")
+        assert any("3 pasted lines joined" in n for n in app.notices)

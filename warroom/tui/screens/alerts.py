@@ -30,7 +30,7 @@ from warroom.domain import SeverityRule, format_duration
 from warroom.safe_text import as_text, clean, one_line
 from warroom.tui.messages import AlertTriageRequested
 from warroom.tui.screens.declare import DeclareForm, DeclareScreen, split_services
-from warroom.tui.screens.forms import FormScreen, SeverityChoice
+from warroom.tui.screens.forms import FieldInput, FormScreen, SeverityChoice
 from warroom.views import Incident
 
 WRITES = frozenset({"declare", "attach", "dismiss_alert"})
@@ -208,7 +208,7 @@ class DismissScreen(FormScreen[str]):
 
     def fields(self) -> ComposeResult:
         yield Label("Why does it need no incident? (kept with your name)")
-        yield Input(placeholder="e.g. known flapping probe, ticket OPS-12", id="reason")
+        yield FieldInput(placeholder="e.g. known flapping probe, ticket OPS-12", id="reason")
 
     def save(self) -> str | None:
         reason = self.query_one("#reason", Input).value.strip()

@@ -11,7 +11,7 @@ from textual.widgets import Input, Label, RadioButton, RadioSet
 
 from warroom.domain import ROLES
 from warroom.safe_text import screen_line
-from warroom.tui.screens.forms import FormScreen, chosen, highlight_pressed
+from warroom.tui.screens.forms import FieldInput, FormScreen, chosen, highlight_pressed
 from warroom.views import Incident
 
 
@@ -40,7 +40,7 @@ class AssignScreen(FormScreen[Assignment]):
         yield Label("Name")
         # The quick picks complete the name as it is typed (Right accepts), so the name is
         # the first field and typing a new one needs no detour.
-        yield Input(
+        yield FieldInput(
             placeholder="who takes it",
             id="name",
             suggester=SuggestFromList(self.people, case_sensitive=False) if self.people else None,

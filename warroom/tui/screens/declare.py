@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.widgets import Input, Label, Select
 
 from warroom.domain import SOURCES, SeverityRule
-from warroom.tui.screens.forms import FormScreen, SeverityChoice
+from warroom.tui.screens.forms import FieldInput, FormScreen, SeverityChoice
 
 
 @dataclass(frozen=True)
@@ -39,9 +39,9 @@ class DeclareScreen(FormScreen[DeclareForm]):
     def fields(self) -> ComposeResult:
         # Text fields first, so that typing starts at once and Enter walks down the form.
         yield Label("Title: what is broken, as users see it")
-        yield Input(placeholder="e.g. Checkout returns 500s", id="title")
+        yield FieldInput(placeholder="e.g. Checkout returns 500s", id="title")
         yield Label("Services (comma-separated, optional)")
-        yield Input(placeholder="e.g. checkout-api, payments", id="services")
+        yield FieldInput(placeholder="e.g. checkout-api, payments", id="services")
         yield Label("Severity (a guess is fine; change it later)")
         yield SeverityChoice(self.rules, "SEV2", id="severity")
         yield Label("Detected by (space opens the list)")

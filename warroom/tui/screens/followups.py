@@ -21,7 +21,7 @@ from warroom.domain import parse_due
 from warroom.errors import BadInput
 from warroom.safe_text import person, screen_line, steady
 from warroom.tui.messages import FollowupAddRequested, FollowupToggleRequested
-from warroom.tui.screens.forms import FormScreen
+from warroom.tui.screens.forms import FieldInput, FormScreen
 from warroom.views import Followup, Incident
 
 WRITES = frozenset({"add", "toggle_done"})
@@ -166,15 +166,15 @@ class AddFollowupScreen(FormScreen[FollowupForm]):
 
     def fields(self) -> ComposeResult:
         yield Label("What needs doing")
-        yield Input(placeholder="e.g. alert on tokeniser timeouts", id="text")
+        yield FieldInput(placeholder="e.g. alert on tokeniser timeouts", id="text")
         yield Label("Owner (optional; the names seen here complete as you type, Right accepts)")
-        yield Input(
+        yield FieldInput(
             placeholder="who will do it",
             id="owner",
             suggester=SuggestFromList(self.people, case_sensitive=False) if self.people else None,
         )
         yield Label("Due (optional): YYYY-MM-DD, or +7d / +2w from today")
-        yield Input(placeholder="e.g. +2w", id="due")
+        yield FieldInput(placeholder="e.g. +2w", id="due")
 
     def save(self) -> FollowupForm | None:
         text = self.query_one("#text", Input).value.strip()

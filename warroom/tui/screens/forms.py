@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Generic, TypeVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -43,6 +43,28 @@ def definitions_text(rules: dict[str, SeverityRule], chosen: str | None) -> Text
             Text.assemble((f" {name} ", style), f" {screen_line(rule.definition)} ({cadence})")
         )
     return Text("\n").join(lines)
+
+
+class FieldInput(Input):
+    """A one-line form field. Textual's Input keeps only the first line of a paste, silently;
+    here a paste with line breaks is kept whole, its lines joined by spaces, and the field
+    says so."""
+
+    def _on_paste(self, event: events.Paste) -> None:
+        lines = [line.strip() for line in event.text.splitlines() if line.strip()]
+        if len(lines) <= 1:
+            return  # Textual calls Input's own handler next (handlers run along the MRO)
+        event.prevent_default()  # ... but not for this one
+        event.stop()
+        joined = " ".join(lines)
+        if self.selection.is_empty:
+            self.insert_text_at_cursor(joined)
+        else:
+            self.replace(joined, *self.selection)
+        self.notify(
+            f"{len(lines)} pasted lines joined into one line (this field holds one line)",
+            severity="warning",
+        )
 
 
 def highlight_pressed(radio_set: RadioSet) -> None:

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.widgets import Input, Label, RadioButton, RadioSet
 
 from warroom.domain import MITIGATIONS
-from warroom.tui.screens.forms import FormScreen, chosen, highlight_pressed
+from warroom.tui.screens.forms import FieldInput, FormScreen, chosen, highlight_pressed
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class MitigateScreen(FormScreen[Mitigation]):
 
     def fields(self) -> ComposeResult:
         yield Label("Detail: what exactly, where")
-        yield Input(placeholder="e.g. checkout-api back to v1.41", id="detail")
+        yield FieldInput(placeholder="e.g. checkout-api back to v1.41", id="detail")
         yield Label("Action (arrows choose)")
         with RadioSet(id="action"):
             # "Other" until someone chooses: a detail saved at once must not be recorded as

@@ -12,7 +12,7 @@ from textual.widgets import Input, Label
 from warroom.domain import SeverityRule
 from warroom.safe_text import clean
 from warroom.tui.screens.declare import split_services
-from warroom.tui.screens.forms import FormScreen, SeverityChoice
+from warroom.tui.screens.forms import FieldInput, FormScreen, SeverityChoice
 from warroom.views import Incident
 
 FIELDS = {
@@ -49,10 +49,12 @@ class TriageScreen(FormScreen[TriageForm]):
     def fields(self) -> ComposeResult:
         for name, (label, placeholder) in FIELDS.items():
             yield Label(label)
-            yield Input(self.initial[name], placeholder=placeholder, id=name, select_on_focus=False)
+            yield FieldInput(
+                self.initial[name], placeholder=placeholder, id=name, select_on_focus=False
+            )
         services = ", ".join(self.incident.services) or "none"
         yield Label(Text(f"Add services (now: {clean(services)})"))
-        yield Input(placeholder="comma-separated", id="services")
+        yield FieldInput(placeholder="comma-separated", id="services")
         yield Label("Severity")
         yield SeverityChoice(self.rules, self.incident.severity, id="severity")
 
