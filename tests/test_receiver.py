@@ -509,6 +509,25 @@ def test_a_restore_by_plain_mv_is_not_undone_by_our_old_wal(
     assert [r["name"] for r in stored(db_path)] == ["After"]
 
 
+def test_alerts_acknowledged_into_a_file_moved_aside_stay_in_it(
+    server: Server, db_path: Path, tmp_path: Path
+) -> None:
+    """`mv incidents.db aside.db`, then a restored file put at the path: the alerts the
+    receiver acknowledged (200) while the old file was in place are still in aside.db,
+    even though their commits sat in the -wal beside the path."""
+    for i in range(3):
+        assert server.post("/alerts/generic", f'{{"name": "Before{i}"}}'.encode())[0] == 200
+    assert Path(f"{db_path}-wal").exists()
+    aside = tmp_path / "aside.db"
+    os.rename(db_path, aside)
+    restored = tmp_path / "restored.db"
+    open_store(restored).close()
+    os.replace(restored, db_path)
+    assert server.post("/alerts/generic", b'{"name": "After"}')[0] == 200
+    assert [r["name"] for r in stored(db_path)] == ["After"]
+    assert sorted(r["name"] for r in stored(aside)) == ["Before0", "Before1", "Before2"]
+
+
 def test_listens_on_ipv6_loopback(db_path: Path) -> None:
     if not socket.has_ipv6:
         pytest.skip("this Python has no IPv6 support")

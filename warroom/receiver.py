@@ -42,14 +42,14 @@ from warroom.domain import Clock, Settings, system_clock
 from warroom.errors import BadInput, WarroomError
 from warroom.room import Actor, Room
 from warroom.safe_text import one_line
-from warroom.storage import DatabaseLocked, Store, file_identity, open_store
+from warroom.storage import DatabaseLocked, Store, open_store
+from warroom.storage.connection import Sidecars, release_moved, sidecar_ids
 
 TOKEN_ENV = "WARROOM_ALERTS_TOKEN"
 MIN_TOKEN = 16
 # A client that sends its headers and then stalls must not hold a thread for ever.
 SOCKET_TIMEOUT = 10.0
 DRAIN_LIMIT = 16 * MAX_BODY_BYTES
-SIDECARS = ("-wal", "-shm")
 PATHS = ", ".join(f"/alerts/{s}" for s in SOURCES)
 
 
@@ -111,14 +111,8 @@ class Ingestor:
         self._store: Store = open_store(path)
         self._sidecars = self._sidecar_ids()
 
-    def _sidecar_ids(self) -> dict[str, tuple[int, int] | None]:
-        ids: dict[str, tuple[int, int] | None] = {}
-        for suffix in SIDECARS:
-            try:
-                ids[suffix] = file_identity(f"{self.path}{suffix}")
-            except OSError:
-                ids[suffix] = None
-        return ids
+    def _sidecar_ids(self) -> Sidecars:
+        return sidecar_ids(self.path)
 
     def _current_store(self) -> Store:
         how = self._store.moved()
@@ -129,12 +123,9 @@ class Ingestor:
             # the old file: opening the new one with them there would replay our old writes
             # into it and undo the restore. Remove them if they are still ours (same
             # identity as last seen), then open the file now at the path.
-            self._store.close()
-            for suffix, ours in self._sidecars.items():
-                name = f"{self.path}{suffix}"
-                with contextlib.suppress(OSError):
-                    if ours is not None and file_identity(name) == ours:
-                        os.unlink(name)
+            # Only once nothing committed is lost with them (release_moved checkpoints into
+            # the old file first: a file moved aside keeps every alert acknowledged).
+            release_moved(self._store, self._sidecars)
             self._store = open_store(self.path)
             self._sidecars = self._sidecar_ids()
         return self._store

@@ -402,3 +402,62 @@ def check_integrity(store: Store) -> None:
         raise DatabaseCorrupt(
             f"{store.path} is damaged ({result}); nothing was written; {hint}", "SQLITE_CORRUPT"
         )
+
+
+SIDECARS = ("-wal", "-shm")
+Sidecars = dict[str, Identity | None]
+
+
+def _identity_or_none(path: str) -> Identity | None:
+    try:
+        return file_identity(path)
+    except OSError:
+        return None
+
+
+def sidecar_ids(path: str | os.PathLike[str]) -> Sidecars:
+    """The identities of the `-wal` and `-shm` beside `path` now: what `release_moved` may
+    remove later (only while they are still these inodes)."""
+    return {s: _identity_or_none(f"{path}{s}") for s in SIDECARS}
+
+
+def links_to_open_file(identity: Identity | None) -> int | None:
+    """How many names the file open here (by identity) still has, found through this
+    process's own descriptors (Linux /proc: stat, never open, so no lock is dropped);
+    None if unknown."""
+    if identity is None:
+        return None
+    try:
+        fds = os.listdir("/proc/self/fd")
+    except OSError:
+        return None
+    for fd in fds:
+        try:
+            st = os.stat(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if (st.st_dev, st.st_ino) == identity:
+            return st.st_nlink
+    return None
+
+
+def release_moved(store: Store, sidecars: Sidecars) -> None:
+    """The file `store` has open is no longer the one at its path (moved, deleted, replaced
+    by a restore): close it and remove the `-wal`/`-shm` it leaves beside the path. SQLite
+    does not checkpoint or delete them itself once the database has moved, and whoever opens
+    a file at the path next would replay our old WAL into it, undoing a restore. They are
+    removed only if they are still the inodes we used (another process's new `-wal` is left
+    alone), and only if nothing of value is lost: every change in them was checkpointed into
+    the file we had open, or that file is gone from the disk (no name links to it). A file
+    moved elsewhere that could not be checkpointed (read-only) keeps them."""
+    links = links_to_open_file(store.identity)
+    emptied = store.checkpoint_all()
+    store.close()
+    if not (emptied or links == 0):
+        return
+    for suffix, ours in sidecars.items():
+        name = f"{store.path}{suffix}"
+        if ours is not None and _identity_or_none(name) == ours:
+            # Not allowed (no write access to the folder): nothing more to do here.
+            with contextlib.suppress(OSError):
+                os.unlink(name)

@@ -11,8 +11,6 @@ left beside the path are removed before anyone replays them into the new file.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import threading
 from collections.abc import Callable
 from datetime import date
@@ -22,6 +20,7 @@ from typing import TypeVar
 from warroom.errors import WarroomError
 from warroom.room import Room
 from warroom.storage import FileMoved, file_identity, open_store
+from warroom.storage.connection import release_moved
 
 T = TypeVar("T")
 
@@ -81,30 +80,13 @@ class Session:
         return {s: _identity_or_none(f"{store.path}{s}") for s in SIDECARS}
 
     def retire(self, how: str) -> None:
-        """The file moved: let the connection go, and remove the `-wal`/`-shm` it leaves
-        beside the path. SQLite does not checkpoint or delete them itself once the database
-        has moved (it checks), and whoever opens a file at the path next would replay our
-        old WAL into it, undoing a restore. They are removed only if they are still the
-        inodes we used (another process's new `-wal` is left alone), and only if nothing of
-        value is lost: every change in them was checkpointed into the file we had open, or
-        that file is gone from the disk (replaced by `mv`, or deleted: no name links to it).
-        A file moved elsewhere that we could not checkpoint (read-only) keeps them."""
+        """The file moved: let the connection go, and its `-wal`/`-shm` beside the path
+        (storage's release_moved says when they may be removed)."""
         with self._lock:
             if self._retired is not None:
                 return
             self._retired = f"{self.path} has been {how}; r opens the file now at the path"
-            store = self.room.store
-            links = _links_to_open_file(store.identity)
-            emptied = store.checkpoint_all()
-            store.close()
-            if not (emptied or links == 0):
-                return
-            for suffix, ours in self._sidecars.items():
-                name = f"{self.path}{suffix}"
-                if ours is not None and _identity_or_none(name) == ours:
-                    # Not allowed (no write access to the folder): nothing more to do here.
-                    with contextlib.suppress(OSError):
-                        os.unlink(name)
+            release_moved(self.room.store, self._sidecars)
 
     def reopen(self) -> None:
         """Open the file now at the path, in the same mode. Raises WarroomError."""
@@ -133,26 +115,6 @@ class Session:
         with self._lock:
             if self._owned:
                 self.room.store.close()
-
-
-def _links_to_open_file(identity: tuple[int, int] | None) -> int | None:
-    """How many names the file open here (by identity) still has, found through this
-    process's own descriptors (Linux /proc: stat, never open, so no lock is dropped);
-    None if unknown."""
-    if identity is None:
-        return None
-    try:
-        fds = os.listdir("/proc/self/fd")
-    except OSError:
-        return None
-    for fd in fds:
-        try:
-            st = os.stat(f"/proc/self/fd/{fd}")
-        except OSError:
-            continue
-        if (st.st_dev, st.st_ino) == identity:
-            return st.st_nlink
-    return None
 
 
 def _identity_or_none(path: str) -> tuple[int, int] | None:
