@@ -12,7 +12,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from warroom.domain import ROLES, STEP_LABELS, Settings, format_duration
+from warroom.domain import ROLES, STEP_LABELS, Settings, format_duration, is_overdue
 from warroom.storage import queries as q
 from warroom.views import (
     ChecklistItem,
@@ -118,7 +118,7 @@ def render_brief(brief: Brief) -> str:
     due = inc.next_update_due
     if due is None:
         out.append("Next update due: none required")
-    elif due <= now:
+    elif is_overdue(due, now):
         out.append(f"Next update due: OVERDUE since {_utc(due)} ({_ago(due, now)})")
     else:
         left = format_duration((due - now).total_seconds())
