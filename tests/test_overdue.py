@@ -15,6 +15,7 @@ from textual.color import Color
 from tests.conftest import T0, FakeClock
 from tests.tui_helpers import make_app, settle
 from warroom import actions
+from warroom.brief import build_brief, render_brief
 from warroom.cli.follow import format_header, header_json
 from warroom.cli.output import due_line
 from warroom.domain import is_overdue, update_countdown
@@ -50,7 +51,13 @@ def faces_say_overdue(room: Room, incident: int, now: datetime) -> dict[str, boo
         "show / update": "OVERDUE" in due_line(shown, now, color=False),
         "tail -f header": "OVERDUE" in format_header(shown, now, color=False),
         "tail -f --json": bool(header_json(shown, now)["overdue"]),
+        "brief": "OVERDUE" in brief_text(room, incident, now),
     }
+
+
+def brief_text(room: Room, incident: int, now: datetime) -> str:
+    with room.read() as conn:
+        return render_brief(build_brief(conn, incident, room.settings, now))
 
 
 @pytest.mark.parametrize(
