@@ -183,3 +183,19 @@ async def test_a_pasted_note_that_could_not_be_saved_comes_back_in_the_editor(
         await pilot.press("ctrl+s")
         await until(pilot, lambda: notes(room, declared) != [], "the note")
         assert notes(room, declared) == ["line one\nline two"]
+
+
+async def test_two_note_editors_can_be_on_the_stack_at_once(room: Room, declared: int) -> None:
+    # A failed save reopens the editor while the closing one may still be leaving the stack;
+    # a fixed screen id made that a DuplicateIds crash (seen in CI under load).
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.push_screen(NoteEditor("first"))
+        app.push_screen(NoteEditor("second"))
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, NoteEditor)
+            and [area.text for area in app.screen.query(TextArea)] == ["second"],
+            "the second editor",
+        )

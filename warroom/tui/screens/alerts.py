@@ -87,7 +87,7 @@ class AlertsScreen(ModalScreen[None]):
         *,
         readonly: bool,
     ) -> None:
-        super().__init__(classes="picker", id="alerts")
+        super().__init__(classes="picker")
         self.alerts: list[Alert] = []
         self.incident = incident
         self.rules = rules
@@ -198,7 +198,7 @@ class DismissScreen(FormScreen[str]):
     SAVE = "dismisses"
 
     def __init__(self, alert: Alert) -> None:
-        super().__init__(id="dismiss-alert")
+        super().__init__()
         self.alert = alert
 
     def title_text(self) -> Text:

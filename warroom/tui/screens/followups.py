@@ -67,7 +67,7 @@ class FollowupsScreen(ModalScreen[None]):
         clock: Callable[[], datetime],
         readonly: bool,
     ) -> None:
-        super().__init__(classes="picker", id="followups-screen")
+        super().__init__(classes="picker")
         self.incident = incident
         self.items: list[Followup] = []
         self.today = today
@@ -156,7 +156,7 @@ class AddFollowupScreen(FormScreen[FollowupForm]):
     def __init__(
         self, incident: Incident, people: tuple[str, ...], clock: Callable[[], datetime]
     ) -> None:
-        super().__init__(id="add-followup")
+        super().__init__()
         self.incident = incident
         self.people = list(people)
         self.clock = clock

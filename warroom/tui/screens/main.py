@@ -792,7 +792,8 @@ class WarRoomScreen(WorkScreen[None]):
             self.query_one("#note", Input).insert_text_at_cursor(line)
 
     def _reopen_editor(self, text: str) -> None:
-        # After the closing editor has left the screen stack (its id is taken until then).
+        # The closing editor may still be leaving the stack: screens that can be open twice
+        # for a moment carry no fixed id (DuplicateIds otherwise, seen in CI under load).
         self.call_after_refresh(self.open_note_editor, text)
 
     def open_note_editor(self, text: str) -> None:

@@ -39,7 +39,7 @@ class NoteEditor(ModalScreen[str | None]):
     """
 
     def __init__(self, text: str, *, title: str = "Note") -> None:
-        super().__init__(id="note-editor")
+        super().__init__()
         self.initial = text
         self.title_text = title
 

@@ -28,7 +28,7 @@ class TextView(ModalScreen[str | None]):
     """
 
     def __init__(self, title: str, text: str, *, can_correct: bool = False) -> None:
-        super().__init__(id="text-view")
+        super().__init__()
         self.title_text = title
         # Shown as text, never run as markup; control characters made visible.
         self.text = clean(text, multiline=True)
