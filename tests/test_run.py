@@ -23,12 +23,14 @@ WARROOM = [sys.executable, "-m", "warroom"]
 DEADLINE = 30.0
 
 
-def warroom(db_path: Path, *args: str, **kw: object) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "WARROOM_DB": str(db_path)}
-    env.pop("WARROOM_INCIDENT", None)
+def warroom(
+    db_path: Path, *args: str, env: dict[str, str] | None = None, **kw: object
+) -> subprocess.CompletedProcess[str]:
+    environ = {**os.environ, "WARROOM_DB": str(db_path), **(env or {})}
+    environ.pop("WARROOM_INCIDENT", None)
     return subprocess.run(
         [*WARROOM, *args],
-        env=env,
+        env=environ,
         capture_output=True,
         text=True,
         timeout=DEADLINE,
@@ -304,3 +306,57 @@ def _child(comm: Path, parent: subprocess.Popen[bytes]) -> bool:
     except OSError:
         return False
     return stat.rsplit(")", 1)[1].split()[1] == str(parent.pid)
+
+
+# --- what `run` costs (the figures are in benchmarks/: `benchmarks/run.py run`) -------------
+
+
+def test_nothing_heavy_is_imported_before_cmd_starts() -> None:
+    """CMD starts as soon as the entry point and runcmd are loaded: they import no typing,
+    threading or sqlite3 (each costs milliseconds before CMD starts), and no warroom module
+    besides themselves."""
+    probe = (
+        "import sys; before = set(sys.modules); import warroom.launch, warroom.runcmd;"
+        "print(' '.join(sorted(set(sys.modules) - before)))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert {"typing", "threading", "sqlite3", "click"}.isdisjoint(loaded), loaded
+    assert {m for m in loaded if m.startswith("warroom")} == {
+        "warroom",
+        "warroom.launch",
+        "warroom.runcmd",
+    }
+
+
+def test_a_broken_config_does_not_stop_the_record(
+    room: Room, db_path: Path, tmp_path: Path
+) -> None:
+    """Recording a command reads nothing from the config, so a typo in it must not cost the
+    timeline a mitigation (the other commands still refuse to run with it)."""
+    actions.declare(room, "Checkout down", "SEV2")
+    config = tmp_path / "config.toml"
+    config.write_text("this is = not [toml\n")
+    result = warroom(db_path, "run", "--", "true", env={"WARROOM_CONFIG": str(config)})
+    assert result.returncode == 0 and "recorded on INC-1" in result.stderr, result.stderr
+    assert len(entries(db_path, "command")) == 1
+
+
+def test_the_record_is_in_the_file_itself_once_run_exits(db_path: Path, tmp_path: Path) -> None:
+    """`run` ends without the interpreter's teardown, but it still closes the file as every
+    command does: the -wal is checkpointed and removed, so a plain copy of the file holds the
+    record and no stale -wal is left beside the path."""
+    from warroom.room import Actor
+    from warroom.storage import open_store
+
+    with open_store(db_path) as store:
+        actions.declare(Room(store=store, actor=Actor("alice", "alice")), "Checkout down", "SEV2")
+    result = warroom(db_path, "run", "--", "sh", "-c", "echo rolled back")
+    assert result.returncode == 0 and "recorded" in result.stderr, result.stderr
+    assert not Path(f"{db_path}-wal").exists()
+    copy = tmp_path / "copy.db"
+    shutil.copyfile(db_path, copy)
+    with sqlite3.connect(f"{copy.as_uri()}?immutable=1", uri=True) as conn:
+        kinds = [k for (k,) in conn.execute("select kind from timeline order by id")]
+    assert kinds[-1] == "command"
