@@ -109,16 +109,44 @@ def test_a_signal_is_recorded_and_becomes_128_plus_it(room: Room, db_path: Path)
 
 def test_mitigation_logs_and_ticks_only_on_success(room: Room, db_path: Path) -> None:
     incident = actions.declare(room, "Checkout down", "SEV2")
-    warroom(db_path, "run", "--mitigation", "rollback", "--", "false")
-    assert room.incident(incident).checklist[4].done is False
-    assert [m["data"]["action"] for m in entries(db_path, "mitigation")] == ["rollback"]
     result = warroom(db_path, "run", "-m", "rollback", "--", "true")
     assert result.returncode == 0
+    assert "and as a mitigation" in result.stderr
     mitigation = entries(db_path, "mitigation")[-1]
     command = entries(db_path, "command")[-1]
     assert mitigation["data"]["command_entry"] == command["id"]
     assert mitigation["text"].startswith("Rolled back a deployment: ran true")
     assert room.incident(incident).checklist[4].done is True
+
+
+def test_a_failed_or_interrupted_mitigation_is_never_logged_as_one(
+    room: Room, db_path: Path, run: Cli
+) -> None:
+    """A rollback that exits 1, or that Ctrl-C (or any signal) stopped, did not mitigate
+    anything: the timeline gets the command with its exit status, marked as the attempt it
+    was, and no mitigation entry, so neither the metrics ("mitigated at"), the customer
+    update's list of actions nor the postmortem's mitigations count it. The brief's "what
+    was tried" still lists it with its exit status."""
+    incident = actions.declare(room, "Checkout down", "SEV2")
+    failed = warroom(db_path, "run", "--mitigation", "rollback", "--", "sh", "-c", "exit 1")
+    stopped = warroom(db_path, "run", "-m", "failover", "--", "sh", "-c", "kill -INT $$")
+    assert (failed.returncode, stopped.returncode) == (1, 130)
+    for result, kind in ((failed, "rollback"), (stopped, "failover")):
+        assert f"the {kind} attempt did not succeed: not logged as a mitigation" in result.stderr
+    assert entries(db_path, "mitigation") == []
+    assert room.incident(incident).checklist[4].done is False
+    first, second = entries(db_path, "command")
+    assert first["data"]["mitigation"] == "rollback" and first["data"]["exit_code"] == 1
+    assert "\u2192 exit 1 in " in first["text"]
+    assert first["text"].endswith(" s (rollback attempt failed: not a mitigation)")
+    assert second["data"]["signal"] == "SIGINT"
+    assert second["text"].endswith("(failover attempt interrupted: not a mitigation)")
+    brief = run.ok("brief").stdout
+    tried = brief.split("What was tried\n", 1)[1].split("\n\n", 1)[0]
+    assert "exit 1" in tried and "rollback attempt failed" in tried
+    assert "killed by SIGINT" in tried and "failover attempt interrupted" in tried
+    postmortem = run.ok("export").stdout
+    assert "No mitigation actions were logged." in postmortem
 
 
 def test_output_over_the_limit_keeps_head_and_tail_exactly(room: Room, db_path: Path) -> None:

@@ -533,17 +533,34 @@ MAX_NOTE_BYTES = 2 * 1024 * 1024
 MAX_OUTPUT_BYTES = 1024 * 1024
 
 
+def command_succeeded(exit_code: int | None, signal_name: str | None) -> bool:
+    """Whether a captured command did what it was run for: it exited 0. A mitigation run
+    through `warroom run --mitigation` that failed or was interrupted is recorded as the
+    command it was, never as a mitigation (no metric, update or postmortem counts it)."""
+    return signal_name is None and exit_code == 0
+
+
 def command_summary(
-    argv: Sequence[str], exit_code: int | None, signal_name: str | None, duration_s: float
+    argv: Sequence[str],
+    exit_code: int | None,
+    signal_name: str | None,
+    duration_s: float,
+    attempted: str | None = None,
 ) -> str:
     """The timeline line of a captured command: `ran kubectl rollout undo deploy/checkout →
-    exit 0 in 4.2 s`."""
+    exit 0 in 4.2 s`. `attempted` (a MITIGATIONS kind) marks a mitigation that did not
+    succeed: `… → exit 1 in 4.2 s (rollback attempt failed: not a mitigation)`."""
     import shlex
 
     shown = shlex.join(argv)
     if signal_name is not None:
-        return f"ran {shown} \u2192 killed by {signal_name} after {duration_s:.1f} s"
-    return f"ran {shown} \u2192 exit {exit_code} in {duration_s:.1f} s"
+        line = f"ran {shown} \u2192 killed by {signal_name} after {duration_s:.1f} s"
+    else:
+        line = f"ran {shown} \u2192 exit {exit_code} in {duration_s:.1f} s"
+    if attempted is not None and not command_succeeded(exit_code, signal_name):
+        how = "interrupted" if signal_name is not None else "failed"
+        line += f" ({attempted} attempt {how}: not a mitigation)"
+    return line
 
 
 def require_body(text: str | None, what: str, limit: int = MAX_NOTE_BYTES) -> str:

@@ -202,7 +202,13 @@ def _record(
             from warroom.domain import format_ref
 
             extra = f", {omitted:,} bytes of output not kept" if omitted else ""
-            also = " and as a mitigation" if mitigation else ""
+            also = ""
+            if mitigation is not None:
+                also = (
+                    " and as a mitigation"
+                    if run.succeeded
+                    else f" (the {mitigation} attempt did not succeed: not logged as a mitigation)"
+                )
             _say(f"recorded on {format_ref(incident_id)} as #{entry}{also}{extra}")
             return result.status
     if isinstance(error, KeyboardInterrupt):
