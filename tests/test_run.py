@@ -388,3 +388,37 @@ def test_the_record_is_in_the_file_itself_once_run_exits(db_path: Path, tmp_path
     with sqlite3.connect(f"{copy.as_uri()}?immutable=1", uri=True) as conn:
         kinds = [k for (k,) in conn.execute("select kind from timeline order by id")]
     assert kinds[-1] == "command"
+
+
+# --- folding: a newline ends a line, it does not start one -------------------------------------
+
+
+def test_output_ending_in_a_newline_folds_without_a_phantom_line(run: Cli) -> None:
+    """Command output nearly always ends in a newline; tail folded it as if one more (empty)
+    line followed, so two lines of output showed whole *and* "… 1 more lines"."""
+    run.ok("declare", "Checkout down", "-s", "SEV2")
+    run.ok("run", "--", "sh", "-c", "echo one; echo two")  # the summary and 2 lines: all shown
+    run.ok("run", "--", "sh", "-c", "echo 1; echo 2; echo 3; echo 4")  # 2 of 5 lines hidden
+    shown = run.ok("tail", "-n", "2").stdout
+    lines = shown.splitlines()
+    at = next(i for i, line in enumerate(lines) if "#4 " in line)
+    assert lines[1:at] == ["    one", "    two"], shown  # whole, nothing said to be hidden
+    assert lines[at + 1 :] == ["    1", "    2", "    \u2026 2 more lines (tail --full)"], shown
+
+
+def test_the_war_room_and_the_brief_fold_by_the_same_rule() -> None:
+    from datetime import UTC, datetime
+
+    from warroom.brief import _line
+    from warroom.tui.entry_text import timeline_text
+    from warroom.views import Entry
+
+    def entry(text: str, kind: str = "note", data: dict | None = None) -> Entry:
+        return Entry(1, 1, datetime.now(UTC), "alice", "alice", kind, text, data)
+
+    assert "more line" not in timeline_text(entry("l1\nl2\nl3\n"))
+    assert timeline_text(entry("l1\nl2\nl3\nl4\n")).endswith("\u2026 1 more line (e: open whole)")
+    shown = timeline_text(entry("ran true \u2192 exit 0", "command", {"output": "a\nb\n"}))
+    assert shown.endswith("(output: 2 lines; e: open)")
+    assert _line("one line\n") == "one line"
+    assert _line("first\nsecond\n") == "first (+1 more line)"

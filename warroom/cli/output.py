@@ -11,7 +11,15 @@ from typing import Any
 
 import click
 
-from warroom.domain import ROLES, SOURCES, STEP_LABELS, format_duration, update_countdown
+from warroom.domain import (
+    ROLES,
+    SOURCES,
+    STEP_LABELS,
+    fold_lines,
+    format_duration,
+    more_lines,
+    update_countdown,
+)
 from warroom.safe_text import clean, one_line, person
 from warroom.views import Delivery, Entry, Incident, describe_delivery
 
@@ -87,16 +95,7 @@ def _author_label(author: str, login: str | None) -> str:
     return person(author, login, 16)
 
 
-FOLD_LINES = 3  # a long note shows its first lines on one line each, then "… N more lines"
 CORRECTED_MARK = "\u270e"  # ✎
-
-
-def fold(text: str, keep: int = FOLD_LINES) -> tuple[list[str], int]:
-    """The first `keep` lines of `text` and how many more there are."""
-    lines = text.split("\n", keep)
-    if len(lines) <= keep:
-        return lines, 0
-    return lines[:keep], lines[keep].count("\n") + 1
 
 
 def entry_body(
@@ -136,8 +135,8 @@ def entry_body(
     if full:
         body = clean(text.rstrip("\n"), multiline=True).replace("\n", "\n    ")
         return prefix + body
-    head, more = fold(text)
-    extra = f"\n    \u2026 {more:,} more lines (tail --full)" if more else ""
+    head, more = fold_lines(text)
+    extra = f"\n    {more_lines(more)} (tail --full)" if more else ""
     return prefix + "\n    ".join(clean(line) for line in head) + extra
 
 
