@@ -16,6 +16,7 @@ and root may be the one running warroom. So, for every such write:
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import os
 import signal
@@ -355,3 +356,39 @@ def with_temp_file(
             _remove_temp(tmp)
             raise
     return path
+
+
+# --- small files warroom keeps beside the database ----------------------------------------
+
+
+def open_beside(path: Path, access: Access) -> int:
+    """A descriptor of the small file at `path` (a lock), created with `access` if missing.
+    Never through a symlink (O_NOFOLLOW), never a pipe or device (O_NONBLOCK, then checked):
+    those raise WarroomError; the folder refusing raises OSError. Another user's file that
+    we may only read is opened read-only: flock works on that too."""
+    flags = os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    try:
+        fd = os.open(path, flags | os.O_RDWR, PRIVATE_MODE)
+    except PermissionError:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise WarroomError(f"{path} is a symbolic link; refusing to open it") from None
+        raise
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise WarroomError(f"{path} is {_kind(st.st_mode)}; refusing to use it")
+        if st.st_uid == os.geteuid():
+            mode = access.mode
+            if access.gid is not None and st.st_gid != access.gid:
+                try:
+                    os.fchown(fd, -1, access.gid)
+                except PermissionError:
+                    mode = PRIVATE_MODE
+            if stat.S_IMODE(st.st_mode) != mode:
+                os.fchmod(fd, mode)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
