@@ -20,8 +20,7 @@ from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
 from warroom.domain import COMPONENT_STATUS, IMPACT, Settings, format_ref
-from warroom.errors import WarroomError
-from warroom.safe_files import Access, write_text
+from warroom.safe_files import Access, make_folder, write_text
 from warroom.safe_text import customer_text
 from warroom.storage import queries as q
 from warroom.views import Update, update_from_row
@@ -396,11 +395,8 @@ def build(
         # Last: a reader following the page's links finds the files it names already there.
         "index.html": index_html(settings, incidents, now, shown_title),
     }
-    directory = Path(directory).expanduser()
-    try:
-        directory.mkdir(parents=True, exist_ok=True, mode=0o755)
-    except OSError as exc:
-        raise WarroomError(f"cannot create {directory}: {exc.strerror}") from None
+    # A symlink planted at the folder's name is refused, never followed (0755 when made).
+    directory = make_folder(Path(directory), PUBLIC)
     # safe_files: a planted symlink or device at a file's name is refused, never followed;
     # each file is replaced atomically; 0644 because a web server (another user) serves it.
     return [
