@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import sysconfig
@@ -24,7 +23,7 @@ from pathlib import Path
 from types import FrameType
 
 from warroom.domain import ReplicaSettings
-from warroom.errors import BadInput, WarroomError
+from warroom.errors import BadInput, DatabaseError, WarroomError
 from warroom.safe_files import make_folder
 from warroom.storage import chain, open_store
 from warroom.storage import queries as q
@@ -302,8 +301,8 @@ def restore(
             os.fsync(fh.fileno())
         _place(out, dest)
         _fsync_folder(dest.parent)
-    except sqlite3.DatabaseError as exc:
-        raise WarroomError(f"the restored file is not a usable database: {exc}") from None
+    except DatabaseError as exc:  # classified by the storage layer
+        raise WarroomError(f"the restored file is not a usable database: {exc.message}") from None
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return RestoreResult(dest, incidents, entries, report.head, report)

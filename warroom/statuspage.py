@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import json
-import sqlite3
 import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -22,6 +21,7 @@ from xml.sax.saxutils import escape as xml_escape
 from warroom.domain import COMPONENT_STATUS, IMPACT, Settings, format_ref
 from warroom.safe_files import Access, make_folder, write_text
 from warroom.safe_text import customer_text
+from warroom.storage import Connection
 from warroom.storage import queries as q
 from warroom.views import Update, update_from_row
 
@@ -80,7 +80,7 @@ def page_title(settings: Settings, title: str | None = None) -> str:
     return f"{settings.company} status" if settings.company else "Service status"
 
 
-def collect(conn: sqlite3.Connection, settings: Settings) -> list[PageIncident]:
+def collect(conn: Connection, settings: Settings) -> list[PageIncident]:
     """Incidents with at least one published update, newest activity first."""
     by_incident: dict[int, list[Update]] = {}
     for row in q.published_updates(conn):
@@ -374,7 +374,7 @@ def _human(moment: datetime) -> str:
 
 
 def build(
-    conn: sqlite3.Connection,
+    conn: Connection,
     settings: Settings,
     directory: Path,
     now: datetime,
