@@ -9,12 +9,11 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import Cli
+from tests.conftest import Cli, Sshd
 from warroom import replica
 from warroom.errors import WarroomError
 
@@ -277,79 +276,12 @@ def test_replica_survives_the_primary_killed_mid_write(
     )
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def sftp_server(tmp_path: Path) -> Iterator[tuple[int, Path, str]]:
-    """A private sshd on a free port with the sftp subsystem: (port, client key, host key)."""
-    import shutil
-    import socket
-
-    sshd = shutil.which("sshd") or ("/usr/sbin/sshd" if Path("/usr/sbin/sshd").exists() else None)
-    keygen = shutil.which("ssh-keygen")
-    if not (sshd and keygen):
-        pytest.skip("needs sshd and ssh-keygen (Debian openssh-server, openssh-client)")
-    keys = tmp_path / "ssh"
-    keys.mkdir(mode=0o700)
-    for name in ("host", "client", "stranger"):
-        subprocess.run(
-            [keygen, "-q", "-t", "ed25519", "-N", "", "-f", str(keys / name)],
-            check=True,
-            capture_output=True,
-        )
-    (keys / "authorized_keys").write_text((keys / "client.pub").read_text())
-    if os.geteuid() == 0:
-        Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # privilege separation folder
-    port = _free_port()
-    config = keys / "sshd_config"
-    config.write_text(
-        f"ListenAddress 127.0.0.1:{port}\n"
-        f"HostKey {keys / 'host'}\n"
-        f"AuthorizedKeysFile {keys / 'authorized_keys'}\n"
-        f"PidFile {keys / 'sshd.pid'}\n"
-        "UsePAM no\nStrictModes no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
-        f"PermitRootLogin {'yes' if os.geteuid() == 0 else 'no'}\n"
-        "Subsystem sftp internal-sftp\nLogLevel ERROR\n"
-    )
-    server = subprocess.Popen(
-        [sshd, "-D", "-e", "-f", str(config), "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        end = time.monotonic() + DEADLINE
-        while True:
-            if server.poll() is not None:
-                err = server.stderr.read().decode() if server.stderr else ""
-                pytest.skip(f"sshd would not start here: {err.strip()[:200]}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > end:
-                    pytest.fail("sshd never listened")
-                time.sleep(0.05)
-        host_key = " ".join((keys / "host.pub").read_text().split()[:2])
-        yield port, keys / "client", host_key
-    finally:
-        server.terminate()
-        server.wait(timeout=DEADLINE)
-
-
 @pytest.mark.slow
-def test_replica_over_sftp_checks_the_host_key(
-    tmp_path: Path, sftp_server: tuple[int, Path, str]
-) -> None:
+def test_replica_over_sftp_checks_the_host_key(tmp_path: Path, private_sshd: Sshd) -> None:
     litestream_or_skip()
     import getpass
 
-    port, client_key, host_key = sftp_server
+    port, client_key, host_key = private_sshd.port, private_sshd.client_key, private_sshd.host_key
     url = f"sftp://{getpass.getuser()}@127.0.0.1:{port}{tmp_path / 'remote'}"
     primary = tmp_path / "a.db"
     config = tmp_path / "config.toml"
