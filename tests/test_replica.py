@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -204,6 +205,24 @@ def test_replica_survives_the_primary_killed_mid_write(
         start_new_session=True,  # its own process group: litestream included in the kill
     )
     writers: list[subprocess.Popen[str]] = []
+    acknowledged: list[tuple[int, float]] = []  # (entry, when), as the writers print them
+    lock = threading.Lock()
+
+    def collect(writer: subprocess.Popen[str]) -> None:
+        assert writer.stdout is not None
+        # The kill can cut the last line short: only whole lines were acknowledged.
+        for line in writer.stdout:
+            if line.endswith("\n"):
+                entry, at = line.split()
+                with lock:
+                    acknowledged.append((int(entry), float(at)))
+
+    def shipped_since(before: set[Path]) -> int:
+        # Litestream writes one level-0 LTX file a sync that found changes, named by its
+        # transaction ids, and a file replica's are where it put them once written.
+        return len(set((folder / "ltx" / "0").glob("*.ltx")) - before)
+
+    readers: list[threading.Thread] = []
     try:
         wait_for(
             lambda: (folder / "ltx").is_dir() and any((folder / "ltx").rglob("*.ltx")),
@@ -219,8 +238,19 @@ def test_replica_survives_the_primary_killed_mid_write(
             )
             for i in range(4)
         ]
-        time.sleep(3.0)  # the writers' run: the thing measured is how much of it survives
-        assert all(w.poll() is None for w in writers), "a writer died early"
+        readers = [threading.Thread(target=collect, args=(w,), daemon=True) for w in writers]
+        for reader in readers:
+            reader.start()
+        # Conditions, not a fixed run: on a loaded machine the writers start late and
+        # Litestream runs behind, and a fixed pause and a fixed lag allowed measured that.
+        wait_for(lambda: len(acknowledged) >= 40, "40 acknowledged notes")
+        with lock:
+            must_survive = {entry for entry, _ in acknowledged}
+        # Three syncs after this moment: the third began after the second ended, which was
+        # after the moment, so it read every commit acknowledged before it.
+        before = set((folder / "ltx" / "0").glob("*.ltx"))
+        wait_for(lambda: shipped_since(before) >= 3, "three syncs after the acknowledgements")
+        assert all(w.poll() is None for w in writers), "a writer died early"  # mid-write
         assert replicator.poll() is None, replicator.stderr.read() if replicator.stderr else ""
     finally:
         stopped = time.time()
@@ -229,16 +259,8 @@ def test_replica_survives_the_primary_killed_mid_write(
         os.killpg(replicator.pid, signal.SIGKILL)
         for proc in [*writers, replicator]:
             proc.wait()
-    acknowledged: list[tuple[int, float]] = []
-    for w in writers:
-        assert w.stdout is not None
-        # The kill can cut the last line short: only whole lines were acknowledged.
-        for line in w.stdout.read().split("\n")[:-1]:
-            entry, at = line.split()
-            acknowledged.append((int(entry), float(at)))
-    cutoff = stopped - (SYNC_SECONDS + 1.0)
-    must_survive = {entry for entry, at in acknowledged if at < cutoff}
-    assert len(must_survive) >= 20, "too few notes to tell anything"
+        for reader in readers:
+            reader.join(timeout=DEADLINE)
 
     dest = tmp_path / "host-b" / "restored.db"
     restored = subprocess.run(
@@ -255,6 +277,11 @@ def test_replica_survives_the_primary_killed_mid_write(
         conn.close()
     missing = sorted(must_survive - present)
     assert missing == [], f"{len(missing)} acknowledged notes lost, first {missing[:5]}"
+    # What a kill costs, for the README's recovery point (shown with -s, never asserted: it
+    # measures the machine's load as much as the replica).
+    lost = [at for entry, at in acknowledged if entry not in present]
+    oldest = stopped - min(lost, default=stopped)
+    print(f"lost {len(lost)} notes, the oldest acknowledged {oldest:.2f} s before the kill")
 
     verified = subprocess.run(
         [*warroom, "--db", str(dest), "verify"], env=env, capture_output=True, text=True
