@@ -324,6 +324,45 @@ def test_tail_all_and_login_beside_display_name(run: Cli) -> None:
     assert both.exit_code == 2 and "not both" in both.stderr
 
 
+def _kind_column(line: str) -> int:
+    """Where the kind column starts, in terminal cells."""
+    from rich.cells import cell_len
+
+    return cell_len(line[: line.index("  note  ")])
+
+
+def test_tail_columns_stay_aligned_when_a_login_is_shown(run: Cli) -> None:
+    run.ok("declare", "One", "-s", "SEV2")
+    run.ok("note", "by name", author="maya-the-owner")  # not the login: "(login x)" shown
+    run.ok("note", "by login", author=system_login())
+    run.ok("note", "wide", author="李小龍")  # two cells a character
+    lines = run.ok("tail", "-n", "3").stdout.splitlines()
+    assert f"maya-the-owner (login {system_login()})" in lines[0] and "(login" not in lines[1]
+    assert len({_kind_column(line) for line in lines}) == 1, lines
+
+
+def test_tail_f_widens_the_author_column_once_for_a_login(
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from warroom import views
+    from warroom.cli.follow import Follower as TailFollower
+
+    store = open_store(db_path)
+    me = Room(store, Actor("samuel-ops", "samuel-ops"), Settings(), system_clock)
+    spoof = Room(store, Actor("maya", "samuel-ops"), Settings(), system_clock)
+    incident = actions.declare(me, "One", "SEV2")
+    follower = TailFollower(me, incident, as_json=False)
+    with me.read() as conn:
+        follower.dump(views.tail(conn, incident, 10))
+    actions.note(spoof, incident, "by name")  # not the login: "(login samuel-ops)"
+    actions.note(me, incident, "by login")
+    follower.catch_up()
+    lines = [line for line in capsys.readouterr().out.splitlines() if "  note  " in line]
+    assert len(lines) == 2 and "maya (login samuel-ops)" in lines[0] and "(login" not in lines[1]
+    assert _kind_column(lines[0]) == _kind_column(lines[1]), lines
+    store.close()
+
+
 # --- watch -------------------------------------------------------------------------------------
 
 
