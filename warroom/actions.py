@@ -6,7 +6,6 @@ The CLI and the TUI both call these; neither writes SQL.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -43,13 +42,14 @@ from warroom.room import Actor as Actor
 from warroom.room import Room as Room
 from warroom.room import display_name as display_name
 from warroom.room import unix_login as unix_login
+from warroom.storage import Connection
 from warroom.storage import queries as q
 
 
 class _Tx:
     """A write in progress: one timestamp for everything the action records."""
 
-    def __init__(self, room: Room, conn: sqlite3.Connection) -> None:
+    def __init__(self, room: Room, conn: Connection) -> None:
         self.room = room
         self.conn = conn
         self.ts = to_iso(room.now())

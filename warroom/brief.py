@@ -8,7 +8,6 @@ handover. The text is raw (people's text unsanitised); faces show it through saf
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -20,6 +19,7 @@ from warroom.domain import (
     format_duration,
     is_overdue,
 )
+from warroom.storage import Connection
 from warroom.storage import queries as q
 from warroom.views import (
     ChecklistItem,
@@ -52,9 +52,7 @@ class Brief:
     now: datetime
 
 
-def build_brief(
-    conn: sqlite3.Connection, incident_id: int, settings: Settings, now: datetime
-) -> Brief:
+def build_brief(conn: Connection, incident_id: int, settings: Settings, now: datetime) -> Brief:
     incident = load_incident(conn, incident_id, settings)
     tried = [
         Entry.from_row(r)
