@@ -38,7 +38,7 @@ def hook(tmp_path: Path, name: str, body: str) -> list[str]:
 
 
 def with_destinations(room: Room, *destinations: Destination) -> Room:
-    return replace(room, settings=replace(room.settings, destinations=destinations))
+    return room.with_settings(replace(room.settings, destinations=destinations))
 
 
 def wait_for(condition, what: str, timeout: float = 20.0):
@@ -88,7 +88,7 @@ def test_bad_destination_config_is_named(tmp_path: Path, body: str, problem: str
 def test_delivery_sends_the_documented_json(room: Room, tmp_path: Path) -> None:
     command = hook(tmp_path, "ok", 'cat > "$OUT"')
     room = with_destinations(room, Destination("chat", command=tuple(command)))
-    room = replace(room, settings=replace(room.settings, components={"checkout-api": "Checkout"}))
+    room = room.with_settings(replace(room.settings, components={"checkout-api": "Checkout"}))
     incident_id = actions.declare(room, "Checkout 500s", "SEV2", ["checkout-api", "pg"])
     published = actions.publish_update(room, incident_id, "Investigating: x\n\nby 14:30 UTC")
     with room.read() as conn:
@@ -124,7 +124,7 @@ def test_a_delivery_made_after_the_resolve_tells_the_status_of_its_update(
     # status page the incident is resolved and its components operational.
     command = hook(tmp_path, "late", 'cat > "$OUT"')
     room = with_destinations(room, Destination("chat", command=tuple(command)))
-    room = replace(room, settings=replace(room.settings, components={"checkout-api": "Checkout"}))
+    room = room.with_settings(replace(room.settings, components={"checkout-api": "Checkout"}))
     incident_id = actions.declare(room, "Checkout 500s", "SEV2", ["checkout-api"])
     actions.publish_update(room, incident_id, "Investigating: x\n\nby 14:30 UTC")
     actions.set_status(room, incident_id, "resolved")

@@ -358,6 +358,62 @@ def test_nothing_heavy_is_imported_before_cmd_starts() -> None:
     }
 
 
+# Cut from the record path (issue 11: ~15-25 ms of imports with an instant CMD). The record
+# uses warroom.basics, warroom.incident_choice and warroom.commands, which hold the rules it
+# needs; the modules that re-export them stay out.
+NOT_ON_THE_RECORD_PATH = {
+    "typing",
+    "dataclasses",
+    "inspect",
+    "warroom.domain",
+    "warroom.views",
+    "warroom.actions",
+    "warroom.config",
+    "click",
+    "platformdirs",
+    "tomllib",
+    "socket",
+}
+# Runs the installed entry point's fast path in full (CMD, the record, "recorded"), and lists
+# the modules loaded just before it exits.
+RECORD_PATH_PROBE = """
+import os, sys
+exit_now = os._exit
+def report(status):
+    sys.stdout.write(" ".join(sorted(sys.modules)) + "\\n")
+    sys.stdout.flush()
+    exit_now(status)
+os._exit = report
+sys.argv = ["warroom", *sys.argv[1:]]
+from warroom.launch import main
+main()
+"""
+
+
+@pytest.mark.parametrize("options", [[], ["--mitigation", "rollback"]])
+def test_the_record_path_imports_none_of_the_heavy_layers(
+    room: Room, db_path: Path, options: list[str]
+) -> None:
+    """The cost of `warroom run` with an instant CMD is mostly imports: keep the ones that
+    were cut out (a --mitigation record needs no more than a plain one)."""
+    actions.declare(room, "Checkout down", "SEV2")
+    environ = {**os.environ, "WARROOM_DB": str(db_path)}
+    environ.pop("WARROOM_INCIDENT", None)
+    result = subprocess.run(
+        [sys.executable, "-c", RECORD_PATH_PROBE, "run", *options, "--", "true"],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE,
+        check=True,
+    )
+    assert "recorded on INC-1 as #" in result.stderr, result.stderr
+    loaded = set(result.stdout.split())
+    assert "warroom.commands" in loaded  # the probe saw the record path's modules
+    assert NOT_ON_THE_RECORD_PATH.isdisjoint(loaded), sorted(NOT_ON_THE_RECORD_PATH & loaded)
+    assert len(entries(db_path, "command")) == 1
+
+
 def test_a_broken_config_does_not_stop_the_record(
     room: Room, db_path: Path, tmp_path: Path
 ) -> None:

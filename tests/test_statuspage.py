@@ -24,7 +24,7 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 def incident_with_updates(room: Room, clock: FakeClock) -> int:
-    room = replace(room, settings=replace(room.settings, components={"checkout-api": "Checkout"}))
+    room = room.with_settings(replace(room.settings, components={"checkout-api": "Checkout"}))
     incident_id = actions.declare(
         room, "checkout-api OOM after v1.42", "SEV2", ["checkout-api", "pg"]
     )
@@ -176,11 +176,8 @@ def test_cli_build_and_the_statuspage_destination(
     out = run.ok("statuspage", "build", str(tmp_path / "cli")).stdout.splitlines()
     assert out == [str(tmp_path / "cli" / n) for n in ("status.json", "feed.atom", "index.html")]
     page = tmp_path / "dest"
-    room = replace(
-        room,
-        settings=replace(
-            room.settings, destinations=(Destination("own", "statuspage", directory=page),)
-        ),
+    room = room.with_settings(
+        replace(room.settings, destinations=(Destination("own", "statuspage", directory=page),))
     )
     clock.advance(minutes=5)
     actions.set_status(room, 1, "monitoring")

@@ -6,21 +6,23 @@ The CLI and the TUI both call these; neither writes SQL.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+# The write transaction and the recording of a command live in warroom.commands (light, for
+# `warroom run`'s record path); re-exported here, where every other action uses them.
+from warroom.commands import CommandRun as CommandRun
+from warroom.commands import Tx as _Tx
+from warroom.commands import at_data as _at_data
+from warroom.commands import record_command as record_command
+from warroom.commands import write as _write
 from warroom.domain import (
-    AUTO_EVENTS,
     MAX_IMPACT_LEAD,
-    MAX_NOTE_BYTES,
     MITIGATIONS,
     ROLES,
     PublishClash,
-    command_succeeded,
-    command_summary,
     format_ref,
     from_iso,
     parse_due,
@@ -42,57 +44,7 @@ from warroom.room import Actor as Actor
 from warroom.room import Room as Room
 from warroom.room import display_name as display_name
 from warroom.room import unix_login as unix_login
-from warroom.storage import Connection
 from warroom.storage import queries as q
-
-
-class _Tx:
-    """A write in progress: one timestamp for everything the action records."""
-
-    def __init__(self, room: Room, conn: Connection) -> None:
-        self.room = room
-        self.conn = conn
-        self.ts = to_iso(room.now())
-
-    def log(
-        self, incident_id: int, kind: str, text: str, data: dict[str, Any] | None = None
-    ) -> int:
-        return q.append_timeline(
-            self.conn,
-            incident_id=incident_id,
-            ts=self.ts,
-            author=self.room.actor.name,
-            login=self.room.actor.login,
-            kind=kind,
-            text=text,
-            data=data,
-        )
-
-    def incident_row(self, incident_id: int) -> q.Row:
-        row = q.get_incident(self.conn, incident_id)
-        if row is None:
-            raise BadInput(f"no incident {format_ref(incident_id)}")
-        return row
-
-    def auto_tick(self, incident_id: int, event: str) -> None:
-        """Tick the checklist items that this event completes, each with its own entry."""
-        for item in q.open_auto_items(self.conn, incident_id, event):
-            q.set_checked(
-                self.conn, item["id"], self.ts, self.room.actor.name, self.room.actor.login
-            )
-            self.log(
-                incident_id,
-                "checklist",
-                f"Checklist: ticked {item['text']!r} (auto: {AUTO_EVENTS[event]})",
-                {"item": item["position"], "done": True, "auto": event},
-            )
-
-
-@contextmanager
-def _write(room: Room) -> Iterator[_Tx]:
-    with room.store.write() as conn:
-        yield _Tx(room, conn)
-
 
 # --- declare and triage -----------------------------------------------------------------------
 
@@ -234,17 +186,6 @@ def triage(
 # --- timeline entries -------------------------------------------------------------------------
 
 
-def _at_data(room: Room, at: datetime | None) -> dict[str, str]:
-    """`--at`: when it happened, if earlier than now, kept in the entry's data beside ts."""
-    if at is None:
-        return {}
-    if at.tzinfo is None:
-        raise ValueError("naive datetime for --at; pass an aware one")
-    if at > room.now():
-        raise BadInput("--at is in the future; it records when something happened")
-    return {"at": to_iso(at)}
-
-
 def note(room: Room, incident_id: int, text: str, *, at: datetime | None = None) -> int:
     """A note: one line typed, or a whole paste or log (kept exactly, up to MAX_NOTE_BYTES)."""
     text = require_body(text, "the note")
@@ -292,79 +233,6 @@ def correct(room: Room, entry_id: int, text: str, *, at: datetime | None = None)
                 original = q.get_entry(tx.conn, root) or original
         data["kind"] = original["kind"]
         return tx.log(original["incident_id"], "correction", text, data)
-
-
-@dataclass(frozen=True)
-class CommandRun:
-    """A command run through `warroom run`, as captured."""
-
-    argv: tuple[str, ...]
-    cwd: str
-    host: str
-    exit_code: int | None
-    signal: str | None  # e.g. "SIGINT" when a signal ended it
-    duration_s: float
-    output: str
-    output_omitted: int = 0  # bytes of output between the kept head and tail
-    tty: bool = False
-
-    @property
-    def succeeded(self) -> bool:
-        return command_succeeded(self.exit_code, self.signal)
-
-
-def record_command(
-    room: Room,
-    incident_id: int,
-    run: CommandRun,
-    *,
-    mitigation: str | None = None,
-    at: datetime | None = None,
-) -> int:
-    """One `command` entry for a captured command. With `mitigation` (a MITIGATIONS kind) and
-    a command that succeeded, also a mitigation entry pointing at it, which ticks the
-    checklist. A failed or interrupted attempt is the command entry alone, its text and
-    `data.mitigation` saying what was attempted: it is never logged as a mitigation."""
-    if not run.argv:
-        raise BadInput("no command given")
-    if mitigation is not None and mitigation not in MITIGATIONS:
-        raise BadInput(f"unknown mitigation {mitigation!r}; choose one of {', '.join(MITIGATIONS)}")
-    output = run.output
-    if len(output.encode("utf-8", errors="replace")) > MAX_NOTE_BYTES:
-        raise ValueError("captured output over MAX_NOTE_BYTES; runcmd keeps less than that")
-    data: dict[str, Any] = {
-        "argv": list(run.argv),
-        "cwd": run.cwd,
-        "host": run.host,
-        "duration_s": round(run.duration_s, 3),
-        "output": output,
-        "tty": run.tty,
-        **_at_data(room, at),
-    }
-    if run.signal is not None:
-        data["signal"] = run.signal
-    else:
-        data["exit_code"] = run.exit_code
-    if run.output_omitted:
-        data["output_omitted_bytes"] = run.output_omitted
-    if mitigation is not None:
-        data["mitigation"] = mitigation
-    text = command_summary(
-        run.argv, run.exit_code, run.signal, run.duration_s, attempted=mitigation
-    )
-    with _write(room) as tx:
-        tx.incident_row(incident_id)
-        entry = tx.log(incident_id, "command", text, data)
-        if mitigation is not None and run.succeeded:
-            label = MITIGATIONS[mitigation] if mitigation != "other" else "Mitigation"
-            tx.log(
-                incident_id,
-                "mitigation",
-                f"{label}: {text}",
-                {"action": mitigation, "command_entry": entry, **_at_data(room, at)},
-            )
-            tx.auto_tick(incident_id, "mitigation")
-        return entry
 
 
 # --- roles, severity, status ------------------------------------------------------------------

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from warroom.actions import _Tx, _write, declare_in
+from warroom.actions import declare_in
 from warroom.alert_views import Alert
 from warroom.alerts import AlertIn, alert_label, default_title, resolved_text
+from warroom.commands import Tx as _Tx
+from warroom.commands import write as _write
 from warroom.domain import (
     format_duration,
     format_ref,

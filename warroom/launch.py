@@ -12,6 +12,12 @@ So before CMD only light standard modules are imported; everything the record ne
 and opened while CMD runs; after CMD come the insert, the commit, closing the file, and
 os._exit. What is left after CMD is mostly fsync: the commit's, plus the -wal's creation and
 the checkpoint when the last connection closes (kept: the file alone then holds the record).
+
+With a CMD that ends at once, the imports of the record path were most of the rest (~35 ms:
+the domain, the views, typing, dataclasses and inspect). The rules recording needs live in
+light modules the heavy ones re-export (warroom.basics, warroom.incident_choice,
+warroom.commands), so there is still one definition of each; tests/test_run.py checks that
+the record path imports none of the heavy ones.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
-    from warroom.actions import Room
+    from warroom.room import Room
     from warroom.runcmd import Captured
 
 # Checked before CMD starts, without importing the domain (~20 ms); a test keeps it equal to
@@ -132,9 +138,9 @@ def execute(
             room = open_room()
             from importlib import import_module
 
-            from warroom.views import choose_incident
+            from warroom.incident_choice import choose_incident
 
-            for used_after_cmd in ("warroom.actions", "warroom.safe_text"):  # _record, _say
+            for used_after_cmd in ("warroom.commands", "warroom.safe_text"):  # _record, _say
                 import_module(used_after_cmd)
 
             with room.read() as conn:
@@ -175,12 +181,12 @@ def _record(
 ) -> int:
     import signal
 
-    from warroom import actions
+    from warroom import commands
 
     error = prepared.get("error")
     if error is None:
         output, omitted = result.output()
-        run = actions.CommandRun(
+        run = commands.CommandRun(
             argv=tuple(cmd),
             cwd=cwd,
             host=prepared["host"],
@@ -193,13 +199,13 @@ def _record(
         )
         try:
             room, incident_id = prepared["room"], prepared["incident_id"]
-            entry = actions.record_command(
+            entry = commands.record_command(
                 room, incident_id, run, mitigation=mitigation, at=happened
             )
         except BaseException as exc:
             error = exc
         else:
-            from warroom.domain import format_ref
+            from warroom.basics import format_ref
 
             extra = f", {omitted:,} bytes of output not kept" if omitted else ""
             also = ""
@@ -222,7 +228,7 @@ def _record(
         f"the result was NOT recorded on the timeline: {_describe(error)}"
         f" (the command ran: {how} after {result.duration_s:.1f} s)"
     )
-    from warroom.views import AmbiguousIncident
+    from warroom.incident_choice import AmbiguousIncident
 
     if isinstance(error, AmbiguousIncident):
         from datetime import UTC, datetime
@@ -247,7 +253,7 @@ def _describe(error: BaseException) -> str:
 
 def _open_room_for(options: dict[str, str], opened: list[Room]) -> Callable[[], Room]:
     def open_room() -> Room:
-        from warroom.actions import Actor, Room
+        from warroom.room import Actor, Room
         from warroom.storage import open_store, resolve_db_path
 
         # No config: recording a command reads none of it (the checklist it ticks was made

@@ -17,9 +17,16 @@ from warroom.domain import (
     format_ref,
     from_iso,
     next_update_due,
-    parse_ref,
 )
-from warroom.errors import BadInput, WarroomError
+from warroom.errors import BadInput
+
+# Defined in warroom.incident_choice (light, for `warroom run`'s record path); re-exported.
+from warroom.incident_choice import AmbiguousIncident as AmbiguousIncident
+from warroom.incident_choice import choose_incident as choose_incident
+from warroom.incident_choice import list_incidents as list_incidents
+from warroom.incident_choice import opt_text as _opt_text
+from warroom.incident_choice import read_text as read_text
+from warroom.incident_choice import resolve_incident as resolve_incident
 from warroom.storage import Connection
 from warroom.storage import queries as q
 
@@ -65,15 +72,6 @@ def read_time(value: object) -> datetime | None:
     if moment.tzinfo is None:
         return None
     return moment
-
-
-def read_text(value: object) -> str:
-    """A stored text column as text, whatever type SQLite handed back."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return "" if value is None else str(value)
 
 
 def read_data(value: object) -> tuple[dict[str, Any] | None, str | None]:
@@ -413,89 +411,8 @@ def load_incident(conn: Connection, incident_id: int, settings: Settings) -> Inc
     )
 
 
-def _opt_text(value: object) -> str | None:
-    return None if value is None else read_text(value)
-
-
-def resolve_incident(conn: Connection, ref: str | None, *, after_recovery: bool) -> int:
-    """The incident a command acts on.
-
-    With no REF: the active incident (most recently declared and not resolved). Commands that
-    make sense after recovery fall back to the most recent incident of all.
-    """
-    if ref is not None:
-        incident_id = parse_ref(ref)
-        if q.get_incident(conn, incident_id) is None:
-            raise BadInput(f"no incident {format_ref(incident_id)}; `warroom list --all` shows all")
-        return incident_id
-    found = q.latest_open_incident_id(conn)
-    if found is None and after_recovery:
-        found = q.latest_incident_id(conn)
-    if found is None:
-        if after_recovery:
-            raise WarroomError(
-                'no incidents yet; declare one with: warroom declare "TITLE" --severity SEV2'
-            )
-        raise WarroomError(
-            'no open incident; declare one with: warroom declare "TITLE" --severity SEV2'
-            " (or name one with --incident REF)"
-        )
-    return found
-
-
-class AmbiguousIncident(BadInput):
-    """More than one incident is open and the command was not told which: guessing would put a
-    note or a status change on the wrong incident, silently."""
-
-    def __init__(self, message: str, open_incidents: list[dict[str, Any]]) -> None:
-        super().__init__(message)
-        self.open_incidents = open_incidents
-
-
-def choose_incident(
-    conn: Connection,
-    ref: str | None,
-    *,
-    after_recovery: bool,
-    env_ref: str | None = None,
-) -> int:
-    """The incident a shell command acts on: `-i REF`, else `$WARROOM_INCIDENT`, else the one
-    open incident. With several open and neither given it refuses (AmbiguousIncident) rather
-    than pick the newest."""
-    if ref is not None:
-        return resolve_incident(conn, ref, after_recovery=after_recovery)
-    if env_ref is not None and env_ref.strip():
-        try:
-            return resolve_incident(conn, env_ref, after_recovery=after_recovery)
-        except BadInput as exc:
-            raise BadInput(f"WARROOM_INCIDENT={env_ref!r}: {exc.message}") from None
-    open_rows = list_incidents(conn, include_resolved=False)
-    if len(open_rows) > 1:
-        raise AmbiguousIncident(
-            f"{len(open_rows)} incidents are open; say which one with -i REF (show, tail,"
-            " update, export: REF), or for this shell: export WARROOM_INCIDENT=REF",
-            open_rows,
-        )
-    return resolve_incident(conn, None, after_recovery=after_recovery)
-
-
 def open_incident_count(conn: Connection) -> int:
     return q.open_incident_count(conn)
-
-
-def list_incidents(conn: Connection, *, include_resolved: bool) -> list[dict[str, Any]]:
-    return [
-        {
-            "ref": format_ref(row["id"]),
-            "id": row["id"],
-            "title": read_text(row["title"]),
-            "severity": row["severity"],
-            "status": row["status"],
-            "declared_at": read_text(row["declared_at"]),
-            "owner": _opt_text(row["owner"]),
-        }
-        for row in q.list_incidents(conn, include_resolved=include_resolved)
-    ]
 
 
 def tail(conn: Connection, incident_id: int | None, n: int) -> list[Entry]:

@@ -20,11 +20,13 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from warroom.errors import WarroomError
+
+TYPE_CHECKING = False  # not typing's: importing typing costs ~3 ms on `warroom run`'s path
+if TYPE_CHECKING:
+    from typing import Any
 
 GENESIS = "0" * 64
 # The append-only triggers, as the schema creates them. verify compares the file's definitions
@@ -39,12 +41,29 @@ COLUMNS = "id, incident_id, ts, author, login, kind, text, data, hash"
 _encode = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False).encode
 
 
-@dataclass(frozen=True)
+# Head and Report are written out rather than made with @dataclass: `warroom run` imports this
+# module, and importing dataclasses (which imports inspect) cost it ~3-8 ms (issue 11).
+
+
 class Head:
     """The newest entry of the chain: its id and hash (id 0 and GENESIS for an empty one)."""
 
-    id: int
-    hash: str
+    __slots__ = ("hash", "id")
+
+    def __init__(self, id: int, hash: str) -> None:
+        self.id = id
+        self.hash = hash
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Head):
+            return NotImplemented
+        return (self.id, self.hash) == (other.id, other.hash)
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.hash))
+
+    def __repr__(self) -> str:
+        return f"Head(id={self.id!r}, hash={self.hash!r})"
 
     def __str__(self) -> str:
         return f"#{self.id} sha256:{self.hash}"
@@ -151,14 +170,41 @@ def hash_at(conn: sqlite3.Connection, entry_id: int) -> str | None:
 # --- checking ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class Report:
     """The result of recomputing the chain: `problem` is None when every entry matches."""
 
-    entries: int
-    head: Head
-    problem: str | None = None
-    entry_id: int | None = None  # the first entry that does not match, when one is to blame
+    __slots__ = ("entries", "entry_id", "head", "problem")
+
+    def __init__(
+        self,
+        entries: int,
+        head: Head,
+        problem: str | None = None,
+        entry_id: int | None = None,  # the first entry that does not match, when one is to blame
+    ) -> None:
+        self.entries = entries
+        self.head = head
+        self.problem = problem
+        self.entry_id = entry_id
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Report):
+            return NotImplemented
+        return (self.entries, self.head, self.problem, self.entry_id) == (
+            other.entries,
+            other.head,
+            other.problem,
+            other.entry_id,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.entries, self.head, self.problem, self.entry_id))
+
+    def __repr__(self) -> str:
+        return (
+            f"Report(entries={self.entries!r}, head={self.head!r}, problem={self.problem!r},"
+            f" entry_id={self.entry_id!r})"
+        )
 
     @property
     def ok(self) -> bool:

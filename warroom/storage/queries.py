@@ -6,11 +6,14 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
 
 from warroom.storage import chain
 
-Row = dict[str, Any]
+TYPE_CHECKING = False  # not typing's: importing typing costs ~3 ms on `warroom run`'s path
+if TYPE_CHECKING:
+    from typing import Any
+
+    Row = dict[str, Any]
 
 
 def _all(conn: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> list[Row]:

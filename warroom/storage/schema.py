@@ -12,32 +12,36 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
 
 from warroom.errors import DatabaseLocked, WarroomError
 from warroom.storage import chain
 from warroom.storage.sqlite_errors import classify, is_busy
 
+TYPE_CHECKING = False  # not typing's: importing typing costs ~3 ms on `warroom run`'s path
 if TYPE_CHECKING:
+    from typing import Protocol
+
     import sqlite_utils
 
 # PRAGMA application_id marks a file as ours, so a stranger's SQLite file is never migrated.
 APPLICATION_ID = 0x57415252  # "WARR"
 
 
-class Store(Protocol):
-    """What a migration needs of an open file; `warroom.storage.connection.Store` is one.
-    Named here rather than imported: connection.py opens a file and then migrates it with
-    this module, so this module must not import connection.py."""
+if TYPE_CHECKING:
+    # A type only (a Protocol needs typing at run time, ~3 ms on `warroom run`'s path).
+    class Store(Protocol):
+        """What a migration needs of an open file; `warroom.storage.connection.Store` is one.
+        Named here rather than imported: connection.py opens a file and then migrates it with
+        this module, so this module must not import connection.py."""
 
-    conn: sqlite3.Connection
-    path: Path
-    readonly: bool
+        conn: sqlite3.Connection
+        path: Path
+        readonly: bool
 
-    @property
-    def utils(self) -> sqlite_utils.Database: ...
+        @property
+        def utils(self) -> sqlite_utils.Database: ...
 
-    def write(self) -> AbstractContextManager[sqlite3.Connection]: ...
+        def write(self) -> AbstractContextManager[sqlite3.Connection]: ...
 
 
 V1 = """
