@@ -56,3 +56,49 @@ async def test_the_first_read_skips_the_preview_and_the_next_brings_it(room, mon
         await until(pilot, lambda: pane.rendered is not None, "the rendered preview")
         assert "Checkout returns 500s" in pane.rendered
     assert previews[:2] == [False, True]
+
+
+async def test_the_first_frame_shows_the_incident_read_before_the_start(room) -> None:
+    """`warroom` reads the incident before the app starts (tui/run.py): the first frame drawn
+    is the war room with its header and timeline, not panes saying "Loading…"."""
+    from warroom import actions
+    from warroom.tui.data import first_snapshot
+
+    from .tui_helpers import make_app, screen_lines, settle
+
+    incident_id = actions.declare(room, "Checkout returns 500s", "SEV2")
+    actions.note(room, incident_id, "rollback of v1.42 started")
+    app = make_app(room, incident_id, first=first_snapshot(room, incident_id))
+    frames: list[str] = []
+    display = app._display
+
+    def first_frame(screen, renderable) -> None:
+        if renderable is not None and not frames and screen is app.screen:
+            frames.append("\n".join(screen_lines(app)))
+        display(screen, renderable)
+
+    app._display = first_frame  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+    assert frames, "no frame was drawn"
+    assert "Checkout returns 500s" in frames[0]
+    assert "rollback of v1.42 started" in frames[0]
+    assert "Loading…" not in frames[0]
+
+
+def test_the_war_room_is_started_with_its_first_read(room, monkeypatch) -> None:
+    from warroom import actions
+    from warroom.tui import run
+    from warroom.tui.app import WarroomApp
+
+    incident_id = actions.declare(room, "Checkout returns 500s", "SEV2")
+    started: list[object] = []
+    monkeypatch.setattr(WarroomApp, "run", lambda app: started.append(app._first))
+    assert run.run_tui(room, incident_id) == 0
+    (first,) = started
+    assert first is not None and first.incident is not None
+    assert first.incident.title == "Checkout returns 500s" and first.entries
+    # With no incident to show, the screen reads for itself (and offers to declare one).
+    started.clear()
+    run.run_tui(room, None)
+    assert started == [None]

@@ -24,6 +24,7 @@ from textual.notifications import SeverityLevel
 from warroom.room import Room
 from warroom.safe_text import clean
 from warroom.tui.commands import ALL_COMMANDS, APP_COMMANDS, PRIORITY, WarroomCommands, offered
+from warroom.tui.data import Snapshot
 from warroom.tui.messages import WriteRequest
 from warroom.tui.palette import palette
 from warroom.tui.screens.help import HelpScreen
@@ -59,12 +60,14 @@ class WarroomApp(App[int]):
         readonly: bool = False,
         system_copy: Callable[[str], None] | None = None,
         live: bool = True,
+        first: Snapshot | None = None,
     ) -> None:
         super().__init__()
         self.session = Session(room, readonly=readonly, system_copy=system_copy)
         self.readonly = readonly
         self._incident_id = incident_id
         self._live = live
+        self._first = first  # read before the app started (tui/run.py), or None
         self._main: WarRoomScreen | None = None
         self.notices: list[str] = []  # every notification shown, newest last
 
@@ -78,7 +81,9 @@ class WarroomApp(App[int]):
         return variables
 
     def get_default_screen(self) -> WarRoomScreen:
-        self._main = self.MAIN_SCREEN(self.session, self._incident_id, live=self._live)
+        self._main = self.MAIN_SCREEN(
+            self.session, self._incident_id, live=self._live, first=self._first
+        )
         return self._main
 
     @property

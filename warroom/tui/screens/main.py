@@ -143,8 +143,16 @@ class WarRoomScreen(WorkScreen[None]):
         ),
     ]
 
-    def __init__(self, session: Session, incident_id: int | None = None, *, live: bool = True):
+    def __init__(
+        self,
+        session: Session,
+        incident_id: int | None = None,
+        *,
+        live: bool = True,
+        first: Snapshot | None = None,
+    ):
         super().__init__(id="warroom")
+        self._first = first  # read before the app started: the first frame shows it
         self.session = session
         self.readonly = session.readonly
         self.live = live
@@ -211,7 +219,15 @@ class WarRoomScreen(WorkScreen[None]):
         if not self.readonly:
             # Failed deliveries are retried by any running warroom: this one too.
             self.set_interval(DELIVERY_RETRY_SECONDS, self.retry_deliveries, name="deliveries")
-        self.refresh_now()
+        first, self._first = self._first, None
+        if first is not None and first.incident is not None:
+            # Applied before the first layout, so the first frame is the incident, not empty
+            # panes saying "Loading…"; the read after that frame brings the update preview.
+            self._show_snapshot(first)
+            self._previewed = True
+            self.call_after_refresh(self.refresh_now)
+        else:
+            self.refresh_now()
         if self.live:
             self._start_live()
 
