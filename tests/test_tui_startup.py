@@ -3,8 +3,11 @@ imported by the action that opens them (benchmarks/run.py first_paint measures t
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
+
+import pytest
 
 SECONDARY = [
     "warroom.tui.screens.forms",
@@ -102,3 +105,52 @@ def test_the_war_room_is_started_with_its_first_read(room, monkeypatch) -> None:
     started.clear()
     run.run_tui(room, None)
     assert started == [None]
+
+
+@pytest.fixture
+def gc_paused():
+    """The collector paused as `warroom` pauses it for the start (warroom/startup.py)."""
+    from warroom.startup import pause_gc
+
+    pause_gc()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def test_a_command_resumes_the_collector_paused_for_the_start(gc_paused, run) -> None:
+    run.ok("declare", "Checkout returns 500s", "--severity", "SEV2")
+    assert gc.isenabled()
+
+
+async def test_the_war_room_resumes_the_collector_with_its_first_state(
+    gc_paused, room, monkeypatch
+) -> None:
+    from warroom import actions
+    from warroom.tui.data import first_snapshot
+    from warroom.tui.screens import main
+
+    from .tui_helpers import make_app, settle
+
+    monkeypatch.setattr(main, "GC_PAUSE_LIMIT", 60.0)  # only the first state may resume it
+    incident_id = actions.declare(room, "Checkout returns 500s", "SEV2")
+    app = make_app(room, incident_id, first=first_snapshot(room, incident_id))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert gc.isenabled()
+        assert gc.get_freeze_count() > 0  # the startup objects, out of its sight
+
+
+async def test_the_collector_resumes_even_if_no_state_is_shown(
+    gc_paused, room, monkeypatch
+) -> None:
+    from warroom.tui.screens import main
+
+    from .tui_helpers import make_app, until
+
+    monkeypatch.setattr(main, "GC_PAUSE_LIMIT", 0.05)
+    monkeypatch.setattr(main.WarRoomScreen, "_freeze", lambda screen: None)
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, gc.isenabled, "the collector to resume")

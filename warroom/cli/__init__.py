@@ -15,6 +15,7 @@ from warroom import __version__
 from warroom.cli.common import common_options, incident_option, open_room, target_incident
 from warroom.errors import WarroomError
 from warroom.safe_text import one_line
+from warroom.startup import resume_gc
 from warroom.views import AmbiguousIncident
 
 # name -> "module:function". Adding a command is one line here.
@@ -142,6 +143,7 @@ def cli(ctx: click.Context, ref: str | None) -> None:
     """
     ctx.ensure_object(dict)
     if ctx.invoked_subcommand is not None:
+        resume_gc()  # paused only for the war room's start (warroom/startup.py)
         if ref is not None:
             # `warroom -i INC-1 note ...` would leave the note to choose its own incident.
             raise click.UsageError(

@@ -41,6 +41,7 @@ from warroom.errors import WarroomError
 from warroom.live import ChangeWatcher
 from warroom.room import Room
 from warroom.safe_text import clean, screen_line
+from warroom.startup import resume_gc
 from warroom.storage import FileMoved, open_store
 from warroom.tui.alert_data import alerts_mark
 from warroom.tui.alert_handlers import alert_work
@@ -114,6 +115,7 @@ W = TypeVar("W", bound=Widget)
 # or replaced file gets no commits, and our old -wal must go before anyone opens the new one.
 WATCH_TIMEOUT = 0.5
 DELIVERY_RETRY_SECONDS = 30.0
+GC_PAUSE_LIMIT = 2.0  # seconds
 
 
 @dataclass(frozen=True)
@@ -216,6 +218,9 @@ class WarRoomScreen(WorkScreen[None]):
         # The screen's own timer: it stops when the screen goes, so it never fires into a
         # half torn-down app.
         self.set_interval(1, self.tick, name="tick")
+        # The collector resumes with the first state shown (_freeze), or after this if no
+        # read succeeds, so that a war room waiting for its file never runs without it.
+        self.set_timer(GC_PAUSE_LIMIT, resume_gc, name="resume-gc")
         if not self.readonly:
             # Failed deliveries are retried by any running warroom: this one too.
             self.set_interval(DELIVERY_RETRY_SECONDS, self.retry_deliveries, name="deliveries")
@@ -254,10 +259,12 @@ class WarRoomScreen(WorkScreen[None]):
     def _freeze(self) -> None:
         """Once the first state is on screen: move every object alive now (modules, styles,
         widgets) out of the garbage collector's sight. A full collection otherwise walks all
-        of them, a pause of tens of milliseconds in the middle of a live refresh."""
+        of them, a pause of tens of milliseconds in the middle of a live refresh. The
+        collector is paused from the start until here (warroom/startup.py)."""
         if not self._frozen and self.is_attached:
             self._frozen = True
             gc.freeze()
+        resume_gc()
 
     def apply(self, snapshot: Snapshot, now: datetime, wanted: TimelineKey | None) -> None:
         """Show a snapshot. Its entries are used only if they belong to the wanted timeline."""
