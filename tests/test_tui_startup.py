@@ -154,3 +154,29 @@ async def test_the_collector_resumes_even_if_no_state_is_shown(
     app = make_app(room)
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, gc.isenabled, "the collector to resume")
+
+
+async def test_the_live_worker_starts_after_the_first_frame(room) -> None:
+    """Its thread (a second connection, inotify) only competed with drawing the first frame."""
+    from warroom import actions
+    from warroom.tui.data import first_snapshot
+
+    from .tui_helpers import make_app, until
+
+    incident_id = actions.declare(room, "Checkout returns 500s", "SEV2")
+    app = make_app(room, incident_id, first=first_snapshot(room, incident_id), live=True)
+    at_first_frame: list[list[str]] = []
+    display = app._display
+
+    def first_frame(screen, renderable) -> None:
+        if renderable is not None and not at_first_frame and screen is app.screen:
+            at_first_frame.append([w.name for w in app.workers])
+        display(screen, renderable)
+
+    app._display = first_frame  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: bool(at_first_frame), "the first frame")
+        await until(
+            pilot, lambda: any(w.name == "live-refresh" for w in app.workers), "the live worker"
+        )
+    assert "live-refresh" not in at_first_frame[0]

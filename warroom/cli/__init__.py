@@ -154,7 +154,7 @@ def cli(ctx: click.Context, ref: str | None) -> None:
     from warroom.tui.run import run_tui
     from warroom.views import list_incidents
 
-    room = open_room(ctx)
+    room = open_room(ctx, check_later=True)
     with room.read() as conn:
         any_incident = bool(list_incidents(conn, include_resolved=True))
     # The same choice as every command's: never the newest of several by guess. A file with

@@ -38,7 +38,6 @@ from textual.worker import Worker, get_current_worker
 from warroom import actions
 from warroom.domain import ASKS_FOR_UPDATE, format_ref
 from warroom.errors import WarroomError
-from warroom.live import ChangeWatcher
 from warroom.room import Room
 from warroom.safe_text import clean, screen_line
 from warroom.startup import resume_gc
@@ -92,6 +91,7 @@ from warroom.tui.widgets.update_pane import UpdatePane
 from warroom.views import Entry, Incident
 
 if TYPE_CHECKING:
+    from warroom.live import ChangeWatcher
     from warroom.tui.screens.assign import Assignment
     from warroom.tui.screens.declare import DeclareForm
     from warroom.tui.screens.mitigate import Mitigation
@@ -224,6 +224,14 @@ class WarRoomScreen(WorkScreen[None]):
         if not self.readonly:
             # Failed deliveries are retried by any running warroom: this one too.
             self.set_interval(DELIVERY_RETRY_SECONDS, self.retry_deliveries, name="deliveries")
+        if self.live:
+            # After the first frame: its thread (a second connection, inotify) would only
+            # compete with drawing it. The read after that frame catches up on anything
+            # committed since the first read.
+            self.call_after_refresh(self._start_live_once_drawn)
+        # The damaged-file check a command makes before writing, also after the first frame
+        # (a damaged file is said at once; the first write waits for it in any case).
+        self.call_after_refresh(self._check_file)
         first, self._first = self._first, None
         if first is not None and first.incident is not None:
             # Applied before the first layout, so the first frame is the incident, not empty
@@ -233,8 +241,6 @@ class WarRoomScreen(WorkScreen[None]):
             self.call_after_refresh(self.refresh_now)
         else:
             self.refresh_now()
-        if self.live:
-            self._start_live()
 
     def on_unmount(self) -> None:
         self._stop_watching()
@@ -372,7 +378,7 @@ class WarRoomScreen(WorkScreen[None]):
         self.run_in_thread("refresh", lambda: self.session.call(self._load), self.show_snapshot)
 
     def worker_failed(self, worker: Worker[Any], text: str) -> None:
-        if worker.name in ("refresh", "older"):
+        if worker.name in ("refresh", "older", "integrity"):
             self.show_database_problem(text)
         else:
             self.notify(text, severity="error")
@@ -468,6 +474,14 @@ class WarRoomScreen(WorkScreen[None]):
 
     # --- the live worker ----------------------------------------------------------------
 
+    def _check_file(self) -> None:
+        if not self.readonly and self.is_attached:
+            self.run_in_thread("integrity", self.session.check_integrity)
+
+    def _start_live_once_drawn(self) -> None:
+        if self.is_attached and not self._stopping.is_set():
+            self._start_live()
+
     def _start_live(self) -> None:
         self._stop_watching()  # a worker still on the old file (after a reopen) ends first
         self._stopping = threading.Event()
@@ -491,6 +505,8 @@ class WarRoomScreen(WorkScreen[None]):
         except WarroomError as exc:
             self.post_message(DatabaseProblem(f"Live refresh is off: {exc.message}"))
             return
+        from warroom.live import ChangeWatcher  # ctypes and inotify: not for the first frame
+
         try:
             self._watcher = watcher = ChangeWatcher(path)
         except (OSError, WarroomError) as exc:
