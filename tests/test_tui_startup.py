@@ -36,6 +36,33 @@ def test_the_app_module_imports_no_secondary_screen() -> None:
     assert result.stdout.split() == []
 
 
+# Not needed for the war room's first frame, and each costs it: Jinja2 (~40 ms, the update
+# preview brings it after the first frame), the live watcher (ctypes, inotify: its worker
+# starts after the first frame), sqlite-utils, the clipboard, the exporters.
+NOT_FOR_THE_FIRST_FRAME = [
+    "jinja2",
+    "warroom.templating",
+    "warroom.live",
+    "ctypes",
+    "sqlite_utils",
+    "pyperclip",
+    "warroom.export",
+    "warroom.delivery",
+]
+
+
+def test_opening_the_war_room_imports_nothing_its_first_frame_does_not_need() -> None:
+    # What `warroom` imports up to App.run(): the CLI, the app and the screen's modules.
+    code = (
+        "import sys, warroom.launch, warroom.cli, warroom.tui.run, warroom.tui.app\n"
+        f"print(' '.join(m for m in {NOT_FOR_THE_FIRST_FRAME!r} if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == []
+
+
 async def test_the_first_read_skips_the_preview_and_the_next_brings_it(room, monkeypatch) -> None:
     from warroom import actions
     from warroom.tui import data
