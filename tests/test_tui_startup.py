@@ -172,15 +172,17 @@ async def test_the_war_room_resumes_the_collector_with_its_first_state(
 async def test_the_collector_resumes_even_if_no_state_is_shown(
     gc_paused, room, monkeypatch
 ) -> None:
+    from warroom import actions
     from warroom.tui.screens import main
 
-    from .tui_helpers import make_app, until
+    from .tui_helpers import make_app, settle, until
 
     monkeypatch.setattr(main, "GC_PAUSE_LIMIT", 0.05)
     monkeypatch.setattr(main.WarRoomScreen, "_freeze", lambda screen: None)
-    app = make_app(room)
+    app = make_app(room, actions.declare(room, "Checkout returns 500s", "SEV2"))
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, gc.isenabled, "the collector to resume")
+        await settle(pilot)
 
 
 async def test_the_live_worker_starts_after_the_first_frame(room) -> None:
