@@ -116,6 +116,7 @@ W = TypeVar("W", bound=Widget)
 WATCH_TIMEOUT = 0.5
 DELIVERY_RETRY_SECONDS = 30.0
 GC_PAUSE_LIMIT = 2.0  # seconds
+CHECK_AFTER = 0.2  # seconds after mounting: the damaged-file check (tui/session.py)
 
 
 @dataclass(frozen=True)
@@ -229,9 +230,10 @@ class WarRoomScreen(WorkScreen[None]):
             # compete with drawing it. The read after that frame catches up on anything
             # committed since the first read.
             self.call_after_refresh(self._start_live_once_drawn)
-        # The damaged-file check a command makes before writing, also after the first frame
-        # (a damaged file is said at once; the first write waits for it in any case).
-        self.call_after_refresh(self._check_file)
+        # The damaged-file check a command makes before writing, also just after the first
+        # frame has gone out (a damaged file is said at once; a write runs it in any case).
+        # Not at once: reading the whole file, it delayed the frame's own output.
+        self.set_timer(CHECK_AFTER, self._check_file, name="integrity")
         first, self._first = self._first, None
         if first is not None and first.incident is not None:
             # Applied before the first layout, so the first frame is the incident, not empty
