@@ -5,6 +5,8 @@ the triage facts on screen at 80x24."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from rich.cells import cell_len
 from rich.color import Color
@@ -15,7 +17,7 @@ from tests.conftest import T0, FakeClock
 from warroom import actions
 from warroom.actions import Actor, Room
 from warroom.demo import seed_demo
-from warroom.domain import Settings
+from warroom.domain import STEP_LABELS, Settings
 from warroom.storage import open_store
 from warroom.tui.app import WarroomApp
 
@@ -219,3 +221,31 @@ async def test_the_footer_keys_are_enabled_again_after_a_picker(demo) -> None:
         await pilot.press("escape")  # ...and back
         await pilot.pause()
         assert not any(k.has_class("-disabled") for k in app.main.query(FooterKey))
+
+
+HEADINGS = {label.split(". ", 1)[-1] for label in STEP_LABELS.values()}
+
+
+async def test_checklist_lines_wrap_under_their_text_and_keep_who_and_when_whole(
+    room: Room,
+) -> None:
+    # At 100x30 a long name made "by" lines wrap to the pane's edge, under the numbers.
+    ticker = Room(room.store, Actor("maximiliana", "maximiliana"), room.settings, room.clock)
+    incident_id = actions.declare(ticker, "Checkout returns 500s", "SEV2")
+    for number in range(1, 7):
+        actions.check(ticker, incident_id, number)
+    app = make_app(room)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        pane = app.main.query_one("#checklist")
+        region = pane.content_region
+        lines = [line[region.x : region.right] for line in screen_lines(app)]
+        lines = lines[region.y : region.bottom]
+        items = [i for i, line in enumerate(lines) if re.match(r"^ +\d [✔☐] ", line)]
+        assert len(items) == 6, lines
+        for start, end in zip(items, [*items[1:], len(lines)], strict=True):
+            item = lines[start:end]
+            # Continuation lines (any but the next step's heading) start under the text.
+            following = [line for line in item[1:] if line.strip() not in HEADINGS]
+            assert all(line.startswith(" " * 5) for line in following), item
+            assert "maximiliana 14:00" in " ".join(item), item
