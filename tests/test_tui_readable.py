@@ -22,7 +22,7 @@ from warroom.storage import open_store
 from warroom.tui.app import WarroomApp
 
 from .contrast import drawn_text
-from .tui_helpers import make_app, screen_lines, settle
+from .tui_helpers import make_app, screen_lines, settle, until
 
 THEMES = [t for t in App().available_themes if not t.startswith("ansi")]
 
@@ -249,3 +249,20 @@ async def test_checklist_lines_wrap_under_their_text_and_keep_who_and_when_whole
             following = [line for line in item[1:] if line.strip() not in HEADINGS]
             assert all(line.startswith(" " * 5) for line in following), item
             assert "maximiliana 14:00" in " ".join(item), item
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24), (150, 40)])
+async def test_a_notification_never_covers_the_footer(room: Room, size) -> None:
+    actions.declare(room, "Checkout returns 500s", "SEV2")
+    app = make_app(room)
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await settle(pilot)
+        rows = 2 if size[0] < 140 else 1  # the footer's rows at this width
+        footer = screen_lines(app)[-rows:]
+        assert "?Help" in "".join(footer).replace(" ", "")
+        app.notify("Note 3 added to INC-1, a long notice that takes several lines " * 2)
+        await until(pilot, lambda: bool(app.screen.query("Toast")), "the toast")
+        await pilot.pause()
+        lines = screen_lines(app)
+        assert any("Note 3 added" in line for line in lines)  # the toast is drawn
+        assert lines[-rows:] == footer, "\n".join(lines)
