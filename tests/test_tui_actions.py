@@ -335,7 +335,7 @@ async def test_demo_incident_shows_everything(room: Room) -> None:
         assert app.main.has_class("-wide")
         assert "owner maya" in label_text(app, "#hdr-owner")
         roles = str(app.main.query_one("#roles").render())
-        assert "jonas" in roles and "Comms    unassigned" in roles
+        assert "jonas" in roles and "Comms     UNASSIGNED " in roles
         update = str(app.main.query_one("#update").render())
         assert "1 published" in update
         assert app.main.timeline.entry_count == len(app.main.timeline.texts()) > 12

@@ -85,11 +85,13 @@ AMBER = ("wr-soon", "wr-soon-bg")
 @pytest.mark.parametrize("theme", ["textual-dark", "textual-light", "gruvbox", "nord"])
 async def test_red_and_amber_mean_act_now_and_soon_and_nothing_else(demo, theme) -> None:
     room, incident_id, clock = demo
+    actions.assign(room, incident_id, "comms", "priya")  # no role left to fill at once
     app = make_app(room)
     async with app.run_test(size=(120, 40)) as pilot:
         app.theme = theme
         await settle(pilot)
-        # SEV2 with an owner, the update due in 10 minutes: nothing is red or amber.
+        # SEV2 with an owner and a comms owner, the update due in 10 minutes: nothing is red
+        # or amber.
         assert _cells_in(app, *RED) == []
         assert _cells_in(app, *AMBER) == []
         # Due in 4 minutes: amber, in the countdown and the header only.
@@ -125,6 +127,31 @@ async def test_no_owner_is_red_in_the_header_and_the_roles(room: Room, clock: Fa
         await settle(pilot)
         red = _cells_in(app, *RED)
         assert red.count("NOOWNER") == 2, red  # the header and the roles pane
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_no_comms_owner_is_shown_as_a_gap_to_fill_now(room: Room, size) -> None:
+    # The process: unowned communication is the common small-team failure; fill it at once.
+    # It was quiet grey italics, like a role that can wait (the fix lead's).
+    incident_id = actions.declare(room, "Checkout returns 500s", "SEV3")
+    actions.assign(room, incident_id, "owner", "maya")
+    app = make_app(room)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        red = _cells_in(app, *RED)
+        assert red == ["UNASSIGNED"], red  # the comms line of the roles (or brief) pane
+        comms = next(line for line in screen_lines(app) if "Comms" in line)
+        assert "UNASSIGNED" in comms  # capitals: still a gap in monochrome
+        fix_lead = next(line for line in screen_lines(app) if "Fix lead" in line)
+        assert "unassigned" in fix_lead and "UNASSIGNED" not in fix_lead
+        # Bold as well, which a monochrome terminal still draws.
+        bold = [
+            seg.text
+            for strip in app.screen._compositor.render_strips()
+            for seg in strip
+            if seg.style is not None and seg.style.bold and "UNASSIGNED" in seg.text
+        ]
+        assert bold, "the comms gap is not bold"
 
 
 # --- cut to fit, narrow sizes, wide characters ------------------------------------------------

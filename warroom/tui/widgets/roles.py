@@ -10,6 +10,9 @@ from warroom.safe_text import person, screen_line, steady
 from warroom.views import Incident
 
 SHORT_ROLES = {"owner": "Owner", "fix_lead": "Fix lead", "comms": "Comms"}
+# Roles the process says to fill at once when nobody holds them (no owner: nobody drives; no
+# comms owner: customers go untold), shown as the war room shows what to act on now.
+GAPS = {"owner": " NO OWNER ", "comms": " UNASSIGNED "}
 
 
 class RolesPane(Static):
@@ -60,8 +63,8 @@ class RolesPane(Static):
                 to = self.handing_over.get(role)
                 if to:
                     text.append(f" \u2192 {screen_line(to, 20)} (handing over)", missing)
-            elif role == "owner":  # act now: red, as in the header
-                text.append(" NO OWNER ", none)
+            elif role in GAPS:  # act now: red, as in the header; in capitals for monochrome
+                text.append(GAPS[role], none)
             else:
                 text.append("unassigned", missing)
         return text
