@@ -167,11 +167,11 @@ async def test_role_changed_while_the_form_was_open_asks(room: Room, declared: i
     app = make_app(room)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("a")  # owner is the first unassigned role
+        await pilot.press("a")
         await settle(pilot)
         actions.assign(as_person(room, "maya"), declared, "owner", "omar")  # meanwhile
         app.screen.query_one("#name", Input).focus()
-        await pilot.press(*"lee", "ctrl+s")
+        await pilot.press(*"lee", "tab", "down", "space", "ctrl+s")  # the owner
         await settle(pilot)
         question = app.screen
         assert isinstance(question, ChoiceScreen)
