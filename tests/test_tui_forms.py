@@ -281,3 +281,36 @@ async def test_a_click_on_a_role_in_the_roles_pane_opens_the_form_on_that_role(
         await until(pilot, lambda: _back_home(app), "the form saved")
         await settle(pilot)
     assert room.incident(declared).roles["comms"] == "priya"
+
+
+# --- keys typed as the form opens -------------------------------------------------------------
+
+
+def _type_at_once(app, keys: list[str]) -> None:
+    """Post every key to the app at once, as a fast typist's (or a paste's) keys reach it
+    from the terminal: no pause for the app to handle one before the next arrives."""
+    from textual import events
+
+    chars = {"tab": "\t", "enter": "\r"}
+    for key in keys:
+        app.post_message(events.Key(key, key if len(key) == 1 else chars.get(key)))
+
+
+@pytest.mark.parametrize("run", range(3))  # the timing varies: each run must hold
+async def test_keys_typed_as_a_form_opens_are_applied_in_order(room: Room, run: int) -> None:
+    # `d`, AAA, Tab, BBB typed without a pause gave "AAABBB" in the title (the Tab was
+    # applied before the form had its focus), or lost every key.
+    actions.declare(room, "Checkout returns 500s", "SEV2")
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        _type_at_once(app, ["d", *"AAA", "tab", *"BBB"])
+        await until(pilot, lambda: isinstance(app.screen, DeclareScreen), "the declare form")
+        screen = app.screen
+        await until(
+            pilot,
+            lambda: screen.query_one("#services", Input).value == "BBB",
+            "BBB in the services field",
+        )
+        assert screen.query_one("#title", Input).value == "AAA"
+        assert app.focused is screen.query_one("#services", Input)

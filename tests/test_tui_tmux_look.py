@@ -211,3 +211,26 @@ def test_a_30_column_split_pane_shows_the_entries_text(
     tmux("send-keys", "-t", "w", "C-q")
     tmux.wait(lambda _: tmux.rc.exists() and tmux.rc.read_text().strip() != "", "the exit")
     assert tmux.rc.read_text().strip() == "0"
+
+
+def test_keys_typed_as_a_form_opens_land_in_order_in_a_real_terminal(
+    room: Room, db_path: Path, tmux: Tmux
+) -> None:
+    # One send-keys: the terminal delivers `d`, AAA, Tab, BBB as one burst, as a fast typist's.
+    actions.declare(room, "Checkout returns 500s", "SEV2")
+    tmux.start(f"{sys.executable} -m warroom --db {db_path} --as tester", 120, 40)
+    tmux.wait(lambda ls: "Declared SEV2" in " ".join(ls), "the war room")
+    tmux("send-keys", "-t", "w", "d", "AAA", "Tab", "BBB")
+
+    def field_under(lines: list[str], label: str) -> str:
+        at = next((i for i, line in enumerate(lines) if label in line), None)
+        return " ".join(lines[at + 1].split()) if at is not None and at + 1 < len(lines) else ""
+
+    lines = tmux.wait(
+        lambda ls: "BBB" in field_under(ls, "Services (comma"), "BBB in the services field"
+    )
+    assert "AAA" in field_under(lines, "Title: what is broken")
+    assert "BBB" not in field_under(lines, "Title: what is broken")
+    tmux("send-keys", "-t", "w", "Escape", "y", "C-q")
+    tmux.wait(lambda _: tmux.rc.exists() and tmux.rc.read_text().strip() != "", "the exit")
+    assert tmux.rc.read_text().strip() == "0"

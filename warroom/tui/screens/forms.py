@@ -194,6 +194,11 @@ class FormScreen(ModalScreen[ResultT | None], Generic[ResultT]):
         Binding("ctrl+s", "save", "Save", priority=True),
         # Priority: an Input, a RadioSet and a Select each have their own Enter.
         Binding("enter", "enter", "Next field", show=False, priority=True),
+        # Priority too, so a Tab moves the focus as it arrives: as an ordinary binding it ran
+        # only once it had come back up from the field, after the keys typed behind it had
+        # been handed to that same field ("AAA Tab BBB" typed at once gave "AAABBB").
+        Binding("tab", "app.focus_next", "Next field", show=False, priority=True),
+        Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True),
     ]
 
     TITLE = "Form"

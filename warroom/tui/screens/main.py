@@ -309,7 +309,7 @@ class WarRoomScreen(WorkScreen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in WRITE_ACTIONS and self.readonly:
             return False  # hidden everywhere: footer, palette, help
-        if action == "note" and _typing_in(self.focused):
+        if action in PRIORITY and _typing_in(self.focused):
             return False  # a priority key: "n" typed into a text field is just a letter
         if action == "reopen":
             return self.moved is not None
