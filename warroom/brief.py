@@ -12,7 +12,14 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from warroom.domain import ROLES, STEP_LABELS, Settings, format_duration, is_overdue
+from warroom.domain import (
+    CORRECTED_MARK,
+    ROLES,
+    STEP_LABELS,
+    Settings,
+    format_duration,
+    is_overdue,
+)
 from warroom.storage import queries as q
 from warroom.views import (
     ChecklistItem,
@@ -96,7 +103,7 @@ def _line(text: str, limit: int = LINE_LIMIT) -> str:
 def _entry_text(entry: Entry, brief: Brief) -> str:
     fix = brief.corrected.get(entry.id)
     if fix is not None:
-        return "\u270e " + _line(fix.text)
+        return f"{CORRECTED_MARK} " + _line(fix.text)
     return _line(entry.text)
 
 

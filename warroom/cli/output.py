@@ -11,7 +11,15 @@ from typing import Any
 
 import click
 
-from warroom.domain import ROLES, SOURCES, STEP_LABELS, format_duration, update_countdown
+from warroom.domain import (
+    CORRECTED_MARK,
+    ROLES,
+    SOURCES,
+    STEP_LABELS,
+    corrects_prefix,
+    format_duration,
+    update_countdown,
+)
 from warroom.safe_text import clean, one_line, person
 from warroom.views import Delivery, Entry, Incident, describe_delivery
 
@@ -88,7 +96,6 @@ def _author_label(author: str, login: str | None) -> str:
 
 
 FOLD_LINES = 3  # a long note shows its first lines on one line each, then "… N more lines"
-CORRECTED_MARK = "\u270e"  # ✎
 
 
 def fold(text: str, keep: int = FOLD_LINES) -> tuple[list[str], int]:
@@ -120,7 +127,7 @@ def entry_body(
             prefix = f"(happened {local_time(at, now)}) "
         target = entry_corrects(entry)
         if target is not None:
-            prefix += f"{CORRECTED_MARK} corrects #{target}: "
+            prefix += corrects_prefix(target)
     if correction is not None and not original:
         text = correction.text
         prefix += f"{CORRECTED_MARK} (corrected in #{correction.id}) "
