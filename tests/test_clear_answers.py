@@ -262,3 +262,70 @@ def test_a_read_of_a_missing_file_is_an_error_not_an_all_clear(
     assert f"no warroom database at {db_path}" in result.output
     assert "No open incidents" not in result.output
     assert not db_path.exists()
+
+
+
+async def test_the_war_room_checks_the_file_after_drawing_and_before_writing(
+    room: Room, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`warroom` leaves the damaged-file check until after its first frame (~40 ms at 100k
+    entries): the screen still runs it at once and says the file is damaged, and no write
+    gets past it. (Real damage is found by check_integrity: the tests above.)"""
+    from warroom.errors import DatabaseCorrupt
+    from warroom.room import Room as RoomOf
+    from warroom.storage import open_store
+    from warroom.tui import session
+
+    from .tui_helpers import make_app, settle, until
+
+    incident = actions.declare(room, "Checkout down", "SEV2")
+    room.store.close()
+    checked: list[Path] = []
+
+    def damaged(store) -> None:
+        checked.append(store.path)
+        raise DatabaseCorrupt(f"{store.path} is damaged (test); nothing was written", "X")
+
+    monkeypatch.setattr(session, "check_integrity", damaged)
+    store = open_store(db_path)
+    store.check_pending = True  # as `warroom` opens it (cli/common.py, check_later)
+    app = make_app(RoomOf(store, room.actor, room.settings, room.clock), incident)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await until(pilot, lambda: "is damaged" in app.main.problem, "the damage said")
+            assert checked  # without any write
+            await pilot.press("n")
+            await pilot.press(*"rollback started", "enter")
+            await settle(pilot)
+            assert "is damaged" in app.notices[-1]
+            assert len(checked) >= 2  # checked again for the write, which it refused
+        with store.read() as conn:
+            notes = [r[0] for r in conn.execute("SELECT text FROM timeline WHERE kind = 'note'")]
+    finally:
+        store.close()
+    assert "rollback started" not in notes
+
+
+async def test_a_whole_file_is_checked_once_and_written(room: Room, db_path: Path) -> None:
+    from warroom.room import Room as RoomOf
+    from warroom.storage import open_store
+
+    from .tui_helpers import make_app, settle
+
+    incident = actions.declare(room, "Checkout down", "SEV2")
+    room.store.close()
+    store = open_store(db_path)
+    store.check_pending = True
+    app = make_app(RoomOf(store, room.actor, room.settings, room.clock), incident)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            assert not store.check_pending  # checked after the first frame, and found whole
+            await pilot.press("n")
+            await pilot.press(*"rollback started", "enter")
+            await settle(pilot)
+            assert app.main.timeline.texts()[-1] == "rollback started"
+            assert not app.main.problem
+    finally:
+        store.close()

@@ -270,6 +270,9 @@ def _open_room_for(options: dict[str, str], opened: list[Room]) -> Callable[[], 
 def main() -> None:
     parsed = parse_run(sys.argv[1:])
     if parsed is None:
+        from warroom.startup import pause_gc
+
+        pause_gc()  # for the war room's start; commands resume it (warroom/startup.py)
         from warroom.cli import main as cli_main
 
         cli_main()

@@ -15,6 +15,7 @@ from warroom import __version__
 from warroom.cli.common import common_options, incident_option, open_room, target_incident
 from warroom.errors import WarroomError
 from warroom.safe_text import clean, one_line
+from warroom.startup import resume_gc
 from warroom.views import AmbiguousIncident
 
 # name -> "module:function". Adding a command is one line here.
@@ -179,6 +180,7 @@ def cli(ctx: click.Context, ref: str | None) -> None:
     """
     ctx.ensure_object(dict)
     if ctx.invoked_subcommand is not None:
+        resume_gc()  # paused only for the war room's start (warroom/startup.py)
         if ref is not None:
             # `warroom -i INC-1 note ...` would leave the note to choose its own incident.
             raise click.UsageError(
@@ -189,7 +191,7 @@ def cli(ctx: click.Context, ref: str | None) -> None:
     from warroom.tui.run import run_tui
     from warroom.views import list_incidents
 
-    room = open_room(ctx)
+    room = open_room(ctx, check_later=True)
     with room.read() as conn:
         any_incident = bool(list_incidents(conn, include_resolved=True))
     # The same choice as every command's: never the newest of several by guess. A file with

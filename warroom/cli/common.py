@@ -59,7 +59,9 @@ incident_option = click.option(
 )
 
 
-def open_room(ctx: click.Context, *, readonly: bool = False, reading: bool = False) -> Room:
+def open_room(
+    ctx: click.Context, *, readonly: bool = False, reading: bool = False, check_later: bool = False
+) -> Room:
     """The store, settings, author and clock for this invocation; closed when it ends.
     `reading`: a command that only reads, which still reads a file on a full disk or in a
     read-only folder (see open_for_reading). Tests inject a clock with
@@ -77,7 +79,10 @@ def open_room(ctx: click.Context, *, readonly: bool = False, reading: bool = Fal
             click.echo(f"warroom: {one_line(warning)}", err=True)
     else:
         store = open_store(path, readonly=readonly)
-        if not readonly and not store.created:
+        if not readonly and not store.created and check_later:
+            # The war room checks before its first write (tui/session.py), after drawing.
+            store.check_pending = True
+        elif not readonly and not store.created:
             try:
                 check_integrity(store)  # before any command writes to it
             except BaseException:

@@ -209,6 +209,21 @@ class _Preview:
 _PREVIEW = _Preview()
 
 
+def first_snapshot(room: Room, incident_id: int | None) -> Snapshot | None:
+    """The war room's first read, done before the app starts so that its first frame already
+    shows the incident (read in a worker, it reached the screen only after a frame of empty
+    panes: a second layout of every pane). None when there is no incident to show (the
+    screen offers to declare one) or the read failed (the screen's own read reports why)."""
+    if incident_id is None:
+        return None
+    try:
+        return load_snapshot(
+            room, incident_id, after_id=0, timeline_filter=TimelineFilter(), preview=False
+        )
+    except WarroomError:
+        return None
+
+
 def load_older(room: Room, key: TimelineKey, before_id: int) -> tuple[list[Entry], bool]:
     with room.read() as conn:
         return _page(conn, key, before_id)

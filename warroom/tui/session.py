@@ -20,7 +20,7 @@ from typing import TypeVar
 from warroom.errors import WarroomError
 from warroom.room import Room
 from warroom.storage import FileMoved, file_identity, open_store
-from warroom.storage.connection import release_moved
+from warroom.storage.connection import check_integrity, release_moved
 
 T = TypeVar("T")
 
@@ -63,7 +63,17 @@ class Session:
     def write(self, fn: Callable[[Room], T]) -> T:
         if self.readonly:
             raise WarroomError("read-only: this war room watches and never writes")
+        self.check_integrity()
         return self.call(fn)
+
+    def check_integrity(self) -> None:
+        """The damaged-file check a command makes before writing (storage's
+        check_integrity), if the file was opened with it left for later: before the first
+        write, or earlier if the screen asks. Raises DatabaseCorrupt while it fails."""
+        with self._lock:
+            store = self.room.store
+            if store.check_pending and self._retired is None:
+                check_integrity(store)
 
     # --- the file's identity ----------------------------------------------------------------
 

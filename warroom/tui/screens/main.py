@@ -38,9 +38,9 @@ from textual.worker import Worker, get_current_worker
 from warroom import actions
 from warroom.domain import ASKS_FOR_UPDATE, format_ref
 from warroom.errors import WarroomError
-from warroom.live import ChangeWatcher
 from warroom.room import Room
 from warroom.safe_text import clean, screen_line
+from warroom.startup import resume_gc
 from warroom.storage import FileMoved, open_store
 from warroom.tui.alert_data import alerts_mark
 from warroom.tui.alert_handlers import alert_work
@@ -91,6 +91,7 @@ from warroom.tui.widgets.update_pane import UpdatePane
 from warroom.views import Entry, Incident
 
 if TYPE_CHECKING:
+    from warroom.live import ChangeWatcher
     from warroom.tui.screens.assign import Assignment
     from warroom.tui.screens.declare import DeclareForm
     from warroom.tui.screens.mitigate import Mitigation
@@ -114,6 +115,8 @@ W = TypeVar("W", bound=Widget)
 # or replaced file gets no commits, and our old -wal must go before anyone opens the new one.
 WATCH_TIMEOUT = 0.5
 DELIVERY_RETRY_SECONDS = 30.0
+GC_PAUSE_LIMIT = 2.0  # seconds
+CHECK_AFTER = 0.2  # seconds after mounting: the damaged-file check (tui/session.py)
 
 
 @dataclass(frozen=True)
@@ -143,8 +146,16 @@ class WarRoomScreen(WorkScreen[None]):
         ),
     ]
 
-    def __init__(self, session: Session, incident_id: int | None = None, *, live: bool = True):
+    def __init__(
+        self,
+        session: Session,
+        incident_id: int | None = None,
+        *,
+        live: bool = True,
+        first: Snapshot | None = None,
+    ):
         super().__init__(id="warroom")
+        self._first = first  # read before the app started: the first frame shows it
         self.session = session
         self.readonly = session.readonly
         self.live = live
@@ -208,12 +219,30 @@ class WarRoomScreen(WorkScreen[None]):
         # The screen's own timer: it stops when the screen goes, so it never fires into a
         # half torn-down app.
         self.set_interval(1, self.tick, name="tick")
+        # The collector resumes with the first state shown (_freeze), or after this if no
+        # read succeeds, so that a war room waiting for its file never runs without it.
+        self.set_timer(GC_PAUSE_LIMIT, resume_gc, name="resume-gc")
         if not self.readonly:
             # Failed deliveries are retried by any running warroom: this one too.
             self.set_interval(DELIVERY_RETRY_SECONDS, self.retry_deliveries, name="deliveries")
-        self.refresh_now()
         if self.live:
-            self._start_live()
+            # After the first frame: its thread (a second connection, inotify) would only
+            # compete with drawing it. The read after that frame catches up on anything
+            # committed since the first read.
+            self.call_after_refresh(self._start_live_once_drawn)
+        # The damaged-file check a command makes before writing, also just after the first
+        # frame has gone out (a damaged file is said at once; a write runs it in any case).
+        # Not at once: reading the whole file, it delayed the frame's own output.
+        self.set_timer(CHECK_AFTER, self._check_file, name="integrity")
+        first, self._first = self._first, None
+        if first is not None and first.incident is not None:
+            # Applied before the first layout, so the first frame is the incident, not empty
+            # panes saying "Loading…"; the read after that frame brings the update preview.
+            self._show_snapshot(first)
+            self._previewed = True
+            self.call_after_refresh(self.refresh_now)
+        else:
+            self.refresh_now()
 
     def on_unmount(self) -> None:
         self._stop_watching()
@@ -238,10 +267,12 @@ class WarRoomScreen(WorkScreen[None]):
     def _freeze(self) -> None:
         """Once the first state is on screen: move every object alive now (modules, styles,
         widgets) out of the garbage collector's sight. A full collection otherwise walks all
-        of them, a pause of tens of milliseconds in the middle of a live refresh."""
+        of them, a pause of tens of milliseconds in the middle of a live refresh. The
+        collector is paused from the start until here (warroom/startup.py)."""
         if not self._frozen and self.is_attached:
             self._frozen = True
             gc.freeze()
+        resume_gc()
 
     def apply(self, snapshot: Snapshot, now: datetime, wanted: TimelineKey | None) -> None:
         """Show a snapshot. Its entries are used only if they belong to the wanted timeline."""
@@ -309,7 +340,7 @@ class WarRoomScreen(WorkScreen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in WRITE_ACTIONS and self.readonly:
             return False  # hidden everywhere: footer, palette, help
-        if action == "note" and _typing_in(self.focused):
+        if action in PRIORITY and _typing_in(self.focused):
             return False  # a priority key: "n" typed into a text field is just a letter
         if action == "reopen":
             return self.moved is not None
@@ -349,7 +380,7 @@ class WarRoomScreen(WorkScreen[None]):
         self.run_in_thread("refresh", lambda: self.session.call(self._load), self.show_snapshot)
 
     def worker_failed(self, worker: Worker[Any], text: str) -> None:
-        if worker.name in ("refresh", "older"):
+        if worker.name in ("refresh", "older", "integrity"):
             self.show_database_problem(text)
         else:
             self.notify(text, severity="error")
@@ -445,6 +476,14 @@ class WarRoomScreen(WorkScreen[None]):
 
     # --- the live worker ----------------------------------------------------------------
 
+    def _check_file(self) -> None:
+        if not self.readonly and self.is_attached:
+            self.run_in_thread("integrity", self.session.check_integrity)
+
+    def _start_live_once_drawn(self) -> None:
+        if self.is_attached and not self._stopping.is_set():
+            self._start_live()
+
     def _start_live(self) -> None:
         self._stop_watching()  # a worker still on the old file (after a reopen) ends first
         self._stopping = threading.Event()
@@ -468,6 +507,8 @@ class WarRoomScreen(WorkScreen[None]):
         except WarroomError as exc:
             self.post_message(DatabaseProblem(f"Live refresh is off: {exc.message}"))
             return
+        from warroom.live import ChangeWatcher  # ctypes and inotify: not for the first frame
+
         try:
             self._watcher = watcher = ChangeWatcher(path)
         except (OSError, WarroomError) as exc:
@@ -974,12 +1015,17 @@ class WarRoomScreen(WorkScreen[None]):
 
         self.write(work)
 
-    def action_assign(self) -> None:
+    def action_assign(self, role: str | None = None) -> None:
         if incident := self._incident():
             from warroom.tui.screens.assign import AssignScreen
 
             people = self.latest.people if self.latest else ()
-            self.app.push_screen(AssignScreen(incident, people), self._assign)
+            self.app.push_screen(AssignScreen(incident, people, role), self._assign)
+
+    @on(RolesPane.RoleClicked)
+    def _role_clicked(self, message: RolesPane.RoleClicked) -> None:
+        if self.check_action("assign", (message.role,)):
+            self.action_assign(message.role)
 
     def _assign(self, result: Assignment | None) -> None:
         incident_id = self.incident_id
