@@ -117,7 +117,7 @@ async def test_someone_else_published_since_the_draft_asks(
         assert isinstance(question, ChoiceScreen)
         # The sentence the CLI gives for a clash (one definition), in the local time.
         assert question.title_text == (
-            'maya published an update since this draft was made (at 14:00:20):'
+            "maya published an update since this draft was made (at 14:00:20):"
             ' "Investigating: by 14:30 UTC". Publish yours as well?'
         )
         await pilot.press("2")  # do not publish
@@ -206,11 +206,8 @@ async def test_copy_says_where_and_shows_the_whole_path(
 
 
 async def test_panel_lists_deliveries(room: Room, declared: int, tmp_path: Path) -> None:
-    room = replace(
-        room,
-        settings=replace(
-            room.settings, destinations=(Destination("chat", command=(str(tmp_path / "x"),)),)
-        ),
+    room = room.with_settings(
+        replace(room.settings, destinations=(Destination("chat", command=(str(tmp_path / "x"),)),))
     )
     actions.publish_update(room, declared, "Investigating: by 14:30 UTC")
     app = make_app(room)
