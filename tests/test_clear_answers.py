@@ -264,7 +264,6 @@ def test_a_read_of_a_missing_file_is_an_error_not_an_all_clear(
     assert not db_path.exists()
 
 
-
 async def test_the_war_room_checks_the_file_after_drawing_and_before_writing(
     room: Room, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -117,7 +117,7 @@ async def test_someone_else_published_since_the_draft_asks(
         assert isinstance(question, ChoiceScreen)
         # The sentence the CLI gives for a clash (one definition), in the local time.
         assert question.title_text == (
-            'maya published an update since this draft was made (at 14:00:20):'
+            "maya published an update since this draft was made (at 14:00:20):"
             ' "Investigating: by 14:30 UTC". Publish yours as well?'
         )
         await pilot.press("2")  # do not publish
