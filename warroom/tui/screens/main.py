@@ -31,6 +31,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.reactive import Reactive
 from textual.widget import Widget
 from textual.widgets import Input, Static
 from textual.worker import Worker, get_current_worker
@@ -142,6 +143,11 @@ class WarRoomScreen(WorkScreen[None]):
             for c in MAIN_COMMANDS
         ),
     ]
+
+    # Textual's Screen repaints itself whole on every focus change; the widgets that gain or
+    # lose focus restyle and repaint themselves anyway. The whole-screen repaint was most of
+    # the time `n` (the note input focused) and Enter (back to the timeline) took.
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
 
     def __init__(self, session: Session, incident_id: int | None = None, *, live: bool = True):
         super().__init__(id="warroom")
