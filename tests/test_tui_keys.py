@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from rich.segment import Segment
 from textual.strip import Strip
+from textual.widgets import OptionList
 from textual.widgets._footer import FooterKey
 
 from tests.conftest import as_person
@@ -152,3 +153,32 @@ async def test_focus_leaves_the_timeline_lines_cached_and_a_new_theme_redraws_th
         fresh.theme = "textual-light"
         await settle(pilot)
         assert _timeline_lines(fresh) == themed
+
+
+async def test_the_filter_picker_is_built_once_and_shown_again_up_to_date(
+    room: Room, declared: int
+) -> None:
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.screen is app.main  # built beforehand without ever being shown
+        await pilot.press("f")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen), "the filter picker")
+        first = app.screen
+        await pilot.press("2")  # 1 all, 2 declared
+        await until(pilot, lambda: app.screen is app.main, "the war room")
+        actions.note(as_person(room, "carol"), declared, "from carol")
+        app.main.refresh_now()
+        await settle(pilot)
+        await pilot.press("f")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen), "the filter picker")
+        picker = app.screen
+        assert picker is first  # the same screen, not a new one
+        assert isinstance(picker, ChoiceScreen)
+        choices = picker.query_one(OptionList)
+        ids = [choices.get_option_at_index(i).id for i in range(choices.option_count)]
+        assert "author:carol" in ids  # who wrote since it was last shown
+        assert choices.highlighted == ids.index("kind:declared")  # the filter in force
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.main, "the war room")
+        assert app.main.timeline_filter.kind == "declared"
