@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+import os
+import shutil
+import socket
+import subprocess
 import sys
 import time
 import types
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -116,3 +121,93 @@ class Cli:
 @pytest.fixture
 def run(db_path: Path, clock: FakeClock) -> Cli:
     return Cli(db_path, clock)
+
+
+# --- a private sshd (the replica's sftp test, the follower over SSH) ------------------------
+
+SSHD_DEADLINE = 60.0  # a guard against hanging, never a speed requirement
+
+
+@dataclass(frozen=True)
+class Sshd:
+    port: int
+    keys: Path  # client, stranger (a key the server does not know), host: ed25519 key pairs
+    host_key: str  # "ssh-ed25519 AAAA...", as known_hosts and sftp_host_key take it
+
+    @property
+    def client_key(self) -> Path:
+        return self.keys / "client"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _start_sshd(sshd: str, keys: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """sshd listening on a free port. The port is free when chosen, but another test run on
+    the machine may take it before sshd binds it: then sshd exits, and another port is tried."""
+    for _ in range(5):
+        port = _free_port()
+        config = keys / "sshd_config"
+        config.write_text(
+            f"ListenAddress 127.0.0.1:{port}\n"
+            f"HostKey {keys / 'host'}\n"
+            f"AuthorizedKeysFile {keys / 'authorized_keys'}\n"
+            f"PidFile {keys / 'sshd.pid'}\n"
+            "UsePAM no\nStrictModes no\nPasswordAuthentication no\n"
+            "KbdInteractiveAuthentication no\n"
+            f"PermitRootLogin {'yes' if os.geteuid() == 0 else 'no'}\n"
+            "Subsystem sftp internal-sftp\nLogLevel ERROR\n"
+        )
+        server = subprocess.Popen(
+            [sshd, "-D", "-e", "-f", str(config), "-p", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + SSHD_DEADLINE
+        while True:
+            if server.poll() is not None:
+                err = server.stderr.read().decode() if server.stderr else ""
+                if "Address already in use" in err or "Cannot bind" in err:
+                    break  # the port was taken meanwhile: another one
+                pytest.skip(f"sshd would not start here: {err.strip()[:200]}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return server, port
+            except OSError:
+                if time.monotonic() > deadline:
+                    server.kill()
+                    server.wait()
+                    pytest.fail("sshd never listened")
+                time.sleep(0.05)
+    pytest.fail("sshd found no free port in 5 tries")
+
+
+@pytest.fixture
+def private_sshd(tmp_path: Path) -> Iterator[Sshd]:
+    """An sshd of the test's own on 127.0.0.1 (sftp too) that knows one client key; skipped
+    where sshd or ssh-keygen is missing (Debian openssh-server, openssh-client)."""
+    sshd = shutil.which("sshd") or ("/usr/sbin/sshd" if Path("/usr/sbin/sshd").exists() else None)
+    keygen = shutil.which("ssh-keygen")
+    if not (sshd and keygen):
+        pytest.skip("needs sshd and ssh-keygen (Debian openssh-server, openssh-client)")
+    keys = tmp_path / "ssh"
+    keys.mkdir(mode=0o700)
+    for name in ("host", "client", "stranger"):
+        subprocess.run(
+            [keygen, "-q", "-t", "ed25519", "-N", "", "-f", str(keys / name)],
+            check=True,
+            capture_output=True,
+        )
+    (keys / "authorized_keys").write_text((keys / "client.pub").read_text())
+    if os.geteuid() == 0:
+        Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # privilege separation folder
+    server, port = _start_sshd(sshd, keys)
+    try:
+        host_key = " ".join((keys / "host.pub").read_text().split()[:2])
+        yield Sshd(port, keys, host_key)
+    finally:
+        server.terminate()
+        server.wait(timeout=SSHD_DEADLINE)

@@ -130,9 +130,31 @@ def test_configured_service_label() -> None:
     assert alert.service == "billing"
 
 
-def test_links_other_than_http_are_dropped() -> None:
-    (alert,) = parse_body("generic", b'{"name": "X", "url": "javascript:alert(1)"}', LABELS)
-    assert alert.url is None
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", " JavaScript:x", "data:text/html,x", "/d/x"]
+)
+def test_a_generic_link_other_than_http_is_refused(url: str) -> None:
+    body = json.dumps({"name": "X", "url": url}).encode()
+    with pytest.raises(PayloadError, match=r"alert\.url must be an http:// or https:// link"):
+        parse_body("generic", body, LABELS)
+    batch = json.dumps({"alerts": [{"name": "A"}, {"name": "B", "url": url}]}).encode()
+    with pytest.raises(PayloadError, match=r"alerts\[1\]\.url must be"):
+        parse_body("generic", batch, LABELS)
+
+
+def test_a_monitors_own_link_other_than_http_is_dropped() -> None:
+    # Alertmanager, Grafana and Uptime Kuma fill these themselves: the alert still counts.
+    body = json.loads(payload("alertmanager_v4.json"))
+    body["alerts"][0]["generatorURL"] = "javascript:alert(1)"
+    first, _ = parse_body("alertmanager", json.dumps(body).encode(), LABELS)
+    assert first.url is None
+    kuma = json.loads(payload("uptime_kuma_down.json"))
+    kuma["monitor"]["url"] = "https://"
+    (down,) = parse_body("uptime-kuma", json.dumps(kuma).encode(), LABELS)
+    assert down.url == "https://"
+    kuma["monitor"]["url"] = "db.internal:5432"
+    (down,) = parse_body("uptime-kuma", json.dumps(kuma).encode(), LABELS)
+    assert down.url is None
 
 
 @pytest.mark.parametrize(

@@ -392,3 +392,57 @@ def test_export_names_a_hostile_path_safely(run: Cli, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert target.exists()
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message", "helped"),
+    [
+        (("status", "bogus"), "'bogus' is not one of", "status --help"),
+        (("tail", "-n", "abc"), "'abc' is not a valid integer", "tail --help"),
+        (("severity", "9"), "unknown severity '9'", "severity --help"),
+        (("check", "abc"), "'abc' is not a valid integer", "check --help"),
+        (("status",), "Missing argument 'STATUS'. Choose from: investigating,", "status --help"),
+        (("note", "x", "--at"), "'--at' requires an argument", "note --help"),
+        (("list", "--bogus"), "No such option '--bogus'", "list --help"),
+        (("followup", "add"), "Missing argument", "followup add --help"),
+        (("alerts", "listen", "--port", "x"), "'x' is not a valid integer", "listen --help"),
+        (("bogus",), "No such command 'bogus'", " --help"),
+        (("--bogus",), "No such option '--bogus'", " --help"),
+    ],
+)
+def test_click_usage_errors_are_one_line(
+    run: Cli, db_path: Path, args: tuple[str, ...], message: str, helped: str
+) -> None:
+    declare(run)
+    before = counts(db_path)
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    # One line: the error and where help is, not click's usage line and hint above it.
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("Error: ") and message in line, line
+    assert line.endswith(f"{helped})"), line
+    assert result.stdout == ""
+    assert counts(db_path) == before
+
+
+def test_usage_error_from_the_real_entry_point_is_one_line(tmp_path: Path) -> None:
+    env = {**os.environ, "WARROOM_DB": str(tmp_path / "w.db")}
+    result = subprocess.run(
+        [sys.executable, "-m", "warroom", "status", "bogus"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "Error: Invalid value for 'STATUS': 'bogus' is not one of 'investigating',"
+        " 'identified', 'monitoring', 'resolved' (see: warroom status --help)"
+    ]
+    assert not (tmp_path / "w.db").exists()
+
+
+@pytest.mark.parametrize("args", [("--help",), ("status", "--help"), ("followup",)])
+def test_help_is_still_printed_whole(run: Cli, args: tuple[str, ...]) -> None:
+    result = run(*args)
+    assert result.output.startswith("Usage: ")
+    assert "Options:" in result.output and "--help" in result.output

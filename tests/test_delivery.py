@@ -477,3 +477,116 @@ def test_a_stopped_worker_takes_its_hooks_along(
         if hook_pid is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(hook_pid, signal.SIGKILL)
+
+
+# --- one worker a database ------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_two_publishes_in_a_row_start_one_worker(
+    run: Cli, tmp_path: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each delivery's hook writes its parent's pid (the worker's) and waits for a file, so the
+    first worker is still busy when the second publish comes: that one must leave the new
+    delivery to it, not start a worker of its own."""
+    import signal
+
+    release, pids = tmp_path / "release", tmp_path / "pids"
+    command = hook(
+        tmp_path,
+        "slow",
+        f"cat > /dev/null\necho $PPID >> {pids}\nwhile [ ! -e {release} ]; do sleep 0.05; done",
+    )
+    config = tmp_path / "c.toml"
+    config.write_text(
+        f'[[publish]]\nname = "slow"\ncommand = {json.dumps(command)}\ntimeout_seconds = 60\n'
+    )
+    monkeypatch.setenv("WARROOM_CONFIG", str(config))
+
+    def workers() -> list[int]:
+        return [int(p) for p in pids.read_text().split()] if pids.exists() else []
+
+    run.ok("declare", "x", "-s", "SEV2")
+    try:
+        first = run.ok("update", "--publish")
+        assert "Delivering to slow in the background" in first.stderr
+        wait_for(lambda: len(workers()) == 1, "the first delivery's hook")
+        run.ok("status", "identified")
+        second = run.ok("update", "--publish")
+        assert "by the delivery already running" in second.stderr
+        wait_for(lambda: len(workers()) == 2, "the second delivery's hook")
+        assert len(set(workers())) == 1, workers()  # both delivered by the first worker
+        release.touch()
+
+        def states() -> list[str]:
+            with contextlib.closing(sqlite3.connect(db_path)) as conn:
+                return [r[0] for r in conn.execute("SELECT state FROM deliveries")]
+
+        wait_for(lambda: states() == ["delivered", "delivered"], "both deliveries")
+    finally:
+        release.touch()
+        for pid in set(workers()):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+
+def test_a_worker_takes_what_was_published_as_it_let_go(
+    room: Room, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An update published after the worker's last look, while it still held the lock, found
+    the lock held and started no worker: the worker must deliver it before it ends."""
+    from warroom import delivery
+
+    command = hook(tmp_path, "ok", 'cat >> "$OUT"; echo >> "$OUT"')
+    room = with_destinations(room, Destination("chat", command=tuple(command)))
+    incident_id = actions.declare(room, "x", "SEV2")
+    actions.publish_update(room, incident_id, "Investigating by 14:30")
+    real = delivery.run_until_idle
+    rounds = []
+
+    def then_a_publish(room: Room) -> None:
+        real(room)
+        rounds.append(1)
+        if len(rounds) == 1:
+            assert delivery.acquire_worker_lock(room.store.path) is None  # still held
+            actions.set_status(room, incident_id, "identified")
+            actions.publish_update(room, incident_id, "Identified by 14:45")
+
+    monkeypatch.setattr(delivery, "run_until_idle", then_a_publish)
+    assert delivery.run_worker(room)
+    with room.read() as conn:
+        assert [d.state for d in deliveries(conn)] == ["delivered", "delivered"]
+    lock = delivery.acquire_worker_lock(room.store.path)
+    assert lock is not None and lock.fd is not None  # let go at the end
+    lock.release()
+
+
+def test_a_second_worker_leaves_the_work_to_the_running_one(room: Room, tmp_path: Path) -> None:
+    from warroom import delivery
+
+    command = hook(tmp_path, "ok", 'cat >> "$OUT"; echo >> "$OUT"')
+    room = with_destinations(room, Destination("chat", command=tuple(command)))
+    incident_id = actions.declare(room, "x", "SEV2")
+    actions.publish_update(room, incident_id, "Investigating by 14:30")
+    held = delivery.acquire_worker_lock(room.store.path)
+    assert held is not None and held.fd is not None
+    try:
+        assert delivery.start_worker(room.store.path, "alice") is None
+        assert not delivery.run_worker(room)
+        with room.read() as conn:
+            assert [d.state for d in deliveries(conn)] == ["pending"]
+    finally:
+        held.release()
+    assert delivery.run_worker(room)
+    with room.read() as conn:
+        assert [d.state for d in deliveries(conn)] == ["delivered"]
+
+
+def test_the_worker_lock_follows_no_symlink(room: Room, tmp_path: Path) -> None:
+    from warroom import delivery
+
+    target = tmp_path / "elsewhere"
+    delivery.worker_lock_path(room.store.path).symlink_to(target)
+    lock = delivery.acquire_worker_lock(room.store.path)
+    assert lock is not None and lock.fd is None  # unguarded, as if no lock file could be had
+    assert not target.exists()

@@ -10,7 +10,6 @@ import re
 import shlex
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Cli
+from tests.conftest import Cli, Sshd
 from warroom import actions
 from warroom.domain import Settings, system_clock
 from warroom.errors import WarroomError
@@ -325,6 +324,45 @@ def test_tail_all_and_login_beside_display_name(run: Cli) -> None:
     assert both.exit_code == 2 and "not both" in both.stderr
 
 
+def _kind_column(line: str) -> int:
+    """Where the kind column starts, in terminal cells."""
+    from rich.cells import cell_len
+
+    return cell_len(line[: line.index("  note  ")])
+
+
+def test_tail_columns_stay_aligned_when_a_login_is_shown(run: Cli) -> None:
+    run.ok("declare", "One", "-s", "SEV2")
+    run.ok("note", "by name", author="maya-the-owner")  # not the login: "(login x)" shown
+    run.ok("note", "by login", author=system_login())
+    run.ok("note", "wide", author="李小龍")  # two cells a character
+    lines = run.ok("tail", "-n", "3").stdout.splitlines()
+    assert f"maya-the-owner (login {system_login()})" in lines[0] and "(login" not in lines[1]
+    assert len({_kind_column(line) for line in lines}) == 1, lines
+
+
+def test_tail_f_widens_the_author_column_once_for_a_login(
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from warroom import views
+    from warroom.cli.follow import Follower as TailFollower
+
+    store = open_store(db_path)
+    me = Room(store, Actor("samuel-ops", "samuel-ops"), Settings(), system_clock)
+    spoof = Room(store, Actor("maya", "samuel-ops"), Settings(), system_clock)
+    incident = actions.declare(me, "One", "SEV2")
+    follower = TailFollower(me, incident, as_json=False)
+    with me.read() as conn:
+        follower.dump(views.tail(conn, incident, 10))
+    actions.note(spoof, incident, "by name")  # not the login: "(login samuel-ops)"
+    actions.note(me, incident, "by login")
+    follower.catch_up()
+    lines = [line for line in capsys.readouterr().out.splitlines() if "  note  " in line]
+    assert len(lines) == 2 and "maya (login samuel-ops)" in lines[0] and "(login" not in lines[1]
+    assert _kind_column(lines[0]) == _kind_column(lines[1]), lines
+    store.close()
+
+
 # --- watch -------------------------------------------------------------------------------------
 
 
@@ -449,105 +487,57 @@ def test_hostile_text_through_tail_f(run: Cli, db_path: Path, followers: list[Fo
 # --- over SSH ----------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.mark.slow
-def test_note_and_tail_over_a_real_ssh_session(run: Cli, db_path: Path, tmp_path: Path) -> None:
-    sshd = shutil.which("sshd") or ("/usr/sbin/sshd" if Path("/usr/sbin/sshd").exists() else None)
-    ssh, keygen = shutil.which("ssh"), shutil.which("ssh-keygen")
-    if not (sshd and ssh and keygen):
-        pytest.skip("needs sshd, ssh and ssh-keygen (Debian openssh-server, openssh-client)")
+def test_note_and_tail_over_a_real_ssh_session(
+    run: Cli, db_path: Path, tmp_path: Path, private_sshd: Sshd
+) -> None:
+    ssh = shutil.which("ssh")
+    if ssh is None:
+        pytest.skip("needs ssh (Debian openssh-client)")
     run.ok("declare", "Checkout down", "-s", "SEV2")
-    keys = tmp_path / "ssh"
-    keys.mkdir(mode=0o700)
-    for name in ("host", "client"):
-        subprocess.run(
-            [keygen, "-q", "-t", "ed25519", "-N", "", "-f", str(keys / name)],
-            check=True,
+    exe = Path(sys.executable).parent / "warroom"
+    warroom = shlex.quote(str(exe)) if exe.exists() else f"{sys.executable} -m warroom"
+    base = (
+        f"WARROOM_CONFIG={shlex.quote(str(tmp_path / 'none.toml'))} {warroom}"
+        f" --db {shlex.quote(str(db_path))}"
+    )
+
+    def over_ssh(command: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [
+                ssh,
+                "-F",
+                "/dev/null",
+                "-o",
+                "StrictHostKeyChecking=no",
+                "-o",
+                "UserKnownHostsFile=/dev/null",
+                "-o",
+                "BatchMode=yes",
+                "-o",
+                "IdentitiesOnly=yes",
+                "-o",
+                "LogLevel=ERROR",
+                "-i",
+                str(private_sshd.client_key),
+                "-p",
+                str(private_sshd.port),
+                "127.0.0.1",
+                command,
+            ],
             capture_output=True,
-        )
-    (keys / "authorized_keys").write_text((keys / "client.pub").read_text())
-    if os.geteuid() == 0:
-        Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # privilege separation folder
-    port = _free_port()
-    config = keys / "sshd_config"
-    config.write_text(
-        f"ListenAddress 127.0.0.1:{port}\n"
-        f"HostKey {keys / 'host'}\n"
-        f"AuthorizedKeysFile {keys / 'authorized_keys'}\n"
-        f"PidFile {keys / 'sshd.pid'}\n"
-        "UsePAM no\nStrictModes no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
-        f"PermitRootLogin {'yes' if os.geteuid() == 0 else 'no'}\n"
-        "LogLevel ERROR\n"
-    )
-    server = subprocess.Popen(
-        [sshd, "-D", "-e", "-f", str(config), "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + DEADLINE
-        while True:
-            if server.poll() is not None:
-                err = server.stderr.read().decode() if server.stderr else ""
-                pytest.skip(f"sshd would not start here: {err.strip()[:200]}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail("sshd never listened")
-                time.sleep(0.05)
-        exe = Path(sys.executable).parent / "warroom"
-        warroom = shlex.quote(str(exe)) if exe.exists() else f"{sys.executable} -m warroom"
-        base = (
-            f"WARROOM_CONFIG={shlex.quote(str(tmp_path / 'none.toml'))} {warroom}"
-            f" --db {shlex.quote(str(db_path))}"
+            text=True,
+            timeout=60,
         )
 
-        def over_ssh(command: str) -> subprocess.CompletedProcess[str]:
-            return subprocess.run(
-                [
-                    ssh,
-                    "-F",
-                    "/dev/null",
-                    "-o",
-                    "StrictHostKeyChecking=no",
-                    "-o",
-                    "UserKnownHostsFile=/dev/null",
-                    "-o",
-                    "BatchMode=yes",
-                    "-o",
-                    "IdentitiesOnly=yes",
-                    "-o",
-                    "LogLevel=ERROR",
-                    "-i",
-                    str(keys / "client"),
-                    "-p",
-                    str(port),
-                    "127.0.0.1",
-                    command,
-                ],
-                capture_output=True,
-                text=True,
-                timeout=60,
-            )
-
-        noted = over_ssh(f"{base} --as remote-maya note 'hi from ssh'")
-        assert noted.returncode == 0, noted.stderr
-        assert "Noted" in noted.stdout
-        tailed = over_ssh(f"{base} tail -n 5")
-        assert tailed.returncode == 0, tailed.stderr
-        assert "hi from ssh" in tailed.stdout and "remote-maya" in tailed.stdout
-        local = json.loads(run.ok("tail", "-n", "1", "--json").stdout)
-        assert local["text"] == "hi from ssh" and local["author"] == "remote-maya"
-    finally:
-        server.terminate()
-        server.wait(timeout=DEADLINE)
+    noted = over_ssh(f"{base} --as remote-maya note 'hi from ssh'")
+    assert noted.returncode == 0, noted.stderr
+    assert "Noted" in noted.stdout
+    tailed = over_ssh(f"{base} tail -n 5")
+    assert tailed.returncode == 0, tailed.stderr
+    assert "hi from ssh" in tailed.stdout and "remote-maya" in tailed.stdout
+    local = json.loads(run.ok("tail", "-n", "1", "--json").stdout)
+    assert local["text"] == "hi from ssh" and local["author"] == "remote-maya"
 
 
 def test_tail_f_shows_rows_planted_while_following_as_unreadable(

@@ -15,6 +15,7 @@ import pytest
 
 from warroom import live
 from warroom.live import ChangeWatcher
+from warroom.storage import watch
 
 MODES = ["inotify", "poll"]
 
@@ -257,9 +258,9 @@ def test_falls_back_to_a_read_write_connection_that_never_writes(
             raise sqlite3.OperationalError("unable to open database file")
         return real_connect(database, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(live.sqlite3, "connect", connect)
+    monkeypatch.setattr(watch.sqlite3, "connect", connect)
     with ChangeWatcher(db, poll_interval=0.05) as w:
-        monkeypatch.setattr(live.sqlite3, "connect", real_connect)
+        monkeypatch.setattr(watch.sqlite3, "connect", real_connect)
         with pytest.raises(sqlite3.OperationalError):
             w._conn.execute("INSERT INTO t(x) VALUES (1)")
         timer = commit_later(db)

@@ -137,6 +137,14 @@ def test_generic_by_curl_form_content_type(server: Server, db_path: Path) -> Non
     [
         ("POST", "/alerts/generic", b"{oops", {}, 400, "not JSON"),
         ("POST", "/alerts/generic", b'{"summary": "x"}', {}, 400, "name is missing"),
+        (
+            "POST",
+            "/alerts/generic",
+            b'{"name": "X", "url": "javascript:alert(1)"}',
+            {},
+            400,
+            "alert.url must be an http:// or https:// link, not 'javascript:alert(1)'",
+        ),
         ("POST", "/alerts/alertmanager", b'{"version": "2"}', {}, 400, 'version must be "4"'),
         ("POST", "/alerts/nagios", b"{}", {}, 404, "POST alerts to one of"),
         ("POST", "/", b"{}", {}, 404, "POST alerts to one of"),

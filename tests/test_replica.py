@@ -8,13 +8,13 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import Cli
+from tests.conftest import Cli, Sshd
 from warroom import replica
 from warroom.errors import WarroomError
 
@@ -205,6 +205,24 @@ def test_replica_survives_the_primary_killed_mid_write(
         start_new_session=True,  # its own process group: litestream included in the kill
     )
     writers: list[subprocess.Popen[str]] = []
+    acknowledged: list[tuple[int, float]] = []  # (entry, when), as the writers print them
+    lock = threading.Lock()
+
+    def collect(writer: subprocess.Popen[str]) -> None:
+        assert writer.stdout is not None
+        # The kill can cut the last line short: only whole lines were acknowledged.
+        for line in writer.stdout:
+            if line.endswith("\n"):
+                entry, at = line.split()
+                with lock:
+                    acknowledged.append((int(entry), float(at)))
+
+    def shipped_since(before: set[Path]) -> int:
+        # Litestream writes one level-0 LTX file a sync that found changes, named by its
+        # transaction ids, and a file replica's are where it put them once written.
+        return len(set((folder / "ltx" / "0").glob("*.ltx")) - before)
+
+    readers: list[threading.Thread] = []
     try:
         wait_for(
             lambda: (folder / "ltx").is_dir() and any((folder / "ltx").rglob("*.ltx")),
@@ -220,8 +238,19 @@ def test_replica_survives_the_primary_killed_mid_write(
             )
             for i in range(4)
         ]
-        time.sleep(3.0)  # the writers' run: the thing measured is how much of it survives
-        assert all(w.poll() is None for w in writers), "a writer died early"
+        readers = [threading.Thread(target=collect, args=(w,), daemon=True) for w in writers]
+        for reader in readers:
+            reader.start()
+        # Conditions, not a fixed run: on a loaded machine the writers start late and
+        # Litestream runs behind, and a fixed pause and a fixed lag allowed measured that.
+        wait_for(lambda: len(acknowledged) >= 40, "40 acknowledged notes")
+        with lock:
+            must_survive = {entry for entry, _ in acknowledged}
+        # Three syncs after this moment: the third began after the second ended, which was
+        # after the moment, so it read every commit acknowledged before it.
+        before = set((folder / "ltx" / "0").glob("*.ltx"))
+        wait_for(lambda: shipped_since(before) >= 3, "three syncs after the acknowledgements")
+        assert all(w.poll() is None for w in writers), "a writer died early"  # mid-write
         assert replicator.poll() is None, replicator.stderr.read() if replicator.stderr else ""
     finally:
         stopped = time.time()
@@ -230,16 +259,8 @@ def test_replica_survives_the_primary_killed_mid_write(
         os.killpg(replicator.pid, signal.SIGKILL)
         for proc in [*writers, replicator]:
             proc.wait()
-    acknowledged: list[tuple[int, float]] = []
-    for w in writers:
-        assert w.stdout is not None
-        # The kill can cut the last line short: only whole lines were acknowledged.
-        for line in w.stdout.read().split("\n")[:-1]:
-            entry, at = line.split()
-            acknowledged.append((int(entry), float(at)))
-    cutoff = stopped - (SYNC_SECONDS + 1.0)
-    must_survive = {entry for entry, at in acknowledged if at < cutoff}
-    assert len(must_survive) >= 20, "too few notes to tell anything"
+        for reader in readers:
+            reader.join(timeout=DEADLINE)
 
     dest = tmp_path / "host-b" / "restored.db"
     restored = subprocess.run(
@@ -256,6 +277,11 @@ def test_replica_survives_the_primary_killed_mid_write(
         conn.close()
     missing = sorted(must_survive - present)
     assert missing == [], f"{len(missing)} acknowledged notes lost, first {missing[:5]}"
+    # What a kill costs, for the README's recovery point (shown with -s, never asserted: it
+    # measures the machine's load as much as the replica).
+    lost = [at for entry, at in acknowledged if entry not in present]
+    oldest = stopped - min(lost, default=stopped)
+    print(f"lost {len(lost)} notes, the oldest acknowledged {oldest:.2f} s before the kill")
 
     verified = subprocess.run(
         [*warroom, "--db", str(dest), "verify"], env=env, capture_output=True, text=True
@@ -277,79 +303,12 @@ def test_replica_survives_the_primary_killed_mid_write(
     )
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def sftp_server(tmp_path: Path) -> Iterator[tuple[int, Path, str]]:
-    """A private sshd on a free port with the sftp subsystem: (port, client key, host key)."""
-    import shutil
-    import socket
-
-    sshd = shutil.which("sshd") or ("/usr/sbin/sshd" if Path("/usr/sbin/sshd").exists() else None)
-    keygen = shutil.which("ssh-keygen")
-    if not (sshd and keygen):
-        pytest.skip("needs sshd and ssh-keygen (Debian openssh-server, openssh-client)")
-    keys = tmp_path / "ssh"
-    keys.mkdir(mode=0o700)
-    for name in ("host", "client", "stranger"):
-        subprocess.run(
-            [keygen, "-q", "-t", "ed25519", "-N", "", "-f", str(keys / name)],
-            check=True,
-            capture_output=True,
-        )
-    (keys / "authorized_keys").write_text((keys / "client.pub").read_text())
-    if os.geteuid() == 0:
-        Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # privilege separation folder
-    port = _free_port()
-    config = keys / "sshd_config"
-    config.write_text(
-        f"ListenAddress 127.0.0.1:{port}\n"
-        f"HostKey {keys / 'host'}\n"
-        f"AuthorizedKeysFile {keys / 'authorized_keys'}\n"
-        f"PidFile {keys / 'sshd.pid'}\n"
-        "UsePAM no\nStrictModes no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
-        f"PermitRootLogin {'yes' if os.geteuid() == 0 else 'no'}\n"
-        "Subsystem sftp internal-sftp\nLogLevel ERROR\n"
-    )
-    server = subprocess.Popen(
-        [sshd, "-D", "-e", "-f", str(config), "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        end = time.monotonic() + DEADLINE
-        while True:
-            if server.poll() is not None:
-                err = server.stderr.read().decode() if server.stderr else ""
-                pytest.skip(f"sshd would not start here: {err.strip()[:200]}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > end:
-                    pytest.fail("sshd never listened")
-                time.sleep(0.05)
-        host_key = " ".join((keys / "host.pub").read_text().split()[:2])
-        yield port, keys / "client", host_key
-    finally:
-        server.terminate()
-        server.wait(timeout=DEADLINE)
-
-
 @pytest.mark.slow
-def test_replica_over_sftp_checks_the_host_key(
-    tmp_path: Path, sftp_server: tuple[int, Path, str]
-) -> None:
+def test_replica_over_sftp_checks_the_host_key(tmp_path: Path, private_sshd: Sshd) -> None:
     litestream_or_skip()
     import getpass
 
-    port, client_key, host_key = sftp_server
+    port, client_key, host_key = private_sshd.port, private_sshd.client_key, private_sshd.host_key
     url = f"sftp://{getpass.getuser()}@127.0.0.1:{port}{tmp_path / 'remote'}"
     primary = tmp_path / "a.db"
     config = tmp_path / "config.toml"

@@ -23,12 +23,14 @@ WARROOM = [sys.executable, "-m", "warroom"]
 DEADLINE = 30.0
 
 
-def warroom(db_path: Path, *args: str, **kw: object) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "WARROOM_DB": str(db_path)}
-    env.pop("WARROOM_INCIDENT", None)
+def warroom(
+    db_path: Path, *args: str, env: dict[str, str] | None = None, **kw: object
+) -> subprocess.CompletedProcess[str]:
+    environ = {**os.environ, "WARROOM_DB": str(db_path), **(env or {})}
+    environ.pop("WARROOM_INCIDENT", None)
     return subprocess.run(
         [*WARROOM, *args],
-        env=env,
+        env=environ,
         capture_output=True,
         text=True,
         timeout=DEADLINE,
@@ -107,16 +109,44 @@ def test_a_signal_is_recorded_and_becomes_128_plus_it(room: Room, db_path: Path)
 
 def test_mitigation_logs_and_ticks_only_on_success(room: Room, db_path: Path) -> None:
     incident = actions.declare(room, "Checkout down", "SEV2")
-    warroom(db_path, "run", "--mitigation", "rollback", "--", "false")
-    assert room.incident(incident).checklist[4].done is False
-    assert [m["data"]["action"] for m in entries(db_path, "mitigation")] == ["rollback"]
     result = warroom(db_path, "run", "-m", "rollback", "--", "true")
     assert result.returncode == 0
+    assert "and as a mitigation" in result.stderr
     mitigation = entries(db_path, "mitigation")[-1]
     command = entries(db_path, "command")[-1]
     assert mitigation["data"]["command_entry"] == command["id"]
     assert mitigation["text"].startswith("Rolled back a deployment: ran true")
     assert room.incident(incident).checklist[4].done is True
+
+
+def test_a_failed_or_interrupted_mitigation_is_never_logged_as_one(
+    room: Room, db_path: Path, run: Cli
+) -> None:
+    """A rollback that exits 1, or that Ctrl-C (or any signal) stopped, did not mitigate
+    anything: the timeline gets the command with its exit status, marked as the attempt it
+    was, and no mitigation entry, so neither the metrics ("mitigated at"), the customer
+    update's list of actions nor the postmortem's mitigations count it. The brief's "what
+    was tried" still lists it with its exit status."""
+    incident = actions.declare(room, "Checkout down", "SEV2")
+    failed = warroom(db_path, "run", "--mitigation", "rollback", "--", "sh", "-c", "exit 1")
+    stopped = warroom(db_path, "run", "-m", "failover", "--", "sh", "-c", "kill -INT $$")
+    assert (failed.returncode, stopped.returncode) == (1, 130)
+    for result, kind in ((failed, "rollback"), (stopped, "failover")):
+        assert f"the {kind} attempt did not succeed: not logged as a mitigation" in result.stderr
+    assert entries(db_path, "mitigation") == []
+    assert room.incident(incident).checklist[4].done is False
+    first, second = entries(db_path, "command")
+    assert first["data"]["mitigation"] == "rollback" and first["data"]["exit_code"] == 1
+    assert "\u2192 exit 1 in " in first["text"]
+    assert first["text"].endswith(" s (rollback attempt failed: not a mitigation)")
+    assert second["data"]["signal"] == "SIGINT"
+    assert second["text"].endswith("(failover attempt interrupted: not a mitigation)")
+    brief = run.ok("brief").stdout
+    tried = brief.split("What was tried\n", 1)[1].split("\n\n", 1)[0]
+    assert "exit 1" in tried and "rollback attempt failed" in tried
+    assert "killed by SIGINT" in tried and "failover attempt interrupted" in tried
+    postmortem = run.ok("export").stdout
+    assert "No mitigation actions were logged." in postmortem
 
 
 def test_output_over_the_limit_keeps_head_and_tail_exactly(room: Room, db_path: Path) -> None:
@@ -304,3 +334,91 @@ def _child(comm: Path, parent: subprocess.Popen[bytes]) -> bool:
     except OSError:
         return False
     return stat.rsplit(")", 1)[1].split()[1] == str(parent.pid)
+
+
+# --- what `run` costs (the figures are in benchmarks/: `benchmarks/run.py run`) -------------
+
+
+def test_nothing_heavy_is_imported_before_cmd_starts() -> None:
+    """CMD starts as soon as the entry point and runcmd are loaded: they import no typing,
+    threading or sqlite3 (each costs milliseconds before CMD starts), and no warroom module
+    besides themselves."""
+    probe = (
+        "import sys; before = set(sys.modules); import warroom.launch, warroom.runcmd;"
+        "print(' '.join(sorted(set(sys.modules) - before)))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert {"typing", "threading", "sqlite3", "click"}.isdisjoint(loaded), loaded
+    assert {m for m in loaded if m.startswith("warroom")} == {
+        "warroom",
+        "warroom.launch",
+        "warroom.runcmd",
+    }
+
+
+def test_a_broken_config_does_not_stop_the_record(
+    room: Room, db_path: Path, tmp_path: Path
+) -> None:
+    """Recording a command reads nothing from the config, so a typo in it must not cost the
+    timeline a mitigation (the other commands still refuse to run with it)."""
+    actions.declare(room, "Checkout down", "SEV2")
+    config = tmp_path / "config.toml"
+    config.write_text("this is = not [toml\n")
+    result = warroom(db_path, "run", "--", "true", env={"WARROOM_CONFIG": str(config)})
+    assert result.returncode == 0 and "recorded on INC-1" in result.stderr, result.stderr
+    assert len(entries(db_path, "command")) == 1
+
+
+def test_the_record_is_in_the_file_itself_once_run_exits(db_path: Path, tmp_path: Path) -> None:
+    """`run` ends without the interpreter's teardown, but it still closes the file as every
+    command does: the -wal is checkpointed and removed, so a plain copy of the file holds the
+    record and no stale -wal is left beside the path."""
+    from warroom.room import Actor
+    from warroom.storage import open_store
+
+    with open_store(db_path) as store:
+        actions.declare(Room(store=store, actor=Actor("alice", "alice")), "Checkout down", "SEV2")
+    result = warroom(db_path, "run", "--", "sh", "-c", "echo rolled back")
+    assert result.returncode == 0 and "recorded" in result.stderr, result.stderr
+    assert not Path(f"{db_path}-wal").exists()
+    copy = tmp_path / "copy.db"
+    shutil.copyfile(db_path, copy)
+    with sqlite3.connect(f"{copy.as_uri()}?immutable=1", uri=True) as conn:
+        kinds = [k for (k,) in conn.execute("select kind from timeline order by id")]
+    assert kinds[-1] == "command"
+
+
+# --- folding: a newline ends a line, it does not start one -------------------------------------
+
+
+def test_output_ending_in_a_newline_folds_without_a_phantom_line(run: Cli) -> None:
+    """Command output nearly always ends in a newline; tail folded it as if one more (empty)
+    line followed, so two lines of output showed whole *and* "… 1 more lines"."""
+    run.ok("declare", "Checkout down", "-s", "SEV2")
+    run.ok("run", "--", "sh", "-c", "echo one; echo two")  # the summary and 2 lines: all shown
+    run.ok("run", "--", "sh", "-c", "echo 1; echo 2; echo 3; echo 4")  # 2 of 5 lines hidden
+    shown = run.ok("tail", "-n", "2").stdout
+    lines = shown.splitlines()
+    at = next(i for i, line in enumerate(lines) if "#4 " in line)
+    assert lines[1:at] == ["    one", "    two"], shown  # whole, nothing said to be hidden
+    assert lines[at + 1 :] == ["    1", "    2", "    \u2026 2 more lines (tail --full)"], shown
+
+
+def test_the_war_room_and_the_brief_fold_by_the_same_rule() -> None:
+    from datetime import UTC, datetime
+
+    from warroom.brief import _line
+    from warroom.tui.entry_text import timeline_text
+    from warroom.views import Entry
+
+    def entry(text: str, kind: str = "note", data: dict | None = None) -> Entry:
+        return Entry(1, 1, datetime.now(UTC), "alice", "alice", kind, text, data)
+
+    assert "more line" not in timeline_text(entry("l1\nl2\nl3\n"))
+    assert timeline_text(entry("l1\nl2\nl3\nl4\n")).endswith("\u2026 1 more line (e: open whole)")
+    shown = timeline_text(entry("ran true \u2192 exit 0", "command", {"output": "a\nb\n"}))
+    assert shown.endswith("(output: 2 lines; e: open)")
+    assert _line("one line\n") == "one line"
+    assert _line("first\nsecond\n") == "first (+1 more line)"

@@ -217,3 +217,82 @@ def test_sigterm_during_an_export_leaves_nothing_and_the_retry_works(
     assert left == []  # neither the file nor its temporary file
     run.ok("export", "-f", "csv", "-o", str(out))
     assert out.read_text().startswith("id,ts,local_time")
+
+
+# --- folders: make_folder (statuspage build, restore, a replica folder) ----------------------
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"), [(0o600, 0o700), (0o644, 0o755), (0o660, 0o770), (0o640, 0o750)]
+)
+def test_a_folder_is_made_with_the_access_of_its_files(
+    tmp_path: Path, mode: int, expected: int
+) -> None:
+    from warroom.safe_files import Access, make_folder
+
+    old = os.umask(0o077)  # the mode is set, not left to the umask
+    try:
+        made = make_folder(
+            tmp_path / "a" / "b", Access(mode, os.getgid() if mode & 0o060 else None)
+        )
+    finally:
+        os.umask(old)
+    assert made == tmp_path / "a" / "b"
+    st = os.lstat(made)
+    assert stat.S_ISDIR(st.st_mode) and stat.S_IMODE(st.st_mode) == expected
+    # One already there is used as it is.
+    os.chmod(made, 0o711)
+    assert make_folder(made) == made and stat.S_IMODE(os.lstat(made).st_mode) == 0o711
+
+
+@pytest.mark.parametrize("dangling", [False, True])
+def test_a_symlink_where_a_folder_is_made_is_refused(tmp_path: Path, dangling: bool) -> None:
+    from warroom.safe_files import make_folder
+
+    target = tmp_path / "elsewhere"
+    if not dangling:
+        target.mkdir()
+    link = tmp_path / "status"
+    link.symlink_to(target)
+    with pytest.raises(WarroomError, match="is a symbolic link; refusing to use it as a folder"):
+        make_folder(link)
+    assert os.path.islink(link) and (target.exists() != dangling)
+    if not dangling:
+        assert list(target.iterdir()) == []
+
+
+def test_a_file_where_a_folder_is_made_is_refused(tmp_path: Path) -> None:
+    from warroom.safe_files import make_folder
+
+    (tmp_path / "status").write_text("a file")
+    with pytest.raises(WarroomError, match="status is a file, not a folder"):
+        make_folder(tmp_path / "status")
+
+
+def test_statuspage_build_refuses_a_symlinked_folder(run: Cli, tmp_path: Path) -> None:
+    _declared(run)
+    target = tmp_path / "www"
+    target.mkdir()
+    (tmp_path / "status").symlink_to(target)
+    result = run("statuspage", "build", str(tmp_path / "status"))
+    assert result.exit_code == 1
+    assert "is a symbolic link; refusing to use it as a folder" in result.stderr
+    assert list(target.iterdir()) == []
+    made = tmp_path / "new" / "status"
+    run.ok("statuspage", "build", str(made))
+    assert stat.S_IMODE(os.lstat(made).st_mode) == 0o755  # a web server (another user) reads it
+    assert sorted(p.name for p in made.iterdir()) == ["feed.atom", "index.html", "status.json"]
+
+
+def test_restore_refuses_a_symlinked_folder(run: Cli, tmp_path: Path) -> None:
+    from tests.test_replica import litestream_or_skip
+
+    litestream_or_skip()
+    (tmp_path / "replica").mkdir()
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    (tmp_path / "restored").symlink_to(target)
+    result = run("restore", str(tmp_path / "replica"), str(tmp_path / "restored" / "x.db"))
+    assert result.exit_code == 1
+    assert "is a symbolic link; refusing to use it as a folder" in result.stderr
+    assert list(target.iterdir()) == []

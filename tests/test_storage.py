@@ -191,6 +191,27 @@ def test_storage_and_actions_never_import_textual() -> None:
     assert out.stdout.strip() == ""
 
 
+def test_no_sql_runs_outside_storage() -> None:
+    """import-linter keeps sqlite3 imports in storage; a connection passed up can still be
+    asked for SQL without one (`store.conn.execute(...)`): no such call outside storage."""
+    import ast
+
+    import warroom
+
+    root = Path(warroom.__file__).parent
+    files = [f for f in sorted(root.rglob("*.py")) if "storage" not in f.relative_to(root).parts]
+    assert len(files) > 50  # the package was found
+    calls = {
+        f"{f.relative_to(root)}:{node.lineno}"
+        for f in files
+        for node in ast.walk(ast.parse(f.read_text(), str(f)))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in {"execute", "executemany", "executescript"}
+    }
+    assert calls == set()
+
+
 def test_participants_follow_the_timeline_and_survive_upgrade(tmp_path: Path, clock) -> None:
     path = tmp_path / "old.db"
     make_v1_file(path)

@@ -371,6 +371,11 @@ async def test_help_lists_every_key(room: Room, declared: int) -> None:
         ]
         await pilot.press("escape")
         assert isinstance(app.screen, WarRoomScreen)
+        # The help screen is kept between uses: it opens, and closes, again.
+        await pilot.press("question_mark")
+        assert [key for key, _, _ in app.screen.keys][-1] == "ctrl+q"
+        await pilot.press("q")
+        assert isinstance(app.screen, WarRoomScreen)
 
 
 async def test_filter_on_an_author_named_like_markup(room: Room, declared: int) -> None:

@@ -174,8 +174,10 @@ async def test_a_pasted_note_that_could_not_be_saved_comes_back_in_the_editor(
         # Not saved: the editor is back with every line, not an empty note field.
         await until(
             pilot,
-            lambda: isinstance(app.screen, NoteEditor)
-            and app.screen.query_one(TextArea).text == "line one\nline two",
+            lambda: (
+                isinstance(app.screen, NoteEditor)
+                and app.screen.query_one(TextArea).text == "line one\nline two"
+            ),
             "the editor to come back with the text",
         )
         assert any("locked" in n for n in app.notices)
@@ -195,7 +197,9 @@ async def test_two_note_editors_can_be_on_the_stack_at_once(room: Room, declared
         app.push_screen(NoteEditor("second"))
         await until(
             pilot,
-            lambda: isinstance(app.screen, NoteEditor)
-            and [area.text for area in app.screen.query(TextArea)] == ["second"],
+            lambda: (
+                isinstance(app.screen, NoteEditor)
+                and [area.text for area in app.screen.query(TextArea)] == ["second"]
+            ),
             "the second editor",
         )

@@ -6,7 +6,6 @@ The CLI and the TUI both call these; neither writes SQL.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from warroom.domain import (
     MITIGATIONS,
     ROLES,
     PublishClash,
+    command_succeeded,
     command_summary,
     format_ref,
     from_iso,
@@ -42,13 +42,14 @@ from warroom.room import Actor as Actor
 from warroom.room import Room as Room
 from warroom.room import display_name as display_name
 from warroom.room import unix_login as unix_login
+from warroom.storage import Connection
 from warroom.storage import queries as q
 
 
 class _Tx:
     """A write in progress: one timestamp for everything the action records."""
 
-    def __init__(self, room: Room, conn: sqlite3.Connection) -> None:
+    def __init__(self, room: Room, conn: Connection) -> None:
         self.room = room
         self.conn = conn
         self.ts = to_iso(room.now())
@@ -307,6 +308,10 @@ class CommandRun:
     output_omitted: int = 0  # bytes of output between the kept head and tail
     tty: bool = False
 
+    @property
+    def succeeded(self) -> bool:
+        return command_succeeded(self.exit_code, self.signal)
+
 
 def record_command(
     room: Room,
@@ -316,9 +321,10 @@ def record_command(
     mitigation: str | None = None,
     at: datetime | None = None,
 ) -> int:
-    """One `command` entry for a captured command; with `mitigation` (a MITIGATIONS kind)
-    also a mitigation entry pointing at it, which ticks the checklist when the command
-    succeeded (a failed attempt is logged, but mitigation is not done)."""
+    """One `command` entry for a captured command. With `mitigation` (a MITIGATIONS kind) and
+    a command that succeeded, also a mitigation entry pointing at it, which ticks the
+    checklist. A failed or interrupted attempt is the command entry alone, its text and
+    `data.mitigation` saying what was attempted: it is never logged as a mitigation."""
     if not run.argv:
         raise BadInput("no command given")
     if mitigation is not None and mitigation not in MITIGATIONS:
@@ -343,11 +349,13 @@ def record_command(
         data["output_omitted_bytes"] = run.output_omitted
     if mitigation is not None:
         data["mitigation"] = mitigation
-    text = command_summary(run.argv, run.exit_code, run.signal, run.duration_s)
+    text = command_summary(
+        run.argv, run.exit_code, run.signal, run.duration_s, attempted=mitigation
+    )
     with _write(room) as tx:
         tx.incident_row(incident_id)
         entry = tx.log(incident_id, "command", text, data)
-        if mitigation is not None:
+        if mitigation is not None and run.succeeded:
             label = MITIGATIONS[mitigation] if mitigation != "other" else "Mitigation"
             tx.log(
                 incident_id,
@@ -355,8 +363,7 @@ def record_command(
                 f"{label}: {text}",
                 {"action": mitigation, "command_entry": entry, **_at_data(room, at)},
             )
-            if run.exit_code == 0 and run.signal is None:
-                tx.auto_tick(incident_id, "mitigation")
+            tx.auto_tick(incident_id, "mitigation")
         return entry
 
 

@@ -4,7 +4,6 @@ the postmortem show."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 from warroom.alerts import alert_label
 from warroom.domain import format_ref
 from warroom.errors import BadInput
+from warroom.storage import Connection
 from warroom.storage import alerts as qa
 from warroom.views import read_time
 
@@ -138,34 +138,34 @@ class Alert:
 
 
 def list_alerts(
-    conn: sqlite3.Connection, *, include_all: bool = False, limit: int | None = None
+    conn: Connection, *, include_all: bool = False, limit: int | None = None
 ) -> list[Alert]:
     """Alerts that need triage (firing, not dismissed, on no open incident), newest first;
     every alert with include_all."""
     return [Alert.from_row(r) for r in qa.list_alerts(conn, include_all=include_all, limit=limit)]
 
 
-def firing_count(conn: sqlite3.Connection) -> int:
+def firing_count(conn: Connection) -> int:
     """How many alerts need triage: the war room header's "3 alerts firing"."""
     return qa.needs_triage_count(conn)
 
 
-def get_alert(conn: sqlite3.Connection, alert_id: int) -> Alert:
+def get_alert(conn: Connection, alert_id: int) -> Alert:
     row = qa.get_alert(conn, alert_id)
     if row is None:
         raise BadInput(f"no alert {alert_id}; `warroom alerts list --all` shows them")
     return Alert.from_row(row)
 
 
-def alerts_of_incident(conn: sqlite3.Connection, incident_id: int) -> list[Alert]:
+def alerts_of_incident(conn: Connection, incident_id: int) -> list[Alert]:
     return [Alert.from_row(r) for r in qa.alerts_of_incident(conn, incident_id)]
 
 
-def change_mark(conn: sqlite3.Connection) -> tuple[object, ...]:
+def change_mark(conn: Connection) -> tuple[object, ...]:
     """Changes whenever any alert does (arrives, is attached or dismissed): a live view
     compares it to know whether to read again."""
     return qa.change_mark(conn)
 
 
-def first_alert_at(conn: sqlite3.Connection, incident_id: int) -> datetime | None:
+def first_alert_at(conn: Connection, incident_id: int) -> datetime | None:
     return _time(qa.first_alert_at(conn, incident_id))

@@ -139,12 +139,17 @@ def _status(value: Any, where: str) -> str:
     return text
 
 
-def _url(value: Any, where: str) -> str | None:
+def _url(value: Any, where: str, *, strict: bool = False) -> str | None:
+    """Only links a person can open are kept; `javascript:` and friends are not links.
+    `strict` (a field the sender wrote for warroom): refused like any other bad field. The
+    monitors' own link fields are dropped instead: they fill them themselves (Uptime Kuma
+    sends its monitor's target, a host or `https://` alone for some kinds)."""
     text = _text(value, where, MAX_URL)
     if text is None:
         return None
-    # Only links a person can open; `javascript:` and friends are not links.
     if not text.lower().startswith(("http://", "https://")):
+        if strict:
+            raise PayloadError(f"{where} must be an http:// or https:// link, not {text[:40]!r}")
         return None
     return text
 
@@ -339,7 +344,7 @@ def _generic_one(raw: Any, where: str, service_labels: Sequence[str]) -> AlertIn
         service=service or service_of(labels, service_labels),
         starts_at=parse_time(alert.get("starts_at"), f"{where}.starts_at"),
         ends_at=parse_time(alert.get("ends_at"), f"{where}.ends_at"),
-        url=_url(alert.get("url"), f"{where}.url"),
+        url=_url(alert.get("url"), f"{where}.url", strict=True),
     )
 
 

@@ -8,11 +8,18 @@ handover. The text is raw (people's text unsanitised); faces show it through saf
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from warroom.domain import ROLES, STEP_LABELS, Settings, format_duration, is_overdue
+from warroom.domain import (
+    ROLES,
+    STEP_LABELS,
+    Settings,
+    fold_lines,
+    format_duration,
+    is_overdue,
+)
+from warroom.storage import Connection
 from warroom.storage import queries as q
 from warroom.views import (
     ChecklistItem,
@@ -45,9 +52,7 @@ class Brief:
     now: datetime
 
 
-def build_brief(
-    conn: sqlite3.Connection, incident_id: int, settings: Settings, now: datetime
-) -> Brief:
+def build_brief(conn: Connection, incident_id: int, settings: Settings, now: datetime) -> Brief:
     incident = load_incident(conn, incident_id, settings)
     tried = [
         Entry.from_row(r)
@@ -86,11 +91,10 @@ def _ago(moment: datetime, now: datetime) -> str:
 
 def _line(text: str, limit: int = LINE_LIMIT) -> str:
     """One line of a brief: the first line of the text, cut, with how much more there is."""
-    first, _, rest = text.partition("\n")
-    more = rest.count("\n") + 1 if rest else 0
+    (first,), more = fold_lines(text, 1)
     if len(first) > limit:
         first = first[: limit - 1] + "\u2026"
-    return first + (f" (+{more:,} more lines)" if more else "")
+    return first + (f" (+{more:,} more line{'' if more == 1 else 's'})" if more else "")
 
 
 def _entry_text(entry: Entry, brief: Brief) -> str:

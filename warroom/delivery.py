@@ -2,10 +2,11 @@
 
 Publishing only records the update and one pending delivery per destination (in the same
 transaction, so nothing acknowledged is lost). Delivering happens here, off the publish: the
-CLI and the TUI start a detached `warroom deliveries run` process, which runs every due
-delivery (destinations in parallel, each under its timeout), records each outcome, and keeps
-retrying failures with backoff until none is left to retry. Any warroom process may run it;
-a claim with a lease makes sure each attempt is made by one of them.
+CLI and the TUI start a detached `warroom deliveries run` process unless one is running for
+the database already (a lock file beside it), which runs every due delivery (destinations in
+parallel, each under its timeout), takes new ones as they are published, records each
+outcome, and keeps retrying failures with backoff until none is left to retry. Any warroom
+process may deliver; a claim with a lease makes sure each attempt is made by one of them.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -170,14 +170,16 @@ def deliver_one(
 # --- delivering what is due -------------------------------------------------------------------
 
 
-def deliver_due(room: Room, *, include_gave_up: bool = False) -> list[Delivery]:
-    """Attempt every delivery that is due now (with include_gave_up, failed ones that stopped
-    retrying too). Destinations run in parallel; returns the deliveries attempted, as they
-    ended. Deliveries another process holds are left to it."""
+Job = tuple[int, Destination | None, Incident, Update]
+
+
+def _claim_due(room: Room, *, include_gave_up: bool) -> list[Job]:
+    """Claim every delivery due now, with what attempting it needs. Deliveries another
+    process holds are left to it."""
     with room.read() as conn:
         due = q.due_delivery_ids(conn, to_iso(room.now()), include_gave_up=include_gave_up)
     by_name = {d.name: d for d in room.settings.destinations}
-    jobs: list[tuple[int, Destination | None, Incident, Update]] = []
+    jobs: list[Job] = []
     for delivery_id in due:
         with room.read() as conn:
             row = q.get_delivery(conn, delivery_id)
@@ -192,80 +194,209 @@ def deliver_due(room: Room, *, include_gave_up: bool = False) -> list[Delivery]:
             update_row = q.get_update(conn, row["update_id"])
         assert update_row is not None  # deliveries reference their update
         jobs.append((delivery_id, destination, incident, update_from_row(update_row)))
+    return jobs
 
+
+def _attempt(room: Room, job: Job) -> Outcome:
+    _, destination, incident, update = job
+    if destination is None:
+        return Outcome(False, None, "no such destination in the config")
+    return deliver_one(room, destination, incident, update)
+
+
+def _reads_database(job: Job) -> bool:
+    # A status page is built from the database: that attempt stays on the thread that owns
+    # the connection. The others only wait on a child process.
+    return job[1] is not None and job[1].kind == "statuspage"
+
+
+def _finish(room: Room, delivery_id: int, outcome: Outcome) -> None:
+    actions.finish_delivery(
+        room, delivery_id, ok=outcome.ok, exit_status=outcome.exit_status, error=outcome.error
+    )
+
+
+def deliver_due(room: Room, *, include_gave_up: bool = False) -> list[Delivery]:
+    """Attempt every delivery that is due now (with include_gave_up, failed ones that stopped
+    retrying too). Destinations run in parallel; returns the deliveries attempted, as they
+    ended. Deliveries another process holds are left to it."""
+    jobs = _claim_due(room, include_gave_up=include_gave_up)
     outcomes: dict[int, Outcome] = {}
 
-    def attempt(delivery_id: int, dest: Destination | None, inc: Incident, upd: Update) -> None:
-        if dest is None:
-            outcomes[delivery_id] = Outcome(False, None, "no such destination in the config")
-            return
-        outcomes[delivery_id] = deliver_one(room, dest, inc, upd)
+    def attempt(job: Job) -> None:
+        outcomes[job[0]] = _attempt(room, job)
 
-    # Threads only wait on child processes (or write a few files); the database is touched
-    # from this thread alone, before and after.
-    statuspage_jobs = [j for j in jobs if j[1] is not None and j[1].kind == "statuspage"]
     threads = [
-        threading.Thread(target=attempt, args=job, daemon=True)
+        threading.Thread(target=attempt, args=(job,), daemon=True)
         for job in jobs
-        if job not in statuspage_jobs
+        if not _reads_database(job)
     ]
     for thread in threads:
         thread.start()
-    for job in statuspage_jobs:
-        attempt(*job)  # reads the database: stays on this thread
+    for job in jobs:
+        if _reads_database(job):
+            attempt(job)
     for thread in threads:
         thread.join()
     for delivery_id, _, _, _ in jobs:
-        outcome = outcomes[delivery_id]
-        actions.finish_delivery(
-            room,
-            delivery_id,
-            ok=outcome.ok,
-            exit_status=outcome.exit_status,
-            error=outcome.error,
-        )
+        _finish(room, delivery_id, outcomes[delivery_id])
     with room.read() as conn:
         return [d for d in deliveries(conn) if d.id in outcomes]
 
 
+# How often a worker looks for deliveries published while it waits (on a retry's time or a
+# slow destination): one indexed read, so an update published meanwhile goes out within this.
+POLL_SECONDS = 0.25
+
+
 def run_until_idle(room: Room, *, max_wait: timedelta = timedelta(minutes=2)) -> None:
-    """Deliver what is due, then wait for the next retry and deliver again, until nothing is
-    left to retry within `max_wait`: the first retries (15 s to 2 min apart) happen here,
-    later ones in any war room that is open, or by `warroom deliveries retry`."""
+    """Deliver what is due, and whatever becomes due (new updates, retries) while any
+    attempt is running or the next retry is within `max_wait`: the first retries (15 s to
+    2 min apart) happen here, later ones in any war room that is open, or by `warroom
+    deliveries retry`. One attempt that hangs holds up no other delivery: each runs on its
+    own thread, and the database is touched from this one alone."""
+    import queue
+
+    finished: queue.SimpleQueue[tuple[int, Outcome]] = queue.SimpleQueue()
+    running: set[int] = set()
+
+    def attempt(job: Job) -> None:
+        finished.put((job[0], _attempt(room, job)))
+
     while True:
-        deliver_due(room)
-        with room.read() as conn:
-            next_at = q.next_retry_at(conn)
-        if next_at is None:
-            return
-        wait = (from_iso(next_at) - room.now()).total_seconds()
-        if wait > max_wait.total_seconds():
-            return
-        if wait > 0:
-            time.sleep(wait)
+        for job in _claim_due(room, include_gave_up=False):
+            if _reads_database(job):
+                _finish(room, job[0], _attempt(room, job))
+                continue
+            running.add(job[0])
+            threading.Thread(target=attempt, args=(job,), daemon=True).start()
+        if not running:
+            with room.read() as conn:
+                next_at = q.next_retry_at(conn)
+            if next_at is None:
+                return
+            if (from_iso(next_at) - room.now()).total_seconds() > max_wait.total_seconds():
+                return
+        try:
+            delivery_id, outcome = finished.get(timeout=POLL_SECONDS)
+        except queue.Empty:
+            continue
+        running.discard(delivery_id)
+        _finish(room, delivery_id, outcome)
 
 
-def start_worker(db_path: Path, author: str) -> subprocess.Popen[bytes]:
-    """A detached `warroom deliveries run`: it outlives the command that published, and a
-    hanging destination holds up nothing but itself."""
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "warroom",
-            "--db",
-            str(db_path),
-            "--as",
-            author,
-            "deliveries",
-            "run",
-        ],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-        close_fds=True,
+# --- one worker a database ----------------------------------------------------------------
+#
+# A publish starts a worker only when none runs for its database: the worker holds an
+# advisory flock on a lock file beside the database (never the database itself: closing any
+# descriptor of it would drop SQLite's own locks). The publisher takes the lock before it
+# starts the worker and hands the worker its descriptor, so a second publish a moment later
+# already finds it held. A worker lets go, then looks once more: what was published after its
+# last look either is seen then or found the lock free and started a worker of its own.
+
+
+def worker_lock_path(db_path: Path) -> Path:
+    real = Path(os.path.realpath(db_path))  # every name of one file shares one lock
+    return real.with_name(real.name + ".deliveries.lock")
+
+
+@dataclass(frozen=True)
+class WorkerLock:
+    """Held by this process; `fd` None when no lock file could be had (a read-only folder,
+    a refused file): then workers run unguarded, and leases still keep each attempt single."""
+
+    fd: int | None
+
+    def release(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+
+
+def acquire_worker_lock(db_path: Path) -> WorkerLock | None:
+    """The worker lock for this database, or None when a running worker holds it."""
+    import fcntl
+
+    from warroom.safe_files import access_of, open_beside
+
+    try:
+        fd = open_beside(worker_lock_path(db_path), access_of(db_path))
+    except (OSError, WarroomError):
+        return WorkerLock(None)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    except OSError:
+        os.close(fd)
+        return WorkerLock(None)
+    return WorkerLock(fd)
+
+
+def adopt_worker_lock(db_path: Path, fd: int) -> WorkerLock | None:
+    """The lock the publisher took and passed on as descriptor `fd`, if it is that."""
+    import fcntl
+
+    try:
+        given, lock = os.fstat(fd), os.lstat(worker_lock_path(db_path))
+        if (given.st_dev, given.st_ino) != (lock.st_dev, lock.st_ino):
+            return None
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # ours already: the same open file
+    except OSError:
+        return None
+    return WorkerLock(fd)
+
+
+def run_worker(room: Room, lock_fd: int | None = None) -> bool:
+    """`warroom deliveries run`: deliver until idle, holding the worker lock. False when
+    another worker holds it (that one takes what is due)."""
+    lock = (adopt_worker_lock(room.store.path, lock_fd) if lock_fd is not None else None) or (
+        acquire_worker_lock(room.store.path)
     )
+    if lock is None:
+        return False
+    while lock is not None:
+        try:
+            run_until_idle(room)
+        finally:
+            lock.release()
+        if not anything_due(room):
+            return True
+        lock = acquire_worker_lock(room.store.path)
+    return True
+
+
+def start_worker(db_path: Path, author: str) -> subprocess.Popen[bytes] | None:
+    """A detached `warroom deliveries run`, unless one already runs for this database (None:
+    that one delivers what was just published before it ends). Detached: it outlives the
+    command that published, and a hanging destination holds up nothing but itself."""
+    lock = acquire_worker_lock(db_path)
+    if lock is None:
+        return None
+    passed = () if lock.fd is None else ("--lock-fd", str(lock.fd))
+    try:
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "warroom",
+                "--db",
+                str(db_path),
+                "--as",
+                author,
+                "deliveries",
+                "run",
+                *passed,
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            close_fds=True,
+            pass_fds=() if lock.fd is None else (lock.fd,),
+        )
+    finally:
+        lock.release()  # the worker has its own descriptor of the lock now
 
 
 def anything_due(room: Room) -> bool:
@@ -275,10 +406,13 @@ def anything_due(room: Room) -> bool:
 
 
 def retry_in_background(room: Room) -> bool:
-    """Start a delivery worker when something is due; reaped by a daemon thread, so the
-    calling process (the war room) never waits for a destination. True if one started."""
+    """Start a delivery worker when something is due and none is running; reaped by a daemon
+    thread, so the calling process (the war room) never waits for a destination. True if one
+    started."""
     if not anything_due(room):
         return False
     proc = start_worker(room.store.path, room.actor.name)
+    if proc is None:
+        return False  # a worker is running: it takes what is due
     threading.Thread(target=proc.wait, daemon=True, name="delivery-reaper").start()
     return True

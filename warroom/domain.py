@@ -533,17 +533,58 @@ MAX_NOTE_BYTES = 2 * 1024 * 1024
 MAX_OUTPUT_BYTES = 1024 * 1024
 
 
+FOLD_LINES = 3  # a long note or output shows its first lines, then "… N more lines"
+
+
+def fold_lines(text: str, keep: int = FOLD_LINES) -> tuple[list[str], int]:
+    """A long text as every face shows it folded: its first `keep` lines and how many more
+    lines it has. A newline ends a line, it does not start one: the newline that ends most
+    command output (and any blank lines after the last) is no hidden line."""
+    lines = text.rstrip("\n").split("\n", keep)
+    if len(lines) <= keep:
+        return lines, 0
+    return lines[:keep], lines[keep].count("\n") + 1
+
+
+def line_count(text: str) -> int:
+    """How many lines `text` has, by the rule fold_lines folds by."""
+    head, more = fold_lines(text, 1)
+    return len(head) + more
+
+
+def more_lines(count: int) -> str:
+    """`… 1 more line`, `… 4,998 more lines`: what a fold says it hides."""
+    return f"\u2026 {count:,} more line{'' if count == 1 else 's'}"
+
+
+def command_succeeded(exit_code: int | None, signal_name: str | None) -> bool:
+    """Whether a captured command did what it was run for: it exited 0. A mitigation run
+    through `warroom run --mitigation` that failed or was interrupted is recorded as the
+    command it was, never as a mitigation (no metric, update or postmortem counts it)."""
+    return signal_name is None and exit_code == 0
+
+
 def command_summary(
-    argv: Sequence[str], exit_code: int | None, signal_name: str | None, duration_s: float
+    argv: Sequence[str],
+    exit_code: int | None,
+    signal_name: str | None,
+    duration_s: float,
+    attempted: str | None = None,
 ) -> str:
     """The timeline line of a captured command: `ran kubectl rollout undo deploy/checkout →
-    exit 0 in 4.2 s`."""
+    exit 0 in 4.2 s`. `attempted` (a MITIGATIONS kind) marks a mitigation that did not
+    succeed: `… → exit 1 in 4.2 s (rollback attempt failed: not a mitigation)`."""
     import shlex
 
     shown = shlex.join(argv)
     if signal_name is not None:
-        return f"ran {shown} \u2192 killed by {signal_name} after {duration_s:.1f} s"
-    return f"ran {shown} \u2192 exit {exit_code} in {duration_s:.1f} s"
+        line = f"ran {shown} \u2192 killed by {signal_name} after {duration_s:.1f} s"
+    else:
+        line = f"ran {shown} \u2192 exit {exit_code} in {duration_s:.1f} s"
+    if attempted is not None and not command_succeeded(exit_code, signal_name):
+        how = "interrupted" if signal_name is not None else "failed"
+        line += f" ({attempted} attempt {how}: not a mitigation)"
+    return line
 
 
 def require_body(text: str | None, what: str, limit: int = MAX_NOTE_BYTES) -> str:

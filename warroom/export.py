@@ -8,7 +8,6 @@ in about a second. Jinja2 is imported only for the Markdown draft, through warro
 from __future__ import annotations
 
 import csv
-import sqlite3
 import time
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
@@ -21,6 +20,7 @@ from warroom.errors import BadInput
 from warroom.metrics import METRIC_KINDS, Metrics, compute_metrics, format_span
 from warroom.room import Room
 from warroom.safe_text import json_dumps, person
+from warroom.storage import Connection
 from warroom.storage import queries as q
 from warroom.storage.chain import Head
 from warroom.views import (
@@ -81,7 +81,7 @@ class _Facts:
     """What every export needs besides the full timeline, read from one snapshot."""
 
     def __init__(
-        self, conn: sqlite3.Connection, incident_id: int, settings: Settings, now: datetime
+        self, conn: Connection, incident_id: int, settings: Settings, now: datetime
     ) -> None:
         self.incident: Incident = load_incident(conn, incident_id, settings)
         self.key_entries: list[Entry] = entries_of_kinds(conn, incident_id, (*METRIC_KINDS, "role"))
@@ -118,9 +118,7 @@ def _local_stamp(moment: datetime) -> str:
     )
 
 
-def write_csv(
-    conn: sqlite3.Connection, incident_id: int, out: TextIO, *, raw: bool = False
-) -> None:
+def write_csv(conn: Connection, incident_id: int, out: TextIO, *, raw: bool = False) -> None:
     """The timeline, one row an entry, with a header. A field holding commas, quotes or
     newlines is quoted as RFC 4180 says, so csv readers get it back unchanged. Cells that
     start like a formula get a leading `'` unless `raw`."""
@@ -212,7 +210,7 @@ def export_head(facts: _Facts) -> dict[str, Any]:
 
 
 def write_json(
-    conn: sqlite3.Connection, incident_id: int, settings: Settings, now: datetime, out: TextIO
+    conn: Connection, incident_id: int, settings: Settings, now: datetime, out: TextIO
 ) -> None:
     """One JSON document: {format, version, exported_at, incident (facts, roles, checklist),
     updates, followups, metrics, timeline}. The timeline goes last, one entry a line, written
@@ -250,7 +248,7 @@ def _event_line(entry: Entry) -> str:
 
 
 def _in_happened_order(
-    conn: sqlite3.Connection, incident_id: int
+    conn: Connection, incident_id: int
 ) -> Iterator[tuple[Entry, datetime | None]]:
     """The timeline streamed in the order things happened: an entry logged with `--at` is
     moved back to its time (they are few; everything else streams in logged order)."""
@@ -275,7 +273,7 @@ def _in_happened_order(
         yield moved_entry, at
 
 
-def _timeline_lines(conn: sqlite3.Connection, incident_id: int) -> Iterator[str]:
+def _timeline_lines(conn: Connection, incident_id: int) -> Iterator[str]:
     """The whole timeline as Markdown list items in local time, grouped by local day, in the
     order things happened. A corrected entry shows its corrected text, marked, with the
     original beside it. Built in Python, not in the template: per-entry template work is what
@@ -327,7 +325,7 @@ def _alert_md(alert: Alert, now: datetime) -> dict[str, Any]:
 
 
 def markdown_context(
-    conn: sqlite3.Connection, incident_id: int, settings: Settings, now: datetime
+    conn: Connection, incident_id: int, settings: Settings, now: datetime
 ) -> dict[str, Any]:
     """What the postmortem template gets. Strings under `md` and the prepared lists are
     already Markdown-safe; `incident` holds the raw facts for team templates that want them
@@ -406,9 +404,7 @@ def markdown_context(
     }
 
 
-def render_markdown(
-    conn: sqlite3.Connection, incident_id: int, settings: Settings, now: datetime
-) -> str:
+def render_markdown(conn: Connection, incident_id: int, settings: Settings, now: datetime) -> str:
     """The postmortem draft, from `templates/postmortem.md.j2` (a team folder can override it)."""
     return render_markdown_context(markdown_context(conn, incident_id, settings, now), settings)
 

@@ -2,17 +2,30 @@
 the storage layer, the config) is imported, and imports it while CMD runs: importing warroom
 first would put ~60 ms between pressing Enter and the command starting. Everything else goes
 straight to the click CLI.
+
+Where `run`'s time went (issue 11; -X importtime, perf_counter marks, strace -T): before CMD,
+importing typing and threading (~3 ms); while CMD runs (so in full when CMD ends at once),
+loading the config (platformdirs, tomllib: 5-10 ms), which recording never reads; after CMD,
+importing socket and the sanitiser (~5 ms), then the interpreter's teardown of the ~150
+modules loaded (15-20 ms, more than the write itself).
+So before CMD only light standard modules are imported; everything the record needs is loaded
+and opened while CMD runs; after CMD come the insert, the commit, closing the file, and
+os._exit. What is left after CMD is mostly fsync: the commit's, plus the -wal's creation and
+the checkpoint when the last connection closes (kept: the file alone then holds the record).
 """
 
 from __future__ import annotations
 
 import os
 import sys
-import threading
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
+# Not `from typing import TYPE_CHECKING`: importing typing costs ~2 ms before CMD starts.
+# mypy treats any constant of this name the same way.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
     from warroom.actions import Room
     from warroom.runcmd import Captured
 
@@ -113,23 +126,42 @@ def execute(
     prepared: dict[str, Any] = {}
 
     def prepare() -> None:
-        # While CMD runs: import warroom, open the file, settle the incident.
+        # While CMD runs: import what the record needs, open the file (schema checked),
+        # settle the incident, so that after CMD only the insert and the commit are left.
         try:
             room = open_room()
+            from importlib import import_module
+
             from warroom.views import choose_incident
+
+            for used_after_cmd in ("warroom.actions", "warroom.safe_text"):  # _record, _say
+                import_module(used_after_cmd)
 
             with room.read() as conn:
                 prepared["incident_id"] = choose_incident(
                     conn, ref, after_recovery=False, env_ref=os.environ.get("WARROOM_INCIDENT")
                 )
+            # socket.gethostname() is uname's nodename on Linux; os has it without importing
+            # socket (~3 ms).
+            prepared["host"] = os.uname().nodename
             prepared["room"] = room
         except BaseException as exc:  # reported once CMD is done, never raised into it
             prepared["error"] = exc
 
-    worker = threading.Thread(target=prepare, name="warroom-run-prepare", daemon=True)
+    workers: list[Any] = []
+
+    def start_preparing() -> None:
+        # threading is imported here, once CMD runs, not before it starts.
+        import threading
+
+        worker = threading.Thread(target=prepare, name="warroom-run-prepare", daemon=True)
+        worker.start()
+        workers.append(worker)
+
     cwd = os.getcwd()
-    result = runcmd.run(cmd, on_started=worker.start)
-    worker.join()
+    result = runcmd.run(cmd, on_started=start_preparing)
+    for worker in workers:
+        worker.join()
     return _record(result, cmd, cwd, prepared, mitigation, happened)
 
 
@@ -142,7 +174,6 @@ def _record(
     happened: Any,
 ) -> int:
     import signal
-    import socket
 
     from warroom import actions
 
@@ -152,7 +183,7 @@ def _record(
         run = actions.CommandRun(
             argv=tuple(cmd),
             cwd=cwd,
-            host=socket.gethostname(),
+            host=prepared["host"],
             exit_code=result.exit_code,
             signal=signal.Signals(result.signal).name if result.signal is not None else None,
             duration_s=result.duration_s,
@@ -171,7 +202,13 @@ def _record(
             from warroom.domain import format_ref
 
             extra = f", {omitted:,} bytes of output not kept" if omitted else ""
-            also = " and as a mitigation" if mitigation else ""
+            also = ""
+            if mitigation is not None:
+                also = (
+                    " and as a mitigation"
+                    if run.succeeded
+                    else f" (the {mitigation} attempt did not succeed: not logged as a mitigation)"
+                )
             _say(f"recorded on {format_ref(incident_id)} as #{entry}{also}{extra}")
             return result.status
     if isinstance(error, KeyboardInterrupt):
@@ -208,16 +245,18 @@ def _describe(error: BaseException) -> str:
     return one_line(f"{type(error).__name__}: {error}")
 
 
-def _open_room_for(options: dict[str, str]) -> Callable[[], Room]:
+def _open_room_for(options: dict[str, str], opened: list[Room]) -> Callable[[], Room]:
     def open_room() -> Room:
         from warroom.actions import Actor, Room
-        from warroom.config import load_settings
         from warroom.storage import open_store, resolve_db_path
 
-        settings = load_settings()
+        # No config: recording a command reads none of it (the checklist it ticks was made
+        # at declare), and loading it (platformdirs, tomllib) took 5-10 ms.
         actor = Actor.current(options.get("author"))
         store = open_store(resolve_db_path(options.get("db_path")))
-        return Room(store=store, actor=actor, settings=settings)
+        room = Room(store=store, actor=actor)
+        opened.append(room)
+        return room
 
     return open_room
 
@@ -230,11 +269,24 @@ def main() -> None:
         cli_main()
         return
     options, cmd = parsed
+    opened: list[Room] = []
     status = execute(
         cmd,
         mitigation=options.get("mitigation"),
         at=options.get("at"),
         ref=options.get("ref"),
-        open_room=_open_room_for(options),
+        open_room=_open_room_for(options, opened),
     )
-    sys.exit(status)
+    # The record is committed (synchronous=FULL: on disk) before "recorded" is printed, and
+    # the worker is joined. Close the file as every command does (the last connection
+    # checkpoints and removes the -wal, so no stale -wal is left beside the path), flush, and
+    # skip the interpreter's teardown of every module loaded: it took longer than the write.
+    for room in opened:
+        room.store.close()
+    import contextlib
+
+    for stream in (sys.stdout, sys.stderr):
+        # The reader went away (`| head`): nothing of ours is left unsaid there.
+        with contextlib.suppress(OSError):
+            stream.flush()
+    os._exit(status)

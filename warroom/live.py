@@ -50,7 +50,6 @@ import errno
 import math
 import os
 import select
-import sqlite3
 import struct
 import sys
 import threading
@@ -59,7 +58,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Literal
 
-from warroom.storage.sqlite_errors import classify, is_busy
+from warroom.storage.watch import data_version, open_watch_connection
 
 __all__ = ["ChangeWatcher"]
 
@@ -177,7 +176,7 @@ class ChangeWatcher:
         self._closed = False
         self._released = False
         self._waiting = False
-        self._conn = self._connect(path)
+        self._conn = open_watch_connection(path)
         self._version = self._read_version()
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_w, False)  # close() must never block on a full pipe
@@ -197,52 +196,11 @@ class ChangeWatcher:
                 self.mode = "inotify"
                 self.poll_reason = None
 
-    @staticmethod
-    def _connect(path: Path) -> sqlite3.Connection:
-        uri = path.as_uri()
-        try:
-            conn = sqlite3.connect(
-                f"{uri}?mode=ro",
-                uri=True,
-                timeout=5,
-                check_same_thread=False,
-                isolation_level=None,  # autocommit: never leave a read transaction open
-            )
-        except sqlite3.OperationalError:
-            pass
-        else:
-            try:
-                conn.execute("PRAGMA data_version").fetchall()
-                return conn
-            except sqlite3.OperationalError:
-                conn.close()
-        # A read-only connection to a WAL database needs the -shm file to exist or a folder
-        # it may create it in. A read-write connection can create it; query_only makes sure
-        # it still never writes data.
-        try:
-            conn = sqlite3.connect(
-                f"{uri}?mode=rw",  # rw, not rwc: never create the database
-                uri=True,
-                timeout=5,
-                check_same_thread=False,
-                isolation_level=None,
-            )
-            conn.execute("PRAGMA query_only = ON")
-        except sqlite3.Error as exc:
-            raise classify(exc, path) from exc
-        return conn
-
     def _read_version(self) -> int | None:
         """The connection's data_version, or None if closed or busy (ask again later)."""
         if self._released:
             return None
-        try:
-            # fetchall() runs the statement to completion, which ends its read transaction.
-            return int(self._conn.execute("PRAGMA data_version").fetchall()[0][0])
-        except sqlite3.Error as exc:
-            if is_busy(exc):
-                return None
-            raise classify(exc, self.path) from exc
+        return data_version(self._conn, self.path)
 
     def changed(self) -> bool:
         """Non-blocking: has another connection committed since the last True answer?

@@ -11,7 +11,6 @@ declaration). Total duration runs from the impact start when one was recorded
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +18,7 @@ from typing import Any
 
 from warroom.alert_views import first_alert_at
 from warroom.domain import SEVERITIES, Settings, format_duration, is_overdue, next_update_due
+from warroom.storage import Connection
 from warroom.views import Entry, Incident, Update, entries_of_kinds, load_incident, updates
 
 # The timeline kinds the metrics read; exports of huge timelines fetch only these.
@@ -314,9 +314,7 @@ def compute_metrics(
     )
 
 
-def load_metrics(
-    conn: sqlite3.Connection, incident_id: int, settings: Settings, now: datetime
-) -> Metrics:
+def load_metrics(conn: Connection, incident_id: int, settings: Settings, now: datetime) -> Metrics:
     """Metrics of one incident from an open read snapshot (`with room.read() as conn`)."""
     incident = load_incident(conn, incident_id, settings)
     return compute_metrics(

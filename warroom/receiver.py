@@ -43,6 +43,7 @@ from warroom.errors import BadInput, WarroomError
 from warroom.room import Actor, Room
 from warroom.safe_text import one_line
 from warroom.storage import DatabaseLocked, Store, open_store
+from warroom.storage.alerts import count_alerts
 from warroom.storage.connection import Sidecars, release_moved, sidecar_ids
 
 TOKEN_ENV = "WARROOM_ALERTS_TOKEN"
@@ -143,7 +144,7 @@ class Ingestor:
     def healthy(self) -> bool:
         with self._lock:
             store = self._current_store()
-            store.conn.execute("SELECT count(*) FROM alerts").fetchone()
+            count_alerts(store.conn)
         return True
 
     def close(self) -> None:

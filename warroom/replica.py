@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import sysconfig
@@ -24,7 +23,8 @@ from pathlib import Path
 from types import FrameType
 
 from warroom.domain import ReplicaSettings
-from warroom.errors import BadInput, WarroomError
+from warroom.errors import BadInput, DatabaseError, WarroomError
+from warroom.safe_files import make_folder
 from warroom.storage import chain, open_store
 from warroom.storage import queries as q
 from warroom.storage.chain import Head, Report
@@ -173,12 +173,7 @@ def run(database: Path, target: Target, settings: ReplicaSettings) -> int:
     prepare_database(database)  # a missing file is a usage error, whatever is installed
     binary = find_litestream()
     if target.folder is not None:
-        try:
-            target.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        except OSError as exc:
-            raise WarroomError(
-                f"cannot create the replica folder {target.folder}: {exc.strerror or exc}"
-            ) from None
+        make_folder(target.folder)  # 0700 when made; a symlink at its name is refused
     with _private_config(config_yaml(database, target, settings)) as config:
         child = subprocess.Popen(
             [str(binary), "replicate", "-config", str(config), "-no-expand-env"],
@@ -260,8 +255,8 @@ def restore(
     dest = Path(os.path.abspath(dest.expanduser()))
     _refuse_existing(dest)
     binary = find_litestream()
+    make_folder(dest.parent)  # 0700 when made; a symlink at its name is refused
     try:
-        dest.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         work = Path(tempfile.mkdtemp(prefix=f".{dest.name}.restore-", dir=dest.parent))
     except OSError as exc:
         raise WarroomError(f"cannot write in {dest.parent}: {exc.strerror or exc}") from None
@@ -306,8 +301,8 @@ def restore(
             os.fsync(fh.fileno())
         _place(out, dest)
         _fsync_folder(dest.parent)
-    except sqlite3.DatabaseError as exc:
-        raise WarroomError(f"the restored file is not a usable database: {exc}") from None
+    except DatabaseError as exc:  # classified by the storage layer
+        raise WarroomError(f"the restored file is not a usable database: {exc.message}") from None
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return RestoreResult(dest, incidents, entries, report.head, report)

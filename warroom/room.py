@@ -4,14 +4,13 @@ needs. The faces build one Room per invocation (CLI) or per app (TUI) and pass i
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from warroom.domain import Clock, Settings, require_text, system_clock
-from warroom.storage import Store
+from warroom.storage import Connection, Store
 from warroom.views import Incident, load_incident
 
 
@@ -65,7 +64,7 @@ class Room:
         return self.clock()
 
     @contextmanager
-    def read(self) -> Iterator[sqlite3.Connection]:
+    def read(self) -> Iterator[Connection]:
         with self.store.read() as conn:
             yield conn
 

@@ -18,7 +18,10 @@ import os
 import select
 import signal
 import time
-from collections.abc import Callable
+
+TYPE_CHECKING = False  # not typing's: it would be imported before CMD starts (launch.py)
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 # Kept of the output: the first and the last half of this many bytes; what lies between is
 # counted, not kept (a failing command's last lines matter most).

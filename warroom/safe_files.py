@@ -11,11 +11,15 @@ and root may be the one running warroom. So, for every such write:
   never clobbers), rename() when --force allows replacing a regular file we own;
 * any failure, Ctrl-C or SIGTERM removes the temporary file, so no empty or half-written file
   is ever left under the requested name and a retry works.
+
+Folders a user named (a status page's, a restore's) are made with `make_folder`: no symlink
+followed at the folder's own name, the access of the files that go in.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import os
 import signal
@@ -355,3 +359,95 @@ def with_temp_file(
             _remove_temp(tmp)
             raise
     return path
+
+
+# --- folders at a path a user named ---------------------------------------------------------
+
+
+def folder_mode(access: Access) -> int:
+    """A folder for files of `access`: whoever may read them may list it (0600 -> 0700,
+    0644 -> 0755, a group's 0660 -> 0770)."""
+    mode = access.mode
+    return mode | (mode & 0o444) >> 2
+
+
+def make_folder(path: Path, access: Access = PRIVATE) -> Path:
+    """The folder at `path`, made if missing (its parents as `mkdir -p` would), with the mode
+    and group of `access` set on it. The last component is never a symlink followed: a link
+    there, even one to a folder, or anything else that is not a folder, is refused with a
+    clear message. A folder already there is used as it is. Returns it absolute."""
+    path = Path(os.path.abspath(path.expanduser()))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)  # like mkdir -p: umask applies
+        os.mkdir(path, 0o700)  # private until its access is set below
+        created = True
+    except FileExistsError:
+        created = False
+    except OSError as exc:
+        raise WarroomError(f"cannot create folder {path}: {exc.strerror or exc}") from None
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError as exc:
+        try:
+            st = os.lstat(path)
+        except OSError:
+            raise WarroomError(f"cannot use folder {path}: {exc.strerror or exc}") from None
+        if stat.S_ISLNK(st.st_mode):
+            raise WarroomError(
+                f"{path} is a symbolic link; refusing to use it as a folder"
+                " (name the folder it points to)"
+            ) from None
+        if not stat.S_ISDIR(st.st_mode):
+            what = "a file" if stat.S_ISREG(st.st_mode) else _kind(st.st_mode)
+            raise WarroomError(f"{path} is {what}, not a folder") from None
+        raise WarroomError(f"cannot use folder {path}: {exc.strerror or exc}") from None
+    try:
+        if created:
+            mode = folder_mode(access)
+            if access.gid is not None:
+                try:
+                    os.fchown(fd, -1, access.gid)
+                except PermissionError:  # not in the database's group: keep it private
+                    mode = 0o700
+            os.fchmod(fd, mode)  # on the descriptor: what was made, not what the name is now
+    except OSError as exc:
+        raise WarroomError(f"cannot set the access of {path}: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    return path
+
+
+# --- small files warroom keeps beside the database ----------------------------------------
+
+
+def open_beside(path: Path, access: Access) -> int:
+    """A descriptor of the small file at `path` (a lock), created with `access` if missing.
+    Never through a symlink (O_NOFOLLOW), never a pipe or device (O_NONBLOCK, then checked):
+    those raise WarroomError; the folder refusing raises OSError. Another user's file that
+    we may only read is opened read-only: flock works on that too."""
+    flags = os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    try:
+        fd = os.open(path, flags | os.O_RDWR, PRIVATE_MODE)
+    except PermissionError:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise WarroomError(f"{path} is a symbolic link; refusing to open it") from None
+        raise
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise WarroomError(f"{path} is {_kind(st.st_mode)}; refusing to use it")
+        if st.st_uid == os.geteuid():
+            mode = access.mode
+            if access.gid is not None and st.st_gid != access.gid:
+                try:
+                    os.fchown(fd, -1, access.gid)
+                except PermissionError:
+                    mode = PRIVATE_MODE
+            if stat.S_IMODE(st.st_mode) != mode:
+                os.fchmod(fd, mode)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd

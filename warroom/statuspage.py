@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import json
-import sqlite3
 import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -20,9 +19,9 @@ from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
 from warroom.domain import COMPONENT_STATUS, IMPACT, Settings, format_ref
-from warroom.errors import WarroomError
-from warroom.safe_files import Access, write_text
+from warroom.safe_files import Access, make_folder, write_text
 from warroom.safe_text import customer_text
+from warroom.storage import Connection
 from warroom.storage import queries as q
 from warroom.views import Update, update_from_row
 
@@ -81,7 +80,7 @@ def page_title(settings: Settings, title: str | None = None) -> str:
     return f"{settings.company} status" if settings.company else "Service status"
 
 
-def collect(conn: sqlite3.Connection, settings: Settings) -> list[PageIncident]:
+def collect(conn: Connection, settings: Settings) -> list[PageIncident]:
     """Incidents with at least one published update, newest activity first."""
     by_incident: dict[int, list[Update]] = {}
     for row in q.published_updates(conn):
@@ -375,7 +374,7 @@ def _human(moment: datetime) -> str:
 
 
 def build(
-    conn: sqlite3.Connection,
+    conn: Connection,
     settings: Settings,
     directory: Path,
     now: datetime,
@@ -396,11 +395,8 @@ def build(
         # Last: a reader following the page's links finds the files it names already there.
         "index.html": index_html(settings, incidents, now, shown_title),
     }
-    directory = Path(directory).expanduser()
-    try:
-        directory.mkdir(parents=True, exist_ok=True, mode=0o755)
-    except OSError as exc:
-        raise WarroomError(f"cannot create {directory}: {exc.strerror}") from None
+    # A symlink planted at the folder's name is refused, never followed (0755 when made).
+    directory = make_folder(Path(directory), PUBLIC)
     # safe_files: a planted symlink or device at a file's name is refused, never followed;
     # each file is replaced atomically; 0644 because a web server (another user) serves it.
     return [

@@ -5,7 +5,6 @@ Jinja2 is imported only when something is rendered (through warroom.templating).
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +15,7 @@ from warroom.actions import Published
 from warroom.domain import PublishClash, Settings, promised_next_update, service_labels
 from warroom.errors import WarroomError
 from warroom.room import Room
+from warroom.storage import Connection
 from warroom.views import Incident, entries_of_kinds
 
 
@@ -77,7 +77,7 @@ def context_for(room: Room, incident_id: int) -> dict[str, Any]:
     return context_with(room, incident, mitigations, room.now())
 
 
-def mitigations_of(conn: sqlite3.Connection, incident_id: int) -> list[str]:
+def mitigations_of(conn: Connection, incident_id: int) -> list[str]:
     return [e.text for e in entries_of_kinds(conn, incident_id, ("mitigation",))]
 
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from warroom.errors import BadInput, WarroomError
-from warroom.storage import chain
+from warroom.storage import Connection, chain
 from warroom.storage.chain import Head, Report
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -34,29 +33,18 @@ class Recorded:
     report: Report | None = None  # for a database: its own chain, recomputed
 
 
-def verify_chain(conn: sqlite3.Connection) -> Report:
+def verify_chain(conn: Connection) -> Report:
     return chain.verify(conn)
 
 
 def _read_sqlite_head(path: Path) -> Recorded:
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10.0)
-    except sqlite3.Error as exc:
-        raise WarroomError(f"cannot open {path}: {exc}") from None
-    try:
-        conn.execute("BEGIN")
-        names = {r[0] for r in conn.execute("SELECT name FROM pragma_table_info('timeline')")}
-        if "hash" not in names:
-            raise BadInput(
-                f"{path} holds no hash chain (not a warroom database, or one from before the"
-                " chain: open it once with this warroom to upgrade it)"
-            )
-        report = chain.verify(conn)
-        return Recorded(report.head, "database", report)
-    except sqlite3.DatabaseError as exc:
-        raise WarroomError(f"cannot read {path}: {exc}") from None
-    finally:
-        conn.close()
+    report = chain.verify_file(path)
+    if report is None:
+        raise BadInput(
+            f"{path} holds no hash chain (not a warroom database, or one from before the"
+            " chain: open it once with this warroom to upgrade it)"
+        )
+    return Recorded(report.head, "database", report)
 
 
 def _json_head(path: Path, text: str) -> Head:
@@ -127,7 +115,7 @@ def recorded_head(path: Path, database: Path) -> Recorded:
     return Recorded(Head(int(entry_id), digest), "markdown export")
 
 
-def check_against(conn: sqlite3.Connection, recorded: Head, own: Head, name: str) -> str | None:
+def check_against(conn: Connection, recorded: Head, own: Head, name: str) -> str | None:
     """None when `recorded` is in this file's history, else what is wrong."""
     if recorded.id == 0:
         return None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -21,6 +20,7 @@ from warroom.domain import (
     parse_ref,
 )
 from warroom.errors import BadInput, WarroomError
+from warroom.storage import Connection
 from warroom.storage import queries as q
 
 
@@ -196,7 +196,7 @@ def entry_corrects(entry: Entry) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def corrections(conn: sqlite3.Connection, incident_id: int) -> dict[int, Entry]:
+def corrections(conn: Connection, incident_id: int) -> dict[int, Entry]:
     """Corrected entry id -> its latest correction."""
     latest: dict[int, Entry] = {}
     for row in q.corrections_of(conn, incident_id):
@@ -207,7 +207,7 @@ def corrections(conn: sqlite3.Connection, incident_id: int) -> dict[int, Entry]:
     return latest
 
 
-def get_entry(conn: sqlite3.Connection, entry_id: int) -> Entry | None:
+def get_entry(conn: Connection, entry_id: int) -> Entry | None:
     row = q.get_entry(conn, entry_id)
     return Entry.from_row(row) if row is not None else None
 
@@ -345,7 +345,7 @@ def _required_time(value: object, what: str, problems: list[str]) -> datetime:
     return moment
 
 
-def load_incident(conn: sqlite3.Connection, incident_id: int, settings: Settings) -> Incident:
+def load_incident(conn: Connection, incident_id: int, settings: Settings) -> Incident:
     row = q.get_incident(conn, incident_id)
     if row is None:
         raise BadInput(f"no incident {format_ref(incident_id)}")
@@ -417,7 +417,7 @@ def _opt_text(value: object) -> str | None:
     return None if value is None else read_text(value)
 
 
-def resolve_incident(conn: sqlite3.Connection, ref: str | None, *, after_recovery: bool) -> int:
+def resolve_incident(conn: Connection, ref: str | None, *, after_recovery: bool) -> int:
     """The incident a command acts on.
 
     With no REF: the active incident (most recently declared and not resolved). Commands that
@@ -453,7 +453,7 @@ class AmbiguousIncident(BadInput):
 
 
 def choose_incident(
-    conn: sqlite3.Connection,
+    conn: Connection,
     ref: str | None,
     *,
     after_recovery: bool,
@@ -479,11 +479,11 @@ def choose_incident(
     return resolve_incident(conn, None, after_recovery=after_recovery)
 
 
-def open_incident_count(conn: sqlite3.Connection) -> int:
+def open_incident_count(conn: Connection) -> int:
     return q.open_incident_count(conn)
 
 
-def list_incidents(conn: sqlite3.Connection, *, include_resolved: bool) -> list[dict[str, Any]]:
+def list_incidents(conn: Connection, *, include_resolved: bool) -> list[dict[str, Any]]:
     return [
         {
             "ref": format_ref(row["id"]),
@@ -498,31 +498,29 @@ def list_incidents(conn: sqlite3.Connection, *, include_resolved: bool) -> list[
     ]
 
 
-def tail(conn: sqlite3.Connection, incident_id: int | None, n: int) -> list[Entry]:
+def tail(conn: Connection, incident_id: int | None, n: int) -> list[Entry]:
     return [Entry.from_row(r) for r in q.timeline_tail(conn, incident_id, n)]
 
 
 def entries_after(
-    conn: sqlite3.Connection, incident_id: int | None, after_id: int, limit: int | None = None
+    conn: Connection, incident_id: int | None, after_id: int, limit: int | None = None
 ) -> list[Entry]:
     return [Entry.from_row(r) for r in q.timeline_after(conn, incident_id, after_id, limit)]
 
 
-def declared_elsewhere(conn: sqlite3.Connection, incident_id: int, after_id: int) -> list[Entry]:
+def declared_elsewhere(conn: Connection, incident_id: int, after_id: int) -> list[Entry]:
     return [Entry.from_row(r) for r in q.declared_elsewhere(conn, incident_id, after_id)]
 
 
-def updates(conn: sqlite3.Connection, incident_id: int) -> list[Update]:
+def updates(conn: Connection, incident_id: int) -> list[Update]:
     return [update_from_row(r) for r in q.get_updates(conn, incident_id)]
 
 
-def people_seen(conn: sqlite3.Connection, incident_id: int) -> list[str]:
+def people_seen(conn: Connection, incident_id: int) -> list[str]:
     return q.people_seen(conn, incident_id)
 
 
-def entries_of_kinds(
-    conn: sqlite3.Connection, incident_id: int, kinds: Sequence[str]
-) -> list[Entry]:
+def entries_of_kinds(conn: Connection, incident_id: int, kinds: Sequence[str]) -> list[Entry]:
     return [Entry.from_row(r) for r in q.timeline_of_kinds(conn, incident_id, kinds)]
 
 
@@ -596,7 +594,7 @@ class Followup:
 
 
 def followups(
-    conn: sqlite3.Connection, incident_id: int | None = None, *, include_done: bool = False
+    conn: Connection, incident_id: int | None = None, *, include_done: bool = False
 ) -> list[Followup]:
     """Follow-up actions, oldest first: open ones of every incident (incident_id None), or of
     one incident; done ones too with include_done."""
@@ -604,7 +602,7 @@ def followups(
     return [Followup.from_row(r) for r in rows]
 
 
-def last_entry_id(conn: sqlite3.Connection) -> int:
+def last_entry_id(conn: Connection) -> int:
     """The newest timeline id of any incident (0 when empty): where a follower starts."""
     return q.max_timeline_id(conn)
 
@@ -636,7 +634,7 @@ class PendingHandover:
         }
 
 
-def pending_handovers(conn: sqlite3.Connection, incident_id: int) -> list[PendingHandover]:
+def pending_handovers(conn: Connection, incident_id: int) -> list[PendingHandover]:
     return [
         PendingHandover(
             id=r["id"],
@@ -652,9 +650,7 @@ def pending_handovers(conn: sqlite3.Connection, incident_id: int) -> list[Pendin
     ]
 
 
-def last_seen(
-    conn: sqlite3.Connection, incident_id: int, login: str
-) -> tuple[int, datetime] | None:
+def last_seen(conn: Connection, incident_id: int, login: str) -> tuple[int, datetime] | None:
     """The newest entry id this login was shown, and when; None if it never looked."""
     row = q.get_seen(conn, incident_id, login)
     if row is None:
@@ -662,17 +658,17 @@ def last_seen(
     return int(row["last_entry_id"]), read_time(row["seen_at"]) or UNREADABLE_TIME
 
 
-def last_entry_of(conn: sqlite3.Connection, incident_id: int) -> int:
+def last_entry_of(conn: Connection, incident_id: int) -> int:
     return q.last_entry_of(conn, incident_id)
 
 
 def entries_of_kinds_after(
-    conn: sqlite3.Connection, incident_id: int, kinds: Sequence[str], after_id: int
+    conn: Connection, incident_id: int, kinds: Sequence[str], after_id: int
 ) -> list[Entry]:
     return [Entry.from_row(r) for r in q.kinds_after(conn, incident_id, kinds, after_id)]
 
 
-def count_after(conn: sqlite3.Connection, incident_id: int, after_id: int) -> int:
+def count_after(conn: Connection, incident_id: int, after_id: int) -> int:
     return q.count_after(conn, incident_id, after_id)
 
 
@@ -739,7 +735,7 @@ class Delivery:
 
 
 def deliveries(
-    conn: sqlite3.Connection, incident_id: int | None = None, update_id: int | None = None
+    conn: Connection, incident_id: int | None = None, update_id: int | None = None
 ) -> list[Delivery]:
     """Deliveries oldest first: of every incident, one incident, or one update."""
     rows = q.list_deliveries(conn, incident_id=incident_id, update_id=update_id)

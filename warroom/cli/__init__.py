@@ -14,7 +14,7 @@ import click
 from warroom import __version__
 from warroom.cli.common import common_options, incident_option, open_room, target_incident
 from warroom.errors import WarroomError
-from warroom.safe_text import one_line
+from warroom.safe_text import clean, one_line
 from warroom.views import AmbiguousIncident
 
 # name -> "module:function". Adding a command is one line here.
@@ -59,7 +59,40 @@ class CliError(click.ClickException):
         self.exit_code = exit_code  # type: ignore[misc]
 
 
+def _usage_error(exc: click.UsageError, where: str) -> click.ClickException:
+    """click's own usage errors print three lines (usage, a help hint, the error) and quote
+    what was typed raw. The project's rule is one line: the error, sanitised, with where to get
+    help at its end; exit 2 (bad input). `where` is the command path to name when click gave
+    the error no context (an option missing its value). The help a bare group prints stays."""
+    if isinstance(exc, click.exceptions.NoArgsIsHelpError):
+        return exc
+    # Some of click's messages span lines ("Choose from:" and a list): one line of words.
+    message = " ".join(clean(exc.format_message(), multiline=True).split())
+    if message.endswith(".") and not message.endswith(".."):
+        message = message[:-1]
+    ctx = exc.ctx
+    if ctx is None:
+        message += f" (see: {one_line(where)} --help)"
+    elif ctx.command.get_help_option(ctx) is not None:
+        option = max(ctx.command.get_help_option_names(ctx), key=len)
+        message += f" (see: {one_line(ctx.command_path)} {option})"
+    return CliError(message, exc.exit_code)
+
+
 class WarroomGroup(click.Group):
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        # Parsing warroom's own options (`warroom --bogus`); a command's are parsed in invoke.
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            raise _usage_error(exc, info_name or "warroom") from None
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 
@@ -87,6 +120,10 @@ class WarroomGroup(click.Group):
         # traceback: 2 for bad input, 1 for failures at run time.
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:
+            # Every command's (and sub-group's) arguments are parsed in here.
+            where = " ".join(filter(None, (ctx.command_path, ctx.invoked_subcommand)))
+            raise _usage_error(exc, where) from None
         except AmbiguousIncident as exc:
             # The one multi-line error: the choices are the point of it.
             from datetime import UTC, datetime

@@ -63,15 +63,17 @@ def retry(ctx: click.Context) -> None:
 
 
 @deliveries.command(hidden=True)
+@click.option("--lock-fd", type=int, hidden=True, help="The worker lock, taken by the publisher.")
 @common_options
 @click.pass_context
-def run(ctx: click.Context) -> None:
-    """Deliver what is due and keep retrying failures with backoff (started by publishing)."""
+def run(ctx: click.Context, lock_fd: int | None) -> None:
+    """Deliver what is due and keep retrying failures with backoff (started by publishing);
+    nothing to do when another worker runs for this database."""
     import signal
     import sys
     from types import FrameType
 
-    from warroom.delivery import run_until_idle, stop_hooks
+    from warroom.delivery import run_worker, stop_hooks
 
     def stop(signum: int, frame: FrameType | None) -> None:
         # The hooks run in sessions of their own: take them along. What they were
@@ -81,7 +83,7 @@ def run(ctx: click.Context) -> None:
 
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, stop)
-    run_until_idle(open_room(ctx))
+    run_worker(open_room(ctx), lock_fd)
 
 
 @click.group()

@@ -18,7 +18,14 @@ import click
 
 from warroom import views
 from warroom.cli.common import common_options, open_room, target_incident
-from warroom.cli.output import due_line, format_entry, severity_label, use_color
+from warroom.cli.output import (
+    AUTHOR_WIDTH,
+    author_width,
+    due_line,
+    format_entry,
+    severity_label,
+    use_color,
+)
 from warroom.domain import is_overdue, update_countdown
 from warroom.errors import BadInput, DatabaseLocked, WarroomError
 from warroom.room import Room
@@ -107,6 +114,9 @@ class Follower:
         self.incident_id = incident_id  # None: every incident
         self.as_json = as_json
         self.color = use_color() and not as_json
+        # The author column fits every label printed so far (`maya (login root)` is wider
+        # than a name): the kind, id and text columns stay aligned. Only ever grows.
+        self.author_cells = AUTHOR_WIDTH
         self.last_id = 0
         # Following one incident: the last id checked for other incidents being declared.
         self.elsewhere_id = 0
@@ -130,6 +140,7 @@ class Follower:
             full=self.full,
             correction=self.corrections.get(entry.id),
             original=self.originals,
+            author_cells=self.author_cells,
         )
 
     def load_corrections(self, entries: list[Entry]) -> None:
@@ -138,12 +149,18 @@ class Follower:
             for incident_id in {e.incident_id for e in entries}:
                 self.corrections.update(views.corrections(conn, incident_id))
 
+    def fit(self, entries: list[Entry]) -> None:
+        if not self.as_json:
+            self.author_cells = author_width(entries, self.author_cells)
+
     def entry(self, entry: Entry) -> None:
+        self.fit([entry])
         _emit(self.format(entry, self.room.now()))
 
     def dump(self, entries: list[Entry]) -> None:
         """Print a finished list in large writes: `tail -n 100000` must not flush per line."""
         now = self.room.now()
+        self.fit(entries)
         for start in range(0, len(entries), PAGE):
             chunk = entries[start : start + PAGE]
             sys.stdout.write("".join(self.format(e, now) + "\n" for e in chunk))
@@ -183,6 +200,7 @@ class Follower:
             self.header(incident)
         if self.incident_id is None and not heads and not self.as_json:
             _emit("== no open incident; waiting for new entries")
+        self.fit(entries)
         for entry in entries:
             self.entry(entry)
 

@@ -8,7 +8,7 @@ import click
 from warroom import actions, views
 from warroom.actions import Room
 from warroom.cli.common import common_options, incident_option, open_room, target_incident
-from warroom.cli.output import format_entry, local_time, use_color
+from warroom.cli.output import author_width, format_entry, local_time, use_color
 from warroom.domain import ROLES, format_ref
 from warroom.safe_text import clean, one_line
 
@@ -115,8 +115,9 @@ def brief(ctx: click.Context, ref: str | None, since_last: bool) -> None:
                 f"Since you last looked ({local_time(seen[1], now)}): {len(changed)} new"
                 f" {'entry' if len(changed) == 1 else 'entries'}"
             )
+            cells = author_width(changed)
             for entry in changed:
-                click.echo("  " + format_entry(entry, now, color=color))
+                click.echo("  " + format_entry(entry, now, color=color, author_cells=cells))
         click.echo("")
     for h in pending:
         if h.to_name.casefold() == room.actor.name.casefold():

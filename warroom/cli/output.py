@@ -5,13 +5,22 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Iterable
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 import click
 
-from warroom.domain import ROLES, SOURCES, STEP_LABELS, format_duration, update_countdown
+from warroom.domain import (
+    ROLES,
+    SOURCES,
+    STEP_LABELS,
+    fold_lines,
+    format_duration,
+    more_lines,
+    update_countdown,
+)
 from warroom.safe_text import clean, one_line, person
 from warroom.views import Delivery, Entry, Incident, describe_delivery
 
@@ -87,16 +96,23 @@ def _author_label(author: str, login: str | None) -> str:
     return person(author, login, 16)
 
 
-FOLD_LINES = 3  # a long note shows its first lines on one line each, then "… N more lines"
+AUTHOR_WIDTH = 16  # cells: a name alone; `name (login x)` widens the column to fit
+
+
+@lru_cache(maxsize=512)
+def _cells(text: str) -> int:
+    from rich.cells import cell_len  # rich ships with textual; keep import cost off the CLI
+
+    return cell_len(text)
+
+
+def author_width(entries: Iterable[Entry], at_least: int = AUTHOR_WIDTH) -> int:
+    """The author column's width in cells for these entries: wide enough for each label
+    (a login beside a name included), so the columns after it stay aligned."""
+    return max([at_least, *(_cells(author_label(e)) for e in entries)])
+
+
 CORRECTED_MARK = "\u270e"  # ✎
-
-
-def fold(text: str, keep: int = FOLD_LINES) -> tuple[list[str], int]:
-    """The first `keep` lines of `text` and how many more there are."""
-    lines = text.split("\n", keep)
-    if len(lines) <= keep:
-        return lines, 0
-    return lines[:keep], lines[keep].count("\n") + 1
 
 
 def entry_body(
@@ -136,8 +152,8 @@ def entry_body(
     if full:
         body = clean(text.rstrip("\n"), multiline=True).replace("\n", "\n    ")
         return prefix + body
-    head, more = fold(text)
-    extra = f"\n    \u2026 {more:,} more lines (tail --full)" if more else ""
+    head, more = fold_lines(text)
+    extra = f"\n    {more_lines(more)} (tail --full)" if more else ""
     return prefix + "\n    ".join(clean(line) for line in head) + extra
 
 
@@ -150,9 +166,13 @@ def format_entry(
     full: bool = False,
     correction: Entry | None = None,
     original: bool = False,
+    author_cells: int = AUTHOR_WIDTH,
 ) -> str:
+    """One timeline line. `author_cells`: the author column's width (author_width() of the
+    entries shown together); padded by terminal cells, so CJK and emoji names align too."""
     when = local_time(entry.ts, now)
-    author = author_label(entry).ljust(16)
+    label = author_label(entry)
+    author = label + " " * (author_cells - _cells(label))
     kind = one_line(entry.kind).ljust(10)  # read from the file: sanitised like any text
     if color:
         kind = click.style(kind, fg=KIND_COLOURS.get(entry.kind, "white"))

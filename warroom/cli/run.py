@@ -18,7 +18,8 @@ from warroom.domain import MITIGATIONS
     "--mitigation",
     "-m",
     type=click.Choice(list(MITIGATIONS), case_sensitive=False),
-    help="Also log it as this kind of mitigation (ticks the checklist when CMD succeeds).",
+    help="Also log it as this kind of mitigation when CMD succeeds (exit 0), ticking the "
+    "checklist; a failed or interrupted attempt is recorded as the command alone.",
 )
 @click.option(
     "--at",

@@ -138,15 +138,16 @@ def update(
 
             names = ", ".join(d.name for d in room.settings.destinations)
             try:
-                start_worker(room.store.path, room.actor.name)
+                started = start_worker(room.store.path, room.actor.name)
             except OSError as exc:
                 # The update and its pending deliveries are recorded: nothing is lost.
                 raise WarroomError(
                     f"published, but the delivery to {names} could not start ({exc.strerror});"
                     " `warroom deliveries retry` delivers it"
                 ) from None
+            how = "in the background" if started else "by the delivery already running"
             click.echo(
-                f"Delivering to {names} in the background; `warroom deliveries` shows how it went.",
+                f"Delivering to {names} {how}; `warroom deliveries` shows how it went.",
                 err=True,
             )
 

@@ -1,4 +1,8 @@
-"""Storage: the only place that speaks SQL. Never imports textual (a test checks)."""
+"""Storage: the only place that speaks SQL, and the only one that imports sqlite3 (an
+import-linter contract). Never imports textual (a test checks). `Connection` is the type the
+layers above pass around: they name it from here."""
+
+from sqlite3 import Connection
 
 from warroom.storage.connection import (
     DatabaseLocked,
@@ -11,6 +15,7 @@ from warroom.storage.connection import (
 )
 
 __all__ = [
+    "Connection",
     "DatabaseLocked",
     "FileMoved",
     "Store",

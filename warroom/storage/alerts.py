@@ -122,6 +122,11 @@ def list_alerts(
     return _all(conn, sql)
 
 
+def count_alerts(conn: sqlite3.Connection) -> int:
+    """Every alert stored (the receiver's health check: the file answers a read)."""
+    return int(conn.execute("SELECT count(*) FROM alerts").fetchone()[0])
+
+
 def needs_triage_count(conn: sqlite3.Connection) -> int:
     row = conn.execute(f"SELECT count(*) FROM alerts a WHERE {_NEEDS_TRIAGE}").fetchone()
     return int(row[0])

@@ -21,7 +21,10 @@ import json
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+from warroom.errors import WarroomError
 
 GENESIS = "0" * 64
 # The append-only triggers, as the schema creates them. verify compares the file's definitions
@@ -248,3 +251,24 @@ def verify(conn: sqlite3.Connection) -> Report:
     if problem is not None:
         return Report(report.entries, report.head, problem)
     return report
+
+
+def verify_file(path: Path) -> Report | None:
+    """The chain of another warroom file (a backup, a restored replica), recomputed from one
+    read-only snapshot; None when the file has no chain (not warroom's, or from before it).
+    Never the database this process has open: a second descriptor of it, closed, would drop
+    this process's SQLite locks."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10.0)
+    except sqlite3.Error as exc:
+        raise WarroomError(f"cannot open {path}: {exc}") from None
+    try:
+        conn.execute("BEGIN")
+        names = {r[0] for r in conn.execute("SELECT name FROM pragma_table_info('timeline')")}
+        if "hash" not in names:
+            return None
+        return verify(conn)
+    except sqlite3.DatabaseError as exc:
+        raise WarroomError(f"cannot read {path}: {exc}") from None
+    finally:
+        conn.close()

@@ -166,7 +166,11 @@ class WarroomApp(App[int]):
         keys = [
             (c.shown_key, c.title, c.help) for c in ALL_COMMANDS if not (self.readonly and c.writes)
         ]
-        self.push_screen(HelpScreen(keys, self.readonly))
+        # Built once and kept: composing it is most of the cost of `?` (~60 ms), and the keys
+        # and read-only state do not change while the app runs.
+        if not self.is_screen_installed("help"):
+            self.install_screen(HelpScreen(keys, self.readonly), "help")
+        self.push_screen("help")
 
     async def action_quit(self) -> None:
         self.exit(0)

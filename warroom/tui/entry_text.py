@@ -4,22 +4,21 @@ command's output is folded to its first lines and "… N more lines" (the whole 
 
 from __future__ import annotations
 
+from warroom.domain import fold_lines, line_count, more_lines
 from warroom.safe_text import NEWLINE_MARKER, screen_line
 from warroom.views import Entry, entry_corrects, entry_happened_at
 
-FOLD_LINES = 3
 MAX_CHARS = 600  # of one line, before "… N more characters"
 
 
 def _short(text: str) -> str:
-    lines = text.split("\n", FOLD_LINES)
-    more = lines[FOLD_LINES].count("\n") + 1 if len(lines) > FOLD_LINES else 0
-    head = f" {NEWLINE_MARKER} ".join(screen_line(line[:MAX_CHARS]) for line in lines[:FOLD_LINES])
-    cut = sum(max(0, len(line) - MAX_CHARS) for line in lines[:FOLD_LINES])
+    lines, more = fold_lines(text)
+    head = f" {NEWLINE_MARKER} ".join(screen_line(line[:MAX_CHARS]) for line in lines)
+    cut = sum(max(0, len(line) - MAX_CHARS) for line in lines)
     if cut:
         head += f" \u2026 ({cut:,} more characters)"
     if more:
-        head += f"  \u2026 {more:,} more line{'s' if more != 1 else ''} (e: open whole)"
+        head += f"  {more_lines(more)} (e: open whole)"
     return head
 
 
@@ -38,7 +37,7 @@ def timeline_text(entry: Entry) -> str:
     if entry.kind == "command" and isinstance(entry.data, dict):
         output = entry.data.get("output")
         if isinstance(output, str) and output.strip():
-            count = output.rstrip("\n").count("\n") + 1
+            count = line_count(output)
             text += f"  (output: {count:,} line{'s' if count != 1 else ''}; e: open)"
     return prefix + text
 

@@ -49,6 +49,7 @@ def _notice(room: Room, published: actions.Published) -> str:
             proc = start_worker(room.store.path, room.actor.name)
         except OSError as exc:
             return notice + f"; delivery could not start ({exc.strerror}), retrying later"
-        threading.Thread(target=proc.wait, daemon=True, name="delivery-reaper").start()
+        if proc is not None:  # else the worker already running takes it
+            threading.Thread(target=proc.wait, daemon=True, name="delivery-reaper").start()
         notice += "; delivering to " + ", ".join(d.name for d in room.settings.destinations)
     return notice

@@ -9,6 +9,7 @@ snapshots, so alerts arriving or triaged elsewhere show up while it is open.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -69,6 +70,9 @@ def alert_prompt(alert: Alert, now: datetime, width: int = 100) -> Text:
     return text
 
 
+_LISTS = itertools.count(1)
+
+
 class AlertsScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape", "close", "Close"),
@@ -87,7 +91,8 @@ class AlertsScreen(ModalScreen[None]):
         *,
         readonly: bool,
     ) -> None:
-        super().__init__(classes="picker")
+        # Unique: the write it asks for closes it by id, and a second list may be opening.
+        super().__init__(classes="picker", id=f"alerts-{next(_LISTS)}")
         self.alerts: list[Alert] = []
         self.incident = incident
         self.rules = rules
