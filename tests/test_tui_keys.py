@@ -182,3 +182,27 @@ async def test_the_filter_picker_is_built_once_and_shown_again_up_to_date(
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is app.main, "the war room")
         assert app.main.timeline_filter.kind == "declared"
+
+
+async def test_a_new_filter_reads_its_timeline_newest_first_and_back_to_all(
+    room: Room, declared: int
+) -> None:
+    actions.note(room, declared, "mine")
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        everything = app.main.timeline.texts()
+        # Written while the war room is not refreshed (live off): the filter's read has it.
+        actions.note(as_person(room, "bob"), declared, "from bob")
+        await pilot.press("f")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen), "the filter picker")
+        await pilot.press("3")  # 1 all, 2 declared, 3 note
+        await settle(pilot)
+        assert app.main.timeline.texts() == ["mine", "from bob"]
+        assert "kind note" in str(app.main.timeline.border_title)
+        await pilot.press("f")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen), "the filter picker")
+        await pilot.press("1")
+        await settle(pilot)
+        assert app.main.timeline.texts() == [*everything, "from bob"]
+        assert str(app.main.timeline.border_title) == "Timeline"

@@ -214,6 +214,13 @@ class _Preview:
 _PREVIEW = _Preview()
 
 
+def load_timeline(room: Room, key: TimelineKey) -> tuple[list[Entry], bool]:
+    """The newest page of one timeline and whether older entries exist: all that a new
+    filter changes, so nothing else is read (nor the customer update rendered)."""
+    with room.read() as conn:
+        return _page(conn, key, None)
+
+
 def load_older(room: Room, key: TimelineKey, before_id: int) -> tuple[list[Entry], bool]:
     with room.read() as conn:
         return _page(conn, key, before_id)

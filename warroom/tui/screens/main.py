@@ -55,6 +55,7 @@ from warroom.tui.data import (
     load_new_entries,
     load_older,
     load_snapshot,
+    load_timeline,
     newest_entry_id,
 )
 from warroom.tui.entry_text import full_text
@@ -288,6 +289,10 @@ class WarRoomScreen(WorkScreen[None]):
             self.timeline_key = snapshot.key
         elif self.timeline_key == snapshot.key:
             timeline.append(snapshot.entries)
+        self._show_title(wanted)
+
+    def _show_title(self, wanted: TimelineKey | None) -> None:
+        timeline = self.timeline
         shown = wanted.filter.describe() if wanted and wanted.filter else ""
         title = f"Timeline ({screen_line(shown, 40)}; f: filter)" if shown else "Timeline"
         if self._timeline_title != title:
@@ -676,12 +681,13 @@ class WarRoomScreen(WorkScreen[None]):
         self.run_in_thread(name, run, then, group="actions")
 
     def action_done(self, done: ActionDone) -> None:
+        drawn = False
         if done.entries is not None:
             key, after, entries = done.entries
             timeline = self.timeline
             # Only onto the timeline they were read for, and with no gap before them.
             if key == self.timeline_key == self._wanted() and timeline.last_id >= after:
-                timeline.append(entries)
+                drawn = timeline.append(entries) > 0
                 self._update_cursor()
         if done.ask is not None:
             self.ask(done.ask)
@@ -694,7 +700,12 @@ class WarRoomScreen(WorkScreen[None]):
             self._switch(done.switch_to)
         if done.close is not None and self.app.screen.id == done.close:
             self.app.screen.dismiss(None)
-        self.refresh_now()
+        if drawn and done.offer_update is None and done.switch_to is None:
+            # The rest of the screen after the frame that shows the entry: a refresh landing
+            # first put every pane's changes into that frame, drawn a frame later.
+            self.call_after_refresh(self.refresh_now)
+        else:
+            self.refresh_now()
 
     def handle_request(self, request: WriteRequest) -> None:
         """A write asked for by a screen above this one (the app hands it here)."""
@@ -1218,8 +1229,27 @@ class WarRoomScreen(WorkScreen[None]):
             from warroom.tui.screens.filter import parse_choice
 
             self.timeline_filter = parse_choice(choice)
-            self._update_cursor()
-            self.refresh_now()
+            key = self._wanted()
+            if key is None:
+                return
+            # Only the timeline's newest page: nothing else changed, and the whole refresh
+            # (every pane's data, the customer update rendered) drew a frame later. A read
+            # in flight for the old filter is ignored when it lands (its key is not wanted).
+            self._read(
+                "filter",
+                lambda room: (key, *load_timeline(room, key)),
+                lambda loaded: self._show_timeline(*loaded),
+            )
+
+    def _show_timeline(self, key: TimelineKey, entries: list[Entry], more_before: bool) -> None:
+        if key != self._wanted():
+            return  # filtered again, or switched, since
+        timeline = self.timeline
+        timeline.empty_text = "No entries match the filter." if key.filter else ""
+        timeline.reset(entries, more_before=more_before)
+        self.timeline_key = key
+        self._show_title(key)
+        self._update_cursor()
 
     def action_switch(self) -> None:
         from warroom.tui.screens.pickers import incident_picker
