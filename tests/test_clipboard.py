@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 
 from warroom import clipboard
-from warroom.clipboard import FILE_ONLY, OSC52, SYSTEM, CopyResult, copy_text, osc52_sequence
+from warroom.clipboard import (
+    FILE_ONLY,
+    OSC52,
+    SYSTEM,
+    ClipboardUnavailable,
+    CopyResult,
+    copy_text,
+    osc52_sequence,
+)
 from warroom.errors import WarroomError
 
 TEXT = "Investigating: checkout errors\n\nWe are on it — next update by 17:20 CEST.\r\nend"
@@ -23,7 +31,7 @@ class Recorder:
     def __call__(self, text: str) -> None:
         self.calls.append(text)
         if self.fail:
-            raise RuntimeError("no clipboard here")
+            raise ClipboardUnavailable("no clipboard here")
 
 
 @pytest.fixture(autouse=True)
@@ -90,9 +98,48 @@ def test_ssh_with_failing_osc52_still_tries_system(monkeypatch: pytest.MonkeyPat
 
 def test_neither_gives_file_only(desktop: Path) -> None:
     result = copy_text(TEXT, system_copy=Recorder(fail=True))
-    assert result == CopyResult(FILE_ONLY, desktop)
+    assert result.method == FILE_ONLY and result.path == desktop
     assert_file(desktop)
-    assert result.describe() == f"No clipboard available; saved to {desktop}"
+    assert result.describe() == (
+        f"No clipboard worked; saved to {desktop} (system clipboard failed: no clipboard here)"
+    )
+
+
+def test_each_failed_method_is_named_with_its_reason_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, desktop: Path
+) -> None:
+    import subprocess
+
+    monkeypatch.setenv("TMUX", "/tmp/tmux-1000/default,1,0")
+
+    def hung_tmux(text: str) -> None:
+        raise subprocess.TimeoutExpired(["tmux", "load-buffer", "-w", "-"], 5)
+
+    def no_terminal(text: str) -> None:
+        raise FileNotFoundError(2, "No such device or address", "/dev/tty")
+
+    result = copy_text(TEXT, osc52=no_terminal, system_copy=Recorder(), tmux_copy=hung_tmux)
+    assert result.method == SYSTEM
+    assert result.failed == ("tmux paste buffer failed: no answer in 5 s",)
+    described = result.describe()
+    assert described.endswith("(tmux paste buffer failed: no answer in 5 s)")
+    assert "\n" not in described
+    result = copy_text(TEXT, osc52=no_terminal, use_system=False, tmux_copy=hung_tmux)
+    assert result.method == FILE_ONLY
+    assert result.failed == (
+        "tmux paste buffer failed: no answer in 5 s",
+        "terminal clipboard (OSC 52) failed: /dev/tty not found",
+    )
+
+
+def test_a_bug_in_a_copy_method_is_not_taken_for_no_clipboard(desktop: Path) -> None:
+    # The broad `except Exception` hid every bug in a helper as "no clipboard available".
+    def broken(text: str) -> None:
+        raise TypeError("a bug, not a missing clipboard")
+
+    with pytest.raises(TypeError):
+        copy_text(TEXT, system_copy=broken)
+    assert_file(desktop)  # the text was saved first, all the same
 
 
 def test_use_system_false_skips_system(desktop: Path) -> None:

@@ -117,7 +117,7 @@ def test_update_published_since_the_draft_was_rendered_clashes(
     with pytest.raises(actions.PublishClashError) as caught:
         actions.publish_update(room, incident_id, "Investigating by 14:36", seen_update_id=seen)
     assert caught.value.clash.author == "maya" and caught.value.clash.reason == "since"
-    assert "since this draft was rendered" in caught.value.message
+    assert "since this draft was made" in caught.value.message
     with room.read() as conn:
         assert len(conn.execute("SELECT id FROM updates").fetchall()) == 1
     done = actions.publish_update(room, incident_id, "x", seen_update_id=seen, force=True)

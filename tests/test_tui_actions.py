@@ -99,12 +99,14 @@ async def test_assign_with_a_quick_pick(room: Room, declared: int) -> None:
         assert isinstance(app.screen, AssignScreen)
         assert app.screen.people[0] == "bob"  # most recently seen first
         assert isinstance(app.focused, Input)  # the name first, to type at once
-        await pilot.press("b", "right", "ctrl+s")  # completed from the quick picks: bob
+        # Completed from the quick picks (bob); Tab to the role, the first one (owner)
+        # chosen with space, and saved.
+        await pilot.press("b", "right", "tab", "down", "space", "ctrl+s")
         await settle(pilot)
         assert "bob" in label_text(app, "#hdr-owner")
-        # A second assignment: fix lead now defaults; Enter to the role, Enter saves.
+        # A second assignment: Enter to the role, arrows to fix lead, Enter chooses and saves.
         await pilot.press("a")
-        await pilot.press(*"carol", "enter", "enter")
+        await pilot.press(*"carol", "enter", "down", "down", "enter")
         await settle(pilot)
     assert incident(room).roles == {"owner": "bob", "fix_lead": "carol", "comms": None}
 
@@ -335,7 +337,7 @@ async def test_demo_incident_shows_everything(room: Room) -> None:
         assert app.main.has_class("-wide")
         assert "owner maya" in label_text(app, "#hdr-owner")
         roles = str(app.main.query_one("#roles").render())
-        assert "jonas" in roles and "Comms    unassigned" in roles
+        assert "jonas" in roles and "Comms     UNASSIGNED " in roles
         update = str(app.main.query_one("#update").render())
         assert "1 published" in update
         assert app.main.timeline.entry_count == len(app.main.timeline.texts()) > 12

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from textual.widgets import Input, Label
+from textual.widgets import Input, Label, RadioSet
 
 from tests.conftest import as_person
 from warroom import actions
@@ -31,12 +31,15 @@ class Form:
     first: str  # the id of the field focused first
     typed: str  # typed into the first field before saving
     kind: str  # the timeline entry the save adds
+    # Keys that make a choice the form will not make for the user, pressed on its radio set
+    # (the assign form's role): without them the form refuses to save.
+    choose: tuple[str, ...] = ()
 
 
 FORMS = {
     "declare": Form(("d",), DeclareScreen, "title", "Search is slow", "declared"),
     "triage": Form(("t",), TriageScreen, "impact", "Card payments fail", "triage"),
-    "assign": Form(("a",), AssignScreen, "name", "carol", "role"),
+    "assign": Form(("a",), AssignScreen, "name", "carol", "role", choose=("down", "space")),
     "mitigate": Form(("m",), MitigateScreen, "detail", "rolled back", "mitigation"),
     "follow-up": Form(("o", "a"), AddFollowupScreen, "text", "Add a canary", "followup"),
 }
@@ -82,6 +85,8 @@ async def test_enter_walks_every_field_in_order_and_saves_on_the_last(
         await pilot.press(*form.typed)
         for field in fields:
             assert app.focused is field, (name, field)
+            if isinstance(field, RadioSet):
+                await pilot.press(*form.choose)
             await pilot.press("enter")
         await until(pilot, lambda: _back_home(app), "the form saved")
         await settle(pilot)
@@ -94,8 +99,15 @@ async def test_ctrl_s_saves_from_the_first_field(room: Room, declared: int, name
     before = len(_kinds(room))
     app = make_app(room)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _open(pilot, form)
+        screen = await _open(pilot, form)
         await pilot.press(*form.typed, "ctrl+s")
+        if form.choose:
+            # Nothing chosen for the user: a one-line refusal, on the field to choose in.
+            assert app.screen is screen and len(_kinds(room)) == before
+            error = str(screen.query_one(".dialog-error", Label).render())
+            assert error.startswith("Choose the role") and "\n" not in error, error
+            assert app.focused is screen.query_one(RadioSet)
+            await pilot.press(*form.choose, "ctrl+s")
         await until(pilot, lambda: _back_home(app), "the form saved")
         await settle(pilot)
     assert len(_kinds(room)) > before and form.kind in _kinds(room)[before:]
@@ -226,3 +238,79 @@ async def test_a_multi_line_paste_into_a_field_keeps_every_line(
         await until(pilot, lambda: "third line" in field.value, "the whole paste in the field")
         assert field.value.endswith("first line second line third line")
         assert any("3 pasted lines joined" in n for n in app.notices)
+
+
+# --- the assign form's role -------------------------------------------------------------------
+
+
+def _role_lines(app) -> dict[str, str]:
+    """The role choices as drawn, by role: what a monochrome terminal shows of them."""
+    lines = screen_lines(app)
+    labels = {"owner": "Incident owner:", "fix_lead": "Fix lead:", "comms": "Communications"}
+    return {role: next(line for line in lines if label in line) for role, label in labels.items()}
+
+
+async def test_no_role_is_chosen_for_the_user_and_the_chosen_one_shows_without_colour(
+    room: Room, declared: int
+) -> None:
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open(pilot, FORMS["assign"])
+        assert not any(b.value for b in screen.query_one(RadioSet).query("Choice"))
+        # Every choice says "not chosen" in its shape (○), not only in its colour.
+        assert all("○" in line and "●" not in line for line in _role_lines(app).values())
+        await pilot.press("tab", "down", "down", "space")  # fix lead
+        await pilot.pause()
+        shown = _role_lines(app)
+        assert "●" in shown["fix_lead"] and "○" not in shown["fix_lead"], shown
+        assert all("○" in shown[r] and "●" not in shown[r] for r in ("owner", "comms")), shown
+
+
+async def test_a_click_on_a_role_in_the_roles_pane_opens_the_form_on_that_role(
+    room: Room, declared: int
+) -> None:
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        roles = app.main.query_one("#roles")
+        await pilot.click(roles, offset=(roles.content_region.x - roles.region.x + 2, 3))
+        await until(pilot, lambda: isinstance(app.screen, AssignScreen), "the assign form")
+        assert app.screen.role == "comms"
+        assert "●" in _role_lines(app)["comms"]
+        await pilot.press(*"priya", "ctrl+s")  # chosen by the click: saves from the name
+        await until(pilot, lambda: _back_home(app), "the form saved")
+        await settle(pilot)
+    assert room.incident(declared).roles["comms"] == "priya"
+
+
+# --- keys typed as the form opens -------------------------------------------------------------
+
+
+def _type_at_once(app, keys: list[str]) -> None:
+    """Post every key to the app at once, as a fast typist's (or a paste's) keys reach it
+    from the terminal: no pause for the app to handle one before the next arrives."""
+    from textual import events
+
+    chars = {"tab": "\t", "enter": "\r"}
+    for key in keys:
+        app.post_message(events.Key(key, key if len(key) == 1 else chars.get(key)))
+
+
+@pytest.mark.parametrize("run", range(3))  # the timing varies: each run must hold
+async def test_keys_typed_as_a_form_opens_are_applied_in_order(room: Room, run: int) -> None:
+    # `d`, AAA, Tab, BBB typed without a pause gave "AAABBB" in the title (the Tab was
+    # applied before the form had its focus), or lost every key.
+    actions.declare(room, "Checkout returns 500s", "SEV2")
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        _type_at_once(app, ["d", *"AAA", "tab", *"BBB"])
+        await until(pilot, lambda: isinstance(app.screen, DeclareScreen), "the declare form")
+        screen = app.screen
+        await until(
+            pilot,
+            lambda: screen.query_one("#services", Input).value == "BBB",
+            "BBB in the services field",
+        )
+        assert screen.query_one("#title", Input).value == "AAA"
+        assert app.focused is screen.query_one("#services", Input)

@@ -87,7 +87,7 @@ async def test_a_on_a_held_role_hands_over_and_k_takes_it(
         await pilot.press("a")
         app.screen.query_one("#name").value = "omar"
         owner = next(b for b in app.screen.query(RadioButton) if b.name == "owner")
-        owner.value = True  # the held role (the form offers the first free one)
+        owner.value = True  # the held role
         await pilot.pause()
         app.screen.action_save()
         await until(pilot, lambda: isinstance(app.screen, ChoiceScreen), "hand over or assign")

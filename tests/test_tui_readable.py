@@ -5,6 +5,8 @@ the triage facts on screen at 80x24."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from rich.cells import cell_len
 from rich.color import Color
@@ -15,12 +17,12 @@ from tests.conftest import T0, FakeClock
 from warroom import actions
 from warroom.actions import Actor, Room
 from warroom.demo import seed_demo
-from warroom.domain import Settings
+from warroom.domain import STEP_LABELS, Settings
 from warroom.storage import open_store
 from warroom.tui.app import WarroomApp
 
 from .contrast import drawn_text
-from .tui_helpers import make_app, screen_lines, settle
+from .tui_helpers import make_app, screen_lines, settle, until
 
 THEMES = [t for t in App().available_themes if not t.startswith("ansi")]
 
@@ -83,11 +85,13 @@ AMBER = ("wr-soon", "wr-soon-bg")
 @pytest.mark.parametrize("theme", ["textual-dark", "textual-light", "gruvbox", "nord"])
 async def test_red_and_amber_mean_act_now_and_soon_and_nothing_else(demo, theme) -> None:
     room, incident_id, clock = demo
+    actions.assign(room, incident_id, "comms", "priya")  # no role left to fill at once
     app = make_app(room)
     async with app.run_test(size=(120, 40)) as pilot:
         app.theme = theme
         await settle(pilot)
-        # SEV2 with an owner, the update due in 10 minutes: nothing is red or amber.
+        # SEV2 with an owner and a comms owner, the update due in 10 minutes: nothing is red
+        # or amber.
         assert _cells_in(app, *RED) == []
         assert _cells_in(app, *AMBER) == []
         # Due in 4 minutes: amber, in the countdown and the header only.
@@ -123,6 +127,31 @@ async def test_no_owner_is_red_in_the_header_and_the_roles(room: Room, clock: Fa
         await settle(pilot)
         red = _cells_in(app, *RED)
         assert red.count("NOOWNER") == 2, red  # the header and the roles pane
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_no_comms_owner_is_shown_as_a_gap_to_fill_now(room: Room, size) -> None:
+    # The process: unowned communication is the common small-team failure; fill it at once.
+    # It was quiet grey italics, like a role that can wait (the fix lead's).
+    incident_id = actions.declare(room, "Checkout returns 500s", "SEV3")
+    actions.assign(room, incident_id, "owner", "maya")
+    app = make_app(room)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        red = _cells_in(app, *RED)
+        assert red == ["UNASSIGNED"], red  # the comms line of the roles (or brief) pane
+        comms = next(line for line in screen_lines(app) if "Comms" in line)
+        assert "UNASSIGNED" in comms  # capitals: still a gap in monochrome
+        fix_lead = next(line for line in screen_lines(app) if "Fix lead" in line)
+        assert "unassigned" in fix_lead and "UNASSIGNED" not in fix_lead
+        # Bold as well, which a monochrome terminal still draws.
+        bold = [
+            seg.text
+            for strip in app.screen._compositor.render_strips()
+            for seg in strip
+            if seg.style is not None and seg.style.bold and "UNASSIGNED" in seg.text
+        ]
+        assert bold, "the comms gap is not bold"
 
 
 # --- cut to fit, narrow sizes, wide characters ------------------------------------------------
@@ -219,3 +248,48 @@ async def test_the_footer_keys_are_enabled_again_after_a_picker(demo) -> None:
         await pilot.press("escape")  # ...and back
         await pilot.pause()
         assert not any(k.has_class("-disabled") for k in app.main.query(FooterKey))
+
+
+HEADINGS = {label.split(". ", 1)[-1] for label in STEP_LABELS.values()}
+
+
+async def test_checklist_lines_wrap_under_their_text_and_keep_who_and_when_whole(
+    room: Room,
+) -> None:
+    # At 100x30 a long name made "by" lines wrap to the pane's edge, under the numbers.
+    ticker = Room(room.store, Actor("maximiliana", "maximiliana"), room.settings, room.clock)
+    incident_id = actions.declare(ticker, "Checkout returns 500s", "SEV2")
+    for number in range(1, 7):
+        actions.check(ticker, incident_id, number)
+    app = make_app(room)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        pane = app.main.query_one("#checklist")
+        region = pane.content_region
+        lines = [line[region.x : region.right] for line in screen_lines(app)]
+        lines = lines[region.y : region.bottom]
+        items = [i for i, line in enumerate(lines) if re.match(r"^ +\d [✔☐] ", line)]
+        assert len(items) == 6, lines
+        for start, end in zip(items, [*items[1:], len(lines)], strict=True):
+            item = lines[start:end]
+            # Continuation lines (any but the next step's heading) start under the text.
+            following = [line for line in item[1:] if line.strip() not in HEADINGS]
+            assert all(line.startswith(" " * 5) for line in following), item
+            assert "maximiliana 14:00" in " ".join(item), item
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24), (150, 40)])
+async def test_a_notification_never_covers_the_footer(room: Room, size) -> None:
+    actions.declare(room, "Checkout returns 500s", "SEV2")
+    app = make_app(room)
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await settle(pilot)
+        rows = 2 if size[0] < 140 else 1  # the footer's rows at this width
+        footer = screen_lines(app)[-rows:]
+        assert "?Help" in "".join(footer).replace(" ", "")
+        app.notify("Note 3 added to INC-1, a long notice that takes several lines " * 2)
+        await until(pilot, lambda: bool(app.screen.query("Toast")), "the toast")
+        await pilot.pause()
+        lines = screen_lines(app)
+        assert any("Note 3 added" in line for line in lines)  # the toast is drawn
+        assert lines[-rows:] == footer, "\n".join(lines)

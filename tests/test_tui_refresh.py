@@ -18,13 +18,13 @@ from warroom.tui.widgets.facts import FactsPane
 from warroom.tui.widgets.roles import RolesPane
 from warroom.tui.widgets.update_pane import UpdatePane
 
-from .tui_helpers import make_app, settle, until
+from .tui_helpers import drawn, make_app, settle, until
 
 PANES = (RolesPane, ChecklistPane, FactsPane, UpdatePane)
 
 
 def _shown(app) -> dict[type, str]:
-    return {pane: str(app.main.query_one(pane).render()) for pane in PANES}
+    return {pane: drawn(app, app.main.query_one(pane)) for pane in PANES}
 
 
 async def test_a_note_from_another_writer_changes_only_the_timeline(
@@ -77,7 +77,7 @@ async def test_state_changed_by_another_writer_still_reaches_every_pane(
         await settle(pilot)
         assert "dmitri" in str(app.main.query_one(RolesPane).render())
         assert "card payments fail" in str(app.main.query_one(FactsPane).render())
-        assert "✔" in str(app.main.query_one(ChecklistPane).render())
+        assert "✔" in drawn(app, app.main.query_one(ChecklistPane))
         update = app.main.query_one(UpdatePane)
         assert update.template == "identified"
         assert str(update.render()) and update.rendered

@@ -296,6 +296,25 @@ async def test_review_pane_at_80_columns(room: Room, resolved: int) -> None:
         assert all(len(line) <= 76 for line in lines)
 
 
+@pytest.mark.parametrize("size", [(100, 30), (120, 40), (200, 60)])
+async def test_review_values_are_never_squeezed_into_a_narrow_column(
+    room: Room, resolved: int, size: tuple[int, int]
+) -> None:
+    # At 100x30 the longest label left the values six cells: "(no alert attached)" stood
+    # one word a line. Every value must read whole on one line (a long label may wrap).
+    app = make_app(room)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        lines = [" ".join(line.split()) for line in review_lines(app)]
+        for whole in (
+            "— (no alert attached)",
+            "Time to mitigate",
+            "Time to resolve",
+            "50m",
+        ):
+            assert any(whole in line for line in lines), (whole, lines)
+
+
 # --- export -----------------------------------------------------------------------------------
 
 

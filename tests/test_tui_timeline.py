@@ -12,11 +12,12 @@ from textual.app import App, ComposeResult
 from tests.conftest import T0, as_person
 from warroom import actions
 from warroom.actions import Room
+from warroom.room import Actor
 from warroom.tui.widgets import timeline as timeline_module
 from warroom.tui.widgets.timeline import TimelineView, _fold
 from warroom.views import Entry
 
-from .tui_helpers import make_app, settle, until
+from .tui_helpers import make_app, screen_lines, settle, until
 
 
 def _entry(i: int, text: str | None = None) -> Entry:
@@ -281,3 +282,31 @@ async def test_a_long_entry_is_folded_once_per_width(monkeypatch: pytest.MonkeyP
         # Never twice for one width (back at 80 columns reuses the first fold), although
         # every resize lays the entry out again and draws its lines.
         assert big_calls and len(big_calls) == len(set(big_calls))
+
+
+# --- narrow panes -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("width", "author", "kind"), [(120, True, True), (44, False, True), (30, False, False)]
+)
+async def test_a_narrow_pane_drops_author_then_kind_before_the_text(
+    room: Room, width: int, author: bool, kind: bool
+) -> None:
+    # A tmux split gives the war room 30 columns: the text of each entry must still show,
+    # whole (folded), the author and then the kind column giving up their room first.
+    incident_id = actions.declare(room, "Checkout returns 500s", "SEV2")
+    text = "errors began two minutes after the deploy of version 1.42 to every region"
+    writer = Room(room.store, Actor("priyanka", "priyanka"), room.settings, room.clock)
+    actions.note(writer, incident_id, text)
+    app = make_app(room)
+    async with app.run_test(size=(width, 30)) as pilot:
+        await settle(pilot)
+        region = app.main.timeline.content_region
+        lines = [
+            line[region.x : region.right] for line in screen_lines(app)[region.y : region.bottom]
+        ]
+        shown = " ".join(" ".join(line.split()) for line in lines)
+        assert text in shown, "\n".join(lines)
+        assert ("priyanka" in shown) is author, "\n".join(lines)
+        assert (" note " in f" {shown.replace(text, '')} ") is kind, "\n".join(lines)

@@ -179,3 +179,58 @@ def test_header_footer_borders_and_following_at_80x24_and_60x20(
     tmux("send-keys", "-t", "w", "C-q")
     tmux.wait(lambda _: tmux.rc.exists() and tmux.rc.read_text().strip() != "", "the exit")
     assert tmux.rc.read_text().strip() == "0"
+
+
+def test_a_30_column_split_pane_shows_the_entries_text(
+    room: Room, db_path: Path, tmux: Tmux
+) -> None:
+    # A responder splits their tmux window and keeps the war room in a 30-column pane: the
+    # entries' text must be there (Pilot cannot show what tmux's split does to the width).
+    room = Room(room.store, room.actor, room.settings, lambda: datetime.now(UTC))  # as the TUI
+    incident_id = actions.declare(room, "Checkout returns 500s", "SEV2")
+    actions.note(as_person(room, "bob"), incident_id, "rollback of checkout-api started")
+    tmux.start("sleep 120", 100, 30)
+    tmux(
+        "split-window",
+        "-h",
+        "-l",
+        "30",
+        "-t",
+        "w",
+        f"{sys.executable} -m warroom --db {db_path} --as tester; echo $? > {tmux.rc}; sleep 60",
+    )
+    lines = tmux.wait(lambda ls: "Timeline" in " ".join(ls), "the timeline in the split pane")
+    assert max(cell_len(line.rstrip()) for line in lines) <= 30
+    lines = tmux.wait(
+        lambda ls: (
+            "rollback of checkout-api started"
+            in " ".join(" ".join(row.strip("│ ").split()) for row in _timeline(ls))
+        ),
+        "the note's text in the 30-column pane",
+    )
+    tmux("send-keys", "-t", "w", "C-q")
+    tmux.wait(lambda _: tmux.rc.exists() and tmux.rc.read_text().strip() != "", "the exit")
+    assert tmux.rc.read_text().strip() == "0"
+
+
+def test_keys_typed_as_a_form_opens_land_in_order_in_a_real_terminal(
+    room: Room, db_path: Path, tmux: Tmux
+) -> None:
+    # One send-keys: the terminal delivers `d`, AAA, Tab, BBB as one burst, as a fast typist's.
+    actions.declare(room, "Checkout returns 500s", "SEV2")
+    tmux.start(f"{sys.executable} -m warroom --db {db_path} --as tester", 120, 40)
+    tmux.wait(lambda ls: "Declared SEV2" in " ".join(ls), "the war room")
+    tmux("send-keys", "-t", "w", "d", "AAA", "Tab", "BBB")
+
+    def field_under(lines: list[str], label: str) -> str:
+        at = next((i for i, line in enumerate(lines) if label in line), None)
+        return " ".join(lines[at + 1].split()) if at is not None and at + 1 < len(lines) else ""
+
+    lines = tmux.wait(
+        lambda ls: "BBB" in field_under(ls, "Services (comma"), "BBB in the services field"
+    )
+    assert "AAA" in field_under(lines, "Title: what is broken")
+    assert "BBB" not in field_under(lines, "Title: what is broken")
+    tmux("send-keys", "-t", "w", "Escape", "y", "C-q")
+    tmux.wait(lambda _: tmux.rc.exists() and tmux.rc.read_text().strip() != "", "the exit")
+    assert tmux.rc.read_text().strip() == "0"

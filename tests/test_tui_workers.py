@@ -94,3 +94,42 @@ def test_failure_text_names_database_errors(tmp_path) -> None:
         store.close()
     assert not text.startswith("internal error"), text
     assert "no such table: no_such_table" in text
+
+
+# --- closing the session at shutdown ---------------------------------------------------------
+
+
+async def test_the_session_is_closed_off_the_event_loop(room, monkeypatch) -> None:
+    from tests.tui_helpers import make_app, settle
+
+    app = make_app(room)
+    closed_on: list[int] = []
+    close = app.session.close
+
+    def recording_close() -> None:
+        closed_on.append(threading.get_ident())
+        close()
+
+    monkeypatch.setattr(app.session, "close", recording_close)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        loop_thread = threading.get_ident()
+    assert closed_on and closed_on[0] != loop_thread
+
+
+async def test_a_close_that_hangs_does_not_hold_the_exit(room, monkeypatch) -> None:
+    # A checkpoint on a stalled disk: the war room must still give the terminal back.
+    from tests.tui_helpers import make_app, settle
+    from warroom.tui import app as app_module
+
+    monkeypatch.setattr(app_module, "CLOSE_SECONDS", 0.2)
+    app = make_app(room)
+    release = threading.Event()
+    monkeypatch.setattr(app.session, "close", lambda: release.wait(10))
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+        assert app.close_timed_out
+        assert app.closing is not None and app.closing.is_alive() and app.closing.daemon
+    finally:
+        release.set()

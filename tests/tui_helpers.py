@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 
 from textual.pilot import Pilot
+from textual.widget import Widget
 
 from warroom.room import Room
 from warroom.tui.app import WarroomApp
@@ -57,3 +58,10 @@ async def until(pilot: Pilot, condition: Callable[[], bool], what: str) -> None:
 def screen_lines(app: WarroomApp) -> list[str]:
     """The text of every row of the screen as it is drawn (all layers composited)."""
     return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+def drawn(app: WarroomApp, widget: Widget) -> str:
+    """What `widget` shows on the screen, as drawn (its region of every row), one line a row."""
+    region = widget.region
+    rows = screen_lines(app)[region.y : region.bottom]
+    return "\n".join(row[region.x : region.right] for row in rows)

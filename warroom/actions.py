@@ -492,10 +492,8 @@ class PublishClashError(WarroomError):
     post a second update over theirs. Nothing was written."""
 
     def __init__(self, clash: PublishClash) -> None:
-        when = clash.published_at.astimezone(UTC).strftime("%H:%M:%S UTC")
-        since = "since this draft was rendered" if clash.reason == "since" else "moments ago"
         super().__init__(
-            f'{clash.author} published an update {since} (at {when}): "{clash.headline}"'
+            clash.sentence(clash.published_at.astimezone(UTC).strftime("%H:%M:%S UTC"))
         )
         self.clash = clash
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from warroom.domain import (
+    CORRECTED_MARK,
     ROLES,
     STEP_LABELS,
     Settings,
@@ -100,7 +101,7 @@ def _line(text: str, limit: int = LINE_LIMIT) -> str:
 def _entry_text(entry: Entry, brief: Brief) -> str:
     fix = brief.corrected.get(entry.id)
     if fix is not None:
-        return "\u270e " + _line(fix.text)
+        return f"{CORRECTED_MARK} " + _line(fix.text)
     return _line(entry.text)
 
 

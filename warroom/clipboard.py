@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import os
+import subprocess
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -23,11 +24,13 @@ from warroom.safe_files import PRIVATE, Access, write_text
 from warroom.safe_text import customer_text
 
 __all__ = [
+    "COPY_ERRORS",
     "ENV_FILE",
     "FILE_ONLY",
     "OSC52",
     "SYSTEM",
     "TMUX",
+    "ClipboardUnavailable",
     "CopyResult",
     "copy_text",
     "default_copy_file",
@@ -42,12 +45,35 @@ OSC52 = "terminal clipboard (OSC 52)"
 FILE_ONLY = "file only"
 
 
+class ClipboardUnavailable(Exception):
+    """A clipboard helper cannot copy here (no pyperclip mechanism, no tmux, tmux refused)."""
+
+
+# What a clipboard method can fail with: our helpers' ClipboardUnavailable (pyperclip's
+# PyperclipException and tmux's refusals are turned into it), a missing or broken helper or
+# terminal (OSError), and a helper process that failed or hung (SubprocessError, which
+# includes TimeoutExpired). Anything else is a bug, and is not taken for "no clipboard".
+COPY_ERRORS: tuple[type[Exception], ...] = (
+    ClipboardUnavailable,
+    OSError,
+    subprocess.SubprocessError,
+)
+
+
 @dataclass(frozen=True)
 class CopyResult:
     method: str  # SYSTEM | OSC52 | FILE_ONLY
     path: Path  # the file holding the copied text
+    # How each method tried before the one that worked failed: "system clipboard: ...".
+    failed: tuple[str, ...] = ()
 
     def describe(self) -> str:
+        text = self._describe()
+        if self.failed:
+            text += f" ({'; '.join(self.failed)})"
+        return text
+
+    def _describe(self) -> str:
         if self.method == TMUX:
             # Whether tmux passed it on to the outer terminal depends on its set-clipboard.
             return (
@@ -62,7 +88,7 @@ class CopyResult:
                 "Sent to the terminal clipboard (OSC 52, if your terminal allows it); "
                 f"also saved to {self.path}"
             )
-        return f"No clipboard available; saved to {self.path}"
+        return f"No clipboard worked; saved to {self.path}"
 
 
 def default_copy_file(environ: Mapping[str, str] | None = None) -> Path:
@@ -107,17 +133,30 @@ def copy_text(
     if env.get("TMUX"):
         # tmux swallows OSC 52 from applications by default: its own buffer is what works.
         attempts.insert(0, (TMUX, tmux_copy if tmux_copy is not None else tmux_load_buffer))
+    failed: list[str] = []
     for method, copy in attempts:
         if copy is None:
             continue
         try:
             copy(text)
-        except Exception:
-            # Clipboard helpers fail in many ways (no xclip, no display, dead pipe); the text
-            # is already in the file, so try the next method instead of failing the copy.
+        except COPY_ERRORS as exc:
+            # The text is already in the file: try the next method, and say why this one
+            # did not work.
+            failed.append(f"{method} failed: {_why(exc)}")
             continue
-        return CopyResult(method, path)
-    return CopyResult(FILE_ONLY, path)
+        return CopyResult(method, path, tuple(failed))
+    return CopyResult(FILE_ONLY, path, tuple(failed))
+
+
+def _why(exc: Exception) -> str:
+    """One short line for a failed copy method."""
+    if isinstance(exc, subprocess.TimeoutExpired):
+        why = f"no answer in {exc.timeout:g} s"
+    elif isinstance(exc, FileNotFoundError) and exc.filename:
+        why = f"{exc.filename} not found"
+    else:
+        why = " ".join(str(exc).split()) or type(exc).__name__
+    return why if len(why) <= 100 else why[:99] + "…"
 
 
 def _prefer_terminal(environ: Mapping[str, str] | None = None) -> bool:
@@ -133,11 +172,10 @@ def _prefer_terminal(environ: Mapping[str, str] | None = None) -> bool:
 def tmux_load_buffer(text: str) -> None:
     """`tmux load-buffer -w -` (tmux 3.2+), or without -w on an older tmux."""
     import shutil
-    import subprocess
 
     tmux = shutil.which("tmux")
     if tmux is None:
-        raise RuntimeError("tmux is not on PATH")
+        raise ClipboardUnavailable("tmux is not on PATH")
     data = text.encode("utf-8")
     for args in (["load-buffer", "-w", "-"], ["load-buffer", "-"]):
         done = subprocess.run(
@@ -145,7 +183,9 @@ def tmux_load_buffer(text: str) -> None:
         )
         if done.returncode == 0:
             return
-    raise RuntimeError(done.stderr.decode("utf-8", "replace").strip() or "tmux load-buffer failed")
+    raise ClipboardUnavailable(
+        done.stderr.decode("utf-8", "replace").strip() or "tmux load-buffer failed"
+    )
 
 
 def _pyperclip_copy(text: str) -> None:
@@ -153,11 +193,11 @@ def _pyperclip_copy(text: str) -> None:
     try:
         import pyperclip
     except ImportError as exc:
-        raise RuntimeError("pyperclip is not installed") from exc
+        raise ClipboardUnavailable("pyperclip is not installed") from exc
     try:
         pyperclip.copy(text)
     except pyperclip.PyperclipException as exc:  # no working copy mechanism here
-        raise RuntimeError(str(exc)) from exc
+        raise ClipboardUnavailable(str(exc)) from exc
 
 
 def _write_private(path: Path, text: str, access: Access) -> None:

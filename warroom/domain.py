@@ -424,6 +424,12 @@ class PublishClash:
     headline: str
     reason: str  # "since" (published after this draft was rendered) or "recent"
 
+    def sentence(self, at: str) -> str:
+        """The one way every face says it; `at` is the publication time as that face shows
+        times (the CLI in UTC, the war room in local time)."""
+        since = "since this draft was made" if self.reason == "since" else "moments ago"
+        return f'{self.author} published an update {since} (at {at}): "{self.headline}"'
+
 
 def publish_clash(
     *,
@@ -450,6 +456,16 @@ def publish_clash(
     if now - latest_at < DOUBLE_PUBLISH_WINDOW and not moved_on:
         return PublishClash(latest_id, latest_author, latest_at, headline, "recent")
     return None
+
+
+# --- corrections --------------------------------------------------------------------------------
+
+CORRECTED_MARK = "\u270e"  # ✎: a correction, or an entry shown as corrected
+
+
+def corrects_prefix(entry_id: int) -> str:
+    """What a correction's text starts with on every face that shows the timeline."""
+    return f"{CORRECTED_MARK} corrects #{entry_id}: "
 
 
 # --- overdue: the one definition ---------------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 from warroom import markdown_text as md
 from warroom.alert_views import Alert, alerts_of_incident, first_alert_at
-from warroom.domain import ROLES, SOURCES, Settings, format_ref, service_labels
+from warroom.domain import CORRECTED_MARK, ROLES, SOURCES, Settings, format_ref, service_labels
 from warroom.errors import BadInput
 from warroom.metrics import METRIC_KINDS, Metrics, compute_metrics, format_span
 from warroom.room import Room
@@ -300,12 +300,12 @@ def _timeline_lines(conn: Connection, incident_id: int) -> Iterator[str]:
         fix = corrected.get(entry.id)
         if fix is not None:
             text = (
-                f"\u270e {md.inline(fix.text)} (corrected by"
+                f"{CORRECTED_MARK} {md.inline(fix.text)} (corrected by"
                 f" {md.single_line(_who(fix.author, fix.login))}; originally:"
                 f" {md.inline(entry.text)})"
             )
         if entry_corrects(entry) is not None:
-            text = f"\u270e correction of an earlier entry: {text}"
+            text = f"{CORRECTED_MARK} correction of an earlier entry: {text}"
         yield f"- {clock} · {names[author]} · {names[kind]} — {text}"
 
 

@@ -13,9 +13,11 @@ from typing import Any
 import click
 
 from warroom.domain import (
+    CORRECTED_MARK,
     ROLES,
     SOURCES,
     STEP_LABELS,
+    corrects_prefix,
     fold_lines,
     format_duration,
     more_lines,
@@ -112,8 +114,6 @@ def author_width(entries: Iterable[Entry], at_least: int = AUTHOR_WIDTH) -> int:
     return max([at_least, *(_cells(author_label(e)) for e in entries)])
 
 
-CORRECTED_MARK = "\u270e"  # ✎
-
 
 def entry_body(
     entry: Entry,
@@ -136,7 +136,7 @@ def entry_body(
             prefix = f"(happened {local_time(at, now)}) "
         target = entry_corrects(entry)
         if target is not None:
-            prefix += f"{CORRECTED_MARK} corrects #{target}: "
+            prefix += corrects_prefix(target)
     if correction is not None and not original:
         text = correction.text
         prefix += f"{CORRECTED_MARK} (corrected in #{correction.id}) "

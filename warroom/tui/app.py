@@ -9,9 +9,11 @@ workers; screens never import this module.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable
 from types import FrameType
 from typing import TextIO
@@ -33,6 +35,8 @@ from warroom.tui.session import Session
 # A dropped SSH session is SIGHUP; `kill` and service managers send SIGTERM. Either way the
 # terminal must be given back as it was (alternate screen off, mouse off, cursor shown).
 EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+# How long quitting waits for the session to close before it gives up on it.
+CLOSE_SECONDS = 3.0
 
 
 def _is_terminal(stream: TextIO | None) -> bool:
@@ -67,6 +71,8 @@ class WarroomApp(App[int]):
         self._live = live
         self._main: WarRoomScreen | None = None
         self.notices: list[str] = []  # every notification shown, newest last
+        self.closing: threading.Thread | None = None  # the session's close, at shutdown
+        self.close_timed_out = False
 
     MAIN_SCREEN: type[WarRoomScreen] = WarRoomScreen  # benchmarks put a probe in its place
 
@@ -126,12 +132,41 @@ class WarroomApp(App[int]):
         if not _is_terminal(sys.__stdin__):
             self.exit(return_code=128 + signal.SIGHUP)
 
-    def on_unmount(self) -> None:
+    async def on_unmount(self) -> None:
         if not self.is_headless:
             loop = asyncio.get_running_loop()
             for sig in EXIT_SIGNALS:
                 loop.remove_signal_handler(sig)
-        self.session.close()
+        await self._close_session()
+
+    async def _close_session(self) -> None:
+        """Close the session (SQLite: a checkpoint, or letting a moved file go) in a thread,
+        not on the event loop, and wait for it at most CLOSE_SECONDS: a file on a stalled
+        disk or held by a lock must not keep the terminal from being given back. A daemon
+        thread, so a close that never returns cannot hold the process either; SQLite's own
+        journal keeps what was committed."""
+        loop = asyncio.get_running_loop()
+        done = asyncio.Event()
+        failure: list[BaseException] = []
+
+        def close() -> None:
+            try:
+                self.session.close()
+            except BaseException as exc:  # handed to the event loop, raised there
+                failure.append(exc)
+            finally:
+                with contextlib.suppress(RuntimeError):  # the loop ended first (timed out)
+                    loop.call_soon_threadsafe(done.set)
+
+        self.closing = threading.Thread(target=close, name="warroom-close", daemon=True)
+        self.closing.start()
+        try:
+            await asyncio.wait_for(done.wait(), CLOSE_SECONDS)
+        except TimeoutError:
+            self.close_timed_out = True  # given up on: the process ends without it
+            return
+        if failure:
+            raise failure[0]
 
     def _signalled(self, sig: int) -> None:
         # The usual status of a process ended by a signal, reached through Textual's own

@@ -87,8 +87,10 @@ MAIN_COMMANDS = tuple(c for c in ALL_COMMANDS if c.on_main)
 APP_COMMANDS = tuple(c for c in ALL_COMMANDS if not c.on_main)
 # Checked when a key arrives, before it is passed on. An ordinary binding is looked at only
 # once the key has bubbled up from the focused widget, and by then the keys typed after it are
-# queued for that widget too: "n" then a quickly typed note went to the timeline's bindings.
-PRIORITY = frozenset({"quit", "note"})
+# queued for that widget too: "n" then a quickly typed note went to the timeline's bindings,
+# and `d` then a quickly typed title lost the title (the keys were the war room's, and the
+# form opened only after them). The keys that open a form are checked first for that reason.
+PRIORITY = frozenset({"quit", "note", "declare", "triage", "assign", "mitigate"})
 
 
 def offered(app: App[Any], screen: Screen[Any], command: Command) -> bool:

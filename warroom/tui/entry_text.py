@@ -4,7 +4,7 @@ command's output is folded to its first lines and "… N more lines" (the whole 
 
 from __future__ import annotations
 
-from warroom.domain import fold_lines, line_count, more_lines
+from warroom.domain import corrects_prefix, fold_lines, line_count, more_lines
 from warroom.safe_text import NEWLINE_MARKER, screen_line
 from warroom.views import Entry, entry_corrects, entry_happened_at
 
@@ -30,7 +30,7 @@ def timeline_text(entry: Entry) -> str:
             prefix = f"(happened {at.astimezone():%H:%M:%S}) "
         target = entry_corrects(entry)
         if target is not None:
-            prefix += f"\u270e corrects #{target}: "
+            prefix += corrects_prefix(target)
     text = _short(entry.text) if "\n" in entry.text or len(entry.text) > MAX_CHARS else None
     if text is None:
         text = screen_line(entry.text)

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.suggester import SuggestFromList
-from textual.widgets import Input, Label, RadioButton, RadioSet
+from textual.widgets import Input, Label, RadioSet
 
 from warroom.domain import ROLES
 from warroom.safe_text import screen_line
-from warroom.tui.screens.forms import FieldInput, FormScreen, chosen, highlight_pressed
+from warroom.tui.screens.forms import Choice, FieldInput, FormScreen, chosen, highlight_pressed
 from warroom.views import Incident
 
 
@@ -26,12 +26,19 @@ class Assignment:
 class AssignScreen(FormScreen[Assignment]):
     SAVE = "assigns"
 
-    def __init__(self, incident: Incident, people: list[str] | tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        incident: Incident,
+        people: list[str] | tuple[str, ...],
+        role: str | None = None,
+    ) -> None:
         super().__init__()
         self.incident = incident
         self.people = list(people)
-        # Default to the first role nobody holds: that is usually the one to fill.
-        self.role = next((r for r in ROLES if not incident.roles.get(r)), "owner")
+        # No role is chosen for the user unless the form was opened on one (a role clicked
+        # in the roles pane): a guessed default let ctrl+s from the name give someone a role
+        # nobody chose.
+        self.role = role if role in ROLES else None
 
     def title_text(self) -> Text:
         return Text(f"Assign a role on {self.incident.ref}")
@@ -49,12 +56,12 @@ class AssignScreen(FormScreen[Assignment]):
             shown = ", ".join(screen_line(p, 20) for p in self.people[:8])
             more = f" and {len(self.people) - 8} more" if len(self.people) > 8 else ""
             yield Label(Text(f"Seen here: {shown}{more} (type the start, Right completes)"))
-        yield Label("Role (arrows choose)")
+        yield Label("Role (arrows move, space or Enter chooses)")
         with RadioSet(id="role"):
             for role, label in ROLES.items():
                 holder = self.incident.roles.get(role)
                 shown = f"{label}: {screen_line(holder, 20) if holder else 'unassigned'}"
-                yield RadioButton(Text(shown), value=role == self.role, name=role)
+                yield Choice(Text(shown), value=role == self.role, name=role)
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -65,5 +72,8 @@ class AssignScreen(FormScreen[Assignment]):
         if not name:
             self.error("Type a name.", "name")
             return None
-        role = chosen(self.query_one(RadioSet)) or self.role
+        role = chosen(self.query_one(RadioSet))
+        if role is None:
+            self.error("Choose the role: owner, fix lead or comms.", "role")
+            return None
         return Assignment(role, name, self.incident.roles.get(role))

@@ -10,6 +10,7 @@ from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import (
@@ -67,13 +68,26 @@ class FieldInput(Input):
         )
 
 
+class Choice(RadioButton):
+    """A radio button whose mark says whether it is chosen, not only its colour: Textual
+    draws the same dot for on and off, so in monochrome (or to a colour-blind eye) every
+    choice looked alike. Chosen: ●, not chosen: ○."""
+
+    @property
+    def _button(self) -> Content:
+        self.BUTTON_INNER = "\u25cf" if self.value else "\u25cb"
+        return super()._button
+
+
 def highlight_pressed(radio_set: RadioSet) -> None:
     """Start the keyboard highlight on the pressed button, so arrow keys move from the
-    current value instead of from the top. RadioSet has no public API for this."""
+    current value instead of from the top; with none pressed, on none (RadioSet highlights
+    its first button, which Enter would then choose for the user). RadioSet has no public
+    API for this."""
     buttons = list(radio_set.query(RadioButton))
     pressed = radio_set.pressed_button
-    if pressed is not None and hasattr(radio_set, "_selected"):
-        radio_set._selected = buttons.index(pressed)
+    if hasattr(radio_set, "_selected"):
+        radio_set._selected = buttons.index(pressed) if pressed is not None else None
 
 
 def chosen(radio_set: RadioSet) -> str | None:
@@ -107,7 +121,7 @@ class SeverityChoice(Horizontal):
     def compose(self) -> ComposeResult:
         with RadioSet():
             for name in SEVERITIES:
-                yield RadioButton(name, value=name == self.initial, name=name)
+                yield Choice(name, value=name == self.initial, name=name)
         yield Static(definitions_text(self.rules, self.initial), classes="definitions")
 
     def on_mount(self) -> None:
@@ -180,6 +194,11 @@ class FormScreen(ModalScreen[ResultT | None], Generic[ResultT]):
         Binding("ctrl+s", "save", "Save", priority=True),
         # Priority: an Input, a RadioSet and a Select each have their own Enter.
         Binding("enter", "enter", "Next field", show=False, priority=True),
+        # Priority too, so a Tab moves the focus as it arrives: as an ordinary binding it ran
+        # only once it had come back up from the field, after the keys typed behind it had
+        # been handed to that same field ("AAA Tab BBB" typed at once gave "AAABBB").
+        Binding("tab", "app.focus_next", "Next field", show=False, priority=True),
+        Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True),
     ]
 
     TITLE = "Form"

@@ -322,7 +322,7 @@ class WarRoomScreen(WorkScreen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in WRITE_ACTIONS and self.readonly:
             return False  # hidden everywhere: footer, palette, help
-        if action == "note" and _typing_in(self.focused):
+        if action in PRIORITY and _typing_in(self.focused):
             return False  # a priority key: "n" typed into a text field is just a letter
         if action == "reopen":
             return self.moved is not None
@@ -995,12 +995,17 @@ class WarRoomScreen(WorkScreen[None]):
 
         self.write(work)
 
-    def action_assign(self) -> None:
+    def action_assign(self, role: str | None = None) -> None:
         if incident := self._incident():
             from warroom.tui.screens.assign import AssignScreen
 
             people = self.latest.people if self.latest else ()
-            self.app.push_screen(AssignScreen(incident, people), self._assign)
+            self.app.push_screen(AssignScreen(incident, people, role), self._assign)
+
+    @on(RolesPane.RoleClicked)
+    def _role_clicked(self, message: RolesPane.RoleClicked) -> None:
+        if self.check_action("assign", (message.role,)):
+            self.action_assign(message.role)
 
     def _assign(self, result: Assignment | None) -> None:
         incident_id = self.incident_id

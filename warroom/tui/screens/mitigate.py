@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import Input, Label, RadioButton, RadioSet
+from textual.widgets import Input, Label, RadioSet
 
 from warroom.domain import MITIGATIONS
-from warroom.tui.screens.forms import FieldInput, FormScreen, chosen, highlight_pressed
+from warroom.tui.screens.forms import Choice, FieldInput, FormScreen, chosen, highlight_pressed
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class MitigateScreen(FormScreen[Mitigation]):
             # "Other" until someone chooses: a detail saved at once must not be recorded as
             # a rollback nobody did.
             for key, label in MITIGATIONS.items():
-                yield RadioButton(Text(label), value=key == "other", name=key)
+                yield Choice(Text(label), value=key == "other", name=key)
 
     def on_mount(self) -> None:
         super().on_mount()

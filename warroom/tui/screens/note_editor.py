@@ -30,12 +30,11 @@ class NoteEditor(ModalScreen[str | None]):
         Binding("ctrl+s", "save", "Add the note", priority=True),
         Binding("escape", "cancel", "Cancel", priority=True),
     ]
+    # The sheet itself (size, border, the TextArea's height) is styled with TextView's in
+    # warroom.tcss; only what is the editor's own is here.
     DEFAULT_CSS = """
-    NoteEditor { align: center middle; }
-    NoteEditor > Vertical { width: 96%; height: 90%; border: thick $accent; background: $surface; }
     NoteEditor #note-editor-title { height: 1; padding: 0 1; background: $accent; color: $text; }
     NoteEditor #note-editor-problem { height: auto; padding: 0 1; color: $error; display: none; }
-    NoteEditor TextArea { height: 1fr; }
     """
 
     def __init__(self, text: str, *, title: str = "Note") -> None:

@@ -20,11 +20,9 @@ class TextView(ModalScreen[str | None]):
         Binding("escape", "close", "Close", priority=True),
         Binding("c", "correct", "Correct", show=False),
     ]
+    # The sheet itself is styled with the note editor's in warroom.tcss.
     DEFAULT_CSS = """
-    TextView { align: center middle; }
-    TextView > Vertical { width: 96%; height: 90%; border: thick $accent; background: $surface; }
     TextView #text-view-title { height: auto; padding: 0 1; background: $accent; }
-    TextView TextArea { height: 1fr; }
     """
 
     def __init__(self, title: str, text: str, *, can_correct: bool = False) -> None:

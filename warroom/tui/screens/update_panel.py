@@ -314,10 +314,8 @@ class UpdatePanelScreen(WorkScreen[None]):
 
     def ask_clash(self, request: PublishRequested, clash: PublishClash) -> None:
         when = clash.published_at.astimezone().strftime("%H:%M:%S")
-        since = "since you opened this draft" if clash.reason == "since" else "moments ago"
         self.ask(
-            f'{clash.author} published an update {since}, at {when}: "{clash.headline}".'
-            " Publish yours as well?",
+            f"{clash.sentence(when)}. Publish yours as well?",
             "Publish mine as well",
             "Do not publish",
             lambda: self.publish(request.text, force=True, promise_checked=request.promise_checked),

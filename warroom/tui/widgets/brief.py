@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from warroom.safe_text import screen_line, screen_text
-from warroom.tui.widgets.roles import SHORT_ROLES
+from warroom.tui.widgets.roles import GAPS, SHORT_ROLES
 from warroom.views import Incident
 
 LABEL_W = 11
@@ -54,8 +54,8 @@ class BriefPane(Static):
             name = incident.roles.get(role)
             if name:
                 value = Text(screen_line(name, 40))
-            elif role == "owner":
-                value = Text(" NO OWNER ", none)
+            elif role in GAPS:
+                value = Text.assemble((GAPS[role], none))  # the badge, not the column
             else:
                 value = Text("unassigned", missing)
             table.add_row(title, value)

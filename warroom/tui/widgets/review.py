@@ -8,6 +8,7 @@ from datetime import date
 
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.padding import Padding
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
@@ -17,6 +18,8 @@ from textual.widgets import Static
 
 from warroom.safe_text import screen_line
 from warroom.views import Followup
+
+MIN_LABEL_W = 24  # below this a label column is more wrap than words
 
 
 class MetricsTable:
@@ -28,16 +31,41 @@ class MetricsTable:
         self.value = value
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        # The labels keep their "(from → to)" explanation only where it fits on one line.
-        labels = max((cell_len(label) for label, _ in self.rows), default=0)
+        # Beside each other where both fit on one line, the labels keep their "(from → to)"
+        # explanation if there is room for it; else the long labels wrap, and where even
+        # that leaves a label too little room (a value squeezed into six cells, one word a
+        # line, was what it did), each value goes under its label, indented.
         values = max((cell_len(value) for _, value in self.rows), default=0)
-        short = labels + 1 + values > options.max_width
-        table = Table.grid(padding=(0, 1))
-        table.add_column(style=self.label, no_wrap=True)
-        table.add_column(style=self.value, overflow="fold")
+        for short in (False, True):
+            rows = [(_short(label) if short else label, value) for label, value in self.rows]
+            labels = max((cell_len(label) for label, _ in rows), default=0)
+            if labels + 1 + values <= options.max_width:
+                table = Table.grid(padding=(0, 1))
+                table.add_column(style=self.label, no_wrap=True)
+                table.add_column(style=self.value, no_wrap=True)
+                for label, value in rows:
+                    table.add_row(Text(label), Text(value))
+                yield table
+                return
+        if options.max_width - 1 - values >= MIN_LABEL_W:
+            # The values whole on their line; a long label wraps under itself.
+            table = Table.grid(padding=(0, 1))
+            table.add_column(style=self.label, ratio=1)
+            table.add_column(style=self.value, no_wrap=True)
+            for label, value in self.rows:
+                table.add_row(Text(_short(label)), Text(value))
+            yield table
+            return
+        stacked = Table.grid(padding=(0, 0, 0, 2))
+        stacked.add_column(overflow="fold")
         for label, value in self.rows:
-            table.add_row(Text(label.split(" (")[0] if short else label), Text(value))
-        yield table
+            stacked.add_row(Text(_short(label), self.label))
+            stacked.add_row(Padding(Text(value, self.value), (0, 0, 0, 2)))
+        yield stacked
+
+
+def _short(label: str) -> str:
+    return label.split(" (")[0]
 
 
 def followups_table(items: Sequence[Followup], today: date, overdue_style: Style) -> Table:

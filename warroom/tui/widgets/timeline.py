@@ -61,6 +61,8 @@ class _Row:
 
 TIME_W = 8  # HH:MM:SS
 DATED_TIME_W = 14  # MM-DD HH:MM:SS
+# The text column's least width before the author, then the kind column, are left out.
+MIN_TEXT_W = 20
 
 
 def _row(entry: Entry) -> _Row:
@@ -297,15 +299,23 @@ class TimelineView(ScrollView, can_focus=True):
     # --- layout -----------------------------------------------------------------------------
 
     def _columns(self, width: int) -> tuple[int, int]:
-        """(author width, kind width): narrower columns on a narrow pane."""
-        return (12, 9) if width >= 90 else (8, 8)
+        """(author width, kind width), 0 for a column left out: narrower columns on a narrow
+        pane, and on a very narrow one (a tmux split) the author, then the kind, give their
+        room to the text, which is what the entry is."""
+        if width >= 90:
+            return (12, 9)
+        if width - (self._time_w + 1 + 9 + 9) >= MIN_TEXT_W:
+            return (8, 8)
+        if width - (self._time_w + 1 + 9) >= MIN_TEXT_W:
+            return (0, 8)
+        return (0, 0)
 
     def _prefix_width(self, width: int) -> int:
         author_w, kind_w = self._columns(width)
-        return self._time_w + 1 + author_w + 1 + kind_w + 1
+        return self._time_w + 1 + (author_w and author_w + 1) + (kind_w and kind_w + 1)
 
     def _text_width(self, width: int) -> int:
-        return max(10, width - self._prefix_width(width))
+        return max(1, width - self._prefix_width(width))
 
     def _folded(self, row: _Row, text_w: int) -> list[str]:
         """The row's text folded to `text_w` cells: computed once per (entry, width)."""
@@ -318,9 +328,9 @@ class TimelineView(ScrollView, can_focus=True):
             lines = self._folds[key] = _fold(text, text_w)
         return lines
 
-    def _line_count(self, row: _Row, text_w: int) -> int:
+    def _line_count(self, row: _Row, text_w: int, *, author: bool = True) -> int:
         # Two lines at least when the login is shown under the author.
-        return max(len(self._folded(row, text_w)), 2 if row.login else 1)
+        return max(len(self._folded(row, text_w)), 2 if row.login and author else 1)
 
     def _relayout(self, force: bool = False) -> bool:
         """Lay the loaded entries out as lines; True if the screen need not be laid out
@@ -340,9 +350,10 @@ class TimelineView(ScrollView, can_focus=True):
             self._time_w = time_w
             appending = False
         text_w = self._text_width(width)
+        author = self._columns(width)[0] > 0
         old_total = self._offsets[-1] if self._offsets and appending else 0
         if not appending:
-            self._counts = [self._line_count(r, text_w) for r in self._rows]
+            self._counts = [self._line_count(r, text_w, author=author) for r in self._rows]
             self._offsets = [0, *accumulate(self._counts)]
             self._cache.clear()
         else:
@@ -350,7 +361,7 @@ class TimelineView(ScrollView, can_focus=True):
             # renders stay valid (only lines with content are cached, see render_line).
             total = self._offsets[-1]
             for row in self._rows[len(self._counts) :]:
-                count = self._line_count(row, text_w)
+                count = self._line_count(row, text_w, author=author)
                 self._counts.append(count)
                 total += count
                 self._offsets.append(total)
@@ -516,19 +527,23 @@ class TimelineView(ScrollView, can_focus=True):
         styled = row.kind if row.kind in KINDS or row.kind == UNREADABLE else "note"
         kind_style = base + self.get_component_rich_style(f"timeline--{styled}", partial=True)
         if sub == 0:
-            author = screen_line(row.author, author_w)
-            kind = SHORT_KINDS.get(row.kind, row.kind)[:kind_w]
             segments = [
                 Segment(
                     self.when(index) + " ", base + self.get_component_rich_style("timeline--time")
-                ),
-                Segment(
-                    author + " " * (author_w - cell_len(author) + 1),
-                    base + self.get_component_rich_style("timeline--author"),
-                ),
-                Segment(kind.ljust(kind_w) + " ", kind_style + Style(bold=True)),
+                )
             ]
-        elif sub == 1 and row.login:
+            if author_w:
+                author = screen_line(row.author, author_w)
+                segments.append(
+                    Segment(
+                        author + " " * (author_w - cell_len(author) + 1),
+                        base + self.get_component_rich_style("timeline--author"),
+                    )
+                )
+            if kind_w:
+                kind = SHORT_KINDS.get(row.kind, row.kind)[:kind_w]
+                segments.append(Segment(kind.ljust(kind_w) + " ", kind_style + Style(bold=True)))
+        elif sub == 1 and row.login and author_w:
             login = f"login {row.login}"
             if cell_len(login) > author_w:
                 login = f"({row.login})"
@@ -539,7 +554,7 @@ class TimelineView(ScrollView, can_focus=True):
                     login + " " * (author_w - cell_len(login) + 1),
                     base + self.get_component_rich_style("timeline--author"),
                 ),
-                Segment(" " * (kind_w + 1), base),
+                Segment(" " * (kind_w and kind_w + 1), base),
             ]
         else:
             segments = [Segment(" " * self._prefix_width(width), base)]
