@@ -206,3 +206,26 @@ async def test_a_new_filter_reads_its_timeline_newest_first_and_back_to_all(
         await settle(pilot)
         assert app.main.timeline.texts() == [*everything, "from bob"]
         assert str(app.main.timeline.border_title) == "Timeline"
+
+
+async def test_a_picker_built_ahead_can_be_shown_again_before_its_list_is_composed(
+    room: Room, declared: int
+) -> None:
+    # The filter picker is pushed and popped at once to build it ahead; shown again at once
+    # (or resumed by the pop) its resume ran before its list existed: NoMatches, seen in CI.
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        picker = ChoiceScreen("Pick", [("a", "first"), ("b", "second")], current="b")
+        app.install_screen(picker, "ahead")
+        app.push_screen("ahead")
+        app.pop_screen()
+        app.push_screen("ahead")
+        await until(pilot, lambda: app.screen is picker and picker.focused is not None, "it")
+        assert picker.query_one(OptionList).highlighted == 1
+        # Built ahead as the app quits (the war room does so right after its first frame).
+        for _ in range(5):
+            app.push_screen(ChoiceScreen("Pick", [("a", "first")]))
+            app.pop_screen()
+        app.exit(0)
+    assert app.return_code == 0

@@ -65,13 +65,21 @@ class ChoiceScreen(ModalScreen[str | None]):
                 choices.add_options(self._prompts())
         self.current = current
 
+    def on_mount(self) -> None:
+        self._start_on_current()
+
     def on_screen_resume(self) -> None:
         # On every showing, not only the first: a kept picker starts on the current choice.
-        options = self.query_one(OptionList)
-        ids = [value for value, _ in self.options]
-        if self.current in ids:
-            options.highlighted = ids.index(self.current)
-        options.focus()
+        self._start_on_current()
+
+    def _start_on_current(self) -> None:
+        # A picker built ahead (pushed and popped at once) can be resumed before its list is
+        # composed: then its mount does this.
+        for options in self.query(OptionList):
+            ids = [value for value, _ in self.options]
+            if self.current in ids:
+                options.highlighted = ids.index(self.current)
+            options.focus()
 
     @on(OptionList.OptionSelected)
     def chosen(self, event: OptionList.OptionSelected) -> None:
