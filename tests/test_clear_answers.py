@@ -264,7 +264,6 @@ def test_a_read_of_a_missing_file_is_an_error_not_an_all_clear(
     assert not db_path.exists()
 
 
-
 async def test_the_war_room_checks_the_file_after_drawing_and_before_writing(
     room: Room, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -295,11 +294,12 @@ async def test_the_war_room_checks_the_file_after_drawing_and_before_writing(
             await settle(pilot)
             await until(pilot, lambda: "is damaged" in app.main.problem, "the damage said")
             assert checked  # without any write
+            before = len(checked)
             await pilot.press("n")
             await pilot.press(*"rollback started", "enter")
             await settle(pilot)
             assert "is damaged" in app.notices[-1]
-            assert len(checked) >= 2  # checked again for the write, which it refused
+            assert len(checked) > before  # checked again for the write, which it refused
         with store.read() as conn:
             notes = [r[0] for r in conn.execute("SELECT text FROM timeline WHERE kind = 'note'")]
     finally:

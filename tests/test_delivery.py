@@ -590,3 +590,27 @@ def test_the_worker_lock_follows_no_symlink(room: Room, tmp_path: Path) -> None:
     lock = delivery.acquire_worker_lock(room.store.path)
     assert lock is not None and lock.fd is None  # unguarded, as if no lock file could be had
     assert not target.exists()
+
+
+def test_an_attempt_that_raises_ends_as_a_failed_delivery_not_a_worker_that_never_ends(
+    room: Room, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from warroom import delivery
+
+    room = with_destinations(room, Destination("chat", command=("/bin/true",)))
+    incident_id = actions.declare(room, "x", "SEV2")
+    actions.publish_update(room, incident_id, "Investigating by 14:30")
+
+    def bug(*_args: object, **_kwargs: object) -> delivery.Outcome:
+        raise ValueError("a bug in building the payload")
+
+    monkeypatch.setattr(delivery, "deliver_one", bug)
+    worker = threading.Thread(
+        target=delivery.run_until_idle, args=(room,), kwargs={"max_wait": timedelta(0)}, daemon=True
+    )
+    worker.start()
+    worker.join(10)
+    assert not worker.is_alive(), "the worker never ended"
+    with room.read() as conn:
+        [shown] = deliveries(conn)
+    assert shown.state != "delivered" and "internal error" in (shown.error or "")

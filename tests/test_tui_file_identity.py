@@ -206,3 +206,33 @@ async def test_watch_notices_a_restore_and_reopens_read_only(
             assert app.session.room.store.readonly  # still only watching
     finally:
         watcher.close()
+
+
+async def test_a_reopened_file_is_checked_for_damage_before_the_first_write(
+    room: Room, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from warroom.errors import DatabaseCorrupt
+    from warroom.tui import session
+
+    actions.declare(room, "Checkout down", "SEV1")
+    backup_to(room.store, tmp_path / "backup.db")
+    app = make_app(room, live=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        _restore_with_mv(tmp_path / "backup.db", db_path)
+        await until(pilot, lambda: "has been replaced" in app.main.problem, "the banner")
+        checked: list[Path] = []
+
+        def damaged(store) -> None:  # type: ignore[no-untyped-def]
+            checked.append(store.path)
+            raise DatabaseCorrupt(f"{store.path} is damaged (test); nothing was written", "X")
+
+        monkeypatch.setattr(session, "check_integrity", damaged)
+        app.main.set_focus(app.main.timeline)
+        await pilot.press("r")
+        await until(pilot, lambda: app.main.moved is None, "the reopen")
+        await settle(pilot)
+        await pilot.press("n", *"after the restore", "enter")
+        await settle(pilot)
+        assert checked, "the restored file was written without a damage check"
+        assert "after the restore" not in _texts(db_path)

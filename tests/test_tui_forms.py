@@ -314,3 +314,17 @@ async def test_keys_typed_as_a_form_opens_are_applied_in_order(room: Room, run: 
         )
         assert screen.query_one("#title", Input).value == "AAA"
         assert app.focused is screen.query_one("#services", Input)
+
+
+async def test_a_form_closed_while_it_is_being_built_does_not_crash(room: Room) -> None:
+    # A form popped before it mounted (closed as it opened, or the app quitting while the
+    # first declare form is built) crashed its on_mount with NoMatches; seen in the full suite.
+    app = make_app(room)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, DeclareScreen), "the declare form")
+        rules = app.screen.rules
+        for _ in range(5):
+            app.push_screen(DeclareScreen(rules))
+            app.pop_screen()
+        app.exit(0)
+    assert app.return_code == 0

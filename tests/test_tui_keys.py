@@ -6,12 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from rich.segment import Segment
+from textual.strip import Strip
+from textual.widgets import OptionList
 from textual.widgets._footer import FooterKey
 
 from tests.conftest import as_person
 from warroom import actions
 from warroom.room import Room
 from warroom.storage import open_store
+from warroom.tui.app import WarroomApp
 from warroom.tui.screens.pickers import ChoiceScreen
 
 from .tui_helpers import make_app, settle, until
@@ -96,9 +100,132 @@ async def test_the_footer_is_restyled_not_rebuilt_while_typing_a_note(
         # Letters type into the note: their keys are dimmed, the quit key stays usable.
         assert by_key["n"].has_class("-disabled") and by_key["f"].has_class("-disabled")
         assert not by_key["ctrl+q"].has_class("-disabled")
+        # ...and drawn dimmed: the class is set without a stylesheet pass, its style inline.
+        assert by_key["f"].rich_style.dim and not by_key["ctrl+q"].rich_style.dim
         await pilot.press(*"x", "enter")
         await settle(pilot)
         assert list(app.main.query(FooterKey)) == keys  # the same widgets, not new ones
         assert not any(k.has_class("-disabled") for k in keys)
+        assert not by_key["f"].rich_style.dim
         await pilot.press("f")  # and the keys still work
         await until(pilot, lambda: isinstance(app.screen, ChoiceScreen), "the filter picker")
+
+
+def _timeline_lines(app: WarroomApp) -> list[list[Segment]]:
+    timeline = app.main.timeline
+    return [list(timeline.render_line(y)) for y in range(timeline.scrollable_content_region.height)]
+
+
+async def test_focus_leaves_the_timeline_lines_cached_and_a_new_theme_redraws_them(
+    room: Room, declared: int
+) -> None:
+    for i in range(40):  # more than the pane shows: every line drawn holds an entry
+        actions.note(room, declared, f"db failover step {i}")
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        timeline = app.main.timeline
+        drawn = _timeline_lines(app)
+        calls = 0
+        draw = timeline._render_timeline_line
+
+        def counted(line: int, width: int) -> Strip:
+            nonlocal calls
+            calls += 1
+            return draw(line, width)
+
+        timeline._render_timeline_line = counted  # type: ignore[method-assign]
+        # Focus coming and going recolours only the border: no line is drawn again.
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert _timeline_lines(app) == drawn
+        assert calls == 0
+        # A new theme changes the lines' colours: they are drawn again, as a fresh start
+        # in that theme draws them.
+        app.theme = "textual-light"
+        await settle(pilot)
+        themed = _timeline_lines(app)
+        assert calls > 0 and themed != drawn
+    fresh = make_app(room)
+    async with fresh.run_test(size=(120, 40)) as pilot:
+        fresh.theme = "textual-light"
+        await settle(pilot)
+        assert _timeline_lines(fresh) == themed
+
+
+async def test_the_filter_picker_is_built_once_and_shown_again_up_to_date(
+    room: Room, declared: int
+) -> None:
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.screen is app.main  # built beforehand without ever being shown
+        await pilot.press("f")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen), "the filter picker")
+        first = app.screen
+        await pilot.press("2")  # 1 all, 2 declared
+        await until(pilot, lambda: app.screen is app.main, "the war room")
+        actions.note(as_person(room, "carol"), declared, "from carol")
+        app.main.refresh_now()
+        await settle(pilot)
+        await pilot.press("f")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen), "the filter picker")
+        picker = app.screen
+        assert picker is first  # the same screen, not a new one
+        assert isinstance(picker, ChoiceScreen)
+        choices = picker.query_one(OptionList)
+        ids = [choices.get_option_at_index(i).id for i in range(choices.option_count)]
+        assert "author:carol" in ids  # who wrote since it was last shown
+        assert choices.highlighted == ids.index("kind:declared")  # the filter in force
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.main, "the war room")
+        assert app.main.timeline_filter.kind == "declared"
+
+
+async def test_a_new_filter_reads_its_timeline_newest_first_and_back_to_all(
+    room: Room, declared: int
+) -> None:
+    actions.note(room, declared, "mine")
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        everything = app.main.timeline.texts()
+        # Written while the war room is not refreshed (live off): the filter's read has it.
+        actions.note(as_person(room, "bob"), declared, "from bob")
+        await pilot.press("f")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen), "the filter picker")
+        await pilot.press("3")  # 1 all, 2 declared, 3 note
+        await settle(pilot)
+        assert app.main.timeline.texts() == ["mine", "from bob"]
+        assert "kind note" in str(app.main.timeline.border_title)
+        await pilot.press("f")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen), "the filter picker")
+        await pilot.press("1")
+        await settle(pilot)
+        assert app.main.timeline.texts() == [*everything, "from bob"]
+        assert str(app.main.timeline.border_title) == "Timeline"
+
+
+async def test_a_picker_built_ahead_can_be_shown_again_before_its_list_is_composed(
+    room: Room, declared: int
+) -> None:
+    # The filter picker is pushed and popped at once to build it ahead; shown again at once
+    # (or resumed by the pop) its resume ran before its list existed: NoMatches, seen in CI.
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        picker = ChoiceScreen("Pick", [("a", "first"), ("b", "second")], current="b")
+        app.install_screen(picker, "ahead")
+        app.push_screen("ahead")
+        app.pop_screen()
+        app.push_screen("ahead")
+        await until(pilot, lambda: app.screen is picker and picker.focused is not None, "it")
+        assert picker.query_one(OptionList).highlighted == 1
+        # Built ahead as the app quits (the war room does so right after its first frame).
+        for _ in range(5):
+            app.push_screen(ChoiceScreen("Pick", [("a", "first")]))
+            app.pop_screen()
+        app.exit(0)
+    assert app.return_code == 0

@@ -201,7 +201,13 @@ def _attempt(room: Room, job: Job) -> Outcome:
     _, destination, incident, update = job
     if destination is None:
         return Outcome(False, None, "no such destination in the config")
-    return deliver_one(room, destination, incident, update)
+    try:
+        return deliver_one(room, destination, incident, update)
+    except Exception as exc:  # recorded on the delivery, not swallowed
+        # A bug in one attempt must end as a failed delivery (on the timeline, retried with
+        # backoff): a thread that died without an outcome left the worker waiting for ever,
+        # holding the lock every later publish relies on.
+        return Outcome(False, None, one_line(f"internal error: {type(exc).__name__}: {exc}"))
 
 
 def _reads_database(job: Job) -> bool:
@@ -350,9 +356,13 @@ def adopt_worker_lock(db_path: Path, fd: int) -> WorkerLock | None:
 def run_worker(room: Room, lock_fd: int | None = None) -> bool:
     """`warroom deliveries run`: deliver until idle, holding the worker lock. False when
     another worker holds it (that one takes what is due)."""
-    lock = (adopt_worker_lock(room.store.path, lock_fd) if lock_fd is not None else None) or (
-        acquire_worker_lock(room.store.path)
-    )
+    lock = adopt_worker_lock(room.store.path, lock_fd) if lock_fd is not None else None
+    if lock is None and lock_fd is not None:
+        # Not the lock file any more (replaced since the publish): the inherited descriptor
+        # may still hold a flock on it, which would make our own attempt below fail.
+        with contextlib.suppress(OSError):
+            os.close(lock_fd)
+    lock = lock or acquire_worker_lock(room.store.path)
     if lock is None:
         return False
     while lock is not None:

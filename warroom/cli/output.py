@@ -114,7 +114,6 @@ def author_width(entries: Iterable[Entry], at_least: int = AUTHOR_WIDTH) -> int:
     return max([at_least, *(_cells(author_label(e)) for e in entries)])
 
 
-
 def entry_body(
     entry: Entry,
     now: datetime,

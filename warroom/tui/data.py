@@ -77,6 +77,9 @@ class Snapshot:
     reset: bool = False  # entries replace the timeline instead of extending it
     more_before: bool = False  # older entries exist (after a reset)
     people: tuple[str, ...] = ()
+    # Everyone who wrote on the timeline, by name: the filter picker's authors, at hand
+    # when f is pressed instead of read then.
+    authors: tuple[str, ...] = ()
     updates: tuple[Update, ...] = ()
     template: str | None = None
     rendered: str | None = None
@@ -140,6 +143,7 @@ def load_snapshot(
         if reset:
             entries, more = _page(conn, key, None)
         people = tuple(people_seen(conn, incident_id))
+        authors = tuple(q.timeline_authors(conn, incident_id))
         published = tuple(updates(conn, incident_id))
         follow_ups = tuple(followups(conn, incident_id, include_done=True))
         metrics: tuple[tuple[str, str], ...] = ()
@@ -159,6 +163,7 @@ def load_snapshot(
         reset=reset,
         more_before=more,
         people=people,
+        authors=authors,
         updates=published,
         template=template,
         rendered=rendered,
@@ -222,6 +227,13 @@ def first_snapshot(room: Room, incident_id: int | None) -> Snapshot | None:
         )
     except WarroomError:
         return None
+
+
+def load_timeline(room: Room, key: TimelineKey) -> tuple[list[Entry], bool]:
+    """The newest page of one timeline and whether older entries exist: all that a new
+    filter changes, so nothing else is read (nor the customer update rendered)."""
+    with room.read() as conn:
+        return _page(conn, key, None)
 
 
 def load_older(room: Room, key: TimelineKey, before_id: int) -> tuple[list[Entry], bool]:

@@ -108,6 +108,9 @@ class Session:
         if how is not None:
             self.retire(how)
         store = open_store(path, readonly=self.readonly)
+        # A file put at the path (a restore, a copy) is checked for damage before the first
+        # write to it, as the war room's first file is.
+        store.check_pending = not self.readonly
         with self._lock:
             old = self.room
             self.room = Room(store, old.actor, old.settings, old.clock)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.text import Text
 
 from warroom.domain import KINDS
@@ -10,18 +12,27 @@ from warroom.tui.data import TimelineFilter
 from warroom.tui.screens.pickers import ChoiceScreen
 
 
-def filter_picker(authors: list[str], current: TimelineFilter) -> ChoiceScreen:
+def filter_options(authors: Sequence[str]) -> list[tuple[str, Text | str]]:
     options: list[tuple[str, Text | str]] = [("all", "All entries")]
     options += [(f"kind:{kind}", Text(f"Kind: {kind}")) for kind in KINDS]
     options += [(f"author:{name}", Text(f"Author: {screen_line(name, 40)}")) for name in authors]
+    return options
+
+
+def current_choice(current: TimelineFilter) -> str:
     if current.kind:
-        selected = f"kind:{current.kind}"
-    elif current.author:
-        selected = f"author:{current.author}"
-    else:
-        selected = "all"
+        return f"kind:{current.kind}"
+    if current.author:
+        return f"author:{current.author}"
+    return "all"
+
+
+def filter_picker(authors: Sequence[str], current: TimelineFilter) -> ChoiceScreen:
     picker = ChoiceScreen(
-        "Show timeline entries", options, current=selected, hint="Enter chooses · Esc cancels"
+        "Show timeline entries",
+        filter_options(authors),
+        current=current_choice(current),
+        hint="Enter chooses · Esc cancels",
     )
     # Opaque: behind a see-through modal Textual redraws the whole war room for every frame
     # the picker is shown, the 100k-entry timeline included.

@@ -243,7 +243,6 @@ class FormScreen(ModalScreen[ResultT | None], Generic[ResultT]):
                 yield from self.fields()
 
     def on_mount(self) -> None:
-        self.query_one(".dialog-error", Label).display = False
         fields = self.form_fields()
         self._initial = {id(f): _value(f) for f in fields}
         first: Widget | None = next((f for f in fields if isinstance(f, Input | TextArea)), None)
@@ -255,7 +254,8 @@ class FormScreen(ModalScreen[ResultT | None], Generic[ResultT]):
 
     def form_fields(self) -> list[Widget]:
         """The fields, in focus order."""
-        return [w for w in self.query_one(".dialog-body").query("*") if _is_field(w)]
+        # None while the form is torn down before it mounted (closed as it opened).
+        return [w for body in self.query(".dialog-body") for w in body.query("*") if _is_field(w)]
 
     def changed(self) -> bool:
         """Has anything been typed or chosen since the form opened?"""

@@ -19,7 +19,7 @@ from __future__ import annotations
 import gc
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
@@ -31,6 +31,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.reactive import Reactive
 from textual.widget import Widget
 from textual.widgets import Input, Static
 from textual.worker import Worker, get_current_worker
@@ -54,6 +55,7 @@ from warroom.tui.data import (
     load_new_entries,
     load_older,
     load_snapshot,
+    load_timeline,
     newest_entry_id,
 )
 from warroom.tui.entry_text import full_text
@@ -95,6 +97,7 @@ if TYPE_CHECKING:
     from warroom.tui.screens.assign import Assignment
     from warroom.tui.screens.declare import DeclareForm
     from warroom.tui.screens.mitigate import Mitigation
+    from warroom.tui.screens.pickers import ChoiceScreen
     from warroom.tui.screens.triage import TriageForm
 
 # The forms, pickers and the update panel are imported by the action that opens them, not
@@ -146,6 +149,11 @@ class WarRoomScreen(WorkScreen[None]):
         ),
     ]
 
+    # Textual's Screen repaints itself whole on every focus change; the widgets that gain or
+    # lose focus restyle and repaint themselves anyway. The whole-screen repaint was most of
+    # the time `n` (the note input focused) and Enter (back to the timeline) took.
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
+
     def __init__(
         self,
         session: Session,
@@ -175,6 +183,7 @@ class WarRoomScreen(WorkScreen[None]):
         self._offered_declare = False
         self._frozen = False
         self._previewed = False  # has a read rendered the customer update yet?
+        self._filter_picker: ChoiceScreen | None = None  # composed on first use, kept
         # Many hands (tui/situation.py): other incidents, handovers, others' changes.
         self.situation: Situation | None = None
         self._aware_incident: int | None = None
@@ -311,6 +320,10 @@ class WarRoomScreen(WorkScreen[None]):
             self.timeline_key = snapshot.key
         elif self.timeline_key == snapshot.key:
             timeline.append(snapshot.entries)
+        self._show_title(wanted)
+
+    def _show_title(self, wanted: TimelineKey | None) -> None:
+        timeline = self.timeline
         shown = wanted.filter.describe() if wanted and wanted.filter else ""
         title = f"Timeline ({screen_line(shown, 40)}; f: filter)" if shown else "Timeline"
         if self._timeline_title != title:
@@ -403,6 +416,8 @@ class WarRoomScreen(WorkScreen[None]):
         if not self._previewed and snapshot.incident is not None and self.is_mounted:
             self._previewed = True
             self.call_after_refresh(self.refresh_now)  # after the first frame, not during it
+        elif self._filter_picker is None and snapshot.incident is not None and self.is_mounted:
+            self.call_after_refresh(self._prepare_filter)  # once the screen is complete
 
     def _show_snapshot(self, snapshot: Snapshot) -> None:
         incident = snapshot.incident
@@ -707,12 +722,13 @@ class WarRoomScreen(WorkScreen[None]):
         self.run_in_thread(name, run, then, group="actions")
 
     def action_done(self, done: ActionDone) -> None:
+        drawn = False
         if done.entries is not None:
             key, after, entries = done.entries
             timeline = self.timeline
             # Only onto the timeline they were read for, and with no gap before them.
             if key == self.timeline_key == self._wanted() and timeline.last_id >= after:
-                timeline.append(entries)
+                drawn = timeline.append(entries) > 0
                 self._update_cursor()
         if done.ask is not None:
             self.ask(done.ask)
@@ -725,7 +741,12 @@ class WarRoomScreen(WorkScreen[None]):
             self._switch(done.switch_to)
         if done.close is not None and self.app.screen.id == done.close:
             self.app.screen.dismiss(None)
-        self.refresh_now()
+        if drawn and done.offer_update is None and done.switch_to is None:
+            # The rest of the screen after the frame that shows the entry: a refresh landing
+            # first put every pane's changes into that frame, drawn a frame later.
+            self.call_after_refresh(self.refresh_now)
+        else:
+            self.refresh_now()
 
     def handle_request(self, request: WriteRequest) -> None:
         """A write asked for by a screen above this one (the app hands it here)."""
@@ -1207,25 +1228,74 @@ class WarRoomScreen(WorkScreen[None]):
             )
 
     def action_filter(self) -> None:
-        if self.incident_id is not None:
-            from warroom.tui.screens.filter import filter_picker
+        incident_id = self.incident_id
+        if incident_id is None:
+            return
+        latest = self.latest
+        if latest is not None and latest.incident is not None and latest.incident.id == incident_id:
+            # The authors come with every read: f does not wait on the file.
+            self._open_filter(latest.authors)
+        else:  # just switched, not read yet
+            self._read("authors", lambda room: load_authors(room, incident_id), self._open_filter)
 
-            incident_id = self.incident_id
-            self._read(
-                "authors",
-                lambda room: load_authors(room, incident_id),
-                lambda authors: self.app.push_screen(
-                    filter_picker(authors, self.timeline_filter), self.set_filter
-                ),
-            )
+    def _new_filter_picker(self, authors: Sequence[str]) -> ChoiceScreen:
+        from warroom.tui.screens.filter import filter_picker
+
+        picker = self._filter_picker = filter_picker(authors, self.timeline_filter)
+        self.app.install_screen(picker, f"filter-{id(self)}")
+        return picker
+
+    def _prepare_filter(self) -> None:
+        """Compose and lay out the filter picker while nobody waits: pushed and popped at
+        once, before any frame is drawn, so Textual builds it without showing it. The
+        first f then costs what every later one does (about 20 ms, not 50)."""
+        latest = self.latest
+        if self._filter_picker is not None or self.app.screen is not self or latest is None:
+            return
+        self.app.push_screen(self._new_filter_picker(latest.authors))
+        self.app.pop_screen()
+
+    def _open_filter(self, authors: Sequence[str]) -> None:
+        from warroom.tui.screens.filter import current_choice, filter_options, filter_picker
+
+        # The picker is composed once and shown again with its options brought up to date:
+        # composing, styling and laying out a new screen was most of the time f took.
+        picker = self._filter_picker
+        if picker is None:
+            picker = self._new_filter_picker(authors)
+        elif picker in self.app.screen_stack:
+            # Still leaving the stack after the last choice: one of its own this once.
+            picker = filter_picker(authors, self.timeline_filter)
+        else:
+            picker.offer(filter_options(authors), current_choice(self.timeline_filter))
+        self.app.push_screen(picker, self.set_filter)
 
     def set_filter(self, choice: str | None) -> None:
         if choice is not None:
             from warroom.tui.screens.filter import parse_choice
 
             self.timeline_filter = parse_choice(choice)
-            self._update_cursor()
-            self.refresh_now()
+            key = self._wanted()
+            if key is None:
+                return
+            # Only the timeline's newest page: nothing else changed, and the whole refresh
+            # (every pane's data, the customer update rendered) drew a frame later. A read
+            # in flight for the old filter is ignored when it lands (its key is not wanted).
+            self._read(
+                "filter",
+                lambda room: (key, *load_timeline(room, key)),
+                lambda loaded: self._show_timeline(*loaded),
+            )
+
+    def _show_timeline(self, key: TimelineKey, entries: list[Entry], more_before: bool) -> None:
+        if key != self._wanted():
+            return  # filtered again, or switched, since
+        timeline = self.timeline
+        timeline.empty_text = "No entries match the filter." if key.filter else ""
+        timeline.reset(entries, more_before=more_before)
+        self.timeline_key = key
+        self._show_title(key)
+        self._update_cursor()
 
     def action_switch(self) -> None:
         from warroom.tui.screens.pickers import incident_picker

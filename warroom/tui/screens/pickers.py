@@ -42,20 +42,44 @@ class ChoiceScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(Text(self.title_text), classes="dialog-title")
-            prompts = []
-            for i, (value, label) in enumerate(self.options, 1):
-                prompt = Text(f"{i} " if i < 10 else "  ")
-                prompt.append_text(label if isinstance(label, Text) else Text(label))
-                prompts.append(Option(prompt, id=value))
-            yield OptionList(*prompts, id="choices")
+            yield OptionList(*self._prompts(), id="choices")
             yield Label(Text(self.hint), classes="dialog-hint")
 
+    def _prompts(self) -> list[Option]:
+        prompts = []
+        for i, (value, label) in enumerate(self.options, 1):
+            prompt = Text(f"{i} " if i < 10 else "  ")
+            prompt.append_text(label if isinstance(label, Text) else Text(label))
+            prompts.append(Option(prompt, id=value))
+        return prompts
+
+    def offer(self, options: Sequence[tuple[str, Text | str]], current: str | None) -> None:
+        """Offer these options the next time this screen is shown (a picker kept installed
+        and shown again): the list is rebuilt only if the options changed."""
+        options = list(options)
+        if options != self.options:
+            self.options = options
+            if self.is_mounted:
+                choices = self.query_one(OptionList)
+                choices.clear_options()
+                choices.add_options(self._prompts())
+        self.current = current
+
     def on_mount(self) -> None:
-        options = self.query_one(OptionList)
-        ids = [value for value, _ in self.options]
-        if self.current in ids:
-            options.highlighted = ids.index(self.current)
-        options.focus()
+        self._start_on_current()
+
+    def on_screen_resume(self) -> None:
+        # On every showing, not only the first: a kept picker starts on the current choice.
+        self._start_on_current()
+
+    def _start_on_current(self) -> None:
+        # A picker built ahead (pushed and popped at once) can be resumed before its list is
+        # composed: then its mount does this.
+        for options in self.query(OptionList):
+            ids = [value for value, _ in self.options]
+            if self.current in ids:
+                options.highlighted = ids.index(self.current)
+            options.focus()
 
     @on(OptionList.OptionSelected)
     def chosen(self, event: OptionList.OptionSelected) -> None:

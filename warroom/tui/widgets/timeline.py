@@ -172,6 +172,9 @@ class TimelineView(ScrollView, can_focus=True):
         self.today: date | None = None  # None: every entry is taken as today's
         self._time_w = TIME_W
         self._cache: LRUCache[tuple[int, int], Strip] = LRUCache(512)
+        self._components = sorted(self.COMPONENT_CLASSES)
+        self._drawn_look: tuple[Style, ...] | None = None  # the styles cached lines used
+        self._look_checked = False
         self._folds: LRUCache[tuple[int, int], list[str]] = LRUCache(FOLD_CACHE)
 
     # --- content ----------------------------------------------------------------------------
@@ -401,7 +404,22 @@ class TimelineView(ScrollView, can_focus=True):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._cache.clear()
+        # Drawn lines depend on the widget's own style and its component styles, not on its
+        # border: focus coming and going (n, then Enter) only recolours the border, and
+        # drawing every visible line again for that cost most of a frame on each of those
+        # keys. The component styles are brought up to date after this call, so they are
+        # compared when the next line is drawn.
+        self._look_checked = False
+
+    def _check_look(self) -> None:
+        self._look_checked = True
+        look = (
+            self.rich_style,
+            *(self.get_component_rich_style(name, partial=True) for name in self._components),
+        )
+        if look != self._drawn_look:
+            self._drawn_look = look
+            self._cache.clear()
 
     # --- scrolling --------------------------------------------------------------------------
 
@@ -450,6 +468,8 @@ class TimelineView(ScrollView, can_focus=True):
             scroll_y = self.max_scroll_y
         width = self.scrollable_content_region.width
         line = scroll_y + y
+        if not self._look_checked:
+            self._check_look()
         key = (line, width)
         strip = self._cache.get(key)
         if strip is None:
