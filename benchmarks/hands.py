@@ -93,7 +93,7 @@ def _wait(session: str, needle: str, timeout: float = 60.0) -> float:
     start = time.perf_counter()
     while needle not in capture(session):
         if time.perf_counter() - start > timeout:
-            raise TimeoutError(f"{needle!r} never appeared")
+            raise TimeoutError(f"{needle!r} never appeared; the screen:\n{capture(session)}")
         time.sleep(0.005)
     return time.perf_counter() - start
 
@@ -128,7 +128,9 @@ def _paste_once(tmp: Path, log: Path, bracketed: bool) -> tuple[float, float, fl
 
 
 def _key_floor(tmp: Path) -> float:
-    db = tmp / "keyfloor.db"
+    # A new file each time: a second make_incident into one file opens a second incident,
+    # and the war room then asks which one (-i) instead of opening.
+    db = tmp / f"keyfloor-{time.monotonic_ns()}.db"
     make_incident(db)
     with tmux_session(f"exec {PY} -m warroom --db {db} --as bench") as session:
         _wait(session, "Checkout")

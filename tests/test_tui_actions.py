@@ -395,3 +395,15 @@ async def test_filter_on_an_author_named_like_markup(room: Room, declared: int) 
         from textual.content import Content
 
         assert hostile in Content.from_markup(app.main.timeline.border_title).plain
+
+
+async def test_the_help_screen_is_built_ahead_without_showing(room: Room, declared: int) -> None:
+    # Built once the war room is up, so the first ? costs what later ones do; never shown.
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await until(pilot, lambda: app.is_screen_installed("help"), "the help screen built")
+        help_screen = app.get_screen("help")
+        assert help_screen.is_mounted and isinstance(app.screen, WarRoomScreen)
+        await pilot.press("question_mark")
+        assert app.screen is help_screen

@@ -38,6 +38,8 @@ from warroom.tui.session import Session
 EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 # How long quitting waits for the session to close before it gives up on it.
 CLOSE_SECONDS = 3.0
+# After the first frame and the start-up reads: when the help screen is built ahead.
+HELP_AHEAD_SECONDS = 1.0
 
 
 def _is_terminal(stream: TextIO | None) -> bool:
@@ -105,6 +107,30 @@ class WarroomApp(App[int]):
             if _is_terminal(sys.__stdin__):
                 self.set_interval(1, self._check_terminal, name="terminal")
             self._resume_only_after_suspend()
+        self.set_timer(HELP_AHEAD_SECONDS, self._build_help_ahead, name="help-ahead")
+
+    def _help_screen(self) -> HelpScreen:
+        # Built once and kept: composing it is most of the cost of `?` (~60 ms), and the keys
+        # and read-only state do not change while the app runs.
+        if not self.is_screen_installed("help"):
+            keys = [
+                (c.shown_key, c.title, c.help)
+                for c in ALL_COMMANDS
+                if not (self.readonly and c.writes)
+            ]
+            self.install_screen(HelpScreen(keys, self.readonly), "help")
+        screen = self.get_screen("help")
+        assert isinstance(screen, HelpScreen)
+        return screen
+
+    def _build_help_ahead(self) -> None:
+        """Compose and lay out the help screen once the war room is up and nobody waits:
+        pushed and popped in one step (no key or frame can come between), so the first `?`
+        costs what later ones do."""
+        if self.is_screen_installed("help") or self.screen is not self._main:
+            return
+        self.push_screen(self._help_screen())
+        self.pop_screen()
 
     def _resume_only_after_suspend(self) -> None:
         """Textual's driver restarts its terminal mode on every SIGCONT. A hang-up sends
@@ -203,14 +229,7 @@ class WarroomApp(App[int]):
         return offered(self, self.screen, command)
 
     def action_help(self) -> None:
-        keys = [
-            (c.shown_key, c.title, c.help) for c in ALL_COMMANDS if not (self.readonly and c.writes)
-        ]
-        # Built once and kept: composing it is most of the cost of `?` (~60 ms), and the keys
-        # and read-only state do not change while the app runs.
-        if not self.is_screen_installed("help"):
-            self.install_screen(HelpScreen(keys, self.readonly), "help")
-        self.push_screen("help")
+        self.push_screen(self._help_screen())
 
     async def action_quit(self) -> None:
         self.exit(0)
