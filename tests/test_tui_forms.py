@@ -328,3 +328,64 @@ async def test_a_form_closed_while_it_is_being_built_does_not_crash(room: Room) 
             app.pop_screen()
         app.exit(0)
     assert app.return_code == 0
+
+
+# --- arrows choose ----------------------------------------------------------------------------
+
+
+def _pressed(screen: FormScreen, field: str) -> list[str]:
+    """The names of the pressed choices in a field (a radio set, or the severity choice)."""
+    return [b.name or "" for b in screen.query_one(f"#{field}").query("Choice") if b.value]
+
+
+async def test_arrows_in_the_mitigate_actions_choose_what_is_saved(
+    room: Room, declared: int
+) -> None:
+    # The drill: Up Up put the highlight on "Reduced load", and ctrl+s recorded "other".
+    app = make_app(room)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot, FORMS["mitigate"])
+        await pilot.press(*"arrow test", "tab", "up", "up")
+        assert _pressed(screen, "action") == ["reduce-load"]  # one choice, the highlighted one
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: _back_home(app), "the form saved")
+        await settle(pilot)
+    with room.read() as conn:
+        [entry] = entries_of_kinds(conn, declared, ("mitigation",))
+    assert entry.data == {"action": "reduce-load"}
+
+
+async def test_arrows_in_the_severity_choose_what_is_declared(room: Room) -> None:
+    # The drill: Up put the highlight on SEV1, ● stayed on SEV2, and SEV2 was declared.
+    app = make_app(room)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, DeclareScreen), "the declare form")
+        screen = app.screen
+        await pilot.press(*"Search is slow", "tab", "tab", "up")
+        await pilot.pause()
+        assert _pressed(screen, "severity") == ["SEV1"]
+        definitions = "\n".join(screen_lines(app))
+        assert "●▌ SEV1" in definitions and "○▌ SEV2" in definitions, definitions
+        await pilot.press("down", "down", "up")  # back down past SEV2 and up again: one pressed
+        assert _pressed(screen, "severity") == ["SEV2"]
+        await pilot.press("up", "tab", "ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, WarRoomScreen), "declared")
+        await settle(pilot)
+    with room.read() as conn:
+        assert load_incident(conn, 1, room.settings).severity == "SEV1"
+
+
+async def test_an_arrow_in_the_assign_roles_chooses_the_highlighted_role(
+    room: Room, declared: int
+) -> None:
+    # The drill: Down highlighted the owner and ctrl+s still said "Choose the role".
+    app = make_app(room)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot, FORMS["assign"])
+        assert _pressed(screen, "role") == []  # opened: nothing chosen for the user
+        await pilot.press(*"carol", "tab")
+        assert _pressed(screen, "role") == []  # focused: still nothing
+        await pilot.press("down", "ctrl+s")
+        await until(pilot, lambda: _back_home(app), "the form saved")
+        await settle(pilot)
+    assert room.incident(declared).roles["owner"] == "carol"

@@ -98,12 +98,42 @@ def chosen(radio_set: RadioSet) -> str | None:
 
 def press_highlighted(radio_set: RadioSet) -> None:
     """Press the highlighted button now (and release the others), so that a form saved in
-    the same key press sees the choice."""
+    the same key press sees the choice. Done here, with the buttons' own messages held
+    back, rather than by pressing the button and letting RadioSet release the old one: its
+    handler turns a released button back on, so a move upwards left two buttons pressed."""
     index = getattr(radio_set, "_selected", None)
     if index is None:
         return
-    for i, button in enumerate(radio_set.query(RadioButton)):
-        button.value = i == index
+    buttons = list(radio_set.query(RadioButton))
+    target = buttons[index]
+    if target.value:
+        return
+    with radio_set.prevent(RadioButton.Changed):
+        for button in buttons:
+            button.value = button is target
+    radio_set._pressed_button = target
+    radio_set.post_message(RadioSet.Changed(radio_set, target))
+
+
+class ChoiceSet(RadioSet):
+    """A form's list of choices, where the arrows choose: the highlighted button is the
+    pressed one as the highlight moves, so what is seen highlighted is what is saved (a
+    RadioSet's arrows only move the highlight, and a save kept the old choice). New action
+    names, not RadioSet's: its mount moves the highlight with `next_button`, which must not
+    choose for the user."""
+
+    BINDINGS = [
+        Binding("down,right", "next_choice", "Next option", show=False),
+        Binding("up,left", "previous_choice", "Previous option", show=False),
+    ]
+
+    def action_next_choice(self) -> None:
+        self.action_next_button()
+        press_highlighted(self)
+
+    def action_previous_choice(self) -> None:
+        self.action_previous_button()
+        press_highlighted(self)
 
 
 class SeverityChoice(Horizontal):
@@ -119,7 +149,7 @@ class SeverityChoice(Horizontal):
         return chosen(self.query_one(RadioSet)) or self.initial
 
     def compose(self) -> ComposeResult:
-        with RadioSet():
+        with ChoiceSet():
             for name in SEVERITIES:
                 yield Choice(name, value=name == self.initial, name=name)
         yield Static(definitions_text(self.rules, self.initial), classes="definitions")
