@@ -21,7 +21,7 @@ from warroom.tui.screens.mitigate import MitigateScreen
 from warroom.tui.screens.triage import TriageScreen
 from warroom.views import entries_of_kinds, load_incident
 
-from .tui_helpers import make_app, screen_lines, settle, until
+from .tui_helpers import drawn, make_app, screen_lines, settle, until
 
 
 @dataclass(frozen=True)
@@ -389,3 +389,40 @@ async def test_an_arrow_in_the_assign_roles_chooses_the_highlighted_role(
         await until(pilot, lambda: _back_home(app), "the form saved")
         await settle(pilot)
     assert room.incident(declared).roles["owner"] == "carol"
+
+
+# --- the discard question ---------------------------------------------------------------------
+
+
+def _question_drawn(app) -> str:
+    assert isinstance(app.screen, ConfirmDiscard)
+    return drawn(app, app.screen.query_one(".dialog"))
+
+
+async def test_the_discard_question_shows_its_question_and_its_keys(
+    room: Room, declared: int
+) -> None:
+    # The drill: `m`, x, Esc drew an empty two-row box (the form's docked title and hint
+    # rules applied inside the question), so nobody saw that y discards.
+    from warroom.tui.screens.update_panel import UpdatePanelScreen
+
+    app = make_app(room)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(pilot, FORMS["mitigate"])
+        await pilot.press("x", "escape")
+        await pilot.pause()
+        shown = _question_drawn(app)
+        assert "Discard what you typed?" in shown and "y discards" in shown, shown
+        assert "n, Enter or Esc keeps editing" in shown, shown
+        await pilot.press("y")
+        await until(pilot, lambda: _back_home(app), "the form discarded")
+        await pilot.press("u")  # the update panel asks with the same question
+        await until(pilot, lambda: isinstance(app.screen, UpdatePanelScreen), "the panel")
+        area = app.screen.query_one("TextArea")
+        await until(pilot, lambda: bool(area.text), "the rendered update")
+        await pilot.press(*"EDITED ", "escape")
+        await pilot.pause()
+        shown = _question_drawn(app)
+        assert "Discard the edited update?" in shown and "y discards" in shown, shown
+        await pilot.press("n")
+        await settle(pilot)

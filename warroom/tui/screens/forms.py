@@ -172,7 +172,9 @@ class ConfirmDiscard(ModalScreen[bool]):
     ]
 
     def __init__(self, what: str) -> None:
-        super().__init__(classes="form confirm")
+        # Not "form": the forms' rules dock the title and the hint, which in this height-auto
+        # dialog left an empty two-row box, the question and its keys not drawn.
+        super().__init__(classes="confirm")
         self.what = what
 
     def compose(self) -> ComposeResult:
