@@ -426,3 +426,48 @@ async def test_the_discard_question_shows_its_question_and_its_keys(
         assert "Discard the edited update?" in shown and "y discards" in shown, shown
         await pilot.press("n")
         await settle(pilot)
+
+
+# --- pastes into a one-line field -------------------------------------------------------------
+
+
+async def test_a_short_paste_is_joined_after_a_space_and_a_log_is_refused(
+    room: Room, declared: int
+) -> None:
+    # The drill: a 5,000-line log pasted into Impact was stored whole (398,915 characters),
+    # and glued to what was typed ("log in2026-12-01T...").
+    from textual import events
+
+    app = make_app(room)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot, FORMS["triage"])
+        impact = screen.query_one("#impact", Input)
+        error = screen.query_one(".dialog-error", Label)
+        await pilot.press(*"log in")
+        impact.post_message(events.Paste("fails\nfor EU cards\n"))
+        await until(pilot, lambda: "cards" in impact.value, "the short paste joined")
+        assert impact.value == "log in fails for EU cards"
+        assert not error.display
+        typed = impact.value
+        log = "".join(
+            f"2026-12-01T10:{i % 60:02d}:00Z ERROR card declined id={i}\n" for i in range(5000)
+        )
+        for refused in (
+            log,
+            "\n".join(["x"] * 11),  # more than 10 lines, however short
+            "a" * 600 + "\n" + "b" * 400,  # two lines, 1,001 characters joined
+            "c" * 1001,  # one line, too long too
+        ):
+            error.display = False
+            impact.post_message(events.Paste(refused))
+            await until(pilot, lambda: error.display, "the refusal")
+            await pilot.pause()
+            shown = drawn(app, error)
+            # One row, drawn whole at 80x24.
+            assert "\n" not in shown and "paste logs as a note, n" in shown, shown
+            assert shown.startswith("Too long for this field: "), shown
+            assert impact.value == typed  # nothing written into the field
+        # Ten lines is still a short paste: joined.
+        impact.post_message(events.Paste("\n".join(["y"] * 10)))
+        await until(pilot, lambda: impact.value != typed, "ten lines joined")
+        assert impact.value == typed + " " + " ".join(["y"] * 10)

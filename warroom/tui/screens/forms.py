@@ -46,18 +46,32 @@ def definitions_text(rules: dict[str, SeverityRule], chosen: str | None) -> Text
     return Text("\n").join(lines)
 
 
+# A paste longer than this is a log, not a field's value: refused, not joined into an impact
+# (and from there into the customer update). A few lines (a copied sentence) are joined.
+PASTE_MAX_LINES = 10
+PASTE_MAX_CHARS = 1000
+
+
 class FieldInput(Input):
     """A one-line form field. Textual's Input keeps only the first line of a paste, silently;
-    here a paste with line breaks is kept whole, its lines joined by spaces, and the field
-    says so."""
+    here a short paste with line breaks is kept whole, its lines joined by spaces, and the
+    field says so. A paste over PASTE_MAX_LINES lines or PASTE_MAX_CHARS characters (once
+    joined) is refused, with nothing written into the field."""
 
     def _on_paste(self, event: events.Paste) -> None:
         lines = [line.strip() for line in event.text.splitlines() if line.strip()]
-        if len(lines) <= 1:
+        joined = " ".join(lines)
+        too_long = len(lines) > PASTE_MAX_LINES or len(joined) > PASTE_MAX_CHARS
+        if len(lines) <= 1 and not too_long:
             return  # Textual calls Input's own handler next (handlers run along the MRO)
         event.prevent_default()  # ... but not for this one
         event.stop()
-        joined = " ".join(lines)
+        if too_long:
+            self._refuse()
+            return
+        start = min(self.selection)
+        if start > 0 and not self.value[start - 1].isspace():
+            joined = " " + joined  # "log in" + a paste: not "log in2026-12-01T..."
         if self.selection.is_empty:
             self.insert_text_at_cursor(joined)
         else:
@@ -66,6 +80,15 @@ class FieldInput(Input):
             f"{len(lines)} pasted lines joined into one line (this field holds one line)",
             severity="warning",
         )
+
+    def _refuse(self) -> None:
+        # Short enough for one row of the narrowest dialog (60 columns).
+        message = "Too long for this field: paste logs as a note, n"
+        screen = self.screen
+        if isinstance(screen, FormScreen):
+            screen.error(message)
+        else:
+            self.notify(message, severity="error")
 
 
 class Choice(RadioButton):
