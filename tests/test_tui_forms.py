@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from textual.widgets import Input, Label, RadioSet
+from textual.widgets import Input, Label, RadioSet, Select
 
 from tests.conftest import as_person
 from warroom import actions
@@ -87,7 +87,13 @@ async def test_enter_walks_every_field_in_order_and_saves_on_the_last(
             assert app.focused is field, (name, field)
             if isinstance(field, RadioSet):
                 await pilot.press(*form.choose)
-            await pilot.press("enter")
+            if isinstance(field, Select):
+                # Enter opens a closed list (not a save), and chooses in the open one.
+                await pilot.press("enter")
+                await until(pilot, lambda f=field: f.expanded, "the list open")
+                await pilot.press("enter", "ctrl+s")
+            else:
+                await pilot.press("enter")
         await until(pilot, lambda: _back_home(app), "the form saved")
         await settle(pilot)
     assert form.kind in _kinds(room)[before:]
@@ -160,7 +166,7 @@ async def test_an_empty_title_is_an_inline_error_and_keeps_the_form(room: Room) 
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, DeclareScreen)
-        await pilot.press("enter", "enter", "enter", "enter")  # to the last field, and save
+        await pilot.press("enter", "enter", "enter", "ctrl+s")  # to the last field, and save
         assert isinstance(app.screen, DeclareScreen)
         error = app.screen.query_one(".dialog-error", Label)
         assert error.display and "title is empty" in str(error.render())
@@ -471,3 +477,59 @@ async def test_a_short_paste_is_joined_after_a_space_and_a_log_is_refused(
         impact.post_message(events.Paste("\n".join(["y"] * 10)))
         await until(pilot, lambda: impact.value != typed, "ten lines joined")
         assert impact.value == typed + " " + " ".join(["y"] * 10)
+
+
+# --- the declare form's Detected-by list ------------------------------------------------------
+
+
+async def test_enter_on_the_closed_detected_by_list_opens_it_instead_of_declaring(
+    room: Room,
+) -> None:
+    # The drill: Enter on the Select (the last field) declared at once, source not recorded.
+    app = make_app(room)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, DeclareScreen) and bool(app.screen.query("#source")),
+            "the declare form built",
+        )
+        screen = app.screen
+        source = screen.query_one("#source", Select)
+        await pilot.press(*"Search is slow", "tab", "tab", "tab")
+        assert app.focused is source
+        await pilot.press("enter")
+        await until(pilot, lambda: source.expanded, "the list open")
+        assert app.screen is screen and _kinds(room) == []
+        await pilot.press("down", "down", "enter")  # in the open list Enter chooses, as before
+        await until(pilot, lambda: source.value == "customer", "the source chosen")
+        assert app.screen is screen and _kinds(room) == []
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, WarRoomScreen), "declared")
+        await settle(pilot)
+    with room.read() as conn:
+        assert load_incident(conn, 1, room.settings).detection_source == "customer"
+
+
+async def test_tab_out_of_the_open_detected_by_list_moves_to_a_field_that_takes_keys(
+    room: Room,
+) -> None:
+    # The drill: space opened the list, Tab closed it, and the focus went to no field
+    # (the scrolling body of the form): letters typed then vanished.
+    app = make_app(room)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, DeclareScreen) and bool(app.screen.query("#source")),
+            "the declare form built",
+        )
+        screen = app.screen
+        source = screen.query_one("#source", Select)
+        await pilot.press(*"Search", "tab", "tab", "tab", "space")
+        await until(pilot, lambda: source.expanded, "the list open")
+        await pilot.press("tab")
+        await until(pilot, lambda: not source.expanded, "the list closed")
+        # The next field round the form: the title, where the typing lands.
+        assert app.focused is screen.query_one("#title", Input), app.focused
+        # (A field's text is selected as Tab enters it, as in every form: End keeps it.)
+        await pilot.press("end", *" is slow")
+        assert screen.query_one("#title", Input).value == "Search is slow"

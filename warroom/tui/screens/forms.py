@@ -234,7 +234,7 @@ class FormScreen(ModalScreen[ResultT | None], Generic[ResultT]):
     - The first text field has the focus when the form opens.
     - Tab and Shift-Tab move between fields; so does Enter (on a radio set it also picks the
       highlighted choice), and Enter on the last field saves. A multi-line editor keeps Enter
-      for new lines, and an open drop-down list keeps it for choosing.
+      for new lines; on a drop-down list Enter opens it, and in the open list it chooses.
     - ctrl+s saves from anywhere in the form.
     - Esc cancels, asking first if anything was typed or chosen.
     - The hint line naming the save key is docked at the bottom of the dialog, so it stays
@@ -294,7 +294,10 @@ class FormScreen(ModalScreen[ResultT | None], Generic[ResultT]):
             yield Label(self.title_text(), classes="dialog-title")
             yield Label(Text(self.hint()), classes="dialog-hint")
             yield Label(Text(""), classes="dialog-error")
-            with VerticalScroll(classes="dialog-body"):
+            # Not focusable: Tab out of the last field (or out of an open drop-down list)
+            # landed on this scroll body, which shows no focus and swallowed the letters
+            # typed next. A focused field is scrolled into view; the wheel still scrolls.
+            with VerticalScroll(classes="dialog-body", can_focus=False):
                 yield from self.fields()
 
     def on_mount(self) -> None:
@@ -322,6 +325,9 @@ class FormScreen(ModalScreen[ResultT | None], Generic[ResultT]):
             isinstance(focused, Select) and focused.expanded
         ):
             raise SkipAction()  # a new line; a choice in an open list
+        if isinstance(focused, Select):
+            focused.action_show_overlay()  # closed: Enter opens it, even as the last field
+            return
         if isinstance(focused, RadioSet):
             press_highlighted(focused)
         fields = self.form_fields()
