@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from textual.widgets import Input, Label, RadioSet
+from textual.widgets import Input, Label, RadioSet, Select
 
 from tests.conftest import as_person
 from warroom import actions
@@ -21,7 +21,7 @@ from warroom.tui.screens.mitigate import MitigateScreen
 from warroom.tui.screens.triage import TriageScreen
 from warroom.views import entries_of_kinds, load_incident
 
-from .tui_helpers import make_app, screen_lines, settle, until
+from .tui_helpers import drawn, make_app, screen_lines, settle, until
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,13 @@ async def test_enter_walks_every_field_in_order_and_saves_on_the_last(
             assert app.focused is field, (name, field)
             if isinstance(field, RadioSet):
                 await pilot.press(*form.choose)
-            await pilot.press("enter")
+            if isinstance(field, Select):
+                # Enter opens a closed list (not a save), and chooses in the open one.
+                await pilot.press("enter")
+                await until(pilot, lambda f=field: f.expanded, "the list open")
+                await pilot.press("enter", "ctrl+s")
+            else:
+                await pilot.press("enter")
         await until(pilot, lambda: _back_home(app), "the form saved")
         await settle(pilot)
     assert form.kind in _kinds(room)[before:]
@@ -160,7 +166,7 @@ async def test_an_empty_title_is_an_inline_error_and_keeps_the_form(room: Room) 
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, DeclareScreen)
-        await pilot.press("enter", "enter", "enter", "enter")  # to the last field, and save
+        await pilot.press("enter", "enter", "enter", "ctrl+s")  # to the last field, and save
         assert isinstance(app.screen, DeclareScreen)
         error = app.screen.query_one(".dialog-error", Label)
         assert error.display and "title is empty" in str(error.render())
@@ -328,3 +334,202 @@ async def test_a_form_closed_while_it_is_being_built_does_not_crash(room: Room) 
             app.pop_screen()
         app.exit(0)
     assert app.return_code == 0
+
+
+# --- arrows choose ----------------------------------------------------------------------------
+
+
+def _pressed(screen: FormScreen, field: str) -> list[str]:
+    """The names of the pressed choices in a field (a radio set, or the severity choice)."""
+    return [b.name or "" for b in screen.query_one(f"#{field}").query("Choice") if b.value]
+
+
+async def test_arrows_in_the_mitigate_actions_choose_what_is_saved(
+    room: Room, declared: int
+) -> None:
+    # The drill: Up Up put the highlight on "Reduced load", and ctrl+s recorded "other".
+    app = make_app(room)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot, FORMS["mitigate"])
+        await pilot.press(*"arrow test", "tab", "up", "up")
+        assert _pressed(screen, "action") == ["reduce-load"]  # one choice, the highlighted one
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: _back_home(app), "the form saved")
+        await settle(pilot)
+    with room.read() as conn:
+        [entry] = entries_of_kinds(conn, declared, ("mitigation",))
+    assert entry.data == {"action": "reduce-load"}
+
+
+async def test_arrows_in_the_severity_choose_what_is_declared(room: Room) -> None:
+    # The drill: Up put the highlight on SEV1, ● stayed on SEV2, and SEV2 was declared.
+    app = make_app(room)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, DeclareScreen), "the declare form")
+        screen = app.screen
+        await pilot.press(*"Search is slow", "tab", "tab", "up")
+        await pilot.pause()
+        assert _pressed(screen, "severity") == ["SEV1"]
+        definitions = "\n".join(screen_lines(app))
+        assert "●▌ SEV1" in definitions and "○▌ SEV2" in definitions, definitions
+        await pilot.press("down", "down", "up")  # back down past SEV2 and up again: one pressed
+        assert _pressed(screen, "severity") == ["SEV2"]
+        await pilot.press("up", "tab", "ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, WarRoomScreen), "declared")
+        await settle(pilot)
+    with room.read() as conn:
+        assert load_incident(conn, 1, room.settings).severity == "SEV1"
+
+
+async def test_an_arrow_in_the_assign_roles_chooses_the_highlighted_role(
+    room: Room, declared: int
+) -> None:
+    # The drill: Down highlighted the owner and ctrl+s still said "Choose the role".
+    app = make_app(room)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot, FORMS["assign"])
+        assert _pressed(screen, "role") == []  # opened: nothing chosen for the user
+        await pilot.press(*"carol", "tab")
+        assert _pressed(screen, "role") == []  # focused: still nothing
+        await pilot.press("down", "ctrl+s")
+        await until(pilot, lambda: _back_home(app), "the form saved")
+        await settle(pilot)
+    assert room.incident(declared).roles["owner"] == "carol"
+
+
+# --- the discard question ---------------------------------------------------------------------
+
+
+def _question_drawn(app) -> str:
+    assert isinstance(app.screen, ConfirmDiscard)
+    return drawn(app, app.screen.query_one(".dialog"))
+
+
+async def test_the_discard_question_shows_its_question_and_its_keys(
+    room: Room, declared: int
+) -> None:
+    # The drill: `m`, x, Esc drew an empty two-row box (the form's docked title and hint
+    # rules applied inside the question), so nobody saw that y discards.
+    from warroom.tui.screens.update_panel import UpdatePanelScreen
+
+    app = make_app(room)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(pilot, FORMS["mitigate"])
+        await pilot.press("x", "escape")
+        await pilot.pause()
+        shown = _question_drawn(app)
+        assert "Discard what you typed?" in shown and "y discards" in shown, shown
+        assert "n, Enter or Esc keeps editing" in shown, shown
+        await pilot.press("y")
+        await until(pilot, lambda: _back_home(app), "the form discarded")
+        await pilot.press("u")  # the update panel asks with the same question
+        await until(pilot, lambda: isinstance(app.screen, UpdatePanelScreen), "the panel")
+        area = app.screen.query_one("TextArea")
+        await until(pilot, lambda: bool(area.text), "the rendered update")
+        await pilot.press(*"EDITED ", "escape")
+        await pilot.pause()
+        shown = _question_drawn(app)
+        assert "Discard the edited update?" in shown and "y discards" in shown, shown
+        await pilot.press("n")
+        await settle(pilot)
+
+
+# --- pastes into a one-line field -------------------------------------------------------------
+
+
+async def test_a_short_paste_is_joined_after_a_space_and_a_log_is_refused(
+    room: Room, declared: int
+) -> None:
+    # The drill: a 5,000-line log pasted into Impact was stored whole (398,915 characters),
+    # and glued to what was typed ("log in2026-12-01T...").
+    from textual import events
+
+    app = make_app(room)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot, FORMS["triage"])
+        impact = screen.query_one("#impact", Input)
+        error = screen.query_one(".dialog-error", Label)
+        await pilot.press(*"log in")
+        impact.post_message(events.Paste("fails\nfor EU cards\n"))
+        await until(pilot, lambda: "cards" in impact.value, "the short paste joined")
+        assert impact.value == "log in fails for EU cards"
+        assert not error.display
+        typed = impact.value
+        log = "".join(
+            f"2026-12-01T10:{i % 60:02d}:00Z ERROR card declined id={i}\n" for i in range(5000)
+        )
+        for refused in (
+            log,
+            "\n".join(["x"] * 11),  # more than 10 lines, however short
+            "a" * 600 + "\n" + "b" * 400,  # two lines, 1,001 characters joined
+            "c" * 1001,  # one line, too long too
+        ):
+            error.display = False
+            impact.post_message(events.Paste(refused))
+            await until(pilot, lambda: error.display, "the refusal")
+            await pilot.pause()
+            shown = drawn(app, error)
+            # One row, drawn whole at 80x24.
+            assert "\n" not in shown and "paste logs as a note, n" in shown, shown
+            assert shown.startswith("Too long for this field: "), shown
+            assert impact.value == typed  # nothing written into the field
+        # Ten lines is still a short paste: joined.
+        impact.post_message(events.Paste("\n".join(["y"] * 10)))
+        await until(pilot, lambda: impact.value != typed, "ten lines joined")
+        assert impact.value == typed + " " + " ".join(["y"] * 10)
+
+
+# --- the declare form's Detected-by list ------------------------------------------------------
+
+
+async def test_enter_on_the_closed_detected_by_list_opens_it_instead_of_declaring(
+    room: Room,
+) -> None:
+    # The drill: Enter on the Select (the last field) declared at once, source not recorded.
+    app = make_app(room)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, DeclareScreen) and bool(app.screen.query("#source")),
+            "the declare form built",
+        )
+        screen = app.screen
+        source = screen.query_one("#source", Select)
+        await pilot.press(*"Search is slow", "tab", "tab", "tab")
+        assert app.focused is source
+        await pilot.press("enter")
+        await until(pilot, lambda: source.expanded, "the list open")
+        assert app.screen is screen and _kinds(room) == []
+        await pilot.press("down", "down", "enter")  # in the open list Enter chooses, as before
+        await until(pilot, lambda: source.value == "customer", "the source chosen")
+        assert app.screen is screen and _kinds(room) == []
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, WarRoomScreen), "declared")
+        await settle(pilot)
+    with room.read() as conn:
+        assert load_incident(conn, 1, room.settings).detection_source == "customer"
+
+
+async def test_tab_out_of_the_open_detected_by_list_moves_to_a_field_that_takes_keys(
+    room: Room,
+) -> None:
+    # The drill: space opened the list, Tab closed it, and the focus went to no field
+    # (the scrolling body of the form): letters typed then vanished.
+    app = make_app(room)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, DeclareScreen) and bool(app.screen.query("#source")),
+            "the declare form built",
+        )
+        screen = app.screen
+        source = screen.query_one("#source", Select)
+        await pilot.press(*"Search", "tab", "tab", "tab", "space")
+        await until(pilot, lambda: source.expanded, "the list open")
+        await pilot.press("tab")
+        await until(pilot, lambda: not source.expanded, "the list closed")
+        # The next field round the form: the title, where the typing lands.
+        assert app.focused is screen.query_one("#title", Input), app.focused
+        # (A field's text is selected as Tab enters it, as in every form: End keeps it.)
+        await pilot.press("end", *" is slow")
+        assert screen.query_one("#title", Input).value == "Search is slow"

@@ -11,7 +11,14 @@ from textual.widgets import Input, Label, RadioSet
 
 from warroom.domain import ROLES
 from warroom.safe_text import screen_line
-from warroom.tui.screens.forms import Choice, FieldInput, FormScreen, chosen, highlight_pressed
+from warroom.tui.screens.forms import (
+    Choice,
+    ChoiceSet,
+    FieldInput,
+    FormScreen,
+    chosen,
+    highlight_pressed,
+)
 from warroom.views import Incident
 
 
@@ -56,8 +63,8 @@ class AssignScreen(FormScreen[Assignment]):
             shown = ", ".join(screen_line(p, 20) for p in self.people[:8])
             more = f" and {len(self.people) - 8} more" if len(self.people) > 8 else ""
             yield Label(Text(f"Seen here: {shown}{more} (type the start, Right completes)"))
-        yield Label("Role (arrows move, space or Enter chooses)")
-        with RadioSet(id="role"):
+        yield Label("Role (arrows choose)")
+        with ChoiceSet(id="role"):
             for role, label in ROLES.items():
                 holder = self.incident.roles.get(role)
                 shown = f"{label}: {screen_line(holder, 20) if holder else 'unassigned'}"

@@ -46,18 +46,32 @@ def definitions_text(rules: dict[str, SeverityRule], chosen: str | None) -> Text
     return Text("\n").join(lines)
 
 
+# A paste longer than this is a log, not a field's value: refused, not joined into an impact
+# (and from there into the customer update). A few lines (a copied sentence) are joined.
+PASTE_MAX_LINES = 10
+PASTE_MAX_CHARS = 1000
+
+
 class FieldInput(Input):
     """A one-line form field. Textual's Input keeps only the first line of a paste, silently;
-    here a paste with line breaks is kept whole, its lines joined by spaces, and the field
-    says so."""
+    here a short paste with line breaks is kept whole, its lines joined by spaces, and the
+    field says so. A paste over PASTE_MAX_LINES lines or PASTE_MAX_CHARS characters (once
+    joined) is refused, with nothing written into the field."""
 
     def _on_paste(self, event: events.Paste) -> None:
         lines = [line.strip() for line in event.text.splitlines() if line.strip()]
-        if len(lines) <= 1:
+        joined = " ".join(lines)
+        too_long = len(lines) > PASTE_MAX_LINES or len(joined) > PASTE_MAX_CHARS
+        if len(lines) <= 1 and not too_long:
             return  # Textual calls Input's own handler next (handlers run along the MRO)
         event.prevent_default()  # ... but not for this one
         event.stop()
-        joined = " ".join(lines)
+        if too_long:
+            self._refuse()
+            return
+        start = min(self.selection)
+        if start > 0 and not self.value[start - 1].isspace():
+            joined = " " + joined  # "log in" + a paste: not "log in2026-12-01T..."
         if self.selection.is_empty:
             self.insert_text_at_cursor(joined)
         else:
@@ -66,6 +80,15 @@ class FieldInput(Input):
             f"{len(lines)} pasted lines joined into one line (this field holds one line)",
             severity="warning",
         )
+
+    def _refuse(self) -> None:
+        # Short enough for one row of the narrowest dialog (60 columns).
+        message = "Too long for this field: paste logs as a note, n"
+        screen = self.screen
+        if isinstance(screen, FormScreen):
+            screen.error(message)
+        else:
+            self.notify(message, severity="error")
 
 
 class Choice(RadioButton):
@@ -98,12 +121,42 @@ def chosen(radio_set: RadioSet) -> str | None:
 
 def press_highlighted(radio_set: RadioSet) -> None:
     """Press the highlighted button now (and release the others), so that a form saved in
-    the same key press sees the choice."""
+    the same key press sees the choice. Done here, with the buttons' own messages held
+    back, rather than by pressing the button and letting RadioSet release the old one: its
+    handler turns a released button back on, so a move upwards left two buttons pressed."""
     index = getattr(radio_set, "_selected", None)
     if index is None:
         return
-    for i, button in enumerate(radio_set.query(RadioButton)):
-        button.value = i == index
+    buttons = list(radio_set.query(RadioButton))
+    target = buttons[index]
+    if target.value:
+        return
+    with radio_set.prevent(RadioButton.Changed):
+        for button in buttons:
+            button.value = button is target
+    radio_set._pressed_button = target
+    radio_set.post_message(RadioSet.Changed(radio_set, target))
+
+
+class ChoiceSet(RadioSet):
+    """A form's list of choices, where the arrows choose: the highlighted button is the
+    pressed one as the highlight moves, so what is seen highlighted is what is saved (a
+    RadioSet's arrows only move the highlight, and a save kept the old choice). New action
+    names, not RadioSet's: its mount moves the highlight with `next_button`, which must not
+    choose for the user."""
+
+    BINDINGS = [
+        Binding("down,right", "next_choice", "Next option", show=False),
+        Binding("up,left", "previous_choice", "Previous option", show=False),
+    ]
+
+    def action_next_choice(self) -> None:
+        self.action_next_button()
+        press_highlighted(self)
+
+    def action_previous_choice(self) -> None:
+        self.action_previous_button()
+        press_highlighted(self)
 
 
 class SeverityChoice(Horizontal):
@@ -119,7 +172,7 @@ class SeverityChoice(Horizontal):
         return chosen(self.query_one(RadioSet)) or self.initial
 
     def compose(self) -> ComposeResult:
-        with RadioSet():
+        with ChoiceSet():
             for name in SEVERITIES:
                 yield Choice(name, value=name == self.initial, name=name)
         yield Static(definitions_text(self.rules, self.initial), classes="definitions")
@@ -142,7 +195,9 @@ class ConfirmDiscard(ModalScreen[bool]):
     ]
 
     def __init__(self, what: str) -> None:
-        super().__init__(classes="form confirm")
+        # Not "form": the forms' rules dock the title and the hint, which in this height-auto
+        # dialog left an empty two-row box, the question and its keys not drawn.
+        super().__init__(classes="confirm")
         self.what = what
 
     def compose(self) -> ComposeResult:
@@ -179,7 +234,7 @@ class FormScreen(ModalScreen[ResultT | None], Generic[ResultT]):
     - The first text field has the focus when the form opens.
     - Tab and Shift-Tab move between fields; so does Enter (on a radio set it also picks the
       highlighted choice), and Enter on the last field saves. A multi-line editor keeps Enter
-      for new lines, and an open drop-down list keeps it for choosing.
+      for new lines; on a drop-down list Enter opens it, and in the open list it chooses.
     - ctrl+s saves from anywhere in the form.
     - Esc cancels, asking first if anything was typed or chosen.
     - The hint line naming the save key is docked at the bottom of the dialog, so it stays
@@ -239,7 +294,10 @@ class FormScreen(ModalScreen[ResultT | None], Generic[ResultT]):
             yield Label(self.title_text(), classes="dialog-title")
             yield Label(Text(self.hint()), classes="dialog-hint")
             yield Label(Text(""), classes="dialog-error")
-            with VerticalScroll(classes="dialog-body"):
+            # Not focusable: Tab out of the last field (or out of an open drop-down list)
+            # landed on this scroll body, which shows no focus and swallowed the letters
+            # typed next. A focused field is scrolled into view; the wheel still scrolls.
+            with VerticalScroll(classes="dialog-body", can_focus=False):
                 yield from self.fields()
 
     def on_mount(self) -> None:
@@ -267,6 +325,9 @@ class FormScreen(ModalScreen[ResultT | None], Generic[ResultT]):
             isinstance(focused, Select) and focused.expanded
         ):
             raise SkipAction()  # a new line; a choice in an open list
+        if isinstance(focused, Select):
+            focused.action_show_overlay()  # closed: Enter opens it, even as the last field
+            return
         if isinstance(focused, RadioSet):
             press_highlighted(focused)
         fields = self.form_fields()

@@ -9,7 +9,14 @@ from textual.app import ComposeResult
 from textual.widgets import Input, Label, RadioSet
 
 from warroom.domain import MITIGATIONS
-from warroom.tui.screens.forms import Choice, FieldInput, FormScreen, chosen, highlight_pressed
+from warroom.tui.screens.forms import (
+    Choice,
+    ChoiceSet,
+    FieldInput,
+    FormScreen,
+    chosen,
+    highlight_pressed,
+)
 
 
 @dataclass(frozen=True)
@@ -26,7 +33,7 @@ class MitigateScreen(FormScreen[Mitigation]):
         yield Label("Detail: what exactly, where")
         yield FieldInput(placeholder="e.g. checkout-api back to v1.41", id="detail")
         yield Label("Action (arrows choose)")
-        with RadioSet(id="action"):
+        with ChoiceSet(id="action"):
             # "Other" until someone chooses: a detail saved at once must not be recorded as
             # a rollback nobody did.
             for key, label in MITIGATIONS.items():
