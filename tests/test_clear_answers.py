@@ -329,3 +329,29 @@ async def test_a_whole_file_is_checked_once_and_written(room: Room, db_path: Pat
             assert not app.main.problem
     finally:
         store.close()
+
+
+async def test_a_file_that_cannot_be_read_never_says_no_incident(
+    room: Room, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Damage that breaks the first read: `n` said "No incident yet: press d to declare
+    one." over an incident the file holds (found in a drill on a damaged copy)."""
+    from warroom.errors import DatabaseCorrupt
+    from warroom.tui.screens import main
+
+    from .tui_helpers import make_app, settle, until
+
+    incident = actions.declare(room, "Checkout down", "SEV2")
+
+    def unreadable(*_args: object, **_kwargs: object) -> None:
+        raise DatabaseCorrupt("the file is damaged (test)", "SQLITE_CORRUPT")
+
+    monkeypatch.setattr(main, "load_snapshot", unreadable)
+    app = make_app(room, incident)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await until(pilot, lambda: "damaged" in app.main.problem, "the problem said")
+        await pilot.press("n")
+        await settle(pilot)
+        assert not any("No incident yet" in n for n in app.notices)
+        assert "damaged" in app.notices[-1]

@@ -400,6 +400,8 @@ def test_export_names_a_hostile_path_safely(run: Cli, tmp_path: Path) -> None:
         (("status", "bogus"), "'bogus' is not one of", "status --help"),
         (("tail", "-n", "abc"), "'abc' is not a valid integer", "tail --help"),
         (("severity", "9"), "unknown severity '9'", "severity --help"),
+        # The choices once, not also as the parameter's name ('SEV1|SEV2|SEV3|SEV4').
+        (("severity", "SEV9"), "Error: unknown severity 'SEV9'; choose one of", "severity --help"),
         (("check", "abc"), "'abc' is not a valid integer", "check --help"),
         (("status",), "Missing argument 'STATUS'. Choose from: investigating,", "status --help"),
         (("note", "x", "--at"), "'--at' requires an argument", "note --help"),

@@ -552,7 +552,11 @@ def test_the_war_room_and_the_brief_fold_by_the_same_rule() -> None:
         return Entry(1, 1, datetime.now(UTC), "alice", "alice", kind, text, data)
 
     assert "more line" not in timeline_text(entry("l1\nl2\nl3\n"))
-    assert timeline_text(entry("l1\nl2\nl3\nl4\n")).endswith("\u2026 1 more line (e: open whole)")
+    # One line more is shown, not hidden behind a marker that would take its place.
+    assert "more line" not in timeline_text(entry("l1\nl2\nl3\nl4\n"))
+    assert timeline_text(entry("l1\nl2\nl3\nl4\nl5\n")).endswith(
+        "\u2026 2 more lines (e: open whole)"
+    )
     shown = timeline_text(entry("ran true \u2192 exit 0", "command", {"output": "a\nb\n"}))
     assert shown.endswith("(output: 2 lines; e: open)")
     assert _line("one line\n") == "one line"

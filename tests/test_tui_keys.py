@@ -229,3 +229,13 @@ async def test_a_picker_built_ahead_can_be_shown_again_before_its_list_is_compos
             app.pop_screen()
         app.exit(0)
     assert app.return_code == 0
+
+
+def test_the_filter_picker_names_kinds_as_the_timeline_shows_them() -> None:
+    from warroom.tui.screens.filter import filter_options
+
+    labels = [str(label) for _, label in filter_options([])]
+    # The timeline's kind column says `declare` and `check`; the picker said `declared`.
+    assert "Kind: declare" in labels and "Kind: check" in labels
+    assert "Kind: declared" not in labels and "Kind: checklist" not in labels
+    assert "Kind: note" in labels

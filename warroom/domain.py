@@ -508,7 +508,11 @@ def fold_lines(text: str, keep: int = FOLD_LINES) -> tuple[list[str], int]:
     lines = text.rstrip("\n").split("\n", keep)
     if len(lines) <= keep:
         return lines, 0
-    return lines[:keep], lines[keep].count("\n") + 1
+    more = lines[keep].count("\n") + 1
+    if more == 1 and keep > 1:
+        # A marker on a line of its own would take the place of the one line it hides.
+        return lines, 0
+    return lines[:keep], more
 
 
 def line_count(text: str) -> int:

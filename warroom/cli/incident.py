@@ -54,7 +54,8 @@ class SeverityType(click.ParamType):
         try:
             return parse_severity(value)
         except BadInput as exc:
-            self.fail(exc.message, param, ctx)
+            # Not fail(): click names the parameter by its metavar, the choices said twice.
+            raise click.UsageError(exc.message, ctx) from None
 
 
 SEVERITY = SeverityType()

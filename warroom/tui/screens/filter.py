@@ -10,11 +10,13 @@ from warroom.domain import KINDS
 from warroom.safe_text import screen_line
 from warroom.tui.data import TimelineFilter
 from warroom.tui.screens.pickers import ChoiceScreen
+from warroom.tui.widgets.timeline import SHORT_KINDS
 
 
 def filter_options(authors: Sequence[str]) -> list[tuple[str, Text | str]]:
     options: list[tuple[str, Text | str]] = [("all", "All entries")]
-    options += [(f"kind:{kind}", Text(f"Kind: {kind}")) for kind in KINDS]
+    # Named as the timeline's kind column names them (`declare`, `check`...).
+    options += [(f"kind:{kind}", Text(f"Kind: {SHORT_KINDS.get(kind, kind)}")) for kind in KINDS]
     options += [(f"author:{name}", Text(f"Author: {screen_line(name, 40)}")) for name in authors]
     return options
 
