@@ -282,6 +282,85 @@ def test_on_a_terminal_interactive_and_ctrl_c_reach_the_command(
     assert second["data"]["signal"] == "SIGINT"
 
 
+def test_warroom_s_line_starts_a_line_of_its_own_after_output_without_a_newline(
+    room: Room, db_path: Path
+) -> None:
+    # It was printed on the command's last line: "no newline at endwarroom run: recorded...".
+    actions.declare(room, "Checkout down", "SEV2")
+    env = {**os.environ, "WARROOM_DB": str(db_path)}
+    env.pop("WARROOM_INCIDENT", None)
+
+    def together(*cmd: str) -> str:
+        # stdout and stderr to one pipe, as both go to one terminal.
+        return subprocess.run(
+            [*WARROOM, "run", "--", *cmd],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=DEADLINE,
+        ).stdout
+
+    assert together("printf", "no newline at end").startswith(
+        "no newline at end\nwarroom run: recorded on INC-1"
+    )
+    # Output that ends its line gets no blank line after it.
+    assert together("printf", "a line\n").startswith("a line\nwarroom run: recorded on INC-1")
+    # stdout elsewhere (a file, a pipe of its own): nothing is added to stderr.
+    apart = warroom(db_path, "run", "--", "printf", "no newline at end")
+    assert apart.stderr.startswith("warroom run: recorded on INC-1")
+
+
+def _on_a_pty(db_path: Path, cmd: list[str], keys: bytes = b"", after: str = "") -> str:
+    """Run `warroom run -- cmd` with a pty as its terminal; what the terminal was sent."""
+    import select
+
+    leader, follower = os.openpty()
+    env = {**os.environ, "WARROOM_DB": str(db_path)}
+    env.pop("WARROOM_INCIDENT", None)
+    proc = subprocess.Popen(
+        [*WARROOM, "run", "--", *cmd],
+        env=env,
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        start_new_session=True,
+    )
+    os.close(follower)
+    seen = b""
+    deadline = time.monotonic() + DEADLINE
+    try:
+        while b"warroom run:" not in seen or not seen.endswith(b"\n"):
+            assert time.monotonic() < deadline, seen
+            if keys and after.encode() in seen:
+                os.write(leader, keys)
+                keys = b""
+            ready, _, _ = select.select([leader], [], [], 0.1)
+            if ready:
+                try:
+                    seen += os.read(leader, 65536)
+                except OSError:  # EIO: warroom exited and closed the terminal
+                    break
+        assert proc.wait(timeout=DEADLINE) is not None
+    finally:
+        os.close(leader)
+        if proc.poll() is None:
+            proc.kill()
+    return seen.decode()
+
+
+def test_on_a_terminal_warroom_s_line_follows_output_or_ctrl_c_on_a_new_line(
+    room: Room, db_path: Path
+) -> None:
+    actions.declare(room, "Checkout down", "SEV2")
+    shown = _on_a_pty(db_path, ["printf", "no newline at end"])
+    assert "no newline at end\r\nwarroom run: recorded" in shown, repr(shown)
+    # The command's own terminal echoes Ctrl-C as ^C, with no line end after it.
+    script = "echo ready; sleep 30"
+    shown = _on_a_pty(db_path, ["sh", "-c", script], keys=b"\x03", after="ready")
+    assert "^C\r\nwarroom run: recorded" in shown, repr(shown)
+
+
 def test_hostile_output_is_stored_exactly_and_shown_inert(room: Room, db_path: Path) -> None:
     actions.declare(room, "Checkout down", "SEV2")
     hostile = "A\x1b]52;c;aGk=\x07B\x1b[2JC[/]D"

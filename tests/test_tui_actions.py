@@ -21,7 +21,7 @@ from warroom.tui.widgets.countdown import CountdownPane
 from warroom.tui.widgets.header import HeaderBar
 from warroom.views import entries_of_kinds, updates
 
-from .tui_helpers import FakeClipboard, make_app, settle, until
+from .tui_helpers import FakeClipboard, make_app, screen_lines, settle, until
 
 
 def label_text(app, selector: str) -> str:
@@ -378,6 +378,24 @@ async def test_help_lists_every_key(room: Room, declared: int) -> None:
         assert [key for key, _, _ in app.screen.keys][-1] == "ctrl+q"
         await pilot.press("q")
         assert isinstance(app.screen, WarRoomScreen)
+
+
+async def test_help_opens_at_its_top_each_time(room: Room, declared: int) -> None:
+    # The help screen is kept between uses; it kept its scroll position too, so after End
+    # and Esc the next ? opened at the bottom with its title out of view.
+    app = make_app(room)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await until(pilot, lambda: screen_lines(app)[1].strip("█ ") == "Keys", "the title")
+        await pilot.press("end")
+        await until(pilot, lambda: screen_lines(app)[1].strip("█ ") != "Keys", "the bottom")
+        await pilot.press("escape")
+        assert isinstance(app.screen, WarRoomScreen)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        lines = screen_lines(app)
+        assert lines[1].strip("█ ") == "Keys", "\n".join(lines)
 
 
 async def test_filter_on_an_author_named_like_markup(room: Room, declared: int) -> None:

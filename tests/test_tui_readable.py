@@ -256,13 +256,14 @@ HEADINGS = {label.split(". ", 1)[-1] for label in STEP_LABELS.values()}
 async def test_checklist_lines_wrap_under_their_text_and_keep_who_and_when_whole(
     room: Room,
 ) -> None:
-    # At 100x30 a long name made "by" lines wrap to the pane's edge, under the numbers.
+    # At 100 columns a long name made "by" lines wrap to the pane's edge, under the numbers.
     ticker = Room(room.store, Actor("maximiliana", "maximiliana"), room.settings, room.clock)
     incident_id = actions.declare(ticker, "Checkout returns 500s", "SEV2")
     for number in range(1, 7):
         actions.check(ticker, incident_id, number)
     app = make_app(room)
-    async with app.run_test(size=(100, 30)) as pilot:
+    # 100 columns wide; 40 rows tall so that all six items fit (at 30 the checklist scrolls).
+    async with app.run_test(size=(100, 40)) as pilot:
         await settle(pilot)
         pane = app.main.query_one("#checklist")
         region = pane.content_region
@@ -293,3 +294,34 @@ async def test_a_notification_never_covers_the_footer(room: Room, size) -> None:
         lines = screen_lines(app)
         assert any("Note 3 added" in line for line in lines)  # the toast is drawn
         assert lines[-rows:] == footer, "\n".join(lines)
+
+
+@pytest.mark.parametrize("resolved", [False, True])
+async def test_the_triage_facts_are_on_screen_at_100x30_under_a_long_checklist(
+    room: Room, resolved: bool
+) -> None:
+    # A ticked item with a long name takes two rows: the checklist grew and the Triage pane
+    # beneath it was squeezed to its two border lines.
+    ticker = Room(room.store, Actor("maximiliana", "maximiliana"), room.settings, room.clock)
+    incident_id = actions.declare(ticker, "Checkout returns 500s", "SEV2")
+    facts = {
+        "impact": "Card payments fail at checkout with an error page",
+        "affected": "about 1 in 5 checkout attempts, all regions",
+        "workaround": "PayPal checkout still works",
+    }
+    actions.triage(ticker, incident_id, **facts)
+    for number in range(1, 6):
+        actions.check(ticker, incident_id, number)
+    if resolved:
+        actions.set_status(ticker, incident_id, "resolved")
+    app = make_app(room)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        pane = app.main.query_one("#facts")
+        region = pane.region
+        lines = [line[region.x : region.right] for line in screen_lines(app)]
+        shown = " ".join(
+            " ".join(line.strip("│ ").split()) for line in lines[region.y : region.bottom]
+        )
+        for fact in facts.values():
+            assert fact in shown, shown

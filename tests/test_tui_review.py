@@ -22,7 +22,7 @@ from warroom.tui.widgets.review import ReviewPane
 from warroom.tui.widgets.timeline import TimelineView
 from warroom.views import Followup, followups
 
-from .tui_helpers import make_app, settle, until
+from .tui_helpers import drawn, make_app, settle, until
 
 
 def shown_lines(widget: Widget) -> list[str]:
@@ -290,7 +290,11 @@ async def test_review_pane_at_80_columns(room: Room, resolved: int) -> None:
     app = make_app(room)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        assert not app.main.query_one("#side").display
+        # The review takes the place of roles and triage (a, t)...
+        assert not app.main.query_one("#brief").region
+        # ...but the checklist stays in sight: an item is still open after recovery.
+        checklist = drawn(app, app.main.query_one("#checklist"))
+        assert "☐ Document follow-up actions" in checklist, checklist
         lines = review_lines(app)
         assert any("Time to mitigate" in line and "14m" in line for line in lines)
         assert all(len(line) <= 76 for line in lines)

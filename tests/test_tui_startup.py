@@ -209,3 +209,44 @@ async def test_the_live_worker_starts_after_the_first_frame(room) -> None:
             pilot, lambda: any(w.name == "live-refresh" for w in app.workers), "the live worker"
         )
     assert "live-refresh" not in at_first_frame[0]
+
+
+async def test_keys_typed_as_the_war_room_starts_act_on_its_incident(room) -> None:
+    """`warroom -i INC-1`, Enter, then at once `n` and a note: the keys reach the app before
+    the war room has mounted. They said "No incident yet" and ran the note's letters as
+    commands (e opened a picker); now n focuses the note field and the note is added."""
+    from pathlib import Path
+
+    from textual import events
+
+    from warroom import actions
+    from warroom.tui import app as app_module
+    from warroom.tui.data import first_snapshot
+    from warroom.views import entries_of_kinds
+
+    from .tui_helpers import FakeClipboard, settle
+
+    class TypedAhead(app_module.WarroomApp):
+        CSS_PATH = str(Path(app_module.__file__).parent / "warroom.tcss")
+
+        def on_load(self) -> None:
+            # As the driver does with keys already waiting on stdin: posted before any screen.
+            for char in "nhello there":
+                self.post_message(events.Key("space" if char == " " else char, char))
+            self.post_message(events.Key("enter", "\r"))
+
+    incident_id = actions.declare(room, "Checkout returns 500s", "SEV2")
+    app = TypedAhead(
+        room,
+        incident_id,
+        live=False,
+        system_copy=FakeClipboard(),
+        first=first_snapshot(room, incident_id),
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert app.screen is app.main  # no picker or form was opened by the letters
+        assert not [n for n in app.notices if "No incident yet" in n], app.notices
+    with room.read() as conn:
+        notes = entries_of_kinds(conn, incident_id, ("note",))
+    assert [entry.text for entry in notes] == ["hello there"]

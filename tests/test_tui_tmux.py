@@ -71,3 +71,48 @@ def test_real_app_in_tmux(room: Room, db_path: Path, tmp_path: Path) -> None:
         from warroom.views import entries_of_kinds
 
         assert [e.text for e in entries_of_kinds(conn, 1, ("note",))] == ["typed in tmux [bold]"]
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_keys_typed_while_the_war_room_starts_go_to_its_incident(
+    room: Room, db_path: Path, tmp_path: Path
+) -> None:
+    # `warroom -i INC-1`, Enter, then at once n and a note, sent in one burst: the keys wait
+    # on the terminal while warroom starts. They got "No incident yet" and ran as commands.
+    actions.declare(room, "Checkout returns 500s", "SEV2")
+    socket = f"warroom-test-{uuid.uuid4().hex[:8]}"
+    tmux = ["tmux", "-L", socket, "-f", "/dev/null"]
+    env = {**os.environ, "TERM": "xterm-256color", "PS1": "$ "}
+    subprocess.run(
+        [*tmux, "new-session", "-d", "-x", "100", "-y", "30", "-s", "w", "sh"],
+        check=True,
+        env=env,
+    )
+
+    def screen() -> str:
+        return subprocess.run(
+            [*tmux, "capture-pane", "-p", "-t", "w"], capture_output=True, text=True, check=True
+        ).stdout
+
+    try:
+        line = f"{sys.executable} -m warroom --db {db_path} --as tester -i INC-1"
+        subprocess.run([*tmux, "send-keys", "-t", "w", "-l", line], check=True)
+        subprocess.run([*tmux, "send-keys", "-t", "w", "Enter"], check=True)
+        subprocess.run([*tmux, "send-keys", "-t", "w", "-l", "nhello there"], check=True)
+        _wait_for(lambda: "Declared SEV2" in screen(), "the war room")
+        # The note field's row (capture-pane drops the spaces after the text).
+        _wait_for(lambda: " hello there" in screen().splitlines(), "the note in its field")
+        assert "No incident yet" not in screen()
+        subprocess.run([*tmux, "send-keys", "-t", "w", "Enter"], check=True)
+        from warroom.views import entries_of_kinds
+
+        def notes() -> list[str]:
+            with room.read() as conn:
+                return [e.text for e in entries_of_kinds(conn, 1, ("note",))]
+
+        _wait_for(lambda: bool(notes()), "the note")
+        assert notes() == ["hello there"]
+        assert "No incident yet" not in screen()
+        subprocess.run([*tmux, "send-keys", "-t", "w", "C-q"], check=True)
+    finally:
+        subprocess.run([*tmux, "kill-server"], check=False)

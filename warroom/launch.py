@@ -183,6 +183,9 @@ def _record(
 
     from warroom import commands
 
+    if result.open_line:
+        # The command's output (or ^C's echo) left the cursor mid-line: ours starts a new one.
+        sys.stderr.write("\n")
     error = prepared.get("error")
     if error is None:
         output, omitted = result.output()

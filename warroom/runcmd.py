@@ -31,7 +31,7 @@ KEEP_BYTES = 1024 * 1024
 class Captured:
     """What happened: exit status or signal, wall time, the output kept."""
 
-    __slots__ = ("duration_s", "exit_code", "head", "signal", "tail", "total", "tty")
+    __slots__ = ("duration_s", "exit_code", "head", "open_line", "signal", "tail", "total", "tty")
 
     def __init__(self) -> None:
         self.exit_code: int | None = None
@@ -41,6 +41,9 @@ class Captured:
         self.tail = bytearray()
         self.total = 0
         self.tty = False
+        # The output last written where warroom's stderr goes did not end its line (or was
+        # ^C's echo): warroom's own message must start on a new line.
+        self.open_line = False
 
     @property
     def status(self) -> int:
@@ -106,6 +109,21 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
+def _shares_stderr(fd: int) -> bool:
+    """Whether what is written to fd lands where our stderr does (the same terminal or file)."""
+    if fd == 2:
+        return True
+    try:
+        return os.path.samestat(os.fstat(fd), os.fstat(2))
+    except OSError:
+        return False
+
+
+def _wrote(result: Captured, chunk: bytes, shared: bool) -> None:
+    if shared and chunk:
+        result.open_line = not chunk.endswith(b"\n")
+
+
 def _set_status(result: Captured, status: int) -> None:
     if os.WIFSIGNALED(status):
         result.signal = os.WTERMSIG(status)
@@ -155,6 +173,7 @@ def _run_pty(argv: list[str], on_started: Callable[[], None]) -> Captured:
 
     saved = termios.tcgetattr(0)
     on_started()
+    shared = _shares_stderr(1)
     forwarded: list[int] = []
 
     def on_winch(signum: int, frame: object) -> None:
@@ -196,6 +215,7 @@ def _run_pty(argv: list[str], on_started: Callable[[], None]) -> Captured:
                 if not chunk:
                     break
                 result.keep(chunk)
+                _wrote(result, chunk, shared)
                 # Our terminal gone: keep capturing until the command ends.
                 with contextlib.suppress(OSError):
                     _write_all(1, chunk)
@@ -214,7 +234,7 @@ def _run_pty(argv: list[str], on_started: Callable[[], None]) -> Captured:
                     # Exited, but something it started may hold the pty open: take what is
                     # already written, then stop.
                     status = st
-                    _drain(master, result)
+                    _drain(master, result, shared)
                     break
     finally:
         termios.tcsetattr(0, termios.TCSADRAIN, saved)
@@ -228,7 +248,7 @@ def _run_pty(argv: list[str], on_started: Callable[[], None]) -> Captured:
     return result
 
 
-def _drain(master: int, result: Captured) -> None:
+def _drain(master: int, result: Captured, shared: bool) -> None:
     while True:
         ready, _, _ = select.select([master], [], [], 0.05)
         if not ready:
@@ -240,6 +260,7 @@ def _drain(master: int, result: Captured) -> None:
         if not chunk:
             return
         result.keep(chunk)
+        _wrote(result, chunk, shared)
         try:
             _write_all(1, chunk)
         except OSError:
@@ -286,6 +307,7 @@ def _run_pipes(argv: list[str], on_started: Callable[[], None]) -> Captured:
     old_term = signal.signal(signal.SIGTERM, forward)
     try:
         targets = {out_r: 1, err_r: 2}
+        shared = {out_r: _shares_stderr(1), err_r: True}
         while targets:
             try:
                 ready, _, _ = select.select(list(targets), [], [])
@@ -298,6 +320,7 @@ def _run_pipes(argv: list[str], on_started: Callable[[], None]) -> Captured:
                     del targets[fd]
                     continue
                 result.keep(chunk)
+                _wrote(result, chunk, shared[fd])
                 # Our reader left (`| head`): the command still runs to its end.
                 with contextlib.suppress(BrokenPipeError):
                     _write_all(targets[fd], chunk)

@@ -40,5 +40,10 @@ class HelpScreen(ModalScreen[None]):
                 classes="dialog-hint",
             )
 
+    def on_screen_resume(self) -> None:
+        # The screen is installed once and reused (app.action_help): without this it opened
+        # where it was last scrolled to, its title out of view.
+        self.query_one(VerticalScroll).scroll_home(animate=False, immediate=True)
+
     def action_close(self) -> None:
         self.dismiss(None)

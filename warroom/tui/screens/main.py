@@ -191,6 +191,12 @@ class WarRoomScreen(WorkScreen[None]):
         self._unseen: tuple[int, datetime | None] = (0, None)
         # What the next read asks for: (incident, entries after this id, filter).
         self._cursor: tuple[int | None, int, TimelineFilter] = (incident_id, 0, TimelineFilter())
+        if first is not None and first.incident is not None:
+            # Known from the start: a key typed as the war room starts (n, then a note) can
+            # arrive before on_mount draws this snapshot, and must act on the incident, not
+            # say "No incident yet" and run the note's letters as commands.
+            self.latest = first
+            self.incident = first.incident
 
     # --- layout ---------------------------------------------------------------------------
 
@@ -219,7 +225,8 @@ class WarRoomScreen(WorkScreen[None]):
         yield KeysFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.query_one(TimelineView).focus()
+        if self.focused is None:  # n typed as the app started has the note field focused
+            self.query_one(TimelineView).focus()
         if self.readonly:
             # No write key anywhere, pane titles included.
             self._pane(BriefPane).border_title = "Roles · triage"
