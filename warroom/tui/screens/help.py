@@ -43,7 +43,9 @@ class HelpScreen(ModalScreen[None]):
     def on_screen_resume(self) -> None:
         # The screen is installed once and reused (app.action_help): without this it opened
         # where it was last scrolled to, its title out of view.
-        self.query_one(VerticalScroll).scroll_home(animate=False, immediate=True)
+        # (query, not query_one: built ahead, it can be resumed before it is composed.)
+        for scroll in self.query(VerticalScroll):
+            scroll.scroll_home(animate=False, immediate=True)
 
     def action_close(self) -> None:
         self.dismiss(None)
