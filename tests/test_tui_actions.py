@@ -425,3 +425,14 @@ async def test_the_help_screen_is_built_ahead_without_showing(room: Room, declar
         assert help_screen.is_mounted and isinstance(app.screen, WarRoomScreen)
         await pilot.press("question_mark")
         assert app.screen is help_screen
+
+
+async def test_building_help_ahead_as_the_app_tears_down_is_harmless(
+    room: Room, declared: int
+) -> None:
+    # Its timer fired once with no screen left on the stack: ScreenStackError in the suite.
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+    assert not app.screen_stack
+    app._build_help_ahead()  # raised ScreenStackError before the fix

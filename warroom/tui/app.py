@@ -127,7 +127,8 @@ class WarroomApp(App[int]):
         """Compose and lay out the help screen once the war room is up and nobody waits:
         pushed and popped in one step (no key or frame can come between), so the first `?`
         costs what later ones do."""
-        if self.is_screen_installed("help") or self.screen is not self._main:
+        # screen_stack, not screen: the timer can fire as the app tears down, with no screen.
+        if self.is_screen_installed("help") or self.screen_stack[-1:] != [self._main]:
             return
         self.push_screen(self._help_screen())
         self.pop_screen()
