@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import statistics
@@ -150,6 +151,8 @@ def tmux_server_stop() -> None:
 def tmux_session(command: str, size: tuple[int, int] = (120, 40)) -> Iterator[str]:
     if tmux("has-session", "-t", "keepalive").returncode != 0:
         tmux("new-session", "-d", "-s", "keepalive", "sleep 3600", check=True)
+        # The private server goes with the run (it was left behind for an hour).
+        atexit.register(tmux, "kill-server")
     name = f"wrbench{time.monotonic_ns() % 10_000_000}"
     tmux(
         "new-session", "-d", "-s", name, "-x", str(size[0]), "-y", str(size[1]), command, check=True
