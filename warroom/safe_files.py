@@ -194,20 +194,20 @@ def _open_temp(path: Path, access: Access) -> tuple[int, Path]:
     raise WarroomError(f"cannot create a temporary file in {path.parent}")
 
 
-def _fsync_folder(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+def _fsync(path: Path, flags: int) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | flags)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _fsync_folder(folder: Path) -> None:
+    _fsync(folder, os.O_DIRECTORY)
 
 
 def _fsync_path(tmp: Path) -> None:
-    fd = os.open(tmp, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    _fsync(tmp, os.O_NOFOLLOW)
 
 
 def _remove_temp(tmp: Path) -> None:
