@@ -436,3 +436,17 @@ async def test_building_help_ahead_as_the_app_tears_down_is_harmless(
         await settle(pilot)
     assert not app.screen_stack
     app._build_help_ahead()  # raised ScreenStackError before the fix
+
+
+async def test_help_is_not_built_ahead_while_a_mouse_button_is_down(
+    room: Room, declared: int
+) -> None:
+    # Building it suspends and resumes the war room, which resets the pointer mid-drag.
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app._mouse_down_widget = app.main.timeline  # as Textual holds a press, from the start
+        await settle(pilot)
+        app._build_help_ahead()
+        assert not app.is_screen_installed("help")
+        app._mouse_down_widget = None
+        await until(pilot, lambda: app.is_screen_installed("help"), "help built once free")

@@ -29,6 +29,7 @@ from warroom.tui.commands import ALL_COMMANDS, APP_COMMANDS, PRIORITY, WarroomCo
 from warroom.tui.data import Snapshot
 from warroom.tui.messages import WriteRequest
 from warroom.tui.palette import palette
+from warroom.tui.screens.base import pointer_busy
 from warroom.tui.screens.help import HelpScreen
 from warroom.tui.screens.main import WarRoomScreen
 from warroom.tui.session import Session
@@ -129,6 +130,9 @@ class WarroomApp(App[int]):
         costs what later ones do."""
         # screen_stack, not screen: the timer can fire as the app tears down, with no screen.
         if self.is_screen_installed("help") or self.screen_stack[-1:] != [self._main]:
+            return
+        if pointer_busy(self):
+            self.set_timer(HELP_AHEAD_SECONDS, self._build_help_ahead, name="help-ahead")
             return
         self.push_screen(self._help_screen())
         self.pop_screen()

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from textual import on
+from textual.app import App
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
@@ -75,3 +76,16 @@ class WorkScreen(Screen[ResultT], Generic[ResultT]):
 
 class WorkModal(ModalScreen[ResultT], WorkScreen[ResultT], Generic[ResultT]):
     """A modal screen that runs workers of its own."""
+
+
+def pointer_busy(app: App[Any]) -> bool:
+    """A mouse button is down or a text selection is being dragged. Building a screen ahead
+    (pushed and popped at once) suspends and resumes the screen below, which resets the
+    pointer's state mid-drag: such work waits until the pointer is free. (Textual 8 keeps
+    this state in private attributes; recheck on an upgrade.)"""
+    screen = app.screen_stack[-1] if app.screen_stack else None
+    return (
+        getattr(app, "_mouse_down_widget", None) is not None
+        or app.mouse_captured is not None
+        or bool(getattr(screen, "_selecting", False))
+    )

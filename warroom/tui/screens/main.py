@@ -74,7 +74,7 @@ from warroom.tui.messages import (
     RoleQuestion,
     WriteRequest,
 )
-from warroom.tui.screens.base import WorkScreen, failure_text
+from warroom.tui.screens.base import WorkScreen, failure_text, pointer_busy
 from warroom.tui.session import Session
 from warroom.tui.situation import Situation, load_situation, toast, waiting_for
 from warroom.tui.widgets.brief import BriefPane
@@ -1268,6 +1268,9 @@ class WarRoomScreen(WorkScreen[None]):
         first f then costs what every later one does (about 20 ms, not 50)."""
         latest = self.latest
         if self._filter_picker is not None or self.app.screen is not self or latest is None:
+            return
+        if pointer_busy(self.app):
+            self.set_timer(0.5, self._prepare_filter)
             return
         self.app.push_screen(self._new_filter_picker(latest.authors))
         self.app.pop_screen()
