@@ -236,3 +236,30 @@ async def test_a_reopened_file_is_checked_for_damage_before_the_first_write(
         await settle(pilot)
         assert checked, "the restored file was written without a damage check"
         assert "after the restore" not in _texts(db_path)
+
+
+async def test_a_note_typed_right_after_r_goes_into_the_restored_file(
+    room: Room, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reopen shows the restored file's incident itself: there is no moment after
+    "Reopened" when n answers "still reading" (CI, under load: the kept note was dropped)."""
+    incident_id = actions.declare(room, "Checkout down", "SEV1")
+    backup_to(room.store, tmp_path / "backup.db")
+    actions.note(room, incident_id, "after the backup")
+    app = make_app(room)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        _restore_with_mv(tmp_path / "backup.db", db_path)
+        app.main.file_moved("replaced")  # what the live worker reports
+        await settle(pilot)
+        # Any read the screen asks for from now on is slow: it has not come back yet.
+        monkeypatch.setattr(app.main, "refresh_now", lambda: None)
+        app.main.set_focus(app.main.timeline)
+        await pilot.press("r")
+        await until(pilot, lambda: app.main.moved is None, "the reopen")
+        assert "after the backup" not in app.main.timeline.texts()
+        assert app.main.timeline.texts()[0].startswith("Declared SEV1")
+        await pilot.press("n", *"roll back now", "enter")
+        await settle(pilot)
+        assert not any("Still reading" in n for n in app.notices)
+        assert _texts(db_path)[-1] == "roll back now"

@@ -634,34 +634,44 @@ class WarRoomScreen(WorkScreen[None]):
         if self.moved is None:
             return
         incident_id = self.incident_id
+        flt = self.timeline_filter
+        previewed = self._previewed
 
-        def work() -> int | None:
+        def work() -> Snapshot:
             self.session.reopen()
-            if incident_id is None:
-                return None
-            try:
-                self.session.call(lambda room: room.incident(incident_id))
-            except WarroomError:
-                return None  # not in this file: show its active incident instead
-            return incident_id
+
+            def read(room: Room) -> Snapshot:
+                wanted = incident_id
+                if wanted is not None:
+                    try:
+                        room.incident(wanted)
+                    except WarroomError:
+                        wanted = None  # not in this file: show its active incident instead
+                return load_snapshot(
+                    room, wanted, after_id=0, timeline_filter=flt, preview=previewed
+                )
+
+            # Read in the same worker: the screen never holds "reopened, not read yet",
+            # when keys would answer "still reading" (a note typed right after r was dropped).
+            return self.session.call(read)
 
         self.run_in_thread("reopen", work, self._reopened)
 
-    def _reopened(self, incident_id: int | None) -> None:
+    def _reopened(self, snapshot: Snapshot) -> None:
         self.moved = None
         self.problem = ""
         self.show_problem("")
-        self.incident_id = incident_id
+        self.incident_id = snapshot.incident.id if snapshot.incident is not None else None
         self.latest = None
         self._version = -1
         self._own_version = 0
         self.timeline_key = None
-        self._cursor = (incident_id, 0, self.timeline_filter)
+        self._cursor = (self.incident_id, 0, self.timeline_filter)
         self.refresh_bindings()
         # The footer only dims a key that goes away; r must go, not linger dimmed.
         self.query_one(KeysFooter).refresh(recompose=True)
         self.notify(f"Reopened {self.session.path}")
-        self.refresh_now()
+        self.show_snapshot(snapshot)
         if self.live:
             self._start_live()
 
