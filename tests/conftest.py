@@ -47,6 +47,10 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[No
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.delenv("WARROOM_USER", raising=False)
     monkeypatch.delenv("WARROOM_TEMPLATES", raising=False)
+    # pytest-xdist exports COLUMNS=80 LINES=24 to its workers: a command in a test's own tmux
+    # pane sizes itself from that pane, as it would for a person.
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.delenv("LINES", raising=False)
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
     # Should anything reach pyperclip, it fails as pyperclip does with no copy helper,

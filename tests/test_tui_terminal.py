@@ -121,6 +121,22 @@ def test_a_signal_gives_the_terminal_back(
     assert "Traceback" not in t.screen()
 
 
+def test_the_size_comes_from_the_terminal_not_an_exported_columns(
+    room: Room, db_path: Path, terminal: Callable[..., Terminal]
+) -> None:
+    """A shell (or pytest-xdist) that exports COLUMNS and LINES: the war room drew at that
+    size in a smaller pane, its header scrolled away, and a resize changed nothing."""
+    actions.declare(room, "Checkout returns 500s", "SEV2")
+    t = terminal(db_path, (60, 20), "--as", "tester", prefix="COLUMNS=80 LINES=24 ")
+    t.shows("? Help")
+    t.wait(lambda: "INC-1" in t.screen().splitlines()[0], "the header on the first line")
+    assert t.screen().splitlines()[1].rstrip().endswith("╮")  # not cut at the pane's edge
+    t.run("resize-window", "-t", "w", "-x", "70", "-y", "22")
+    t.wait(lambda: len(t.screen().splitlines()[1].rstrip()) == 70, "the 70-column layout")
+    t.keys("C-q")
+    assert t.exit_status() == 0
+
+
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_watch_says_read_only_and_offers_no_write(
     room: Room, db_path: Path, terminal: Callable[..., Terminal], size: tuple[int, int]

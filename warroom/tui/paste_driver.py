@@ -68,6 +68,21 @@ def is_burst(text: str) -> bool:
 
 
 class PasteAwareDriver(LinuxDriver):
+    def _get_terminal_size(self) -> tuple[int, int]:
+        # Textual asks shutil, which prefers COLUMNS and LINES from the environment: a shell
+        # (or pytest-xdist) that exported them made the war room draw at that size in any
+        # pane, and never follow a resize. The terminal itself knows.
+        out = self._file
+        fds = [self.fileno] if out is None else [out.fileno(), self.fileno]
+        for fd in fds:
+            try:
+                columns, lines = os.get_terminal_size(fd)
+            except (OSError, ValueError):
+                continue
+            if columns and lines:
+                return columns, lines
+        return super()._get_terminal_size()
+
     def run_input_thread(self) -> None:
         selector = selectors.SelectSelector()
         selector.register(self.fileno, selectors.EVENT_READ)
