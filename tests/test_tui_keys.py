@@ -3,6 +3,7 @@ the footer restyled in place while typing, the filter picker over an opaque scre
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from warroom.room import Room
 from warroom.storage import open_store
 from warroom.tui.app import WarroomApp
 from warroom.tui.screens.pickers import ChoiceScreen
+from warroom.tui.widgets.note_input import NoteInput
 
 from .tui_helpers import make_app, settle, until
 
@@ -239,3 +241,113 @@ def test_the_filter_picker_names_kinds_as_the_timeline_shows_them() -> None:
     assert "Kind: declare" in labels and "Kind: check" in labels
     assert "Kind: declared" not in labels and "Kind: checklist" not in labels
     assert "Kind: note" in labels
+
+
+async def test_typing_and_clearing_the_note_field_never_lays_out_the_screen(
+    room: Room, declared: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The field's text changes its virtual size only (for scrolling sideways): a layout of
+    the whole screen for that cost a third of a note's time to the timeline."""
+    app = make_app(room)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        layouts: list[int] = []
+        real = type(app.main)._refresh_layout
+
+        def counted(screen, *args, **kwargs):  # type: ignore[no-untyped-def]
+            layouts.append(1)
+            return real(screen, *args, **kwargs)
+
+        monkeypatch.setattr(type(app.main), "_refresh_layout", counted)
+        await pilot.press(*"the primary ")
+        field = app.main.query_one("#note", NoteInput)
+        field.insert_text_at_cursor("is back " * 20)  # typed on, past the field's width
+        await settle(pilot)
+        assert field.scroll_x > 0 and field.scroll_x == field.max_scroll_x  # the cursor shows
+        field.clear()
+        await settle(pilot)
+        assert layouts == []
+
+
+async def test_a_write_starts_before_the_event_loop_gets_back_to_it(
+    room: Room, declared: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Writes run on one writer thread that is there already: a Textual thread worker only
+    starts once the loop reaches its task, after the frame for the key."""
+    committed = threading.Event()
+    real_note = actions.note
+
+    def note(*args, **kwargs):  # type: ignore[no-untyped-def]
+        number = real_note(*args, **kwargs)
+        committed.set()
+        return number
+
+    monkeypatch.setattr(actions, "note", note)
+    app = make_app(room)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.main.add_note("started at once")
+        # Blocking the event loop here on purpose: only a thread already running can set it.
+        assert committed.wait(10), "the write waited for the event loop"
+        await settle(pilot)
+        assert app.main.timeline.texts()[-1] == "started at once"
+
+
+async def test_a_note_and_the_focus_move_after_enter_land_in_one_frame(
+    room: Room, declared: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from warroom.tui.screens import main
+
+    app = make_app(room)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n", *"rolled back")
+        await settle(pilot)
+        frames: list[tuple[bool, bool]] = []
+        screen_type = type(app.main)
+        real = screen_type._compositor_refresh
+
+        def drawn(screen):  # type: ignore[no-untyped-def]
+            frames.append(
+                (app.main.focused is app.main.timeline, "rolled back" in app.main.timeline.texts())
+            )
+            return real(screen)
+
+        monkeypatch.setattr(screen_type, "_compositor_refresh", drawn)
+        monkeypatch.setattr(main, "NOTE_HOLD", 30.0)  # not the limit that ends the hold here
+        await pilot.press("enter")
+        await until(pilot, lambda: (True, True) in frames, "the frame with the note")
+        # No frame showed the focus moved (or the field cleared) without the note.
+        assert (True, False) not in frames
+        assert frames[0] == (True, True)
+
+
+async def test_the_frames_held_for_a_note_go_on_when_its_write_is_slow(
+    room: Room, declared: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = threading.Event()
+    real_note = actions.note
+
+    def slow_note(*args, **kwargs):  # type: ignore[no-untyped-def]
+        release.wait(120)  # a file another process holds locked, for longer than we wait
+        return real_note(*args, **kwargs)
+
+    monkeypatch.setattr(actions, "note", slow_note)
+    app = make_app(room)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("n", *"waiting on a lock")
+            await pilot.pause()
+            await pilot.press("enter")
+            # The held frames resume by themselves: the cleared field and the focus move show.
+            await until(pilot, lambda: app._batch_count == 0, "the frames to go on")
+            assert not release.is_set() and app.main.focused is app.main.timeline
+            assert app.main.query_one("#note", NoteInput).value == ""
+            release.set()
+            await settle(pilot)
+            assert app.main.timeline.texts()[-1] == "waiting on a lock"
+    finally:
+        release.set()

@@ -120,6 +120,9 @@ WATCH_TIMEOUT = 0.5
 DELIVERY_RETRY_SECONDS = 30.0
 GC_PAUSE_LIMIT = 2.0  # seconds
 CHECK_AFTER = 0.2  # seconds after mounting: the damaged-file check (tui/session.py)
+# A note's Enter holds the screen's frames until the note can be drawn with the focus move,
+# for at most this long (a locked or slow file then shows the cleared field without it).
+NOTE_HOLD = 0.035  # seconds
 
 
 @dataclass(frozen=True)
@@ -695,14 +698,17 @@ class WarRoomScreen(WorkScreen[None]):
         *,
         name: str = "action",
         failed: Callable[[], None] | None = None,
+        settled: Callable[[], None] | None = None,
     ) -> None:
         """Run a writing action in a worker. Every action adds a timeline entry: it is read
         back at once on the same connection (with anything newer than the shown timeline) and
         shown with the result, then the rest of the screen is refreshed explicitly: the
         watcher's data_version does change for our commits, but the user should not wait.
-        `failed` runs on the event loop if nothing was written."""
+        `failed` runs on the event loop if nothing was written; `settled` last, either way."""
         if self.readonly:
             self.notify("Read-only: this view never writes.", severity="warning")
+            if settled is not None:
+                settled()
             return
         if self.moved is not None:
             self.notify(
@@ -711,6 +717,8 @@ class WarRoomScreen(WorkScreen[None]):
             )
             if failed is not None:
                 failed()
+            if settled is not None:
+                settled()
             return
         cursor = self._cursor
 
@@ -735,16 +743,20 @@ class WarRoomScreen(WorkScreen[None]):
             return replace(done, version=version, entries=shown)
 
         def then(result: ActionDone | _NotWritten) -> None:
-            if isinstance(result, ActionDone):
-                self.action_done(result)
-                return
-            self.notify(result.text, severity="error")
-            if result.moved:
-                self.file_moved(self.session.moved() or "replaced")
-            if failed is not None:
-                failed()
+            try:
+                if isinstance(result, ActionDone):
+                    self.action_done(result)
+                    return
+                self.notify(result.text, severity="error")
+                if result.moved:
+                    self.file_moved(self.session.moved() or "replaced")
+                if failed is not None:
+                    failed()
+            finally:
+                if settled is not None:
+                    settled()
 
-        self.run_in_thread(name, run, then, group="actions")
+        self.run_in_thread(name, run, then, group="actions", now=True)
 
     def action_done(self, done: ActionDone) -> None:
         drawn = False
@@ -831,11 +843,30 @@ class WarRoomScreen(WorkScreen[None]):
             self.set_focus(self.timeline)
             return
         note_input = event.input
+        # One frame for the cleared field, the focus move and the note, not a frame for the
+        # focus move and the note in the next one: each costs 10-15 ms to draw.
+        release = self._hold_frames(NOTE_HOLD)
         note_input.clear()
-        # The write before the focus change: its commit then runs while that change's
-        # restyle and frame are done, not after them (~8 ms of the note's time to screen).
-        self.add_note(text, note_input)
+        # The write before the focus change: it starts at once on the writer thread.
+        self.add_note(text, note_input, settled=release)
         self.set_focus(self.timeline)  # so the single-letter keys work again, at once
+
+    def _hold_frames(self, limit: float) -> Callable[[], None]:
+        """Hold the app's frames (keys and messages go on) until the returned callable is
+        called or `limit` seconds have passed, whichever is first."""
+        batch = self.app.batch_update()
+        batch.__enter__()
+        held = True
+
+        def release() -> None:
+            nonlocal held
+            if held:
+                held = False
+                batch.__exit__(None, None, None)
+
+        # On the app: a timer of this screen would not fire once the screen has gone.
+        self.app.set_timer(limit, release, name="hold-frames")
+        return release
 
     def add_note(
         self,
@@ -843,9 +874,12 @@ class WarRoomScreen(WorkScreen[None]):
         note_input: Input | None = None,
         *,
         failed: Callable[[], None] | None = None,
+        settled: Callable[[], None] | None = None,
     ) -> None:
         incident_id = self.incident_id
         if incident_id is None:
+            if settled is not None:
+                settled()
             return
 
         def keep_text() -> None:
@@ -858,6 +892,7 @@ class WarRoomScreen(WorkScreen[None]):
                 f"Note {actions.note(room, incident_id, text)} added to {format_ref(incident_id)}"
             ),
             failed=failed or keep_text,
+            settled=settled,
         )
 
     # --- pastes: one note holding all of it (see tui/paste_driver.py for bursts) ---

@@ -7,7 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from textual import events
+from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.widgets import Input
 
 # A single line longer than this also opens the editor: easier to read and fix there.
@@ -29,6 +31,13 @@ def wants_editor(text: str) -> bool:
 
 
 class NoteInput(Input):
+    # Input sets its virtual size on every change of its value (its text's width, for
+    # scrolling sideways), and Widget's virtual_size lays out the whole screen when it
+    # changes: clearing the field on Enter cost a full layout, a third of the time to the
+    # note on the timeline. The field's own size never depends on its text (one row, the
+    # width of its pane), so a repaint of the field is enough.
+    virtual_size = Reactive(Size(0, 0), layout=False)
+
     @dataclass
     class Pasted(Message):
         """A paste for the editor: what the field held, and the pasted text."""
