@@ -12,10 +12,11 @@ from warroom import actions
 from warroom.actions import Room
 from warroom.domain import MAX_NOTE_BYTES
 from warroom.tui.paste_driver import is_burst, normalise, typed_line
+from warroom.tui.screens.forms import ConfirmDiscard
 from warroom.tui.screens.note_editor import NoteEditor
 from warroom.views import entries_of_kinds
 
-from .tui_helpers import make_app, settle, until
+from .tui_helpers import make_app, screen_lines, settle, until
 
 LOG = "\n".join(
     f"  {i:05d} ERROR checkout payment timeout\tupstream=10.0.0.{i % 250}" for i in range(5000)
@@ -73,16 +74,39 @@ async def test_paste_with_the_timeline_focused_opens_the_editor_not_the_key_bind
         assert notes(room, declared) == ["svc down\nvery down"]
 
 
-async def test_esc_cancels_and_writes_nothing(room: Room, declared: int) -> None:
+async def test_esc_asks_before_throwing_a_paste_away_and_writes_nothing(
+    room: Room, declared: int
+) -> None:
     app = make_app(room)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("n")
         app.screen.focused.post_message(events.Paste("a\nb"))
         await until(pilot, lambda: isinstance(app.screen, NoteEditor), "the editor")
+        editor = app.screen
+        await pilot.press("escape")  # the form grammar: asked first, and n keeps it
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDiscard), "the question")
+        assert any("Discard this note?" in line for line in screen_lines(app))
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen is editor and editor.area.text == "a\nb"
+        await pilot.press("escape", "y")
+        await settle(pilot)
+        assert not isinstance(app.screen, (NoteEditor, ConfirmDiscard))
+        assert notes(room, declared) == []
+
+
+async def test_esc_on_an_emptied_editor_closes_it_at_once(room: Room, declared: int) -> None:
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        app.screen.focused.post_message(events.Paste("a\nb"))
+        await until(pilot, lambda: isinstance(app.screen, NoteEditor), "the editor")
+        app.screen.area.clear()
         await pilot.press("escape")
         await settle(pilot)
-        assert not isinstance(app.screen, NoteEditor)
+        assert not isinstance(app.screen, (NoteEditor, ConfirmDiscard))
         assert notes(room, declared) == []
 
 

@@ -1053,7 +1053,9 @@ class WarRoomScreen(WorkScreen[None]):
                 )
 
         text = entry.text if draft is None else draft
-        self.app.push_screen(NoteEditor(text, title=f"Correct #{entry.id}"), corrected)
+        self.app.push_screen(
+            NoteEditor(text, title=f"Correct #{entry.id}", what="this correction"), corrected
+        )
 
     def action_severity(self) -> None:
         if incident := self._incident():

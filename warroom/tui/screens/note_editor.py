@@ -1,5 +1,6 @@
 """The multi-line note editor: a paste (or a long note) as it will be stored, every line
-kept. ctrl+s adds it as one note; Esc cancels."""
+kept. ctrl+s adds it as one note; Esc cancels, asking first when there is text to lose (a
+pasted log is as much the responder's as a typed one)."""
 
 from __future__ import annotations
 
@@ -37,10 +38,11 @@ class NoteEditor(ModalScreen[str | None]):
     NoteEditor #note-editor-problem { height: auto; padding: 0 1; color: $error; display: none; }
     """
 
-    def __init__(self, text: str, *, title: str = "Note") -> None:
+    def __init__(self, text: str, *, title: str = "Note", what: str = "this note") -> None:
         super().__init__()
         self.initial = text
         self.title_text = title
+        self.what = what  # for the question before Esc throws it away
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -93,4 +95,13 @@ class NoteEditor(ModalScreen[str | None]):
         self.dismiss(text)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if not self.area.text.strip():
+            self.dismiss(None)
+            return
+        from warroom.tui.screens.forms import ConfirmDiscard  # only when asked
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmDiscard(self.what), answered)
