@@ -280,20 +280,27 @@ async def test_checklist_lines_wrap_under_their_text_and_keep_who_and_when_whole
 
 
 @pytest.mark.parametrize("size", [(60, 20), (80, 24), (150, 40)])
-async def test_a_notification_never_covers_the_footer(room: Room, size) -> None:
+async def test_a_notification_never_covers_the_footer_or_the_note_field(room: Room, size) -> None:
+    """"Note 3 added" comes up just as the next note is typed: over the field, what was
+    typed could not be read for the toast's seconds."""
     actions.declare(room, "Checkout returns 500s", "SEV2")
     app = make_app(room)
     async with app.run_test(size=size, notifications=True) as pilot:
         await settle(pilot)
         rows = 2 if size[0] < 140 else 1  # the footer's rows at this width
-        footer = screen_lines(app)[-rows:]
-        assert "?Help" in "".join(footer).replace(" ", "")
+        await pilot.press("n", *"the next note, being typed")
+        await settle(pilot)
+        field = app.main.query_one("#note").region
+        assert field.bottom == size[1] - rows  # the field sits just above the footer
+        bottom = screen_lines(app)[field.y :]
+        assert "the next note, being typed" in bottom[0]
+        assert "?Help" in "".join(bottom[1:]).replace(" ", "")
         app.notify("Note 3 added to INC-1, a long notice that takes several lines " * 2)
         await until(pilot, lambda: bool(app.screen.query("Toast")), "the toast")
         await pilot.pause()
         lines = screen_lines(app)
         assert any("Note 3 added" in line for line in lines)  # the toast is drawn
-        assert lines[-rows:] == footer, "\n".join(lines)
+        assert lines[field.y :] == bottom, "\n".join(lines)
 
 
 @pytest.mark.parametrize("resolved", [False, True])
