@@ -263,6 +263,7 @@ class FormScreen(ModalScreen[ResultT | None], Generic[ResultT]):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(classes="form", id=id)
         self._initial: dict[int, object] = {}
+        self._error_field: str | None = None  # the field the refusal shown is about
 
     # --- for the forms ----------------------------------------------------------------------
 
@@ -284,8 +285,23 @@ class FormScreen(ModalScreen[ResultT | None], Generic[ResultT]):
         label = self.query_one(".dialog-error", Label)
         label.update(Text(clean(message)))
         label.display = True
+        self._error_field = field
         if field is not None:
             self.set_focus(self.query_one(f"#{field}"))
+
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    @on(RadioSet.Changed)
+    @on(Select.Changed)
+    def _mended(
+        self, event: Input.Changed | TextArea.Changed | RadioSet.Changed | Select.Changed
+    ) -> None:
+        # The field a refusal named has been changed: the refusal no longer holds ("Choose
+        # the role" stayed up under a chosen role). A save says again what is still wrong.
+        field = self._error_field
+        if field is not None and getattr(event.control, "id", None) == field:
+            self._error_field = None
+            self.query_one(".dialog-error", Label).display = False
 
     # --- the grammar ------------------------------------------------------------------------
 
