@@ -277,13 +277,17 @@ async def test_no_role_is_chosen_for_the_user_and_the_chosen_one_shows_without_c
         assert all("○" in shown[r] and "●" not in shown[r] for r in ("owner", "comms")), shown
 
 
+@pytest.mark.parametrize(
+    ("size", "pane"), [((120, 40), "#roles"), ((80, 24), "#brief")], ids=["roles", "80x24"]
+)
 async def test_a_click_on_a_role_in_the_roles_pane_opens_the_form_on_that_role(
-    room: Room, declared: int
+    room: Room, declared: int, size: tuple[int, int], pane: str
 ) -> None:
     app = make_app(room)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await settle(pilot)
-        roles = app.main.query_one("#roles")
+        roles = app.main.query_one(pane)
+        assert roles.display
         await pilot.click(roles, offset=(roles.content_region.x - roles.region.x + 2, 3))
         await until(pilot, lambda: isinstance(app.screen, AssignScreen), "the assign form")
         assert app.screen.role == "comms"

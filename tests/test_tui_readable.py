@@ -281,7 +281,7 @@ async def test_checklist_lines_wrap_under_their_text_and_keep_who_and_when_whole
 
 @pytest.mark.parametrize("size", [(60, 20), (80, 24), (150, 40)])
 async def test_a_notification_never_covers_the_footer_or_the_note_field(room: Room, size) -> None:
-    """"Note 3 added" comes up just as the next note is typed: over the field, what was
+    """ "Note 3 added" comes up just as the next note is typed: over the field, what was
     typed could not be read for the toast's seconds."""
     actions.declare(room, "Checkout returns 500s", "SEV2")
     app = make_app(room)

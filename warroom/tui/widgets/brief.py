@@ -4,12 +4,14 @@ under their value column instead of being cut, so they can be read without openi
 
 from __future__ import annotations
 
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
+from textual import events
 from textual.widgets import Static
 
 from warroom.safe_text import screen_line, screen_text
-from warroom.tui.widgets.roles import GAPS, SHORT_ROLES
+from warroom.tui.widgets.roles import GAPS, SHORT_ROLES, RolesPane
 from warroom.views import Incident
 
 LABEL_W = 11
@@ -51,14 +53,7 @@ class BriefPane(Static):
         table.add_column(width=LABEL_W, no_wrap=True, style=label)
         table.add_column(ratio=1, overflow="fold")
         for role, title in SHORT_ROLES.items():
-            name = incident.roles.get(role)
-            if name:
-                value = Text(screen_line(name, 40))
-            elif role in GAPS:
-                value = Text.assemble((GAPS[role], none))  # the badge, not the column
-            else:
-                value = Text("unassigned", missing)
-            table.add_row(title, value)
+            table.add_row(title, self._role_value(incident, role, missing, none))
         facts = [
             ("Impact", incident.impact),
             ("Affected", incident.affected),
@@ -68,3 +63,28 @@ class BriefPane(Static):
         for name, fact in facts:
             table.add_row(name, screen_text(fact) if fact else Text("not recorded", missing))
         return table
+
+    @staticmethod
+    def _role_value(incident: Incident, role: str, missing: Style, none: Style) -> Text:
+        name = incident.roles.get(role)
+        if name:
+            return Text(screen_line(name, 40))
+        if role in GAPS:
+            return Text.assemble((GAPS[role], none))  # the badge, not the column
+        return Text("unassigned", missing)
+
+    def on_click(self, event: events.Click) -> None:
+        # As in the wider roles pane: a click on a role opens the assign form on it.
+        offset = event.get_content_offset(self)
+        incident = self.incident
+        if offset is None or incident is None:
+            return
+        width = max(self.content_region.width - LABEL_W, 1)
+        top = 0
+        for role in SHORT_ROLES:
+            value = self._role_value(incident, role, Style(), Style())
+            rows = len(value.wrap(self.app.console, width, overflow="fold"))
+            if top <= offset.y < top + rows:
+                self.post_message(RolesPane.RoleClicked(role))
+                return
+            top += rows
