@@ -21,7 +21,7 @@ from warroom.tui.widgets.countdown import CountdownPane
 from warroom.tui.widgets.header import HeaderBar
 from warroom.views import entries_of_kinds, updates
 
-from .tui_helpers import FakeClipboard, make_app, screen_lines, settle, until
+from .tui_helpers import FakeClipboard, drawn, make_app, screen_lines, settle, until
 
 
 def label_text(app, selector: str) -> str:
@@ -336,7 +336,7 @@ async def test_demo_incident_shows_everything(room: Room) -> None:
         await settle(pilot)
         assert app.main.has_class("-wide")
         assert "owner maya" in label_text(app, "#hdr-owner")
-        roles = str(app.main.query_one("#roles").render())
+        roles = drawn(app, app.main.query_one("#roles"), inner=True)
         assert "jonas" in roles and "Comms     UNASSIGNED " in roles
         update = str(app.main.query_one("#update").render())
         assert "1 published" in update

@@ -21,7 +21,7 @@ from warroom.tui.data import PAGE
 from warroom.tui.screens.main import WarRoomScreen
 from warroom.tui.widgets.timeline import TimelineView
 
-from .tui_helpers import make_app, settle, until
+from .tui_helpers import drawn, make_app, settle, until
 
 HOSTILE = [
     "[/]",
@@ -73,7 +73,7 @@ async def test_hostile_text_is_shown_literally(room: Room) -> None:
         assert not any("\x1b" in t or "\x07" in t for t in texts)
         title = str(app.main.query_one("#hdr-title").render())
         assert title == "[@click=app.quit]Title [/]"
-        facts = str(app.main.query_one("#facts").render())
+        facts = drawn(app, app.main.query_one("#facts"), inner=True)
         assert "[bold]impact[/] ␛" in facts
         svg = app.export_screenshot()
         assert "\x1b" not in svg

@@ -75,8 +75,8 @@ async def test_state_changed_by_another_writer_still_reaches_every_pane(
             pilot, lambda: app.main.latest.incident.status == "identified", "the new status"
         )
         await settle(pilot)
-        assert "dmitri" in str(app.main.query_one(RolesPane).render())
-        assert "card payments fail" in str(app.main.query_one(FactsPane).render())
+        assert "dmitri" in drawn(app, app.main.query_one(RolesPane))
+        assert "card payments fail" in drawn(app, app.main.query_one(FactsPane))
         assert "✔" in drawn(app, app.main.query_one(ChecklistPane))
         update = app.main.query_one(UpdatePane)
         assert update.template == "identified"

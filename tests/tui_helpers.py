@@ -60,8 +60,9 @@ def screen_lines(app: WarroomApp) -> list[str]:
     return [strip.text for strip in app.screen._compositor.render_strips()]
 
 
-def drawn(app: WarroomApp, widget: Widget) -> str:
-    """What `widget` shows on the screen, as drawn (its region of every row), one line a row."""
-    region = widget.region
+def drawn(app: WarroomApp, widget: Widget, *, inner: bool = False) -> str:
+    """What `widget` shows on the screen, as drawn (its region of every row), one line a row;
+    `inner`: inside its border and padding."""
+    region = widget.content_region if inner else widget.region
     rows = screen_lines(app)[region.y : region.bottom]
     return "\n".join(row[region.x : region.right] for row in rows)

@@ -11,10 +11,11 @@ from textual import events
 from textual.widgets import Static
 
 from warroom.safe_text import screen_line, screen_text
-from warroom.tui.widgets.roles import GAPS, SHORT_ROLES, RolesPane
+from warroom.tui.widgets.roles import GAPS, SHORT_ROLES, RolesPane, role_at
+
 from warroom.views import Incident
 
-LABEL_W = 11
+LABEL_W = 11  # "Workaround" and a space
 
 
 def _shown(incident: Incident) -> tuple[object, ...]:
@@ -79,12 +80,8 @@ class BriefPane(Static):
         incident = self.incident
         if offset is None or incident is None:
             return
-        width = max(self.content_region.width - LABEL_W, 1)
-        top = 0
-        for role in SHORT_ROLES:
-            value = self._role_value(incident, role, Style(), Style())
-            rows = len(value.wrap(self.app.console, width, overflow="fold"))
-            if top <= offset.y < top + rows:
-                self.post_message(RolesPane.RoleClicked(role))
-                return
-            top += rows
+        values = [self._role_value(incident, r, Style(), Style()) for r in SHORT_ROLES]
+        width = self.content_region.width
+        role = role_at(values, self.app.console, width, offset.y, label_w=LABEL_W)
+        if role is not None:
+            self.post_message(RolesPane.RoleClicked(role))

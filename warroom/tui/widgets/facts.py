@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
 from warroom.domain import SOURCES
 from warroom.safe_text import screen_text
 from warroom.views import Incident
+
+LABEL_W = 11  # "Workaround" and a space
 
 
 def _facts(incident: Incident) -> tuple[object, ...]:
@@ -36,7 +39,7 @@ class FactsPane(Static):
         if shown is None or incident is None or _facts(shown) != _facts(incident):
             self.refresh(layout=True)
 
-    def render(self) -> Text:
+    def render(self) -> Table | Text:
         incident = self.incident
         if incident is None:
             return Text()
@@ -50,14 +53,10 @@ class FactsPane(Static):
             ("Services", ", ".join(incident.services) or None),
             ("Detected", SOURCES.get(source, source) if source else None),
         ]
-        lines = []
+        # Two columns: a long fact wraps under itself, not under the labels.
+        table = Table.grid(expand=True)
+        table.add_column(width=LABEL_W, no_wrap=True, style=label)
+        table.add_column(ratio=1, overflow="fold")
         for name, value in rows:
-            # Assembled, not Text(label, style).append(): that gave the value the label's
-            # muted style too.
-            line = Text.assemble((f"{name:<11}", label))
-            if value:
-                line.append_text(screen_text(value))
-            else:
-                line.append("not recorded", missing)
-            lines.append(line)
-        return Text("\n").join(lines)
+            table.add_row(name, screen_text(value) if value else Text("not recorded", missing))
+        return table

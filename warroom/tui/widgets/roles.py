@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.console import Console
+from rich.table import Table
 from rich.text import Text
 from textual import events
 from textual.message import Message
@@ -14,6 +16,7 @@ from warroom.safe_text import person, screen_line, steady
 from warroom.views import Incident
 
 SHORT_ROLES = {"owner": "Owner", "fix_lead": "Fix lead", "comms": "Comms"}
+LABEL_W = 9  # "Fix lead" and a space
 # Roles the process says to fill at once when nobody holds them (no owner: nobody drives; no
 # comms owner: customers go untold), shown as the war room shows what to act on now.
 GAPS = {"owner": " NO OWNER ", "comms": " UNASSIGNED "}
@@ -52,20 +55,31 @@ class RolesPane(Static):
             self.handing_over = dict(handing_over)
             self.refresh(layout=True)
 
-    def render(self) -> Text:
-        return Text("\n").join(self._lines())
+    def render(self) -> Table | Text:
+        values = self._values()
+        if not values:
+            return Text()
+        # Two columns: a long line (a name, who assigned it) wraps under its value, not
+        # under the labels.
+        table = Table.grid(expand=True)
+        table.add_column(
+            width=LABEL_W, no_wrap=True, style=self.get_component_rich_style("roles--label")
+        )
+        table.add_column(ratio=1, overflow="fold")
+        for role, value in zip(ROLES, values, strict=True):
+            table.add_row(SHORT_ROLES[role], value)
+        return table
 
-    def _lines(self) -> list[Text]:
-        """One line a role, in ROLES order (a long one wraps when drawn)."""
+    def _values(self) -> list[Text]:
+        """What each role shows, in ROLES order."""
         if self.incident is None:
             return []
         label_style = self.get_component_rich_style("roles--label")
         missing = self.get_component_rich_style("roles--unassigned")
         none = self.get_component_rich_style("roles--none")
-        lines = []
+        values = []
         for role in ROLES:
             text = Text()
-            text.append(f"{SHORT_ROLES[role]:<9}", label_style)
             name = self.incident.roles.get(role)
             if name:
                 text.append(screen_line(name, 40))
@@ -80,19 +94,29 @@ class RolesPane(Static):
                 text.append(GAPS[role], none)
             else:
                 text.append("unassigned", missing)
-            lines.append(text)
-        return lines
+            values.append(text)
+        return values
 
     def on_click(self, event: events.Click) -> None:
         # A click on a role opens the assign form on that role (the form's only preset).
         offset = event.get_content_offset(self)
         if offset is None:
             return
-        width = max(self.content_region.width, 1)
-        top = 0
-        for role, line in zip(ROLES, self._lines(), strict=False):
-            rows = len(line.wrap(self.app.console, width))
-            if top <= offset.y < top + rows:
-                self.post_message(self.RoleClicked(role))
-                return
-            top += rows
+        role = role_at(self._values(), self.app.console, self.content_region.width, offset.y)
+        if role is not None:
+            self.post_message(self.RoleClicked(role))
+
+
+def role_at(
+    values: list[Text], console: Console, width: int, y: int, label_w: int = LABEL_W
+) -> str | None:
+    """The role whose row `y` is, in a pane that shows `values` (in ROLES order) in the value
+    column of a label-and-value grid `width` cells wide, its labels `label_w` wide (the roles
+    pane, the narrow brief)."""
+    top = 0
+    for role, value in zip(ROLES, values, strict=False):
+        rows = len(value.wrap(console, max(width - label_w, 1), overflow="fold"))
+        if top <= y < top + rows:
+            return role
+        top += rows
+    return None
