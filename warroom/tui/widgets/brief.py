@@ -12,7 +12,6 @@ from textual.widgets import Static
 
 from warroom.safe_text import screen_line, screen_text
 from warroom.tui.widgets.roles import GAPS, SHORT_ROLES, RolesPane, role_at
-
 from warroom.views import Incident
 
 LABEL_W = 11  # "Workaround" and a space
