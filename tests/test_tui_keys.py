@@ -3,11 +3,14 @@ the footer restyled in place while typing, the filter picker over an opaque scre
 
 from __future__ import annotations
 
+import asyncio
 import threading
+import time
 from pathlib import Path
 
 import pytest
 from rich.segment import Segment
+from textual import events
 from textual.strip import Strip
 from textual.widgets import OptionList
 from textual.widgets._footer import FooterKey
@@ -327,23 +330,51 @@ async def test_a_note_and_the_focus_move_after_enter_land_in_one_frame(
 async def test_the_frames_held_for_a_note_go_on_when_its_write_is_slow(
     room: Room, declared: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A file another process holds locked: the cleared field and the focus move are drawn
+    once the hold's limit has passed, without waiting for the write (the screen's own timers
+    are stretched here, so that a tick does not bring the frame)."""
+    from textual.widget import Widget
+
+    from warroom.tui.screens.main import WarRoomScreen
+
     release = threading.Event()
     real_note = actions.note
 
     def slow_note(*args, **kwargs):  # type: ignore[no-untyped-def]
-        release.wait(120)  # a file another process holds locked, for longer than we wait
+        release.wait(120)  # for longer than we wait
         return real_note(*args, **kwargs)
 
+    def stretched(self, interval, *args, **kwargs):  # type: ignore[no-untyped-def]
+        # The war room's own timers only: Textual's screen updates run on one too.
+        if kwargs.get("name") in ("tick", "deliveries"):
+            interval *= 1000
+        return Widget.set_interval(self, interval, *args, **kwargs)
+
     monkeypatch.setattr(actions, "note", slow_note)
+    monkeypatch.setattr(WarRoomScreen, "set_interval", stretched)
+    frames: list[bool] = []
+    real_display = WarroomApp._display
+
+    def drawn(app, screen, update):  # type: ignore[no-untyped-def]
+        # What goes out to the terminal, of any kind (a frame, a layout).
+        if isinstance(screen, WarRoomScreen):
+            frames.append(screen.focused is screen.timeline)
+        return real_display(app, screen, update)
+
+    monkeypatch.setattr(WarroomApp, "_display", drawn)
     app = make_app(room)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
             await pilot.press("n", *"waiting on a lock")
-            await pilot.pause()
-            await pilot.press("enter")
-            # The held frames resume by themselves: the cleared field and the focus move show.
-            await until(pilot, lambda: app._batch_count == 0, "the frames to go on")
+            await settle(pilot)
+            frames.clear()
+            # Not Pilot.press: its pause draws a frame itself, whatever the app would do.
+            app.post_message(events.Key("enter", "\r"))
+            deadline = time.monotonic() + 10
+            while True not in frames:
+                assert time.monotonic() < deadline, "the focus move was never drawn"
+                await asyncio.sleep(0.02)
             assert not release.is_set() and app.main.focused is app.main.timeline
             assert app.main.query_one("#note", NoteInput).value == ""
             release.set()

@@ -863,6 +863,10 @@ class WarRoomScreen(WorkScreen[None]):
             if held:
                 held = False
                 batch.__exit__(None, None, None)
+                # The screen draws again only once it next looks for work: ask it now (on a
+                # slow write the focus move waited for the next tick, up to a second).
+                if self.app.screen_stack:
+                    self.app.screen.check_idle()
 
         # On the app: a timer of this screen would not fire once the screen has gone.
         self.app.set_timer(limit, release, name="hold-frames")
