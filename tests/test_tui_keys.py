@@ -22,6 +22,7 @@ from warroom.storage import open_store
 from warroom.tui.app import WarroomApp
 from warroom.tui.screens.pickers import ChoiceScreen
 from warroom.tui.widgets.note_input import NoteInput
+from warroom.views import entries_of_kinds
 
 from .tui_helpers import make_app, settle, until
 
@@ -382,3 +383,40 @@ async def test_the_frames_held_for_a_note_go_on_when_its_write_is_slow(
             assert app.main.timeline.texts()[-1] == "waiting on a lock"
     finally:
         release.set()
+
+
+async def test_writes_queued_when_the_war_room_quits_are_still_made(
+    room: Room, declared: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Enter on two notes while the file is slow, then ctrl+q: the app's end cancels its
+    workers, and the second write, still queued, went with them (its field was cleared)."""
+    from warroom.tui import app as app_module
+
+    release = threading.Event()
+    real_note = actions.note
+
+    def slow_note(room, incident_id, text, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if text == "first, slow":
+            release.wait(30)
+        return real_note(room, incident_id, text, *args, **kwargs)
+
+    real_drain = app_module.drain_writes
+
+    def drain(timeout: float) -> None:
+        release.set()  # the file frees up as the war room closes, its workers gone
+        real_drain(timeout)
+
+    monkeypatch.setattr(actions, "note", slow_note)
+    monkeypatch.setattr(app_module, "drain_writes", drain)
+    app = make_app(room)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.main.add_note("first, slow")
+            app.main.add_note("second, queued")
+            app.exit()
+    finally:
+        release.set()
+    with room.read() as conn:
+        texts = [e.text for e in entries_of_kinds(conn, declared, ("note",))]
+    assert texts == ["first, slow", "second, queued"]

@@ -29,7 +29,7 @@ from warroom.tui.commands import ALL_COMMANDS, APP_COMMANDS, PRIORITY, WarroomCo
 from warroom.tui.data import Snapshot
 from warroom.tui.messages import WriteRequest
 from warroom.tui.palette import palette
-from warroom.tui.screens.base import pointer_busy
+from warroom.tui.screens.base import drain_writes, pointer_busy
 from warroom.tui.screens.help import HelpScreen
 from warroom.tui.screens.main import WarRoomScreen
 from warroom.tui.session import Session
@@ -187,6 +187,9 @@ class WarroomApp(App[int]):
 
         def close() -> None:
             try:
+                # Writes asked for before quitting are made first (Enter, then ctrl+q at
+                # once), on the connection they were asked on; within the same bound.
+                drain_writes(CLOSE_SECONDS)
                 self.session.close()
             except BaseException as exc:  # handed to the event loop, raised there
                 failure.append(exc)

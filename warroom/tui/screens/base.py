@@ -11,9 +11,11 @@ no longer there.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
 from typing import Any, Generic, TypeVar
 
 from textual import on
@@ -50,6 +52,13 @@ def writer() -> ThreadPoolExecutor:
         return _writer
 
 
+def drain_writes(timeout: float) -> None:
+    """Wait (off the event loop) until every write asked for so far has been made or failed,
+    at most `timeout` seconds."""
+    with contextlib.suppress(FuturesTimeout):
+        writer().submit(lambda: None).result(timeout)
+
+
 class WorkScreen(Screen[ResultT], Generic[ResultT]):
     def __init__(
         self, name: str | None = None, id: str | None = None, classes: str | None = None
@@ -75,7 +84,10 @@ class WorkScreen(Screen[ResultT], Generic[ResultT]):
             future = writer().submit(work)
 
             async def waited() -> T:
-                return await asyncio.wrap_future(future)
+                # Shielded: a screen or app going away cancels its workers, and a write
+                # still queued must be made all the same (it was asked for, and its field
+                # cleared), not dropped with the worker.
+                return await asyncio.shield(asyncio.wrap_future(future))
 
             worker = self.run_worker(waited, name=name, group=group, exit_on_error=False)
         else:
