@@ -263,3 +263,41 @@ async def test_a_note_typed_right_after_r_goes_into_the_restored_file(
         await settle(pilot)
         assert not any("Still reading" in n for n in app.notices)
         assert _texts(db_path)[-1] == "roll back now"
+
+
+async def test_a_reopen_whose_read_fails_still_leaves_the_moved_file_behind(
+    room: Room, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file at the path opens, but its first read is refused (locked): the screen was
+    left on the moved file, every note refused with "press r" (found in review)."""
+    from warroom.errors import DatabaseLocked
+    from warroom.tui.screens import main
+
+    incident_id = actions.declare(room, "Checkout down", "SEV1")
+    backup_to(room.store, tmp_path / "backup.db")
+    actions.note(room, incident_id, "after the backup")
+    app = make_app(room)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        _restore_with_mv(tmp_path / "backup.db", db_path)
+        app.main.file_moved("replaced")  # what the live worker reports
+        await settle(pilot)
+        real = main.load_snapshot
+        refused: list[bool] = []
+
+        def locked_once(*args, **kwargs):  # type: ignore[no-untyped-def]
+            if not refused:
+                refused.append(True)
+                raise DatabaseLocked(f"{db_path} is locked (test)", "SQLITE_BUSY")
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(main, "load_snapshot", locked_once)
+        app.main.set_focus(app.main.timeline)
+        await pilot.press("r")
+        await until(pilot, lambda: bool(refused), "the refused read")
+        await settle(pilot)
+        assert app.main.moved is None
+        await until(pilot, lambda: "after the backup" not in app.main.timeline.texts(), "read")
+        await pilot.press("n", *"roll back now", "enter")
+        await settle(pilot)
+        assert _texts(db_path)[-1] == "roll back now"

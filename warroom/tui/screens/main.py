@@ -640,31 +640,40 @@ class WarRoomScreen(WorkScreen[None]):
         flt = self.timeline_filter
         previewed = self._previewed
 
-        def work() -> Snapshot:
+        def work() -> tuple[int | None, Snapshot | None]:
             self.session.reopen()
 
-            def read(room: Room) -> Snapshot:
-                wanted = incident_id
-                if wanted is not None:
-                    try:
-                        room.incident(wanted)
-                    except WarroomError:
-                        wanted = None  # not in this file: show its active incident instead
+            def read(room: Room, wanted: int | None) -> Snapshot:
                 return load_snapshot(
                     room, wanted, after_id=0, timeline_filter=flt, preview=previewed
                 )
 
-            # Read in the same worker: the screen never holds "reopened, not read yet",
-            # when keys would answer "still reading" (a note typed right after r was dropped).
-            return self.session.call(read)
+            wanted = incident_id
+            try:
+                if incident_id is not None:
+                    try:
+                        self.session.call(lambda room: room.incident(incident_id))
+                    except WarroomError:
+                        wanted = None  # not in this file: show its active incident instead
+                # Read in the same worker: the screen never holds "reopened, not read yet",
+                # when keys would answer "still reading" (a note typed right after r was
+                # dropped).
+                return wanted, self.session.call(lambda room: read(room, wanted))
+            except WarroomError:
+                # Reopened, but not read (locked, say): the screen still leaves the moved
+                # file behind, and its own refresh says what is wrong.
+                return wanted, None
 
         self.run_in_thread("reopen", work, self._reopened)
 
-    def _reopened(self, snapshot: Snapshot) -> None:
+    def _reopened(self, reopened: tuple[int | None, Snapshot | None]) -> None:
+        wanted, snapshot = reopened
         self.moved = None
         self.problem = ""
         self.show_problem("")
-        self.incident_id = snapshot.incident.id if snapshot.incident is not None else None
+        if snapshot is not None and snapshot.incident is not None:
+            wanted = snapshot.incident.id
+        self.incident_id = wanted
         self.latest = None
         self._version = -1
         self._own_version = 0
@@ -674,7 +683,10 @@ class WarRoomScreen(WorkScreen[None]):
         # The footer only dims a key that goes away; r must go, not linger dimmed.
         self.query_one(KeysFooter).refresh(recompose=True)
         self.notify(f"Reopened {self.session.path}")
-        self.show_snapshot(snapshot)
+        if snapshot is not None:
+            self.show_snapshot(snapshot)
+        if snapshot is None or snapshot.key != self._wanted():
+            self.refresh_now()  # not read, or read for a filter changed since
         if self.live:
             self._start_live()
 
