@@ -270,6 +270,12 @@ async def test_typing_and_clearing_the_note_field_never_lays_out_the_screen(
         field.insert_text_at_cursor("is back " * 20)  # typed on, past the field's width
         await settle(pilot)
         assert field.scroll_x > 0 and field.scroll_x == field.max_scroll_x  # the cursor shows
+        # Cut short with the cursor left where it was: not scrolled past the text's end.
+        scrolled = field.scroll_x
+        await pilot.press(*["left"] * 30, "ctrl+k")
+        await settle(pilot)
+        assert field.value == ("the primary " + "is back " * 20)[:-30]
+        assert field.scroll_x <= field.max_scroll_x < scrolled
         field.clear()
         await settle(pilot)
         assert layouts == []

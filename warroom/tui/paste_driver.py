@@ -73,11 +73,12 @@ class PasteAwareDriver(LinuxDriver):
         # (or pytest-xdist) that exported them made the war room draw at that size in any
         # pane, and never follow a resize. The terminal itself knows.
         out = self._file
-        fds = [self.fileno] if out is None else [out.fileno(), self.fileno]
-        for fd in fds:
+        for fd in (out.fileno if out is not None else None, lambda: self.fileno):
+            if fd is None:
+                continue
             try:
-                columns, lines = os.get_terminal_size(fd)
-            except (OSError, ValueError):
+                columns, lines = os.get_terminal_size(fd())
+            except (OSError, ValueError):  # closed, replaced, or not a terminal
                 continue
             if columns and lines:
                 return columns, lines

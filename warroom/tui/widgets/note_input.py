@@ -38,6 +38,11 @@ class NoteInput(Input):
     # width of its pane), so a repaint of the field is enough.
     virtual_size = Reactive(Size(0, 0), layout=False)
 
+    def watch_virtual_size(self) -> None:
+        # What the layout did besides: a text made shorter with the cursor left where it was
+        # (ctrl+k, Delete) must not stay scrolled past its end.
+        self.scroll_x = self.validate_scroll_x(self.scroll_x)
+
     @dataclass
     class Pasted(Message):
         """A paste for the editor: what the field held, and the pasted text."""
