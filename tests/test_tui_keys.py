@@ -426,3 +426,28 @@ async def test_writes_queued_when_the_war_room_quits_are_still_made(
     with room.read() as conn:
         texts = [e.text for e in entries_of_kinds(conn, declared, ("note",))]
     assert texts == ["first, slow", "second, queued"]
+
+
+@pytest.mark.parametrize("after", ["n", "f"])
+async def test_a_key_typed_right_after_enter_acts_as_a_key_not_as_text(
+    room: Room, declared: int, after: str
+) -> None:
+    """Enter and the next key in one go (a fast typist, a laggy link): the key went into the
+    note ("db failover startedn") instead of acting on the war room (drill)."""
+    app = make_app(room)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n", *"db failover started")
+        await settle(pilot)
+        for key, char in (("enter", "\r"), (after, after)):
+            app.post_message(events.Key(key, char))  # as the driver hands them over
+        await settle(pilot)
+        with room.read() as conn:
+            notes = [e.text for e in entries_of_kinds(conn, declared, ("note",))]
+        assert notes == ["db failover started"]
+        field = app.main.query_one("#note", NoteInput)
+        assert field.value == ""
+        if after == "n":
+            assert app.screen.focused is field  # n: a new note
+        else:
+            await until(pilot, lambda: isinstance(app.screen, ChoiceScreen), "the filter picker")

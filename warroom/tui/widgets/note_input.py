@@ -14,6 +14,7 @@ from textual.widgets import Input
 
 # A single line longer than this also opens the editor: easier to read and fix there.
 LONG_LINE = 500
+HAND_OVER_LIMIT = 0.5  # seconds: keys held after Enter go on even if the focus stays here
 
 
 def one_line_paste(text: str) -> str | None:
@@ -37,6 +38,36 @@ class NoteInput(Input):
     # note on the timeline. The field's own size never depends on its text (one row, the
     # width of its pane), so a repaint of the field is enough.
     virtual_size = Reactive(Size(0, 0), layout=False)
+
+    # Keys that arrive after Enter and before the screen has moved the focus away: they were
+    # typed for whatever has the focus next (the timeline's keys), not for this field.
+    _after_enter: list[events.Key] | None = None
+
+    async def _on_key(self, event: events.Key) -> None:
+        if self._after_enter is not None:
+            event.prevent_default()
+            event.stop()
+            self._after_enter.append(event)
+            return
+        if event.key == "enter":
+            # Submitted here, as the key arrives: as a binding, Enter ran only once the key
+            # had gone up to the app and back, and a key typed right after it (Enter, then
+            # n at once) was in the note by then ("db is backn").
+            event.prevent_default()
+            event.stop()
+            self._after_enter = []
+            self.set_timer(HAND_OVER_LIMIT, self._hand_over)
+            await self.action_submit()
+
+    def _on_blur(self, event: events.Blur) -> None:
+        self._hand_over()
+
+    def _hand_over(self) -> None:
+        """Give the keys held since Enter to whatever has the focus now (this field again,
+        should the screen not have moved it)."""
+        held, self._after_enter = self._after_enter, None
+        for key in held or ():
+            self.app.post_message(events.Key(key.key, key.character))
 
     def watch_virtual_size(self) -> None:
         # What the layout did besides: a text made shorter with the cursor left where it was
