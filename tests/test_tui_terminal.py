@@ -223,7 +223,17 @@ def test_mouse_selection_then_ctrl_c_in_a_real_terminal(
     before = painted()
     # SGR mouse: press at column 3 of that row, drag to column 60 a row down, release.
     y = row + 1  # 1-based
-    t.type(f"\x1b[<0;3;{y}M\x1b[<32;30;{y}M\x1b[<32;60;{y + 1}M\x1b[<0;60;{y + 1}m")
+    drag = f"\x1b[<0;3;{y}M\x1b[<32;30;{y}M\x1b[<32;60;{y + 1}M\x1b[<0;60;{y + 1}m"
+    # Under load, a drag in the war room's first second was sometimes not selected (1 run
+    # in 6 at load 2; never once the start-up had settled); the crash this test is about
+    # comes after a selection, so a drag not taken is made again, as a person would.
+    for _attempt in range(3):
+        t.type(drag)
+        deadline = time.monotonic() + 3
+        while painted() == before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if painted() != before:
+            break
     t.wait(lambda: painted() != before, "the selection to show")
     t.keys("C-c")
     t.keys("n")  # still running: n focuses the note field
