@@ -451,3 +451,32 @@ async def test_a_key_typed_right_after_enter_acts_as_a_key_not_as_text(
             assert app.screen.focused is field  # n: a new note
         else:
             await until(pilot, lambda: isinstance(app.screen, ChoiceScreen), "the filter picker")
+
+
+async def test_a_note_not_saved_while_the_next_was_typed_opens_in_the_editor(
+    room: Room, declared: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A locked file: the first note fails after the busy timeout, by which time the field
+    holds the next one. The first was given back only into an empty field: lost (drill)."""
+    from warroom.errors import DatabaseLocked
+    from warroom.tui.screens.note_editor import NoteEditor
+
+    go = threading.Event()
+
+    def locked_note(*args, **kwargs):  # type: ignore[no-untyped-def]
+        go.wait(30)
+        raise DatabaseLocked("incidents.db is locked by another process (test)", "SQLITE_BUSY")
+
+    monkeypatch.setattr(actions, "note", locked_note)
+    app = make_app(room)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("n", *"first note", "enter")
+            await pilot.press("n", *"half typed")
+            go.set()  # the busy timeout ends: the first note fails
+            await until(pilot, lambda: isinstance(app.screen, NoteEditor), "the editor")
+            assert app.screen.area.text == "first note"
+            assert app.main.query_one("#note", NoteInput).value == "half typed"
+    finally:
+        go.set()

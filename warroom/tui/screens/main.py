@@ -899,9 +899,14 @@ class WarRoomScreen(WorkScreen[None]):
             return
 
         def keep_text() -> None:
-            # Not saved: give the text back, so nothing typed is lost.
-            if note_input is not None and not note_input.value:
+            # Not saved: give the text back, so nothing typed is lost. The field may hold the
+            # next note by now (a slow file): then the unsaved one opens in the editor.
+            if note_input is None:
+                return
+            if not note_input.value:
                 note_input.value = text
+            elif note_input.value != text:
+                self._reopen_editor(text)
 
         self.write(
             lambda room: ActionDone(
