@@ -301,3 +301,40 @@ async def test_a_reopen_whose_read_fails_still_leaves_the_moved_file_behind(
         await pilot.press("n", *"roll back now", "enter")
         await settle(pilot)
         assert _texts(db_path)[-1] == "roll back now"
+
+
+async def test_a_multi_line_note_refused_by_a_replaced_file_is_kept_through_ctrl_r(
+    room: Room, db_path: Path, tmp_path: Path
+) -> None:
+    """The editor opened again on the refused note said "press r", which typed into it; Esc
+    threw the note away: a trap (drill). ctrl+r reopens the file with the editor kept."""
+    from textual import events
+
+    from warroom.tui.screens.note_editor import NoteEditor
+
+    incident_id = actions.declare(room, "Checkout down", "SEV1")
+    backup_to(room.store, tmp_path / "backup.db")
+    actions.note(room, incident_id, "after the backup")
+    app = make_app(room)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        _restore_with_mv(tmp_path / "backup.db", db_path)
+        app.main.file_moved("replaced")  # what the live worker reports
+        await settle(pilot)
+        app.main.timeline.post_message(events.Paste("rolled back\nerrors falling"))
+        await until(pilot, lambda: isinstance(app.screen, NoteEditor), "the editor")
+        await pilot.press("ctrl+s")
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, NoteEditor) and bool(app.screen.problem),
+            "the editor again, saying why",
+        )
+        assert "ctrl+r" in app.screen.problem
+        assert app.screen.area.text == "rolled back\nerrors falling"
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: app.main.moved is None, "the reopen")
+        await settle(pilot)
+        assert isinstance(app.screen, NoteEditor)  # kept open, with its text
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert _texts(db_path)[-1] == "rolled back\nerrors falling"

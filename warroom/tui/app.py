@@ -27,7 +27,7 @@ from warroom.room import Room
 from warroom.safe_text import clean
 from warroom.tui.commands import ALL_COMMANDS, APP_COMMANDS, PRIORITY, WarroomCommands, offered
 from warroom.tui.data import Snapshot
-from warroom.tui.messages import WriteRequest
+from warroom.tui.messages import ReopenRequested, WriteRequest
 from warroom.tui.palette import palette
 from warroom.tui.screens.base import drain_writes, pointer_busy
 from warroom.tui.screens.help import HelpScreen
@@ -230,6 +230,10 @@ class WarroomApp(App[int]):
     @on(WriteRequest)
     def write_requested(self, request: WriteRequest) -> None:
         self.main.handle_request(request)
+
+    @on(ReopenRequested)
+    def reopen_requested(self) -> None:
+        self.main.action_reopen()
 
     def allows(self, action: str) -> bool:
         """Whether the action is offered on the current screen now."""

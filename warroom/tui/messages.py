@@ -69,6 +69,11 @@ class OlderLoaded:
 # --- requests from screens above the war room ------------------------------------------------
 
 
+class ReopenRequested(Message):
+    """ctrl+r in an editor over the war room: open the database file now at the path (once
+    it was deleted or replaced), as r does on the war room itself."""
+
+
 @dataclass
 class WriteRequest(Message):
     """A screen asks for a write. `screen_id` names the screen to close once the write is

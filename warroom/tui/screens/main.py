@@ -939,9 +939,18 @@ class WarRoomScreen(WorkScreen[None]):
     def _reopen_editor(self, text: str) -> None:
         # The closing editor may still be leaving the stack: screens that can be open twice
         # for a moment carry no fixed id (DuplicateIds otherwise, seen in CI under load).
-        self.call_after_refresh(self.open_note_editor, text)
+        self.call_after_refresh(self.open_note_editor, text, self._not_saved_here())
 
-    def open_note_editor(self, text: str) -> None:
+    def _not_saved_here(self) -> str:
+        """Why an editor opens again on its text, when it is that the file moved."""
+        if self.moved is None:
+            return ""
+        return (
+            f"Not saved: {self.session.path} has been {self.moved}. ctrl+r opens the file now "
+            "at the path; then ctrl+s adds it."
+        )
+
+    def open_note_editor(self, text: str, problem: str = "") -> None:
         from warroom.tui.screens.note_editor import NoteEditor
 
         def added(result: str | None) -> None:
@@ -950,7 +959,7 @@ class WarRoomScreen(WorkScreen[None]):
                 # Not saved (locked, moved...): the editor opens again on the same text.
                 self.add_note(result, failed=partial(self._reopen_editor, result))
 
-        self.app.push_screen(NoteEditor(text), added)
+        self.app.push_screen(NoteEditor(text, problem=problem), added)
 
     # --- many hands: what others did, handovers, the brief, entries opened whole --------
 
@@ -1057,9 +1066,9 @@ class WarRoomScreen(WorkScreen[None]):
 
     def _recorrect(self, entry: Entry, draft: str) -> None:
         # After the closing editor has left the screen stack (its id is taken until then).
-        self.call_after_refresh(self._correct, entry, draft)
+        self.call_after_refresh(self._correct, entry, draft, self._not_saved_here())
 
-    def _correct(self, entry: Entry, draft: str | None = None) -> None:
+    def _correct(self, entry: Entry, draft: str | None = None, problem: str = "") -> None:
         from warroom.tui.screens.note_editor import NoteEditor
 
         def corrected(text: str | None) -> None:
@@ -1075,7 +1084,8 @@ class WarRoomScreen(WorkScreen[None]):
 
         text = entry.text if draft is None else draft
         self.app.push_screen(
-            NoteEditor(text, title=f"Correct #{entry.id}", what="this correction"), corrected
+            NoteEditor(text, title=f"Correct #{entry.id}", what="this correction", problem=problem),
+            corrected,
         )
 
     def action_severity(self) -> None:

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
 
 from warroom.domain import MAX_NOTE_BYTES
+from warroom.tui.messages import ReopenRequested
 
 
 def describe(lines: int, title: str = "Note") -> str:
@@ -30,6 +31,9 @@ class NoteEditor(ModalScreen[str | None]):
     BINDINGS = [
         Binding("ctrl+s", "save", "Add the note", priority=True),
         Binding("escape", "cancel", "Cancel", priority=True),
+        # The file replaced under a note not saved: r would type into the text, and Esc
+        # throws the text away; ctrl+r reopens the file with the editor kept open.
+        Binding("ctrl+r", "reopen_file", "Reopen the file", priority=True, show=False),
     ]
     # The sheet itself (size, border, the TextArea's height) is styled with TextView's in
     # warroom.tcss; only what is the editor's own is here.
@@ -38,18 +42,23 @@ class NoteEditor(ModalScreen[str | None]):
     NoteEditor #note-editor-problem { height: auto; padding: 0 1; color: $error; display: none; }
     """
 
-    def __init__(self, text: str, *, title: str = "Note", what: str = "this note") -> None:
+    def __init__(
+        self, text: str, *, title: str = "Note", what: str = "this note", problem: str = ""
+    ) -> None:
         super().__init__()
         self.initial = text
         self.title_text = title
         self.what = what  # for the question before Esc throws it away
+        self.problem = problem  # why it is open again: the last save failed
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(
                 Text(describe(content_lines(self.initial), self.title_text)), id="note-editor-title"
             )
-            yield Static(Text(""), id="note-editor-problem")
+            problem = Static(Text(self.problem), id="note-editor-problem")
+            problem.display = bool(self.problem)
+            yield problem
             # Soft wrap off: wrapping 5,000 long log lines on every edit costs, and a log
             # reads better unwrapped; the view scrolls sideways.
             yield TextArea(
@@ -93,6 +102,12 @@ class NoteEditor(ModalScreen[str | None]):
             problem.display = True
             return
         self.dismiss(text)
+
+    def action_reopen_file(self) -> None:
+        self.post_message(ReopenRequested())
+        problem = self.query_one("#note-editor-problem", Static)
+        if problem.display and self.problem:
+            problem.update(Text("Reopening the file… then ctrl+s adds the note."))
 
     def action_cancel(self) -> None:
         if not self.area.text.strip():
