@@ -18,7 +18,7 @@ from warroom.tui.screens.text_view import TextView
 from warroom.tui.widgets.situation import SituationBar
 from warroom.views import entries_of_kinds
 
-from .tui_helpers import drawn, make_app, settle, until
+from .tui_helpers import drawn, make_app, screen_lines, settle, until
 
 
 @pytest.fixture
@@ -197,3 +197,34 @@ async def test_the_timeline_keeps_following_when_the_bar_appears(room: Room, dec
         await settle(pilot)
         await pilot.pause()
         assert timeline.max_scroll_y > 0 and timeline.is_vertical_scroll_end
+
+
+async def test_a_corrected_entry_shows_its_correction_marked_in_the_war_room(
+    room: Room, declared: int
+) -> None:
+    """As tail and the exports do: the war room showed the original text unmarked, and only
+    the correction entry further down (drill)."""
+    first = actions.note(room, declared, "rolled back v1.42")
+    fix = actions.correct(room, first, "rolled back v1.41")
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)  # read from the file: the correction is on the first page
+        texts = app.main.timeline.texts()
+        assert f"\u270e (corrected in #{fix}) rolled back v1.41" in texts
+        assert "rolled back v1.42" not in texts
+        # Corrected from another shell while the war room is open: the row changes.
+        second = actions.note(room, declared, "db failover at 14:05")
+        app.main.refresh_now()
+        await settle(pilot)
+        again = actions.correct(as_person(room, "bob"), second, "db failover at 14:50")
+        app.main.refresh_now()
+        await settle(pilot)
+        texts = app.main.timeline.texts()
+        assert f"\u270e (corrected in #{again}) db failover at 14:50" in texts
+        assert "db failover at 14:05" not in texts
+        assert texts[-1] == f"\u270e corrects #{second}: db failover at 14:50"
+        lines = "\n".join(screen_lines(app))
+        assert f"(corrected in #{again}) db failover at 14:50" in lines
+    with room.read() as conn:
+        notes = [e.text for e in entries_of_kinds(conn, declared, ("note",))]
+    assert notes == ["rolled back v1.42", "db failover at 14:05"]  # stored as written

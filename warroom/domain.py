@@ -433,6 +433,11 @@ def corrects_prefix(entry_id: int) -> str:
     return f"{CORRECTED_MARK} corrects #{entry_id}: "
 
 
+def corrected_prefix(correction_id: int) -> str:
+    """What a corrected entry, shown with its correction's text, starts with."""
+    return f"{CORRECTED_MARK} (corrected in #{correction_id}) "
+
+
 # --- overdue: the one definition ---------------------------------------------------------------
 # Every face (countdown, `show`, `tail -f` headers, metrics, exports) asks these, so they agree
 # to the second on when an update is late.

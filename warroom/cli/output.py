@@ -13,10 +13,10 @@ from typing import Any
 import click
 
 from warroom.domain import (
-    CORRECTED_MARK,
     ROLES,
     SOURCES,
     STEP_LABELS,
+    corrected_prefix,
     corrects_prefix,
     fold_lines,
     format_duration,
@@ -138,7 +138,7 @@ def entry_body(
             prefix += corrects_prefix(target)
     if correction is not None and not original:
         text = correction.text
-        prefix += f"{CORRECTED_MARK} (corrected in #{correction.id}) "
+        prefix += corrected_prefix(correction.id)
     elif correction is not None:
         prefix += f"(original; corrected in #{correction.id}) "
     attached = {"command": "output", "handover": "brief"}.get(entry.kind)

@@ -4,7 +4,7 @@ command's output is folded to its first lines and "… N more lines" (the whole 
 
 from __future__ import annotations
 
-from warroom.domain import corrects_prefix, fold_lines, line_count, more_lines
+from warroom.domain import corrected_prefix, corrects_prefix, fold_lines, line_count, more_lines
 from warroom.safe_text import NEWLINE_MARKER, screen_line
 from warroom.views import Entry, entry_corrects, entry_happened_at
 
@@ -40,6 +40,14 @@ def timeline_text(entry: Entry) -> str:
             count = line_count(output)
             text += f"  (output: {count:,} line{'s' if count != 1 else ''}; e: open)"
     return prefix + text
+
+
+def corrected_text(correction: Entry) -> str:
+    """An entry corrected since, as the timeline shows it: its latest correction's text,
+    marked (the original opens whole with e)."""
+    text = correction.text
+    shown = _short(text) if "\n" in text or len(text) > MAX_CHARS else screen_line(text)
+    return corrected_prefix(correction.id) + shown
 
 
 def full_text(entry: Entry) -> str:

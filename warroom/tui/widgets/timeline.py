@@ -17,7 +17,7 @@ its date in front (`11-25 23:58:01`), so an incident that crosses midnight reads
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from itertools import accumulate
 
@@ -34,14 +34,15 @@ from textual.strip import Strip
 
 from warroom.domain import KINDS
 from warroom.safe_text import screen_line
-from warroom.tui.entry_text import timeline_text
-from warroom.views import UNREADABLE, Entry
+from warroom.tui.entry_text import corrected_text, timeline_text
+from warroom.views import UNREADABLE, Entry, entry_corrects
 
 SHORT_KINDS = {
     "declared": "declare",
     "mitigation": "mitigate",
     "checklist": "check",
     "followup": "follow",
+    "correction": "correct",
 }
 
 
@@ -65,7 +66,7 @@ DATED_TIME_W = 14  # MM-DD HH:MM:SS
 MIN_TEXT_W = 20
 
 
-def _row(entry: Entry) -> _Row:
+def _row(entry: Entry, correction: Entry | None = None) -> _Row:
     local = entry.ts.astimezone()
     return _Row(
         entry.id,
@@ -73,7 +74,9 @@ def _row(entry: Entry) -> _Row:
         local.strftime("%H:%M:%S"),
         screen_line(entry.author),
         screen_line(entry.kind),
-        timeline_text(entry),  # folded: a 5,000-line paste shows as its first lines
+        # Folded: a 5,000-line paste shows as its first lines. Corrected since: the
+        # correction's text, marked, as tail and the exports show it.
+        timeline_text(entry) if correction is None else corrected_text(correction),
         screen_line(entry.login) if entry.login and entry.login != entry.author else "",
     )
 
@@ -176,6 +179,7 @@ class TimelineView(ScrollView, can_focus=True):
         self._drawn_look: tuple[Style, ...] | None = None  # the styles cached lines used
         self._look_checked = False
         self._folds: LRUCache[tuple[int, int], list[str]] = LRUCache(FOLD_CACHE)
+        self._corrections: dict[int, Entry] = {}  # entry id -> its latest correction loaded
 
     # --- content ----------------------------------------------------------------------------
 
@@ -210,8 +214,41 @@ class TimelineView(ScrollView, can_focus=True):
         """The shown text of every loaded entry (for tests and the help screen)."""
         return [r.text for r in self._rows]
 
+    def _learn_corrections(self, entries: list[Entry] | tuple[Entry, ...]) -> list[int]:
+        """Remember the corrections among `entries`; the ids they correct."""
+        corrected = []
+        for entry in entries:
+            target = entry_corrects(entry)
+            if target is None:
+                continue
+            known = self._corrections.get(target)
+            if known is None or entry.id > known.id:
+                self._corrections[target] = entry
+                corrected.append(target)
+        return corrected
+
+    def _make_row(self, entry: Entry) -> _Row:
+        return _row(entry, self._corrections.get(entry.id))
+
+    def _show_corrected(self, ids: list[int]) -> bool:
+        """Rows loaded already whose entries were corrected now: shown corrected. True if
+        any was (their lines are laid out again)."""
+        changed = False
+        for target in ids:
+            index = bisect_right([r.id for r in self._rows], target) - 1
+            if index >= 0 and self._rows[index].id == target:
+                row = self._rows[index]
+                correction = self._corrections[target]
+                self._rows[index] = replace(row, text=corrected_text(correction))
+                changed = True
+        if changed:
+            self._folds.clear()
+        return changed
+
     def reset(self, entries: list[Entry] | tuple[Entry, ...], *, more_before: bool) -> None:
-        self._rows = [_row(e) for e in entries[-self.limit :]]
+        self._corrections.clear()
+        self._learn_corrections(entries)
+        self._rows = [self._make_row(e) for e in entries[-self.limit :]]
         self._newest_id = self._rows[-1].id if self._rows else 0
         self.more_before = more_before or len(entries) > self.limit
         self.more_after = False
@@ -236,9 +273,13 @@ class TimelineView(ScrollView, can_focus=True):
     def append(self, entries: list[Entry] | tuple[Entry, ...]) -> int:
         """Add entries newer than those shown; returns how many were new."""
         newest = self.last_id
-        fresh = [_row(e) for e in entries if e.id > newest]
-        if not fresh:
+        new_entries = [e for e in entries if e.id > newest]
+        if not new_entries:
             return 0
+        corrected = self._learn_corrections(new_entries)
+        fresh = [self._make_row(e) for e in new_entries]
+        # A row shown corrected may take more lines or fewer: all are laid out again.
+        force = self._show_corrected(corrected)
         self._newest_id = fresh[-1].id
         following = self.following
         # Once newer entries were left out, none may be added after them (a gap): they wait
@@ -248,9 +289,9 @@ class TimelineView(ScrollView, can_focus=True):
             # count what waits; End reads the newest page.
             room = max(self.limit - len(self._rows), 0) if not self.more_after else 0
             kept, fresh = fresh[:room], fresh[room:]
-            if kept:
+            if kept or force:
                 self._rows.extend(kept)
-                self._relayout()
+                self._relayout(force=force)
             self.more_after = True
             self.waiting += len(fresh)
             self._update_subtitle()
@@ -261,7 +302,7 @@ class TimelineView(ScrollView, can_focus=True):
             self._drop_oldest(len(self._rows) - self.limit)
             settled = self._relayout(force=True)
         else:
-            settled = self._relayout()
+            settled = self._relayout(force=force)
         if following:
             if settled:
                 # Laid out already: the size is known, so scroll now and only now.
@@ -277,7 +318,9 @@ class TimelineView(ScrollView, can_focus=True):
 
     def prepend(self, entries: list[Entry], *, more_before: bool) -> None:
         first = self.first_id
-        older = [_row(e) for e in entries if first is None or e.id < first]
+        older_entries = [e for e in entries if first is None or e.id < first]
+        self._show_corrected(self._learn_corrections(older_entries))
+        older = [self._make_row(e) for e in older_entries]
         self.loading_older = False
         self.more_before = more_before
         if not older:
