@@ -116,7 +116,7 @@ async def test_the_war_room_shows_the_login_in_timeline_roles_and_checklist(
         note = next(i for i, line in enumerate(lines) if "all fine, stand down" in line)
         # "login mallory" is 13 cells, wider than the 12-cell column: "(mallory)".
         assert lines[note + 1].split() == ["(mallory)"]
-        roles = str(app.main.query_one("RolesPane").render())
-        assert "by maya (login mallory)" in roles
+        roles = drawn(app, app.main.query_one("RolesPane"), inner=True)
+        assert "by maya (login mallory)" in " ".join(roles.split()), roles
         checklist = drawn(app, app.main.query_one("ChecklistPane"))
         assert "maya (login mallory)" in " ".join(checklist.split()), checklist
