@@ -165,6 +165,7 @@ async def test_the_bar_says_what_is_new_since_this_login_last_looked(
     bob = as_person(room, "bob")
     actions.note(bob, declared, "db failover started")
     actions.set_status(bob, declared, "identified")
+    actions.note(room, declared, "my own, from another shell")  # not news to me (drill)
     app = make_app(room)
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)

@@ -585,8 +585,10 @@ def entries_of_kinds_after(
     return [Entry.from_row(r) for r in q.kinds_after(conn, incident_id, kinds, after_id)]
 
 
-def count_after(conn: Connection, incident_id: int, after_id: int) -> int:
-    return q.count_after(conn, incident_id, after_id)
+def count_after(
+    conn: Connection, incident_id: int, after_id: int, *, not_by: str | None = None
+) -> int:
+    return q.count_after(conn, incident_id, after_id, not_by=not_by)
 
 
 # --- deliveries to publish destinations -------------------------------------------------------

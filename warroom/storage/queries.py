@@ -755,11 +755,15 @@ def kinds_after(
     )
 
 
-def count_after(conn: sqlite3.Connection, incident_id: int, after_id: int) -> int:
+def count_after(
+    conn: sqlite3.Connection, incident_id: int, after_id: int, *, not_by: str | None = None
+) -> int:
+    """Entries after `after_id`; with `not_by`, those not written under that Unix login."""
     return int(
         _scalar(
             conn,
-            "SELECT count(*) FROM timeline WHERE incident_id = ? AND id > ?",
-            (incident_id, after_id),
+            "SELECT count(*) FROM timeline WHERE incident_id = ? AND id > ?"
+            " AND (? IS NULL OR login IS NULL OR login != ?)",
+            (incident_id, after_id, not_by, not_by),
         )
     )

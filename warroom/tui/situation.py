@@ -52,7 +52,9 @@ def load_situation(room: Room, incident_id: int, after_id: int | None) -> Situat
         else:
             seen = last_seen(conn, incident_id, room.actor.login)
             if seen is not None:
-                unseen, seen_at = count_after(conn, incident_id, seen[0]), seen[1]
+                # What others wrote: one's own notes (from any shell) are not news.
+                unseen = count_after(conn, incident_id, seen[0], not_by=room.actor.login)
+                seen_at = seen[1]
     return Situation(incident_id, others, pending, news, newest, unseen, seen_at)
 
 
