@@ -5,7 +5,8 @@ A worker started here belongs to the screen (Textual cancels it when the screen 
 named, and never exits the app on an error. Its result reaches the `then` given to
 `run_in_thread` through `Worker.StateChanged`, which Textual posts to the screen that ran the
 worker: once the screen has gone, the result is dropped instead of reaching a widget that is
-no longer there.
+no longer there. Writes (`now=True`) run on the one writer thread instead; their worker
+only waits for them, and a write asked for is made even if its screen goes (`writer()`).
 """
 
 from __future__ import annotations
