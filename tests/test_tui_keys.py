@@ -480,3 +480,34 @@ async def test_a_note_not_saved_while_the_next_was_typed_opens_in_the_editor(
             assert app.main.query_one("#note", NoteInput).value == "half typed"
     finally:
         go.set()
+
+
+async def test_a_filter_chosen_is_drawn_in_the_frame_that_closes_its_picker(
+    room: Room, declared: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The war room back from under the picker and its filtered timeline in one frame: it
+    was a frame of the unfiltered timeline first, then one with the filter."""
+    from warroom.tui.screens import main
+    from warroom.tui.screens.main import WarRoomScreen
+
+    actions.set_status(room, declared, "identified")
+    frames: list[bool] = []
+    real_display = WarroomApp._display
+
+    def drawn(app, screen, update):  # type: ignore[no-untyped-def]
+        if isinstance(screen, WarRoomScreen):
+            key = screen.timeline_key
+            frames.append(bool(key and key.filter))
+        return real_display(app, screen, update)
+
+    app = make_app(room, live=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen), "the filter picker")
+        monkeypatch.setattr(WarroomApp, "_display", drawn)
+        monkeypatch.setattr(main, "NOTE_HOLD", 30.0)  # not the limit that ends the hold here
+        await pilot.press("2")  # 1 all, 2 declared
+        await until(pilot, lambda: True in frames, "the filtered timeline drawn")
+        assert False not in frames, frames
+        assert len(app.main.timeline.texts()) == 1

@@ -1379,11 +1379,17 @@ class WarRoomScreen(WorkScreen[None]):
             # Only the timeline's newest page: nothing else changed, and the whole refresh
             # (every pane's data, the customer update rendered) drew a frame later. A read
             # in flight for the old filter is ignored when it lands (its key is not wanted).
-            self._read(
-                "filter",
-                lambda room: (key, *load_timeline(room, key)),
-                lambda loaded: self._show_timeline(*loaded),
-            )
+            # One frame for the war room back from under the picker and its filtered
+            # timeline, not one for each: held until the timeline is read, at most 35 ms.
+            release = self._hold_frames(NOTE_HOLD)
+
+            def show(loaded: tuple[TimelineKey, list[Entry], bool]) -> None:
+                try:
+                    self._show_timeline(*loaded)
+                finally:
+                    release()
+
+            self._read("filter", lambda room: (key, *load_timeline(room, key)), show)
 
     def _show_timeline(self, key: TimelineKey, entries: list[Entry], more_before: bool) -> None:
         if key != self._wanted():
