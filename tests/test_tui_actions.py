@@ -371,6 +371,9 @@ async def test_help_lists_every_key(room: Room, declared: int) -> None:
             "?",
             "ctrl+q",
         ]
+        # It says how to close it, in its title (drill): the keys it names close it.
+        await pilot.pause()
+        assert any("Esc, q or ? closes" in line for line in screen_lines(app))
         await pilot.press("escape")
         assert isinstance(app.screen, WarRoomScreen)
         # The help screen is kept between uses: it opens, and closes, again.
@@ -387,15 +390,16 @@ async def test_help_opens_at_its_top_each_time(room: Room, declared: int) -> Non
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("question_mark")
-        await until(pilot, lambda: screen_lines(app)[1].strip("█ ") == "Keys", "the title")
+        title = "Keys  ·  Esc, q or ? closes"
+        await until(pilot, lambda: screen_lines(app)[1].strip("█ ") == title, "the title")
         await pilot.press("end")
-        await until(pilot, lambda: screen_lines(app)[1].strip("█ ") != "Keys", "the bottom")
+        await until(pilot, lambda: screen_lines(app)[1].strip("█ ") != title, "the bottom")
         await pilot.press("escape")
         assert isinstance(app.screen, WarRoomScreen)
         await pilot.press("question_mark")
         await settle(pilot)
         lines = screen_lines(app)
-        assert lines[1].strip("█ ") == "Keys", "\n".join(lines)
+        assert lines[1].strip("█ ") == title, "\n".join(lines)
 
 
 async def test_filter_on_an_author_named_like_markup(room: Room, declared: int) -> None:

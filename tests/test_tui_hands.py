@@ -229,3 +229,34 @@ async def test_a_corrected_entry_shows_its_correction_marked_in_the_war_room(
     with room.read() as conn:
         notes = [e.text for e in entries_of_kinds(conn, declared, ("note",))]
     assert notes == ["rolled back v1.42", "db failover at 14:05"]  # stored as written
+
+
+async def test_esc_on_a_correction_left_as_stored_closes_without_asking(
+    room: Room, declared: int
+) -> None:
+    """The editor opens on the entry as stored: Esc loses nothing then, and asked anyway
+    (drill); once the text is changed it asks, as every form does."""
+    from warroom.tui.screens.forms import ConfirmDiscard
+
+    actions.note(room, declared, "rolled back v1.42")
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        for edit in (False, True):
+            await pilot.press("e")
+            await until(pilot, lambda: isinstance(app.screen, ChoiceScreen), "the entry picker")
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, TextView), "the entry")
+            await pilot.press("c")
+            await until(pilot, lambda: isinstance(app.screen, NoteEditor), "the editor")
+            if edit:
+                await pilot.press(*" (v1.41)")
+            await pilot.press("escape")
+            if edit:
+                await until(pilot, lambda: isinstance(app.screen, ConfirmDiscard), "the question")
+                await pilot.press("y")
+            await settle(pilot)
+            assert not isinstance(app.screen, (NoteEditor, ConfirmDiscard))
+            while isinstance(app.screen, TextView):
+                await pilot.press("escape")
+                await settle(pilot)

@@ -29,6 +29,7 @@ class HelpScreen(ModalScreen[None]):
             table.add_row(Text(key), Text(f"{title}: {help_text}"))
         with VerticalScroll(classes="dialog wide"):
             heading = "Keys (read-only: watching, not writing)" if self.readonly else "Keys"
+            heading += "  ·  Esc, q or ? closes"
             yield Label(Text(heading), classes="dialog-title")
             yield Static(table)
             yield Static(

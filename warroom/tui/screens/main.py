@@ -1084,7 +1084,13 @@ class WarRoomScreen(WorkScreen[None]):
 
         text = entry.text if draft is None else draft
         self.app.push_screen(
-            NoteEditor(text, title=f"Correct #{entry.id}", what="this correction", problem=problem),
+            NoteEditor(
+                text,
+                title=f"Correct #{entry.id}",
+                what="this correction",
+                problem=problem,
+                stored=draft is None,  # the entry as stored, not a draft that failed to save
+            ),
             corrected,
         )
 

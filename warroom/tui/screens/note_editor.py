@@ -43,10 +43,19 @@ class NoteEditor(ModalScreen[str | None]):
     """
 
     def __init__(
-        self, text: str, *, title: str = "Note", what: str = "this note", problem: str = ""
+        self,
+        text: str,
+        *,
+        title: str = "Note",
+        what: str = "this note",
+        problem: str = "",
+        stored: bool = False,
     ) -> None:
         super().__init__()
         self.initial = text
+        # The text it opened on is stored already (a correction of an entry): Esc on it
+        # unchanged loses nothing, so it closes without asking.
+        self.stored = stored
         self.title_text = title
         self.what = what  # for the question before Esc throws it away
         self.problem = problem  # why it is open again: the last save failed
@@ -82,6 +91,8 @@ class NoteEditor(ModalScreen[str | None]):
         count = document.line_count
         if count > 1 and not document.get_line(count - 1):
             count -= 1  # a paste ending in a line break: that empty line is not stored
+        elif count == 1 and not document.get_line(0):
+            count = 0  # emptied
         title.update(Text(describe(count, self.title_text)))
 
     def action_save(self) -> None:
@@ -110,7 +121,8 @@ class NoteEditor(ModalScreen[str | None]):
             problem.update(Text("Reopening the file… then ctrl+s adds the note."))
 
     def action_cancel(self) -> None:
-        if not self.area.text.strip():
+        text = self.area.text
+        if not text.strip() or (self.stored and text == self.initial):
             self.dismiss(None)
             return
         from warroom.tui.screens.forms import ConfirmDiscard  # only when asked
