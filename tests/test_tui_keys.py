@@ -511,3 +511,45 @@ async def test_a_filter_chosen_is_drawn_in_the_frame_that_closes_its_picker(
         await until(pilot, lambda: True in frames, "the filtered timeline drawn")
         assert False not in frames, frames
         assert len(app.main.timeline.texts()) == 1
+
+
+async def test_enter_then_ctrl_q_at_once_still_stores_the_note(room: Room, declared: int) -> None:
+    """ctrl+q is a priority key, run as it arrives: it ended the war room before the field
+    had handled the Enter typed just before it, and the note was lost (drill, review)."""
+    app = make_app(room)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n", *"last words")
+        await settle(pilot)
+        for key, char in (("enter", "\r"), ("ctrl+q", None)):
+            app.post_message(events.Key(key, char))  # as the driver hands them over
+        await until(pilot, lambda: not app.is_running, "the war room to end")
+    with room.read() as conn:
+        notes = [e.text for e in entries_of_kinds(conn, declared, ("note",))]
+    assert notes == ["last words"]
+
+
+@pytest.mark.parametrize("pasted", ["one line", "two\nlines"])
+async def test_a_paste_right_after_enter_goes_to_the_next_note(
+    room: Room, declared: int, pasted: str
+) -> None:
+    """Pasted before the field had been cleared for the next note: a line was cleared away,
+    several lines were stored with the note before them as well as opened (review)."""
+    from warroom.tui.screens.note_editor import NoteEditor
+
+    app = make_app(room)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n", *"first note")
+        await settle(pilot)
+        app.post_message(events.Key("enter", "\r"))
+        app.post_message(events.Paste(pasted))
+        await settle(pilot)
+        with room.read() as conn:
+            notes = [e.text for e in entries_of_kinds(conn, declared, ("note",))]
+        assert notes == ["first note"]
+        if "\n" in pasted:
+            await until(pilot, lambda: isinstance(app.screen, NoteEditor), "the editor")
+            assert app.screen.area.text == pasted
+        else:
+            assert app.main.query_one("#note", NoteInput).value == pasted

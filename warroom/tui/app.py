@@ -39,6 +39,7 @@ from warroom.tui.session import Session
 EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 # How long quitting waits for the session to close before it gives up on it.
 CLOSE_SECONDS = 3.0
+QUIT_AFTER = 0.5  # seconds: the longest ctrl+q waits for keys typed before it
 # After the first frame and the start-up reads: when the help screen is built ahead.
 HELP_AHEAD_SECONDS = 1.0
 
@@ -244,4 +245,18 @@ class WarroomApp(App[int]):
         self.push_screen(self._help_screen())
 
     async def action_quit(self) -> None:
-        self.exit(0)
+        # A priority key, run as it arrives: an Enter typed just before it may still wait in
+        # the focused field's queue (and its note in the war room's). Quit after them, so
+        # that note is handed to the writer and made before the session closes (Enter then
+        # ctrl+q at once lost the note; drill).
+        focused = self.focused
+        main = self._main
+
+        def after_the_war_room() -> None:
+            if main is None or not main.call_later(self.exit, 0):
+                self.exit(0)
+
+        if focused is None or focused is main or not focused.call_later(after_the_war_room):
+            after_the_war_room()
+        # ctrl+q always quits: should a queue never get to it, quit all the same.
+        self.set_timer(QUIT_AFTER, lambda: self.exit(0), name="quit")

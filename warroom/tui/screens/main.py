@@ -853,6 +853,8 @@ class WarRoomScreen(WorkScreen[None]):
         text = event.value.strip()
         if not text:
             self.set_focus(self.timeline)
+            if isinstance(event.input, NoteInput):
+                event.input.hand_over()
             return
         note_input = event.input
         # One frame for the cleared field, the focus move and the note, not a frame for the
@@ -862,6 +864,8 @@ class WarRoomScreen(WorkScreen[None]):
         # The write before the focus change: it starts at once on the writer thread.
         self.add_note(text, note_input, settled=release)
         self.set_focus(self.timeline)  # so the single-letter keys work again, at once
+        if isinstance(note_input, NoteInput):
+            note_input.hand_over()  # keys typed after Enter, now, before any newer key
 
     def _hold_frames(self, limit: float) -> Callable[[], None]:
         """Hold the app's frames (keys and messages go on) until the returned callable is

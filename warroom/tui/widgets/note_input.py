@@ -10,6 +10,7 @@ from textual import events
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import Reactive
+from textual.timer import Timer
 from textual.widgets import Input
 
 # A single line longer than this also opens the editor: easier to read and fix there.
@@ -39,9 +40,11 @@ class NoteInput(Input):
     # width of its pane), so a repaint of the field is enough.
     virtual_size = Reactive(Size(0, 0), layout=False)
 
-    # Keys that arrive after Enter and before the screen has moved the focus away: they were
-    # typed for whatever has the focus next (the timeline's keys), not for this field.
-    _after_enter: list[events.Key] | None = None
+    # Keys (and pastes) that arrive after Enter and before the screen has moved the focus
+    # away: they were meant for whatever has the focus next (the timeline's keys), not for
+    # this field, whose text is about to be cleared.
+    _after_enter: list[events.Key | events.Paste] | None = None
+    _hand_over_timer: Timer | None = None
 
     async def _on_key(self, event: events.Key) -> None:
         if self._after_enter is not None:
@@ -56,18 +59,29 @@ class NoteInput(Input):
             event.prevent_default()
             event.stop()
             self._after_enter = []
-            self.set_timer(HAND_OVER_LIMIT, self._hand_over)
+            self._hand_over_timer = self.set_timer(HAND_OVER_LIMIT, self.hand_over)
             await self.action_submit()
 
     def _on_blur(self, event: events.Blur) -> None:
-        self._hand_over()
+        self.hand_over()
 
-    def _hand_over(self) -> None:
-        """Give the keys held since Enter to whatever has the focus now (this field again,
-        should the screen not have moved it)."""
+    def hand_over(self) -> None:
+        """Give what was held since Enter to whatever has the focus now (this field again,
+        should the screen not have moved it), in the order it came."""
+        if self._hand_over_timer is not None:
+            self._hand_over_timer.stop()  # its Enter's: it must not cut a later one short
+            self._hand_over_timer = None
         held, self._after_enter = self._after_enter, None
-        for key in held or ():
-            self.app.post_message(events.Key(key.key, key.character))
+        for event in held or ():
+            again: events.Key | events.Paste
+            if isinstance(event, events.Paste):
+                again = events.Paste(event.text)
+            else:
+                again = events.Key(event.key, event.character)
+            # Sent by the app, as the driver's are: a message stops bubbling at its sender,
+            # and one made in the war room's handler never reached the app's key bindings.
+            again.set_sender(self.app)
+            self.app.post_message(again)
 
     def watch_virtual_size(self) -> None:
         # What the layout did besides: a text made shorter with the cursor left where it was
@@ -86,6 +100,9 @@ class NoteInput(Input):
         # the default is prevented: that is what cuts a paste to its first line.
         event.prevent_default()
         event.stop()
+        if self._after_enter is not None:
+            self._after_enter.append(event)  # after Enter: for the next note, not this one
+            return
         line = one_line_paste(event.text)
         if line is None:
             typed = self.value
