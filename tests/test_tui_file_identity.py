@@ -338,3 +338,44 @@ async def test_a_multi_line_note_refused_by_a_replaced_file_is_kept_through_ctrl
         await pilot.press("ctrl+s")
         await settle(pilot)
     assert _texts(db_path)[-1] == "rolled back\nerrors falling"
+
+
+async def test_a_lock_during_the_reopen_keeps_the_incident_on_screen(
+    room: Room, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A locked file read as "this incident is not in the file": the war room turned to
+    another incident after r (review)."""
+    from warroom.errors import DatabaseLocked
+    from warroom.room import Room as RoomClass
+    from warroom.tui.screens import main
+
+    first = actions.declare(room, "Checkout down", "SEV1")
+    actions.declare(room, "Search slow", "SEV3")
+    backup_to(room.store, tmp_path / "backup.db")
+    app = make_app(room, first)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.main.incident_id == first
+        _restore_with_mv(tmp_path / "backup.db", db_path)
+        app.main.file_moved("replaced")
+        await settle(pilot)
+        refused: list[str] = []
+        real_incident, real_load = RoomClass.incident, main.load_snapshot
+
+        def locked(what, real):  # type: ignore[no-untyped-def]
+            def once(*args, **kwargs):  # type: ignore[no-untyped-def]
+                if what not in refused:
+                    refused.append(what)
+                    raise DatabaseLocked(f"{db_path} is locked (test)", "SQLITE_BUSY")
+                return real(*args, **kwargs)
+
+            return once
+
+        monkeypatch.setattr(RoomClass, "incident", locked("incident", real_incident))
+        monkeypatch.setattr(main, "load_snapshot", locked("snapshot", real_load))
+        app.main.set_focus(app.main.timeline)
+        await pilot.press("r")
+        await until(pilot, lambda: app.main.moved is None, "the reopen")
+        await settle(pilot)
+        assert "incident" in refused
+        assert app.main.incident_id == first

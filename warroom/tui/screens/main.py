@@ -38,7 +38,7 @@ from textual.worker import Worker, get_current_worker
 
 from warroom import actions
 from warroom.domain import ASKS_FOR_UPDATE, format_ref
-from warroom.errors import WarroomError
+from warroom.errors import BadInput, WarroomError
 from warroom.room import Room
 from warroom.safe_text import clean, screen_line
 from warroom.startup import resume_gc
@@ -653,7 +653,7 @@ class WarRoomScreen(WorkScreen[None]):
                 if incident_id is not None:
                     try:
                         self.session.call(lambda room: room.incident(incident_id))
-                    except WarroomError:
+                    except BadInput:
                         wanted = None  # not in this file: show its active incident instead
                 # Read in the same worker: the screen never holds "reopened, not read yet",
                 # when keys would answer "still reading" (a note typed right after r was
