@@ -18,7 +18,7 @@ from warroom.actions import Actor, Room
 from warroom.storage import FileMoved, file_identity, open_store
 from warroom.storage.backup import backup_to
 
-from .tui_helpers import make_app, settle, until
+from .tui_helpers import drawn, make_app, settle, until
 
 
 def _texts(path: Path) -> list[str]:
@@ -329,12 +329,19 @@ async def test_a_multi_line_note_refused_by_a_replaced_file_is_kept_through_ctrl
             lambda: isinstance(app.screen, NoteEditor) and bool(app.screen.problem),
             "the editor again, saying why",
         )
-        assert "ctrl+r" in app.screen.problem
-        assert app.screen.area.text == "rolled back\nerrors falling"
+        editor = app.screen
+
+        def said() -> str:  # the editor's line above the text, as drawn
+            return " ".join(drawn(app, editor.query_one("#note-editor-problem")).split())
+
+        await pilot.pause()
+        assert "ctrl+r opens the file now at the path" in said()
+        assert editor.area.text == "rolled back\nerrors falling"
         await pilot.press("ctrl+r")
         await until(pilot, lambda: app.main.moved is None, "the reopen")
         await settle(pilot)
-        assert isinstance(app.screen, NoteEditor)  # kept open, with its text
+        assert app.screen is editor  # kept open, with its text
+        assert said().startswith("Reopened ")
         await pilot.press("ctrl+s")
         await settle(pilot)
     assert _texts(db_path)[-1] == "rolled back\nerrors falling"

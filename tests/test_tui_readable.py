@@ -332,3 +332,28 @@ async def test_the_triage_facts_are_on_screen_at_100x30_under_a_long_checklist(
         )
         for fact in facts.values():
             assert fact in shown, shown
+
+
+async def test_a_notification_over_the_note_editor_leaves_the_footer_readable(
+    room: Room,
+) -> None:
+    """ "Not saved … Press r" over the editor covered the war room's footer below it (drill)."""
+    from textual import events
+
+    from warroom.tui.screens.note_editor import NoteEditor
+
+    actions.declare(room, "Checkout returns 500s", "SEV2")
+    app = make_app(room)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        app.main.timeline.post_message(events.Paste("a\nb"))
+        await until(pilot, lambda: isinstance(app.screen, NoteEditor), "the editor")
+        await settle(pilot)
+        footer = screen_lines(app)[-2:]
+        assert "?Help" in "".join(footer).replace(" ", "")
+        app.notify("Not saved: the file has been replaced, a long notice over lines " * 2)
+        await until(pilot, lambda: bool(app.screen.query("Toast")), "the toast")
+        await pilot.pause()
+        lines = screen_lines(app)
+        assert any("Not saved" in line for line in lines)
+        assert lines[-2:] == footer, "\n".join(lines)

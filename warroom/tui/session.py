@@ -95,7 +95,10 @@ class Session:
         with self._lock:
             if self._retired is not None:
                 return
-            self._retired = f"{self.path} has been {how}; r opens the file now at the path"
+            self._retired = (
+                f"{self.path} has been {how}; r (ctrl+r in the note editor) opens the file "
+                "now at the path"
+            )
             release_moved(self.room.store, self._sidecars)
 
     def reopen(self) -> None:

@@ -175,6 +175,7 @@ class WarRoomScreen(WorkScreen[None]):
         self.latest: Snapshot | None = None
         self.problem = ""
         self.moved: str | None = None  # "deleted" / "replaced" once the file moved away
+        self._reopening = False
         self.incident: Incident | None = None
         self.timeline_key: TimelineKey | None = None
         self._timeline_title = ""
@@ -402,7 +403,17 @@ class WarRoomScreen(WorkScreen[None]):
     def refresh_now(self) -> None:
         self.run_in_thread("refresh", lambda: self.session.call(self._load), self.show_snapshot)
 
+    def _tell_editors(self, text: str) -> None:
+        """Say to an open note editor how its reopen (ctrl+r) went."""
+        editors = sys.modules.get("warroom.tui.screens.note_editor")  # loaded once opened
+        for screen in self.app.screen_stack:
+            if editors is not None and isinstance(screen, editors.NoteEditor):
+                screen.say(text)
+
     def worker_failed(self, worker: Worker[Any], text: str) -> None:
+        if worker.name == "reopen":
+            self._reopening = False
+            self._tell_editors(f"Not reopened: {text}")
         if worker.name in ("refresh", "older", "integrity"):
             self.show_database_problem(text)
         else:
@@ -634,8 +645,9 @@ class WarRoomScreen(WorkScreen[None]):
         self.run_in_thread("retire", lambda: self.session.retire(how))
 
     def action_reopen(self) -> None:
-        if self.moved is None:
-            return
+        if self.moved is None or self._reopening:
+            return  # nothing to reopen, or a reopen under way (ctrl+r pressed twice)
+        self._reopening = True
         incident_id = self.incident_id
         flt = self.timeline_filter
         previewed = self._previewed
@@ -668,6 +680,8 @@ class WarRoomScreen(WorkScreen[None]):
 
     def _reopened(self, reopened: tuple[int | None, Snapshot | None]) -> None:
         wanted, snapshot = reopened
+        self._reopening = False
+        self._tell_editors(f"Reopened {self.session.path}: ctrl+s adds it there now.")
         self.moved = None
         self.problem = ""
         self.show_problem("")
@@ -724,7 +738,8 @@ class WarRoomScreen(WorkScreen[None]):
             return
         if self.moved is not None:
             self.notify(
-                f"Not saved: {self.session.path} has been {self.moved}. Press r to reopen.",
+                f"Not saved: {self.session.path} has been {self.moved}. Press r to reopen"
+                " (ctrl+r in the note editor).",
                 severity="error",
             )
             if failed is not None:

@@ -116,9 +116,14 @@ class NoteEditor(ModalScreen[str | None]):
 
     def action_reopen_file(self) -> None:
         self.post_message(ReopenRequested())
-        problem = self.query_one("#note-editor-problem", Static)
-        if problem.display and self.problem:
-            problem.update(Text("Reopening the file… then ctrl+s adds the note."))
+        if self.problem:
+            self.say("Reopening the file…")
+
+    def say(self, text: str) -> None:
+        """A line above the text: why the editor is open again, how its reopen went."""
+        for problem in self.query("#note-editor-problem").results(Static):
+            problem.update(Text(text))
+            problem.display = True
 
     def action_cancel(self) -> None:
         text = self.area.text
