@@ -24,7 +24,7 @@ from warroom.tui.screens.pickers import ChoiceScreen
 from warroom.tui.widgets.note_input import NoteInput
 from warroom.views import entries_of_kinds
 
-from .tui_helpers import make_app, settle, until
+from .tui_helpers import drawn, make_app, settle, until
 
 
 @pytest.fixture
@@ -457,15 +457,22 @@ async def test_a_note_not_saved_while_the_next_was_typed_opens_in_the_editor(
     room: Room, declared: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A locked file: the first note fails after the busy timeout, by which time the field
-    holds the next one. The first was given back only into an empty field: lost (drill)."""
+    holds the next one. It was given back only into an empty field: lost (drill). Opened in
+    the editor at once, it took the keys still being typed for the field (drill): it opens
+    once the field is left, here with Enter on the next note."""
     from warroom.errors import DatabaseLocked
     from warroom.tui.screens.note_editor import NoteEditor
 
     go = threading.Event()
+    real_note = actions.note
+    failed: list[str] = []
 
-    def locked_note(*args, **kwargs):  # type: ignore[no-untyped-def]
-        go.wait(30)
-        raise DatabaseLocked("incidents.db is locked by another process (test)", "SQLITE_BUSY")
+    def locked_note(room, incident_id, text, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if not failed:
+            go.wait(30)
+            failed.append(text)
+            raise DatabaseLocked("incidents.db is locked by another process (test)", "BUSY")
+        return real_note(room, incident_id, text, *args, **kwargs)
 
     monkeypatch.setattr(actions, "note", locked_note)
     app = make_app(room)
@@ -475,9 +482,24 @@ async def test_a_note_not_saved_while_the_next_was_typed_opens_in_the_editor(
             await pilot.press("n", *"first note", "enter")
             await pilot.press("n", *"half typed")
             go.set()  # the busy timeout ends: the first note fails
+            await until(
+                pilot, lambda: any("opens in the editor" in n for n in app.notices), "the notice"
+            )
+            await pilot.press(*" and on")  # still typing: into the field, not an editor
+            assert not isinstance(app.screen, NoteEditor)
+            field = app.main.query_one("#note", NoteInput)
+            assert field.value == "half typed and on"
+            await pilot.press("enter")
             await until(pilot, lambda: isinstance(app.screen, NoteEditor), "the editor")
             assert app.screen.area.text == "first note"
-            assert app.main.query_one("#note", NoteInput).value == "half typed"
+            assert "locked" in " ".join(
+                drawn(app, app.screen.query_one("#note-editor-problem")).split()
+            )
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+        with room.read() as conn:
+            notes = [e.text for e in entries_of_kinds(conn, declared, ("note",))]
+        assert notes == ["half typed and on", "first note"]
     finally:
         go.set()
 

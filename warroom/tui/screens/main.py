@@ -176,6 +176,8 @@ class WarRoomScreen(WorkScreen[None]):
         self.problem = ""
         self.moved: str | None = None  # "deleted" / "replaced" once the file moved away
         self._reopening = False
+        self._last_failure = ""  # why the last write was not saved, for an editor opened on it
+        self._unsaved: list[str] = []  # notes not saved, waiting for the note field to be left
         self.incident: Incident | None = None
         self.timeline_key: TimelineKey | None = None
         self._timeline_title = ""
@@ -775,6 +777,7 @@ class WarRoomScreen(WorkScreen[None]):
                     self.action_done(result)
                     return
                 self.notify(result.text, severity="error")
+                self._last_failure = result.text
                 if result.moved:
                     self.file_moved(self.session.moved() or "replaced")
                 if failed is not None:
@@ -852,6 +855,13 @@ class WarRoomScreen(WorkScreen[None]):
 
     def action_leave_note(self) -> None:
         self.set_focus(self.timeline)
+        self._open_unsaved()
+
+    def _open_unsaved(self) -> None:
+        """A note that failed while the next one was being typed: in the editor, now that
+        the field has been left (opened at once, it took the keys typed for the field)."""
+        if self._unsaved:
+            self._reopen_editor(self._unsaved.pop(0))
 
     def action_note(self) -> None:
         if self._incident():
@@ -881,6 +891,7 @@ class WarRoomScreen(WorkScreen[None]):
         self.set_focus(self.timeline)  # so the single-letter keys work again, at once
         if isinstance(note_input, NoteInput):
             note_input.hand_over()  # keys typed after Enter, now, before any newer key
+        self._open_unsaved()
 
     def _hold_frames(self, limit: float) -> Callable[[], None]:
         """Hold the app's frames (keys and messages go on) until the returned callable is
@@ -924,6 +935,12 @@ class WarRoomScreen(WorkScreen[None]):
                 return
             if not note_input.value:
                 note_input.value = text
+            elif note_input.value != text and note_input.has_focus:
+                self._unsaved.append(text)
+                self.notify(
+                    "The note not saved opens in the editor once you press Enter or Esc here.",
+                    severity="warning",
+                )
             elif note_input.value != text:
                 self._reopen_editor(text)
 
@@ -961,9 +978,9 @@ class WarRoomScreen(WorkScreen[None]):
         self.call_after_refresh(self.open_note_editor, text, self._not_saved_here())
 
     def _not_saved_here(self) -> str:
-        """Why an editor opens again on its text, when it is that the file moved."""
+        """Why an editor opens again on its text."""
         if self.moved is None:
-            return ""
+            return f"{self._last_failure} ctrl+s tries again." if self._last_failure else ""
         return (
             f"Not saved: {self.session.path} has been {self.moved}. ctrl+r opens the file now "
             "at the path; then ctrl+s adds it."
@@ -974,6 +991,7 @@ class WarRoomScreen(WorkScreen[None]):
 
         def added(result: str | None) -> None:
             self.set_focus(self.timeline)
+            self._open_unsaved()  # the next one not saved, if any
             if result is not None:
                 # Not saved (locked, moved...): the editor opens again on the same text.
                 self.add_note(result, failed=partial(self._reopen_editor, result))
