@@ -123,6 +123,7 @@ CHECK_AFTER = 0.2  # seconds after mounting: the damaged-file check (tui/session
 # A note's Enter holds the screen's frames until the note can be drawn with the focus move,
 # for at most this long (a locked or slow file then shows the cleared field without it).
 NOTE_HOLD = 0.035  # seconds
+DONE_NOTICE_SECONDS = 2.5  # "Note 3 added to INC-1" and the like
 
 
 @dataclass(frozen=True)
@@ -801,7 +802,9 @@ class WarRoomScreen(WorkScreen[None]):
             self.ask(done.ask)
             return
         # The notice after the frame with the entry: mounting a toast lays out the screen.
-        self.call_after_refresh(self.notify, done.notice)
+        # Short-lived: the change is on the screen already, and a notice each of eight quick
+        # notes stacked up over the timeline and the header for seconds (drill).
+        self.call_after_refresh(partial(self.notify, done.notice, timeout=DONE_NOTICE_SECONDS))
         if done.offer_update is not None:
             self.action_update_panel(done.offer_update)
         if done.switch_to is not None:
