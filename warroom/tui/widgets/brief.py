@@ -11,7 +11,7 @@ from textual import events
 from textual.widgets import Static
 
 from warroom.safe_text import screen_line, screen_text
-from warroom.tui.widgets.roles import GAPS, SHORT_ROLES, RolesPane, role_at
+from warroom.tui.widgets.roles import GAPS, SHORT_ROLES, RolesPane, label_grid, role_at
 from warroom.views import Incident
 
 LABEL_W = 11  # "Workaround" and a space
@@ -49,9 +49,7 @@ class BriefPane(Static):
         missing = self.get_component_rich_style("brief--missing")
         none = self.get_component_rich_style("brief--none")
         # Two columns: a long value wraps under itself, not under the labels.
-        table = Table.grid(expand=True)
-        table.add_column(width=LABEL_W, no_wrap=True, style=label)
-        table.add_column(ratio=1, overflow="fold")
+        table = label_grid(LABEL_W, label)
         for role, title in SHORT_ROLES.items():
             table.add_row(title, self._role_value(incident, role, missing, none))
         facts = [

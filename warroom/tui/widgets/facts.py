@@ -8,6 +8,7 @@ from textual.widgets import Static
 
 from warroom.domain import SOURCES
 from warroom.safe_text import screen_text
+from warroom.tui.widgets.roles import label_grid
 from warroom.views import Incident
 
 LABEL_W = 11  # "Workaround" and a space
@@ -54,9 +55,7 @@ class FactsPane(Static):
             ("Detected", SOURCES.get(source, source) if source else None),
         ]
         # Two columns: a long fact wraps under itself, not under the labels.
-        table = Table.grid(expand=True)
-        table.add_column(width=LABEL_W, no_wrap=True, style=label)
-        table.add_column(ratio=1, overflow="fold")
+        table = label_grid(LABEL_W, label)
         for name, value in rows:
             table.add_row(name, screen_text(value) if value else Text("not recorded", missing))
         return table

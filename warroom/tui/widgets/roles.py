@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.console import Console
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 from textual import events
@@ -61,11 +62,7 @@ class RolesPane(Static):
             return Text()
         # Two columns: a long line (a name, who assigned it) wraps under its value, not
         # under the labels.
-        table = Table.grid(expand=True)
-        table.add_column(
-            width=LABEL_W, no_wrap=True, style=self.get_component_rich_style("roles--label")
-        )
-        table.add_column(ratio=1, overflow="fold")
+        table = label_grid(LABEL_W, self.get_component_rich_style("roles--label"))
         for role, value in zip(ROLES, values, strict=True):
             table.add_row(SHORT_ROLES[role], value)
         return table
@@ -105,6 +102,15 @@ class RolesPane(Static):
         role = role_at(self._values(), self.app.console, self.content_region.width, offset.y)
         if role is not None:
             self.post_message(self.RoleClicked(role))
+
+
+def label_grid(label_w: int, label_style: Style) -> Table:
+    """The panes' two columns, labels and values: a long value wraps under itself, never
+    under the labels (the roles, the triage facts, the narrow brief)."""
+    table = Table.grid(expand=True)
+    table.add_column(width=label_w, no_wrap=True, style=label_style)
+    table.add_column(ratio=1, overflow="fold")
+    return table
 
 
 def role_at(
