@@ -11,6 +11,11 @@ from warroom.views import Entry, entry_corrects, entry_happened_at
 MAX_CHARS = 600  # of one line, before "… N more characters"
 
 
+def _shown(text: str) -> str:
+    """A text on one timeline row: a long or multi-line one folded."""
+    return _short(text) if "\n" in text or len(text) > MAX_CHARS else screen_line(text)
+
+
 def _short(text: str) -> str:
     lines, more = fold_lines(text)
     head = f" {NEWLINE_MARKER} ".join(screen_line(line[:MAX_CHARS]) for line in lines)
@@ -31,9 +36,7 @@ def timeline_text(entry: Entry) -> str:
         target = entry_corrects(entry)
         if target is not None:
             prefix += corrects_prefix(target)
-    text = _short(entry.text) if "\n" in entry.text or len(entry.text) > MAX_CHARS else None
-    if text is None:
-        text = screen_line(entry.text)
+    text = _shown(entry.text)
     if entry.kind == "command" and isinstance(entry.data, dict):
         output = entry.data.get("output")
         if isinstance(output, str) and output.strip():
@@ -45,9 +48,7 @@ def timeline_text(entry: Entry) -> str:
 def corrected_text(correction: Entry) -> str:
     """An entry corrected since, as the timeline shows it: its latest correction's text,
     marked (the original opens whole with e)."""
-    text = correction.text
-    shown = _short(text) if "\n" in text or len(text) > MAX_CHARS else screen_line(text)
-    return corrected_prefix(correction.id) + shown
+    return corrected_prefix(correction.id) + _shown(correction.text)
 
 
 def full_text(entry: Entry) -> str:

@@ -178,7 +178,8 @@ class WarRoomScreen(WorkScreen[None]):
         self.moved: str | None = None  # "deleted" / "replaced" once the file moved away
         self._reopening = False
         self._last_failure = ""  # why the last write was not saved, for an editor opened on it
-        self._unsaved: list[str] = []  # notes not saved, waiting for the note field to be left
+        # Notes not saved, waiting for the note field to be left, with why they were not.
+        self._unsaved: list[tuple[str, str]] = []
         self.incident: Incident | None = None
         self.timeline_key: TimelineKey | None = None
         self._timeline_title = ""
@@ -864,7 +865,8 @@ class WarRoomScreen(WorkScreen[None]):
         """A note that failed while the next one was being typed: in the editor, now that
         the field has been left (opened at once, it took the keys typed for the field)."""
         if self._unsaved:
-            self._reopen_editor(self._unsaved.pop(0))
+            text, why = self._unsaved.pop(0)
+            self.call_after_refresh(self.open_note_editor, text, why)
 
     def action_note(self) -> None:
         if self._incident():
@@ -939,7 +941,7 @@ class WarRoomScreen(WorkScreen[None]):
             if not note_input.value:
                 note_input.value = text
             elif note_input.value != text and note_input.has_focus:
-                self._unsaved.append(text)
+                self._unsaved.append((text, self._not_saved_here()))  # why: as of now
                 self.notify(
                     "The note not saved opens in the editor once you press Enter or Esc here.",
                     severity="warning",

@@ -11,10 +11,9 @@ from textual import events
 from textual.widgets import Static
 
 from warroom.safe_text import screen_line, screen_text
+from warroom.tui.widgets.facts import LABEL_W
 from warroom.tui.widgets.roles import GAPS, SHORT_ROLES, RolesPane, label_grid, role_at
 from warroom.views import Incident
-
-LABEL_W = 11  # "Workaround" and a space
 
 
 def _shown(incident: Incident) -> tuple[object, ...]:

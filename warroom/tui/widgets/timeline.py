@@ -234,9 +234,10 @@ class TimelineView(ScrollView, can_focus=True):
         """Rows loaded already whose entries were corrected now: shown corrected. True if
         any was (their lines are laid out again)."""
         changed = False
+        loaded = [r.id for r in self._rows] if ids else []
         for target in ids:
-            index = bisect_right([r.id for r in self._rows], target) - 1
-            if index >= 0 and self._rows[index].id == target:
+            index = bisect_right(loaded, target) - 1
+            if index >= 0 and loaded[index] == target:
                 row = self._rows[index]
                 correction = self._corrections[target]
                 self._rows[index] = replace(row, text=corrected_text(correction))
@@ -319,7 +320,9 @@ class TimelineView(ScrollView, can_focus=True):
     def prepend(self, entries: list[Entry], *, more_before: bool) -> None:
         first = self.first_id
         older_entries = [e for e in entries if first is None or e.id < first]
-        self._show_corrected(self._learn_corrections(older_entries))
+        # A correction is newer than what it corrects: these correct only entries of this
+        # page or older, never a row loaded already.
+        self._learn_corrections(older_entries)
         older = [self._make_row(e) for e in older_entries]
         self.loading_older = False
         self.more_before = more_before
