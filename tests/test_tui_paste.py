@@ -11,7 +11,7 @@ from textual.widgets import TextArea
 from warroom import actions
 from warroom.actions import Room
 from warroom.domain import MAX_NOTE_BYTES
-from warroom.tui.paste_driver import is_burst, normalise, typed_line
+from warroom.tui.paste_driver import is_burst, key_escape, normalise, typed_line
 from warroom.tui.screens.forms import ConfirmDiscard
 from warroom.tui.screens.note_editor import NoteEditor
 from warroom.views import entries_of_kinds
@@ -148,6 +148,12 @@ def test_burst_detection() -> None:
     assert not is_burst("a")  # a key typed
     assert not is_burst("ab\r")  # too few to be sure: typed during a stall
     assert not is_burst("\x1b[A\x1b[A\x1b[A\x1b[A")  # arrow keys held down
+    # A log copied with its colours: colour codes are text in a paste, no key sends them.
+    assert is_burst("\x1b[31mERROR\x1b[0m upstream timeout\r\x1b[31mERROR\x1b[0m again\r")
+    assert is_burst("ERROR upstream timeout\rERROR again \x1b[3")  # a code cut at the end
+    assert not is_burst("\x1b[<0;3;5M\x1b[<32;30;5M\x1b[<0;60;6m")  # the mouse: keys
+    assert key_escape("\x1b[1;31mred\x1b[0m then \x1b[A") == len("\x1b[1;31mred\x1b[0m then ")
+    assert key_escape("\x1b[31mred\x1b[0m") == -1
     assert normalise("a\r\nb\rc\n\x00") == "a\nb\nc\n"
     # A pasted log's escapes must not run on the terminal that draws the field: clear screen,
     # a window title (OSC 0), colour; tabs and line breaks stay.

@@ -97,3 +97,40 @@ def test_a_5000_line_paste_is_one_whole_note(
         notes = [e.text for e in entries_of_kinds(conn, incident, ("note",))]
     assert len(notes) == 1
     assert notes[0] == "\n".join(lines) + "\nEND"  # typed after the paste's last line break
+
+
+def test_a_raw_paste_of_a_coloured_log_is_one_note_not_keys(
+    room: Room, db_path: Path, tmp_path: Path
+) -> None:
+    """Without bracketed paste, the first colour code in a log ended the paste: the rest ran
+    as keys, and its letters opened forms and logged a mitigation (drill)."""
+    incident = actions.declare(room, "Checkout returns 500s", "SEV2")
+    lines = [
+        f"\x1b[31m{i:04d} ERROR\x1b[0m upstream timeout, mitigate by retry" for i in range(2000)
+    ]
+    log = tmp_path / "log.txt"
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmux = Tmux(tmp_path)
+    command = f"exec {sys.executable} -m warroom --db {db_path} --as tester"
+    tmux(
+        "new-session", "-d", "-x", "120", "-y", "40", "-s", "w",
+        f"env TERM=xterm-256color sh -c '{command}'",
+    )  # fmt: skip
+    try:
+        tmux.wait("Checkout returns 500s")
+        tmux("send-keys", "-t", "w", "n")
+        time.sleep(0.3)
+        tmux("load-buffer", str(log))
+        tmux("paste-buffer", "-t", "w")  # raw: no bracketed-paste markers
+        tmux.wait("Note: 2,000 lines")
+        tmux("send-keys", "-t", "w", "C-s")
+        tmux.wait("(e: open whole)")  # the note on the timeline, folded
+    finally:
+        tmux("kill-server")
+    with room.read() as conn:
+        kinds = [e.kind for e in entries_of_kinds(conn, incident, ("note", "mitigation", "triage"))]
+        notes = [e.text for e in entries_of_kinds(conn, incident, ("note",))]
+    assert kinds == ["note"]
+    # Stored whole, its colour codes made inert as in a bracketed paste.
+    assert notes[0].count("\n") == 1999 and "\x1b" not in notes[0]
+    assert notes[0].splitlines()[1] == "␛0001 ERROR␛ upstream timeout, mitigate by retry"

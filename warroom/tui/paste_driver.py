@@ -9,7 +9,8 @@ Here the input thread looks at what it reads before the parser does:
 
 * Bracketed paste (`ESC [200~ ... ESC [201~`): the text between the markers is collected as
   it arrives and posted as one Paste, without passing through the parser.
-* A burst of plain text (no escape sequence) with a line break in it, or long, arriving
+* A burst of plain text (no escape sequence but colour codes, which no key sends: a log
+  copied with its colours) with a line break in it, or long, arriving
   faster than anyone types (more than BURST_CHARS characters in one go, the reads less than
   BURST_GAP apart) is a paste too: posted as a Paste instead of key presses. Pieces of one
   burst are joined up to BATCH_CHARS, so a long paste arrives as a few large Paste events.
@@ -21,6 +22,7 @@ Everything else (typing, arrow keys, mouse) goes through the parser as before.
 from __future__ import annotations
 
 import os
+import re
 import selectors
 from codecs import getincrementaldecoder
 
@@ -60,11 +62,31 @@ def typed_line(text: str) -> bool:
     return body is not None and len(body) <= TYPED_LINE and "\r" not in body and "\n" not in body
 
 
+# A colour code (SGR). A terminal sends escape sequences for keys and the mouse, never this
+# one (a mouse report ends in m too, but starts ESC [ <): in a burst it is the paste's text.
+SGR = re.compile(r"\x1b\[[0-9;:]*m")
+# The start of one, cut off at the end of a read: the rest comes with the next.
+PARTIAL_SGR = re.compile(r"\x1b(\[[0-9;:]*)?\Z")
+
+
+def key_escape(text: str) -> int:
+    """Where the first escape sequence that is not a colour code starts (a key, the mouse,
+    a paste marker), or -1."""
+    at = text.find("\x1b")
+    while at >= 0:
+        colour = SGR.match(text, at)
+        if colour is None:
+            return at
+        at = text.find("\x1b", colour.end())
+    return -1
+
+
 def is_burst(text: str) -> bool:
     """Plain text read in one go that no person could have typed: a paste."""
-    if "\x1b" in text or len(text) < BURST_CHARS:
+    body = PARTIAL_SGR.sub("", text)
+    if key_escape(body) >= 0 or len(body) < BURST_CHARS:
         return False
-    return "\r" in text or "\n" in text or len(text) >= 4 * BURST_CHARS
+    return "\r" in body or "\n" in body or len(body) >= 4 * BURST_CHARS
 
 
 class PasteAwareDriver(LinuxDriver):
@@ -116,6 +138,9 @@ class PasteAwareDriver(LinuxDriver):
             while not self.exit_event.is_set():
                 data = read(0.1)
                 if data is None:
+                    if carry and pasting is None:
+                        feed(carry)  # an escape held back from a burst's end: a key after all
+                        carry = ""
                     for event in parser.tick():
                         self.process_message(event)
                     continue
@@ -149,11 +174,15 @@ class PasteAwareDriver(LinuxDriver):
                         continue
                     if parser_idle() and is_burst(data):
                         data = self._gather_burst(data, read)
+                        cut = PARTIAL_SGR.search(data)
+                        if cut is not None and key_escape(data[: cut.start()]) < 0:
+                            # A colour code cut by the end of the read: with the next one.
+                            data, carry = data[: cut.start()], data[cut.start() :]
                         if typed_line(data):
                             feed(data)
                             data = ""
                             break
-                        plain = data.find("\x1b")
+                        plain = key_escape(data)
                         if plain >= 0:
                             # A paste may end and keys follow in the same read.
                             post(data[:plain])
@@ -183,6 +212,6 @@ class PasteAwareDriver(LinuxDriver):
                 break
             parts.append(more)
             size += len(more)
-            if "\x1b" in more:
+            if key_escape(PARTIAL_SGR.sub("", more)) >= 0:
                 break
         return "".join(parts)
