@@ -3,6 +3,7 @@ acknowledgement (a, K), the brief (b), an entry opened whole and corrected (e, c
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -154,6 +155,102 @@ async def test_e_opens_a_long_entry_whole_and_c_corrects_it(room: Room, declared
     assert original.text == long_note  # stored as it was
 
 
+async def test_a_filtered_timeline_shows_a_corrected_entry_corrected(
+    room: Room, declared: int
+) -> None:
+    """Under a filter that hides the correction (kind note, or the author of the note), the
+    row showed the original text unmarked (noticed in the last landing)."""
+    bob = as_person(room, "bob")
+    first = actions.note(bob, declared, "rolled back v1.42")
+    fix = actions.correct(room, first, "rolled back v1.41")
+    for _ in range(3):
+        actions.note(room, declared, "unrelated")
+    marked = f"\u270e (corrected in #{fix}) rolled back v1.41"
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        for chosen in ("kind:note", "author:bob"):
+            app.main.set_filter(chosen)
+            await settle(pilot)
+            texts = app.main.timeline.texts()
+            assert marked in texts and "rolled back v1.42" not in texts
+            assert not any("corrects #" in t for t in texts)  # the correction is no row
+        # Corrected again from a shell while the filter is on: the row follows.
+        second = actions.note(bob, declared, "db failover at 14:05")
+        app.main.refresh_now()
+        await settle(pilot)
+        again = actions.correct(room, second, "db failover at 14:50")
+        app.main.refresh_now()
+        await settle(pilot)
+        assert app.main.timeline.texts() == [
+            marked,
+            f"\u270e (corrected in #{again}) db failover at 14:50",
+        ]
+
+
+async def test_a_filtered_older_page_shows_its_entries_corrected(
+    room: Room, declared: int
+) -> None:
+    """The correction of an entry on an older page is newer than the rows loaded: it came
+    with the page and was dropped as already seen."""
+    from warroom.tui.data import PAGE
+
+    bob = as_person(room, "bob")
+    first = actions.note(bob, declared, "rolled back v1.42")
+    with room.store.write() as conn:
+        conn.executemany(
+            "INSERT INTO timeline (incident_id, ts, author, login, kind, text)"
+            " VALUES (?, ?, 'bob', 'bob', 'note', ?)",
+            ((declared, "2026-12-01T14:00:00+00:00", f"bob {i}") for i in range(PAGE)),
+        )
+    fix = actions.correct(room, first, "rolled back v1.41")  # newer than all of them
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.main.set_filter("author:bob")
+        await settle(pilot)
+        timeline = app.main.timeline
+        assert timeline.texts()[0] == "bob 0"
+        timeline.scroll_home(animate=False, immediate=True)
+        await until(pilot, lambda: timeline.entry_count == PAGE + 1, "the older page")
+        assert timeline.texts()[0] == f"\u270e (corrected in #{fix}) rolled back v1.41"
+
+
+async def test_the_entry_list_marks_a_corrected_original_and_c_starts_from_its_correction(
+    room: Room, declared: int
+) -> None:
+    """The list showed a corrected entry's original unmarked, and c started from the
+    original, so saving a small fix undid the correction before it (review)."""
+    first = actions.note(room, declared, "rolled back v1.42")
+    fix = actions.correct(room, first, "rolled back v1.41")
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen), "the entry picker")
+        labels = {key: str(label) for key, label in app.screen.options}  # type: ignore[attr-defined]
+        assert f"(original; corrected in #{fix}) rolled back v1.42" in labels[str(first)]
+        assert "original" not in labels[str(fix)]
+        app.screen.query_one("OptionList").highlighted = list(labels).index(str(first))
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, TextView), "the entry")
+        assert f"corrected in #{fix}" in str(app.screen.title_text)  # type: ignore[attr-defined]
+        assert app.screen.query_one(TextArea).text == "rolled back v1.42"  # opened whole
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(app.screen, NoteEditor), "the correction editor")
+        area = app.screen.query_one(TextArea)
+        assert area.text == "rolled back v1.41"
+        area.text = "rolled back v1.41 (and its config)"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    with room.read() as conn:
+        fixes = entries_of_kinds(conn, declared, ("correction",))
+    assert [(e.text, e.data) for e in fixes][-1] == (
+        "rolled back v1.41 (and its config)",
+        {"corrects": first, "kind": "note"},
+    )
+
+
 async def test_the_bar_says_what_is_new_since_this_login_last_looked(
     room: Room, declared: int
 ) -> None:
@@ -229,6 +326,29 @@ async def test_a_corrected_entry_shows_its_correction_marked_in_the_war_room(
     with room.read() as conn:
         notes = [e.text for e in entries_of_kinds(conn, declared, ("note",))]
     assert notes == ["rolled back v1.42", "db failover at 14:05"]  # stored as written
+
+
+async def test_a_corrected_entry_keeps_when_it_happened(room: Room, declared: int) -> None:
+    """The row said when the note's event happened; corrected, it dropped that, where tail
+    keeps it (review)."""
+    happened = room.now() - timedelta(minutes=20)
+    first = actions.note(room, declared, "paged the db team", at=happened)
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        fix = actions.correct(room, first, "paged the network team")
+        app.main.refresh_now()  # the correction arrives while the row is shown
+        await settle(pilot)
+        when = f"(happened {happened.astimezone():%H:%M:%S}) "
+        assert when + f"\u270e (corrected in #{fix}) paged the network team" in (
+            app.main.timeline.texts()
+        )
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)  # both read from the file at once
+        assert when + f"\u270e (corrected in #{fix}) paged the network team" in (
+            app.main.timeline.texts()
+        )
 
 
 async def test_esc_on_a_correction_left_as_stored_closes_without_asking(

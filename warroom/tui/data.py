@@ -24,6 +24,7 @@ from warroom.views import (
     Followup,
     Incident,
     Update,
+    entry_corrects,
     followups,
     list_incidents,
     load_incident,
@@ -45,9 +46,15 @@ class TimelineFilter:
         return self.kind is not None or self.author is not None
 
     def accepts(self, entry: Entry) -> bool:
+        """Shown as a row of the filtered timeline."""
         return (self.kind is None or entry.kind == self.kind) and (
             self.author is None or entry.author == self.author
         )
+
+    def keeps(self, entry: Entry) -> bool:
+        """Read with the filtered timeline: what it shows, and every correction (few), so
+        that a row whose correction the filter hides still shows it corrected."""
+        return self.accepts(entry) or entry.kind == "correction"
 
     def describe(self) -> str:
         parts = []
@@ -107,7 +114,18 @@ def _page(
         author=key.filter.author,
     )
     more = len(rows) > limit
-    return [Entry.from_row(r) for r in rows[-limit:]], more
+    entries = [Entry.from_row(r) for r in rows[-limit:]]
+    if key.filter and entries:
+        # The corrections of this page's entries, which the filter leaves out: the timeline
+        # shows them in place of what they correct (it shows only what the filter accepts).
+        ids = {e.id for e in entries}
+        hidden = [
+            fix
+            for fix in map(Entry.from_row, q.corrections_of(conn, key.incident_id))
+            if entry_corrects(fix) in ids and not key.filter.accepts(fix)
+        ]
+        entries = sorted(entries + hidden, key=lambda e: e.id)
+    return entries, more
 
 
 def load_snapshot(
@@ -139,7 +157,7 @@ def load_snapshot(
             if len(rows) > PAGE:
                 reset = True  # too far behind to catch up entry by entry
             else:
-                entries = [e for e in map(Entry.from_row, rows) if timeline_filter.accepts(e)]
+                entries = [e for e in map(Entry.from_row, rows) if timeline_filter.keeps(e)]
         if reset:
             entries, more = _page(conn, key, None)
         people = tuple(people_seen(conn, incident_id))
@@ -254,7 +272,7 @@ def load_new_entries(
         rows = q.timeline_after(conn, incident_id, after_id, PAGE + 1)
     if len(rows) > PAGE:
         return version, None
-    return version, tuple(e for e in map(Entry.from_row, rows) if timeline_filter.accepts(e))
+    return version, tuple(e for e in map(Entry.from_row, rows) if timeline_filter.keeps(e))
 
 
 def newest_entry_id(room: Room) -> int:

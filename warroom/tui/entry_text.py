@@ -27,7 +27,9 @@ def _short(text: str) -> str:
     return head
 
 
-def timeline_text(entry: Entry) -> str:
+def lead_text(entry: Entry) -> str:
+    """What a row starts with, whatever text it shows: when it happened, if given apart from
+    when it was logged, and what it corrects, if it is a correction."""
     prefix = ""
     if entry.data is not None:
         at = entry_happened_at(entry)
@@ -36,19 +38,24 @@ def timeline_text(entry: Entry) -> str:
         target = entry_corrects(entry)
         if target is not None:
             prefix += corrects_prefix(target)
+    return prefix
+
+
+def timeline_text(entry: Entry) -> str:
     text = _shown(entry.text)
     if entry.kind == "command" and isinstance(entry.data, dict):
         output = entry.data.get("output")
         if isinstance(output, str) and output.strip():
             count = line_count(output)
             text += f"  (output: {count:,} line{'s' if count != 1 else ''}; e: open)"
-    return prefix + text
+    return lead_text(entry) + text
 
 
-def corrected_text(correction: Entry) -> str:
-    """An entry corrected since, as the timeline shows it: its latest correction's text,
-    marked (the original opens whole with e)."""
-    return corrected_prefix(correction.id) + _shown(correction.text)
+def corrected_text(lead: str, correction: Entry) -> str:
+    """An entry corrected since, as the timeline shows it: its own lead (`lead_text`), then
+    its latest correction's text, marked (the original opens whole with e), as `tail`
+    shows it."""
+    return lead + corrected_prefix(correction.id) + _shown(correction.text)
 
 
 def full_text(entry: Entry) -> str:

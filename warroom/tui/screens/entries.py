@@ -10,7 +10,7 @@ from warroom.room import Room
 from warroom.safe_text import one_line
 from warroom.tui.entry_text import timeline_text
 from warroom.tui.screens.pickers import ChoiceScreen
-from warroom.views import Entry, tail
+from warroom.views import Entry, corrections, tail
 
 RECENT = 200
 
@@ -23,20 +23,29 @@ def brief_text(room: Room, incident_id: int) -> str:
         return render_brief(build_brief(conn, incident_id, room.settings, room.now()))
 
 
-def recent_entries(room: Room, incident_id: int) -> list[Entry]:
-    """The newest entries, newest first (read in a worker)."""
+def recent_entries(room: Room, incident_id: int) -> tuple[list[Entry], dict[int, Entry]]:
+    """The newest entries, newest first, and each corrected one's latest correction (read in a
+    worker)."""
     with room.read() as conn:
         entries = tail(conn, incident_id, RECENT)
+        latest = corrections(conn, incident_id)
     entries.reverse()
-    return entries
+    return entries, latest
 
 
-def entry_picker(entries: list[Entry]) -> ChoiceScreen:
+def entry_picker(entries: list[Entry], latest: dict[int, Entry]) -> ChoiceScreen:
+    """The list opens originals (what c corrects): a corrected one says so, as `tail
+    --original` does, since its text is no longer what the timeline shows."""
+
+    def marked(e: Entry) -> str:
+        fix = latest.get(e.id)
+        return f"(original; corrected in #{fix.id}) " if fix is not None else ""
+
     options = [
         (
             str(e.id),
             Text(f"#{e.id} {e.ts.astimezone():%H:%M:%S} {one_line(e.author, 14)} {e.kind}: ")
-            + Text(one_line(timeline_text(e), 90)),
+            + Text(one_line(marked(e) + timeline_text(e), 90)),
         )
         for e in entries
     ]

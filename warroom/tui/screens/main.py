@@ -113,6 +113,12 @@ def _typing_in(widget: Widget | None) -> bool:
     return text_area is not None and isinstance(widget, text_area.TextArea)
 
 
+def _shows(key: TimelineKey | None) -> Callable[[Entry], bool] | None:
+    """Which entries read with this timeline are its rows: a filtered one reads the
+    corrections it hides too, to show what they correct corrected."""
+    return key.filter.accepts if key is not None and key.filter else None
+
+
 W = TypeVar("W", bound=Widget)
 # How often the live worker looks at the file's identity when no commit wakes it: a deleted
 # or replaced file gets no commits, and our old -wal must go before anyone opens the new one.
@@ -331,7 +337,9 @@ class WarRoomScreen(WorkScreen[None]):
             timeline.empty_text = (
                 "No entries match the filter." if wanted is not None and wanted.filter else ""
             )
-            timeline.reset(snapshot.entries, more_before=snapshot.more_before)
+            timeline.reset(
+                snapshot.entries, more_before=snapshot.more_before, shows=_shows(wanted)
+            )
             self.timeline_key = snapshot.key
         elif self.timeline_key == snapshot.key:
             timeline.append(snapshot.entries)
@@ -1086,45 +1094,58 @@ class WarRoomScreen(WorkScreen[None]):
 
             self._read("entries", lambda room: recent_entries(room, incident_id), self._pick)
 
-    def _pick(self, entries: list[Entry]) -> None:
+    def _pick(self, loaded: tuple[list[Entry], dict[int, Entry]]) -> None:
         from warroom.tui.screens.entries import entry_picker
 
-        self.app.push_screen(entry_picker(entries), partial(self._open_entry, entries))
+        entries, latest = loaded
+        self.app.push_screen(
+            entry_picker(entries, latest), partial(self._open_entry, entries, latest)
+        )
 
-    def _open_entry(self, entries: list[Entry], choice: str | None) -> None:
+    def _open_entry(
+        self, entries: list[Entry], latest: dict[int, Entry], choice: str | None
+    ) -> None:
         entry = next((e for e in entries if str(e.id) == choice), None)
         if entry is None:
             return
         from warroom.tui.screens.text_view import TextView
 
+        fix = latest.get(entry.id)
+        # The original opens whole; corrected, it says so, and c starts from the latest
+        # correction (starting from the original undid the corrections made so far).
+        since = f" (original; corrected in #{fix.id})" if fix is not None else ""
+        base = fix.text if fix is not None else entry.text
         self.app.push_screen(
             TextView(
-                f"#{entry.id} {entry.kind} by {entry.author}",
+                f"#{entry.id} {entry.kind} by {entry.author}{since}",
                 full_text(entry),
                 can_correct=not self.readonly,
             ),
-            lambda result: self._correct(entry) if result == "correct" else None,
+            lambda result: self._correct(entry, base) if result == "correct" else None,
         )
 
-    def _recorrect(self, entry: Entry, draft: str) -> None:
+    def _recorrect(self, entry: Entry, base: str, draft: str) -> None:
         # After the closing editor has left the screen stack (its id is taken until then).
-        self.call_after_refresh(self._correct, entry, draft, self._not_saved_here())
+        self.call_after_refresh(self._correct, entry, base, draft, self._not_saved_here())
 
-    def _correct(self, entry: Entry, draft: str | None = None, problem: str = "") -> None:
+    def _correct(
+        self, entry: Entry, base: str, draft: str | None = None, problem: str = ""
+    ) -> None:
+        """Correct `entry`, starting from `base` (its text as it stands now)."""
         from warroom.tui.screens.note_editor import NoteEditor
 
         def corrected(text: str | None) -> None:
-            if text is not None and text.strip() != entry.text.strip():
+            if text is not None and text.strip() != base.strip():
                 self.write(
                     lambda room: ActionDone(
                         f"Correction #{actions.correct(room, entry.id, text)} of #{entry.id}"
                         " added; the original stays as it was"
                     ),
                     # Not saved: the editor opens again on what was typed.
-                    failed=partial(self._recorrect, entry, text),
+                    failed=partial(self._recorrect, entry, base, text),
                 )
 
-        text = entry.text if draft is None else draft
+        text = base if draft is None else draft
         self.app.push_screen(
             NoteEditor(
                 text,
@@ -1444,7 +1465,7 @@ class WarRoomScreen(WorkScreen[None]):
             return  # filtered again, or switched, since
         timeline = self.timeline
         timeline.empty_text = "No entries match the filter." if key.filter else ""
-        timeline.reset(entries, more_before=more_before)
+        timeline.reset(entries, more_before=more_before, shows=_shows(key))
         self.timeline_key = key
         self._show_title(key)
         self._update_cursor()

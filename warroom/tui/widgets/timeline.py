@@ -17,6 +17,7 @@ its date in front (`11-25 23:58:01`), so an incident that crosses midnight reads
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 from itertools import accumulate
@@ -34,7 +35,7 @@ from textual.strip import Strip
 
 from warroom.domain import KINDS
 from warroom.safe_text import screen_line
-from warroom.tui.entry_text import corrected_text, timeline_text
+from warroom.tui.entry_text import corrected_text, lead_text, timeline_text
 from warroom.views import UNREADABLE, Entry, entry_corrects
 
 SHORT_KINDS = {
@@ -58,6 +59,9 @@ class _Row:
     # the entry's second line under the author, so a spoofed name never stands alone and the
     # text keeps its width.
     login: str = ""
+    # What the text starts with whatever it shows (`lead_text`): kept for when a correction
+    # arrives and the row shows that instead.
+    lead: str = ""
 
 
 TIME_W = 8  # HH:MM:SS
@@ -68,6 +72,7 @@ MIN_TEXT_W = 20
 
 def _row(entry: Entry, correction: Entry | None = None) -> _Row:
     local = entry.ts.astimezone()
+    lead = lead_text(entry)
     return _Row(
         entry.id,
         local.date(),
@@ -76,8 +81,9 @@ def _row(entry: Entry, correction: Entry | None = None) -> _Row:
         screen_line(entry.kind),
         # Folded: a 5,000-line paste shows as its first lines. Corrected since: the
         # correction's text, marked, as tail and the exports show it.
-        timeline_text(entry) if correction is None else corrected_text(correction),
+        timeline_text(entry) if correction is None else corrected_text(lead, correction),
         screen_line(entry.login) if entry.login and entry.login != entry.author else "",
+        lead,
     )
 
 
@@ -180,6 +186,7 @@ class TimelineView(ScrollView, can_focus=True):
         self._look_checked = False
         self._folds: LRUCache[tuple[int, int], list[str]] = LRUCache(FOLD_CACHE)
         self._corrections: dict[int, Entry] = {}  # entry id -> its latest correction loaded
+        self._shows: Callable[[Entry], bool] | None = None  # which entries are rows
 
     # --- content ----------------------------------------------------------------------------
 
@@ -240,18 +247,32 @@ class TimelineView(ScrollView, can_focus=True):
             if index >= 0 and loaded[index] == target:
                 row = self._rows[index]
                 correction = self._corrections[target]
-                self._rows[index] = replace(row, text=corrected_text(correction))
+                self._rows[index] = replace(row, text=corrected_text(row.lead, correction))
                 changed = True
         if changed:
             self._folds.clear()
         return changed
 
-    def reset(self, entries: list[Entry] | tuple[Entry, ...], *, more_before: bool) -> None:
+    def _rows_of(self, entries: Iterable[Entry]) -> list[_Row]:
+        return [self._make_row(e) for e in entries if self._shows is None or self._shows(e)]
+
+    def reset(
+        self,
+        entries: list[Entry] | tuple[Entry, ...],
+        *,
+        more_before: bool,
+        shows: Callable[[Entry], bool] | None = None,
+    ) -> None:
+        """Show `entries` from now on. With `shows` (a filter), only those it accepts are
+        rows, of these entries and of those added later: the others are read along for the
+        corrections among them."""
+        self._shows = shows
         self._corrections.clear()
         self._learn_corrections(entries)
-        self._rows = [self._make_row(e) for e in entries[-self.limit :]]
-        self._newest_id = self._rows[-1].id if self._rows else 0
-        self.more_before = more_before or len(entries) > self.limit
+        rows = self._rows_of(entries)
+        self._rows = rows[-self.limit :]
+        self._newest_id = max((e.id for e in entries), default=0)
+        self.more_before = more_before or len(rows) > self.limit
         self.more_after = False
         self._asked_newest = False
         self.waiting = 0
@@ -278,10 +299,14 @@ class TimelineView(ScrollView, can_focus=True):
         if not new_entries:
             return 0
         corrected = self._learn_corrections(new_entries)
-        fresh = [self._make_row(e) for e in new_entries]
+        fresh = self._rows_of(new_entries)
         # A row shown corrected may take more lines or fewer: all are laid out again.
         force = self._show_corrected(corrected)
-        self._newest_id = fresh[-1].id
+        self._newest_id = new_entries[-1].id
+        if not fresh:  # only corrections the filter hides
+            if force:
+                self._relayout(force=True)
+            return 0
         following = self.following
         # Once newer entries were left out, none may be added after them (a gap): they wait
         # for the newest page, whatever the scroll position.
@@ -319,11 +344,11 @@ class TimelineView(ScrollView, can_focus=True):
 
     def prepend(self, entries: list[Entry], *, more_before: bool) -> None:
         first = self.first_id
-        older_entries = [e for e in entries if first is None or e.id < first]
-        # A correction is newer than what it corrects: these correct only entries of this
-        # page or older, never a row loaded already.
-        self._learn_corrections(older_entries)
-        older = [self._make_row(e) for e in older_entries]
+        # A correction is newer than what it corrects, so a page's own ones correct entries
+        # of this page or older; those a filter hides come with the page they correct and
+        # may be newer than the rows loaded.
+        self._learn_corrections(entries)
+        older = self._rows_of(e for e in entries if first is None or e.id < first)
         self.loading_older = False
         self.more_before = more_before
         if not older:
