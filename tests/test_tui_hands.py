@@ -188,9 +188,7 @@ async def test_a_filtered_timeline_shows_a_corrected_entry_corrected(
         ]
 
 
-async def test_a_filtered_older_page_shows_its_entries_corrected(
-    room: Room, declared: int
-) -> None:
+async def test_a_filtered_older_page_shows_its_entries_corrected(room: Room, declared: int) -> None:
     """The correction of an entry on an older page is newer than the rows loaded: it came
     with the page and was dropped as already seen."""
     from warroom.tui.data import PAGE

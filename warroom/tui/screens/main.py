@@ -337,9 +337,7 @@ class WarRoomScreen(WorkScreen[None]):
             timeline.empty_text = (
                 "No entries match the filter." if wanted is not None and wanted.filter else ""
             )
-            timeline.reset(
-                snapshot.entries, more_before=snapshot.more_before, shows=_shows(wanted)
-            )
+            timeline.reset(snapshot.entries, more_before=snapshot.more_before, shows=_shows(wanted))
             self.timeline_key = snapshot.key
         elif self.timeline_key == snapshot.key:
             timeline.append(snapshot.entries)
