@@ -309,6 +309,41 @@ def test_deleted_database_stops_the_follower_with_one_line(
     assert len(err.strip().splitlines()) == 1
 
 
+def test_a_backup_restored_with_mv_is_followed(
+    db_path: Path, tmp_path: Path, followers: list[Follower]
+) -> None:
+    """A follower over SSH stopped ("run the command again") when the owner restored a
+    backup, in the middle of the incident; it now follows the restored file, as `tail -F`
+    does, and says which entries it printed that the restored file lacks."""
+    from warroom.storage.backup import backup_to
+
+    room = live_room(db_path)
+    incident = actions.declare(room, "Disk trouble", "SEV2")
+    backed_up = actions.note(room, incident, "in the backup")
+    backup_to(room.store, tmp_path / "backup.db")
+    lost = actions.note(room, incident, "after the backup")
+    room.store.close()
+    follower = follow(followers, db_path)
+    follower.wait_line("after the backup")
+    os.replace(tmp_path / "backup.db", db_path)  # mv backup.db incidents.db
+    said = follower.wait_line("has been replaced")
+    assert f"it ends at entry #{backed_up}, so entries #{lost}-#{lost} printed above" in said
+    follower.wait_for(lambda lines: lines[-1].startswith("== INC-1"), "the header again")
+    cli(db_path, "note", "into the restored file")
+    follower.wait_line("into the restored file")
+    assert follower.proc.poll() is None  # still following
+    code, err = follower.interrupt()
+    assert code == 0 and "Traceback" not in err
+    assert err == ""
+    # The follower's old -wal was not replayed into the restored file.
+    conn = sqlite3.connect(db_path)
+    try:
+        texts = [r[0] for r in conn.execute("SELECT text FROM timeline ORDER BY id")]
+    finally:
+        conn.close()
+    assert "after the backup" not in texts and texts[-1] == "into the restored file"
+
+
 # --- tail without -f ---------------------------------------------------------------------------
 
 

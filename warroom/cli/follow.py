@@ -30,6 +30,8 @@ from warroom.domain import is_overdue, update_countdown
 from warroom.errors import BadInput, DatabaseLocked, WarroomError
 from warroom.room import Room
 from warroom.safe_text import json_dumps, one_line
+from warroom.storage import Store
+from warroom.storage.connection import open_for_reading, release_moved, sidecar_ids
 from warroom.views import Entry, Incident
 
 # Entries after which the header (severity, status, owner, next update due) may have changed.
@@ -126,6 +128,9 @@ class Follower:
         path = room.store.path
         self.path = path
         self.identity = _identity(path)
+        # Our -wal/-shm beside the path: removed if the file is replaced (see new_file).
+        self.sidecars = sidecar_ids(path)
+        self.opened: list[Store] = []  # stores opened here (on a replaced file), closed here
 
     # --- output ---
 
@@ -264,19 +269,68 @@ class Follower:
             self.overdue_told.add((incident.id, due))
             self.header(incident, force=True)
 
-    def check_file(self) -> None:
-        """The database still being the file we opened; a deleted or replaced file gets no
-        more commits, so following it would wait forever."""
+    def replaced(self) -> bool:
+        """Whether the path names another file than the one followed (a restored backup moved
+        into place), as `tail -F` asks. A deleted file gets no more commits, so following it
+        would wait forever: an error."""
         try:
             identity = _identity(self.path)
         except FileNotFoundError:
             raise WarroomError(f"{self.path} has been deleted; stopped following") from None
         except PermissionError:
             raise WarroomError(f"{self.path}: permission denied; stopped following") from None
-        if identity != self.identity:
-            raise WarroomError(
-                f"{self.path} has been replaced by another file; run the command again"
+        return identity != self.identity
+
+    def let_go(self) -> None:
+        """Close the replaced file, and remove the -wal/-shm we left beside the path before
+        anyone replays them into the new file (storage's release_moved)."""
+        release_moved(self.room.store, self.sidecars)
+
+    def new_file(self) -> None:
+        """Follow the file now at the path from here on: say so, and what of the timeline
+        followed so far it lacks; then its headers, and its entries after those printed."""
+        identity = _identity(self.path)
+        store, warning = open_for_reading(self.path)
+        self.opened.append(store)
+        if warning:
+            _warn(one_line(warning))
+        room = Room(store, self.room.actor, self.room.settings, self.room.clock)
+        with room.read() as conn:
+            last = views.last_entry_id(conn)
+            if self.incident_id is None:
+                ids = [row["id"] for row in views.list_incidents(conn, include_resolved=False)]
+                ids.reverse()
+            else:
+                ids = [self.incident_id]
+            try:
+                heads = [views.load_incident(conn, i, self.room.settings) for i in ids]
+            except BadInput:
+                raise WarroomError(
+                    f"{self.path} has been replaced by a file without INC-{self.incident_id};"
+                    " stopped following"
+                ) from None
+        self.room, self.identity, self.sidecars = room, identity, sidecar_ids(self.path)
+        lost = last < self.last_id
+        if self.as_json:
+            _emit(json_dumps({"type": "file_replaced", "path": str(self.path), "last_id": last}))
+        else:
+            line = (
+                f"== {one_line(str(self.path))} has been replaced by another file"
+                " (a restored backup?)"
             )
+            if lost:
+                line += (
+                    f"; it ends at entry #{last}, so entries #{last + 1}-#{self.last_id}"
+                    " printed above are not in it"
+                )
+            _emit(line + "; following it")
+        if lost:
+            self.last_id = last
+        self.elsewhere_id = min(self.elsewhere_id, last)
+        self.corrections.clear()
+        self.incidents.clear()
+        for incident in heads:
+            self.header(incident, force=True)
 
     def run(self, count: int) -> None:
         from warroom.live import ChangeWatcher
@@ -289,7 +343,20 @@ class Follower:
             locked_told = False
             while True:
                 changed = watcher.wait(IDLE_TICK)
-                self.check_file()
+                if self.replaced():
+                    # Its connection closed first, so ours is the last on the old file and
+                    # decides what becomes of its -wal; then a watcher on the new file,
+                    # again before the snapshot it is to follow.
+                    watcher.close()
+                    self.let_go()
+                    try:
+                        watcher = ChangeWatcher(self.path, poll_interval=IDLE_TICK)
+                    except FileNotFoundError:  # gone again since
+                        raise WarroomError(
+                            f"{self.path} has been deleted; stopped following"
+                        ) from None
+                    self.new_file()
+                    changed = True
                 if changed or pending:
                     try:
                         self.catch_up()
@@ -305,6 +372,8 @@ class Follower:
                 self.tell_overdue()
         finally:
             watcher.close()
+            for store in self.opened:
+                store.close()
 
 
 def _identity(path: Path) -> tuple[int, int]:
