@@ -245,6 +245,40 @@ def test_the_filter_picker_names_kinds_as_the_timeline_shows_them() -> None:
     assert "Kind: declare" in labels and "Kind: check" in labels
     assert "Kind: declared" not in labels and "Kind: checklist" not in labels
     assert "Kind: note" in labels
+    # handover_ack was cut to "handover" in the 8-letter kind column, like a handover.
+    assert "Kind: ack" in labels and "Kind: handover_ack" not in labels
+
+
+async def test_the_filter_offers_the_kinds_the_timeline_has(room: Room, declared: int) -> None:
+    """It listed all sixteen kinds, and most chose an empty timeline (drill)."""
+    actions.note(room, declared, "a note")
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen), "the picker")
+        kinds = [key for key, _ in app.screen.options if key.startswith("kind:")]  # type: ignore[attr-defined]
+        with room.read() as conn:
+            stored = {row[0] for row in conn.execute("SELECT DISTINCT kind FROM timeline")}
+        assert sorted(kinds) == sorted(f"kind:{k}" for k in stored)
+        assert "kind:mitigation" not in kinds
+        await pilot.press("escape")
+        await settle(pilot)
+        actions.mitigate(room, declared, "rolled back", "rollback")
+        app.main.refresh_now()
+        await settle(pilot)
+        await pilot.press("f")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen), "the picker again")
+        options = dict(app.screen.options)  # type: ignore[attr-defined]
+        assert "kind:mitigation" in options
+        assert app.main.timeline_filter.describe() == ""
+        app.screen.dismiss("kind:correction")  # chosen while one existed, say: still listed
+        await settle(pilot)
+        assert app.main.timeline_filter.describe() == "kind correct"
+        assert "kind correct" in str(app.main.timeline.border_title)
+        await pilot.press("f")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen), "the picker, filtered")
+        assert "kind:correction" in dict(app.screen.options)  # type: ignore[attr-defined]
 
 
 async def test_typing_and_clearing_the_note_field_never_lays_out_the_screen(

@@ -608,6 +608,19 @@ def timeline_page(
     return rows
 
 
+def timeline_kinds(conn: sqlite3.Connection, incident_id: int, kinds: Sequence[str]) -> list[str]:
+    """Which of `kinds` this incident's timeline has, in their order, for the kind filter:
+    one index probe each (DISTINCT would walk every entry of the incident)."""
+    return [
+        kind
+        for kind in kinds
+        if conn.execute(
+            "SELECT 1 FROM timeline WHERE incident_id = ? AND kind = ? LIMIT 1",
+            (incident_id, kind),
+        ).fetchone()
+    ]
+
+
 def timeline_authors(conn: sqlite3.Connection, incident_id: int) -> list[str]:
     """Everyone who wrote on this incident's timeline, for the author filter. From the
     participants table (one row per author, kept by a trigger): DISTINCT over the timeline

@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from warroom.alert_views import Alert, alerts_of_incident
+from warroom.domain import KINDS
 from warroom.errors import WarroomError
 from warroom.metrics import load_metrics
 from warroom.room import Room
 from warroom.storage import queries as q
 from warroom.storage.connection import Connection
 from warroom.tui.alert_data import load_triage, review_rows
+from warroom.tui.entry_text import short_kind
 from warroom.updates import mitigations_of
 from warroom.views import (
     Entry,
@@ -59,7 +61,7 @@ class TimelineFilter:
     def describe(self) -> str:
         parts = []
         if self.kind:
-            parts.append(f"kind {self.kind}")
+            parts.append(f"kind {short_kind(self.kind)}")  # as the picker names it
         if self.author:
             parts.append(f"author {self.author}")
         return ", ".join(parts)
@@ -87,6 +89,7 @@ class Snapshot:
     # Everyone who wrote on the timeline, by name: the filter picker's authors, at hand
     # when f is pressed instead of read then.
     authors: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()  # the kinds of entry the timeline has, for the same picker
     updates: tuple[Update, ...] = ()
     template: str | None = None
     rendered: str | None = None
@@ -162,6 +165,7 @@ def load_snapshot(
             entries, more = _page(conn, key, None)
         people = tuple(people_seen(conn, incident_id))
         authors = tuple(q.timeline_authors(conn, incident_id))
+        kinds = tuple(q.timeline_kinds(conn, incident_id, KINDS))
         published = tuple(updates(conn, incident_id))
         follow_ups = tuple(followups(conn, incident_id, include_done=True))
         metrics: tuple[tuple[str, str], ...] = ()
@@ -182,6 +186,7 @@ def load_snapshot(
         more_before=more,
         people=people,
         authors=authors,
+        kinds=kinds,
         updates=published,
         template=template,
         rendered=rendered,
@@ -285,6 +290,7 @@ def load_incidents(room: Room) -> list[dict[str, Any]]:
         return list_incidents(conn, include_resolved=True)
 
 
-def load_authors(room: Room, incident_id: int) -> list[str]:
+def load_filter_choices(room: Room, incident_id: int) -> tuple[list[str], list[str]]:
+    """(authors, kinds of entry) of one incident's timeline: what the filter offers."""
     with room.read() as conn:
-        return q.timeline_authors(conn, incident_id)
+        return q.timeline_authors(conn, incident_id), q.timeline_kinds(conn, incident_id, KINDS)

@@ -9,14 +9,21 @@ from rich.text import Text
 from warroom.domain import KINDS
 from warroom.safe_text import screen_line
 from warroom.tui.data import TimelineFilter
+from warroom.tui.entry_text import short_kind
 from warroom.tui.screens.pickers import ChoiceScreen
-from warroom.tui.widgets.timeline import SHORT_KINDS
 
 
-def filter_options(authors: Sequence[str]) -> list[tuple[str, Text | str]]:
+def filter_options(
+    authors: Sequence[str], kinds: Sequence[str] = KINDS, current: TimelineFilter | None = None
+) -> list[tuple[str, Text | str]]:
+    """All entries, then the kinds the timeline has (and the one filtered on, if it has none
+    any more), then its authors."""
     options: list[tuple[str, Text | str]] = [("all", "All entries")]
+    shown = set(kinds) | ({current.kind} if current is not None and current.kind else set())
     # Named as the timeline's kind column names them (`declare`, `check`...).
-    options += [(f"kind:{kind}", Text(f"Kind: {SHORT_KINDS.get(kind, kind)}")) for kind in KINDS]
+    options += [
+        (f"kind:{kind}", Text(f"Kind: {short_kind(kind)}")) for kind in KINDS if kind in shown
+    ]
     options += [(f"author:{name}", Text(f"Author: {screen_line(name, 40)}")) for name in authors]
     return options
 
@@ -29,10 +36,12 @@ def current_choice(current: TimelineFilter) -> str:
     return "all"
 
 
-def filter_picker(authors: Sequence[str], current: TimelineFilter) -> ChoiceScreen:
+def filter_picker(
+    authors: Sequence[str], kinds: Sequence[str], current: TimelineFilter
+) -> ChoiceScreen:
     picker = ChoiceScreen(
         "Show timeline entries",
-        filter_options(authors),
+        filter_options(authors, kinds, current),
         current=current_choice(current),
         hint="Enter chooses · Esc cancels",
     )

@@ -50,7 +50,7 @@ from warroom.tui.data import (
     Snapshot,
     TimelineFilter,
     TimelineKey,
-    load_authors,
+    load_filter_choices,
     load_incidents,
     load_new_entries,
     load_older,
@@ -1395,15 +1395,17 @@ class WarRoomScreen(WorkScreen[None]):
             return
         latest = self.latest
         if latest is not None and latest.incident is not None and latest.incident.id == incident_id:
-            # The authors come with every read: f does not wait on the file.
-            self._open_filter(latest.authors)
+            # The authors and kinds come with every read: f does not wait on the file.
+            self._open_filter((latest.authors, latest.kinds))
         else:  # just switched, not read yet
-            self._read("authors", lambda room: load_authors(room, incident_id), self._open_filter)
+            self._read(
+                "authors", lambda room: load_filter_choices(room, incident_id), self._open_filter
+            )
 
-    def _new_filter_picker(self, authors: Sequence[str]) -> ChoiceScreen:
+    def _new_filter_picker(self, authors: Sequence[str], kinds: Sequence[str]) -> ChoiceScreen:
         from warroom.tui.screens.filter import filter_picker
 
-        picker = self._filter_picker = filter_picker(authors, self.timeline_filter)
+        picker = self._filter_picker = filter_picker(authors, kinds, self.timeline_filter)
         self.app.install_screen(picker, f"filter-{id(self)}")
         return picker
 
@@ -1417,22 +1419,24 @@ class WarRoomScreen(WorkScreen[None]):
         if pointer_busy(self.app):
             self.set_timer(0.5, self._prepare_filter)
             return
-        self.app.push_screen(self._new_filter_picker(latest.authors))
+        self.app.push_screen(self._new_filter_picker(latest.authors, latest.kinds))
         self.app.pop_screen()
 
-    def _open_filter(self, authors: Sequence[str]) -> None:
+    def _open_filter(self, choices: tuple[Sequence[str], Sequence[str]]) -> None:
         from warroom.tui.screens.filter import current_choice, filter_options, filter_picker
 
         # The picker is composed once and shown again with its options brought up to date:
         # composing, styling and laying out a new screen was most of the time f took.
+        authors, kinds = choices
+        current = self.timeline_filter
         picker = self._filter_picker
         if picker is None:
-            picker = self._new_filter_picker(authors)
+            picker = self._new_filter_picker(authors, kinds)
         elif picker in self.app.screen_stack:
             # Still leaving the stack after the last choice: one of its own this once.
-            picker = filter_picker(authors, self.timeline_filter)
+            picker = filter_picker(authors, kinds, current)
         else:
-            picker.offer(filter_options(authors), current_choice(self.timeline_filter))
+            picker.offer(filter_options(authors, kinds, current), current_choice(current))
         self.app.push_screen(picker, self.set_filter)
 
     def set_filter(self, choice: str | None) -> None:

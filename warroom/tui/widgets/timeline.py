@@ -35,16 +35,8 @@ from textual.strip import Strip
 
 from warroom.domain import KINDS
 from warroom.safe_text import screen_line
-from warroom.tui.entry_text import corrected_text, lead_text, timeline_text
+from warroom.tui.entry_text import corrected_text, lead_text, short_kind, timeline_text
 from warroom.views import UNREADABLE, Entry, entry_corrects
-
-SHORT_KINDS = {
-    "declared": "declare",
-    "mitigation": "mitigate",
-    "checklist": "check",
-    "followup": "follow",
-    "correction": "correct",
-}
 
 
 @dataclass(frozen=True)
@@ -612,7 +604,7 @@ class TimelineView(ScrollView, can_focus=True):
                     )
                 )
             if kind_w:
-                kind = SHORT_KINDS.get(row.kind, row.kind)[:kind_w]
+                kind = short_kind(row.kind)[:kind_w]
                 segments.append(Segment(kind.ljust(kind_w) + " ", kind_style + Style(bold=True)))
         elif sub == 1 and row.login and author_w:
             login = f"login {row.login}"
