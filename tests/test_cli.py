@@ -132,6 +132,24 @@ def test_show_and_tail_human_output(run: Cli) -> None:
     assert "note" in tail and "checking dashboards" in tail
 
 
+@pytest.mark.parametrize(
+    "command", [("show",), ("tail",), ("brief",), ("export", "-f", "csv"), ("update",)]
+)
+def test_the_reading_commands_take_the_incident_as_i_too(
+    run: Cli, command: tuple[str, ...]
+) -> None:
+    """`note -i 2` but `tail INC-2`: `tail -i 2` was "No such option" (drill)."""
+    run.ok("declare", "One", "-s", "SEV2")
+    run.ok("declare", "Two", "-s", "SEV3")
+    by_ref = run.ok(*command, "INC-2").stdout
+    assert "Two" in by_ref and "One" not in by_ref
+    assert run.ok(*command, "-i", "2").stdout == by_ref
+    assert run.ok(*command, "--incident", "INC-2", "2").stdout == by_ref  # the same one
+    both = run(*command, "INC-1", "-i", "2")
+    assert both.exit_code == 2 and both.stdout == ""
+    assert both.stderr.strip() == "Error: REF 'INC-1' and --incident '2' name two incidents"
+
+
 def test_list_and_list_all(run: Cli, clock: FakeClock) -> None:
     declare(run)
     clock.advance(minutes=1)

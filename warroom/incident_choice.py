@@ -87,8 +87,8 @@ def choose_incident(
     open_rows = list_incidents(conn, include_resolved=False)
     if len(open_rows) > 1:
         raise AmbiguousIncident(
-            f"{len(open_rows)} incidents are open; say which one with -i REF (show, tail,"
-            " update, export: REF), or for this shell: export WARROOM_INCIDENT=REF",
+            f"{len(open_rows)} incidents are open; say which one with -i REF, or for this"
+            " shell: export WARROOM_INCIDENT=REF",
             open_rows,
         )
     return resolve_incident(conn, None, after_recovery=after_recovery)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -47,6 +48,35 @@ def common_options(f: F) -> F:
         help="Your name on the timeline (default: $WARROOM_USER, else your login).",
     )(f)
     return f
+
+
+def _ref(text: str) -> int | str:
+    from warroom.basics import parse_ref
+    from warroom.errors import BadInput
+
+    try:
+        return parse_ref(text)
+    except BadInput:
+        return text  # refused with its own message once the incident is looked up
+
+
+def incident_ref(f: F) -> F:
+    """The incident as a REF argument (`warroom tail INC-3`) or as `-i REF`, as the commands
+    that write take it (`warroom note -i 3`): a responder used to one typed the other and got
+    "No such option". Both at once must agree."""
+
+    @functools.wraps(f)
+    def merged(*args: Any, ref: str | None, incident_ref: str | None, **kwargs: Any) -> Any:
+        if ref is not None and incident_ref is not None and _ref(ref) != _ref(incident_ref):
+            from warroom.errors import BadInput
+
+            raise BadInput(f"REF {ref!r} and --incident {incident_ref!r} name two incidents")
+        return f(*args, ref=ref if ref is not None else incident_ref, **kwargs)
+
+    merged = click.option("--incident", "-i", "incident_ref", metavar="REF", help="Same as REF.")(
+        merged
+    )
+    return click.argument("ref", required=False)(merged)  # type: ignore[return-value]
 
 
 incident_option = click.option(

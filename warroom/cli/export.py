@@ -9,13 +9,13 @@ from typing import TextIO
 
 import click
 
-from warroom.cli.common import common_options, open_room, target_incident
+from warroom.cli.common import common_options, incident_ref, open_room, target_incident
 from warroom.errors import BadInput
 from warroom.safe_text import clean, one_line
 
 
 @click.command()
-@click.argument("ref", required=False)
+@incident_ref
 @click.option(
     "--format",
     "-f",

@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from warroom import views
-from warroom.cli.common import common_options, open_room, target_incident
+from warroom.cli.common import common_options, incident_ref, open_room, target_incident
 from warroom.cli.output import (
     AUTHOR_WIDTH,
     author_width,
@@ -382,7 +382,7 @@ def _identity(path: Path) -> tuple[int, int]:
 
 
 @click.command()
-@click.argument("ref", required=False)
+@incident_ref
 @click.option(
     "-n",
     "count",
@@ -439,7 +439,7 @@ def tail(
 
 
 @click.command()
-@click.argument("ref", required=False)
+@incident_ref
 @common_options
 @click.pass_context
 def watch(ctx: click.Context, ref: str | None) -> None:

@@ -7,7 +7,13 @@ import click
 
 from warroom import actions, views
 from warroom.actions import Room
-from warroom.cli.common import common_options, incident_option, open_room, target_incident
+from warroom.cli.common import (
+    common_options,
+    incident_option,
+    incident_ref,
+    open_room,
+    target_incident,
+)
 from warroom.cli.output import author_width, format_entry, local_time, use_color
 from warroom.domain import ROLES, format_ref
 from warroom.safe_text import clean, one_line
@@ -77,7 +83,7 @@ def ack(ctx: click.Context, role: str | None, ref: str | None) -> None:
 
 
 @click.command()
-@click.argument("ref", required=False)
+@incident_ref
 @click.option(
     "--since-last",
     is_flag=True,

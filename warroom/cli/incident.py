@@ -11,7 +11,13 @@ from typing import Any
 import click
 
 from warroom import actions, views
-from warroom.cli.common import common_options, incident_option, open_room, target_incident
+from warroom.cli.common import (
+    common_options,
+    incident_option,
+    incident_ref,
+    open_room,
+    target_incident,
+)
 from warroom.cli.output import (
     format_delivery,
     format_incident_row,
@@ -429,7 +435,7 @@ def list_(ctx: click.Context, include_all: bool, as_json: bool) -> None:
 
 
 @click.command()
-@click.argument("ref", required=False)
+@incident_ref
 @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
 @common_options
 @click.pass_context

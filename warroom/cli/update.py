@@ -8,7 +8,7 @@ from datetime import datetime
 import click
 
 from warroom import actions
-from warroom.cli.common import common_options, open_room, target_incident
+from warroom.cli.common import common_options, incident_ref, open_room, target_incident
 from warroom.cli.output import due_line
 from warroom.domain import require_text
 from warroom.errors import BadInput, WarroomError
@@ -17,8 +17,7 @@ from warroom.views import Incident
 
 
 @click.command()
-@click.argument("ref", required=False)
-@click.option("--incident", "-i", "incident_ref", metavar="REF", help="Same as REF.")
+@incident_ref
 @click.option("--template", "-t", metavar="NAME", help="Template (default: the current status).")
 @click.option("--list", "list_only", is_flag=True, help="List the available templates.")
 @click.option("--edit", is_flag=True, help="Edit the rendered text in $EDITOR first.")
@@ -39,7 +38,6 @@ from warroom.views import Incident
 def update(
     ctx: click.Context,
     ref: str | None,
-    incident_ref: str | None,
     template: str | None,
     list_only: bool,
     edit: bool,
@@ -68,9 +66,7 @@ def update(
         for available in available_templates(room):
             click.echo(available)
         return
-    if ref and incident_ref:
-        raise BadInput("give the incident either as REF or as --incident, not both")
-    incident_id = target_incident(room, ref or incident_ref, after_recovery=True)
+    incident_id = target_incident(room, ref, after_recovery=True)
     # The newest update this draft is written with: one published after it is a clash.
     seen_update_id = room.incident(incident_id).last_update_id
     if text_file is not None:
