@@ -169,13 +169,48 @@ async def test_the_header_keeps_what_matters_and_cuts_the_title_with_an_ellipsis
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
         lines = screen_lines(app)
-        header, footer = lines[0], lines[-2] + lines[-1]
-        due = "update in 10:00" if size[0] >= 90 else "due 10:00"
+        rows = 3 if size[0] < 80 else 2  # the footer's rows
+        header, footer = lines[0], " ".join(lines[-rows:])
+        due = "update in 10:00" if size[0] >= 90 else "due in 10:00"
         for kept in ("INC-1", "SEV2", "investigating", due, "Checkout"):
             assert kept in header, (kept, header)
         assert "…" in header and LONG not in header
         assert cell_len(header.rstrip()) <= size[0]
         assert "?Help" in footer.replace(" ", "")
+        # Every key whole: in two rows at 60 columns the last of each were cut ("a Assig").
+        for key in ("a Assign", "x Export", "o Follow-up", "l Alerts", "^q Quit"):
+            assert key in footer, (key, footer)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (80, 20), (60, 20)])
+async def test_long_triage_facts_leave_every_label_showing_at_80_columns(
+    room: Room, size: tuple[int, int]
+) -> None:
+    """At 80x24 a long workaround took the pane's last lines, and Services was cut off
+    without a sign (drill). Each fact now gets a line, the lines left go round in turns,
+    and a value cut short ends in an ellipsis."""
+    incident_id = actions.declare(room, "Checkout down", "SEV1")
+    actions.triage(
+        room,
+        incident_id,
+        impact="Card payments fail at checkout with HTTP 500 for customers in the EU region",
+        affected="about 30% of EU users, mostly on the mobile apps and the older web client",
+        workaround="Customers can pay with PayPal or retry from the desktop site, which uses "
+        "the older payment path that is not affected by the failing gateway",
+        services=["checkout", "payments-api", "eu-gateway", "fraud-check", "ledger"],
+    )
+    app = make_app(room)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        pane = app.main.query_one("#brief")
+        lines = screen_lines(app)[pane.region.y : pane.region.bottom]
+        labels = [line[1:].split()[0] for line in lines[1:-1] if line[2:3].strip()]
+        assert labels == ["Owner", "Fix", "Comms", "Impact", "Affected", "Workaround", "Services"]
+        text = "\n".join(lines)
+        assert "\u2026" in text  # cut, and saying so
+        assert "Impact     Card payments" in text and "Services   checkout" in text
+        if size == (80, 24):  # the spare lines went round: impact and workaround both go on
+            assert sum(1 for line in lines if line[2:13].strip() == "") == 3, text
 
 
 @pytest.mark.parametrize(
@@ -287,7 +322,7 @@ async def test_a_notification_never_covers_the_footer_or_the_note_field(room: Ro
     app = make_app(room)
     async with app.run_test(size=size, notifications=True) as pilot:
         await settle(pilot)
-        rows = 2 if size[0] < 140 else 1  # the footer's rows at this width
+        rows = 3 if size[0] < 80 else 2 if size[0] < 140 else 1  # the footer's rows
         await pilot.press("n", *"the next note, being typed")
         await settle(pilot)
         field = app.main.query_one("#note").region

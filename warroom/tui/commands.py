@@ -33,7 +33,7 @@ ALL_COMMANDS: tuple[Command, ...] = (
     Command("triage", "t", "t", "Triage", "impact, affected, workaround, services", True),
     Command("mitigate", "m", "m", "Mitigate", "log a mitigation action", True),
     Command("update_panel", "u", "u", "Update", "customer update: edit, copy, publish", False),
-    Command("followups", "o", "o", "Follow-ups", "follow-up actions: list, add, mark done", False),
+    Command("followups", "o", "o", "Follow-up", "follow-up actions: list, add, mark done", False),
     Command("export", "x", "x", "Export", "write a postmortem draft (markdown) here", False),
     Command("filter", "f", "f", "Filter", "show one kind or one author on the timeline", False),
     # Not in the footer (full at 80 columns): a folded entry says "e: open whole" itself.

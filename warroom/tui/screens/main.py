@@ -282,6 +282,9 @@ class WarRoomScreen(WorkScreen[None]):
     def on_resize(self, event: events.Resize) -> None:
         # Below 70x22 the checklist gives its room to the timeline (c shows it).
         self.set_class(event.size.width < 70 or event.size.height < 22, "-tiny")
+        # Below 80 columns the footer's 16 keys take three rows: in two, the last of each
+        # row were cut ("a Assig" at 60 columns), and ? lists them only once one knows to ask.
+        self.set_class(event.size.width < 80, "-slim")
 
     @property
     def timeline(self) -> TimelineView:

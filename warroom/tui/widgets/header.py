@@ -30,7 +30,8 @@ def due_text(incident: Incident, now: datetime, *, short: bool = False) -> tuple
     left = (due - now).total_seconds()
     if state == "overdue":
         return state, f"{'' if short else 'update '}OVERDUE {clock_text(left)}"
-    return state, f"{'due' if short else 'update in'} {clock_text(left)}"
+    # "due 09:47" read as a time of day, nine hours off (drill): a countdown says "in".
+    return state, f"{'due in' if short else 'update in'} {clock_text(left)}"
 
 
 def elapsed_text(incident: Incident, now: datetime) -> str:
