@@ -309,39 +309,102 @@ def test_deleted_database_stops_the_follower_with_one_line(
     assert len(err.strip().splitlines()) == 1
 
 
+def _texts(db_path: Path) -> list[str]:
+    conn = sqlite3.connect(db_path)
+    try:
+        return [r[0] for r in conn.execute("SELECT text FROM timeline ORDER BY id")]
+    finally:
+        conn.close()
+
+
 def test_a_backup_restored_with_mv_is_followed(
     db_path: Path, tmp_path: Path, followers: list[Follower]
 ) -> None:
     """A follower over SSH stopped ("run the command again") when the owner restored a
     backup, in the middle of the incident; it now follows the restored file, as `tail -F`
-    does, and says which entries it printed that the restored file lacks."""
+    does, and says which entries it printed that the restored file lacks. The old file's
+    last note is still in the -wal beside the path (its writer closed while the follower had
+    the file open): the follower, the last to use it, lets it go before anyone replays it
+    into the restored file."""
     from warroom.storage.backup import backup_to
 
     room = live_room(db_path)
     incident = actions.declare(room, "Disk trouble", "SEV2")
     backed_up = actions.note(room, incident, "in the backup")
     backup_to(room.store, tmp_path / "backup.db")
-    lost = actions.note(room, incident, "after the backup")
-    room.store.close()
     follower = follow(followers, db_path)
+    follower.wait_line("in the backup")
+    lost = actions.note(room, incident, "after the backup")
     follower.wait_line("after the backup")
+    room.store.close()  # not the last on the file: its note stays in the -wal
+    assert Path(f"{db_path}-wal").stat().st_size > 0
     os.replace(tmp_path / "backup.db", db_path)  # mv backup.db incidents.db
     said = follower.wait_line("has been replaced")
-    assert f"it ends at entry #{backed_up}, so entries #{lost}-#{lost} printed above" in said
+    assert f"it ends at entry #{backed_up}, so the entries printed above after it (to #{lost})" in (
+        said
+    )
     follower.wait_for(lambda lines: lines[-1].startswith("== INC-1"), "the header again")
     cli(db_path, "note", "into the restored file")
     follower.wait_line("into the restored file")
     assert follower.proc.poll() is None  # still following
     code, err = follower.interrupt()
-    assert code == 0 and "Traceback" not in err
-    assert err == ""
-    # The follower's old -wal was not replayed into the restored file.
-    conn = sqlite3.connect(db_path)
-    try:
-        texts = [r[0] for r in conn.execute("SELECT text FROM timeline ORDER BY id")]
-    finally:
-        conn.close()
+    assert (code, err) == (0, "")
+    texts = _texts(db_path)
     assert "after the backup" not in texts and texts[-1] == "into the restored file"
+
+
+def test_a_file_that_is_no_database_moved_into_place_stops_the_follower_with_one_line(
+    db_path: Path, tmp_path: Path, followers: list[Follower]
+) -> None:
+    room = live_room(db_path)
+    actions.declare(room, "Disk trouble", "SEV2")
+    room.store.close()
+    follower = follow(followers, db_path)
+    follower.wait_line("== INC-1")
+    junk = tmp_path / "notes.txt"
+    junk.write_text("not a database\n" * 200)
+    os.replace(junk, db_path)
+    code = follower.proc.wait(timeout=DEADLINE)
+    assert follower.proc.stderr is not None
+    err = follower.proc.stderr.read().decode()
+    assert code == 1 and "Traceback" not in err, err
+    assert len(err.strip().splitlines()) == 1 and str(db_path) in err, err
+
+
+def test_a_follower_noticing_late_leaves_the_new_files_writes_alone(
+    db_path: Path, tmp_path: Path, followers: list[Follower]
+) -> None:
+    """A writer opened the restored file (and took over the -wal beside the path) before the
+    follower noticed the restore: the follower checkpointed that -wal into its old file and
+    removed it, and the writer's note was gone (review)."""
+    from warroom.storage.backup import backup_to
+
+    room = live_room(db_path)
+    incident = actions.declare(room, "Disk trouble", "SEV2")
+    actions.note(room, incident, "in the backup")
+    backup_to(room.store, tmp_path / "backup.db")
+    room.store.close()
+    follower = follow(followers, db_path)
+    follower.wait_line("in the backup")
+    follower.proc.send_signal(signal.SIGSTOP)  # busy elsewhere (a slow SSH pipe, say)
+    try:
+        os.replace(tmp_path / "backup.db", db_path)
+        writer = live_room(db_path, "bob")
+        actions.note(writer, incident, "written before the follower noticed")
+    finally:
+        follower.proc.send_signal(signal.SIGCONT)
+    try:
+        follower.wait_line("has been replaced")
+        follower.wait_line("written before the follower noticed")  # followed, and shown
+        assert "written before the follower noticed" in _texts(db_path)
+        actions.note(writer, incident, "and after")
+        follower.wait_line("and after")
+    finally:
+        writer.store.close()
+    code, err = follower.interrupt()
+    assert (code, err) == (0, "")
+    texts = _texts(db_path)
+    assert texts[-2:] == ["written before the follower noticed", "and after"]
 
 
 # --- tail without -f ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -119,7 +120,8 @@ class Follower:
         # The author column fits every label printed so far (`maya (login root)` is wider
         # than a name): the kind, id and text columns stay aligned. Only ever grows.
         self.author_cells = AUTHOR_WIDTH
-        self.last_id = 0
+        self.last_id = 0  # read up to here (entries of other incidents count too)
+        self.printed_id = 0  # the newest entry printed
         # Following one incident: the last id checked for other incidents being declared.
         self.elsewhere_id = 0
         self.shown: dict[int, tuple[Any, ...]] = {}  # incident id -> header last printed
@@ -161,6 +163,7 @@ class Follower:
     def entry(self, entry: Entry) -> None:
         self.fit([entry])
         _emit(self.format(entry, self.room.now()))
+        self.printed_id = max(self.printed_id, entry.id)
 
     def dump(self, entries: list[Entry]) -> None:
         """Print a finished list in large writes: `tail -n 100000` must not flush per line."""
@@ -288,10 +291,16 @@ class Follower:
 
     def new_file(self) -> None:
         """Follow the file now at the path from here on: say so, and what of the timeline
-        followed so far it lacks; then its headers, and its entries after those printed."""
-        identity = _identity(self.path)
+        followed so far it lacks; then its headers, and its entries after those printed.
+        Raises WarroomError (DatabaseLocked: try again)."""
         store, warning = open_for_reading(self.path)
-        self.opened.append(store)
+        try:
+            self._take(store, warning)
+        except BaseException:
+            store.close()
+            raise
+
+    def _take(self, store: Store, warning: str | None) -> None:
         if warning:
             _warn(one_line(warning))
         room = Room(store, self.room.actor, self.room.settings, self.room.clock)
@@ -309,8 +318,14 @@ class Follower:
                     f"{self.path} has been replaced by a file without INC-{self.incident_id};"
                     " stopped following"
                 ) from None
-        self.room, self.identity, self.sidecars = room, identity, sidecar_ids(self.path)
-        lost = last < self.last_id
+        # The identity of the file opened, and its -wal/-shm only if the path still names it
+        # (replaced again meanwhile, the next look follows that one, removing nothing).
+        identity = store.identity or (0, 0)
+        sidecars = {} if store.moved() else sidecar_ids(self.path)
+        self.opened.append(store)
+        self.room, self.identity, self.sidecars = room, identity, sidecars
+        printed = self.printed_id
+        lost = last < printed
         if self.as_json:
             _emit(json_dumps({"type": "file_replaced", "path": str(self.path), "last_id": last}))
         else:
@@ -320,17 +335,29 @@ class Follower:
             )
             if lost:
                 line += (
-                    f"; it ends at entry #{last}, so entries #{last + 1}-#{self.last_id}"
-                    " printed above are not in it"
+                    f"; it ends at entry #{last}, so the entries printed above after it"
+                    f" (to #{printed}) are not in it"
                 )
             _emit(line + "; following it")
-        if lost:
-            self.last_id = last
+        self.last_id = min(self.last_id, last)
+        self.printed_id = min(printed, last)
         self.elsewhere_id = min(self.elsewhere_id, last)
         self.corrections.clear()
         self.incidents.clear()
         for incident in heads:
             self.header(incident, force=True)
+
+    def _open_new_file(self) -> None:
+        told = False
+        while True:
+            try:
+                self.new_file()
+                return
+            except DatabaseLocked:
+                if not told:
+                    _warn(f"{self.path} is locked by another process; still trying")
+                    told = True
+            time.sleep(IDLE_TICK)  # no commit to wait for: nothing is followed yet
 
     def run(self, count: int) -> None:
         from warroom.live import ChangeWatcher
@@ -344,18 +371,19 @@ class Follower:
             while True:
                 changed = watcher.wait(IDLE_TICK)
                 if self.replaced():
-                    # Its connection closed first, so ours is the last on the old file and
-                    # decides what becomes of its -wal; then a watcher on the new file,
-                    # again before the snapshot it is to follow.
+                    # The watcher's connection closed first, so that ours decides what
+                    # becomes of the old file's -wal (release_moved). The new file is opened
+                    # and read before a watcher is put on it: catch_up then reads whatever
+                    # was committed in between.
                     watcher.close()
                     self.let_go()
+                    self._open_new_file()
                     try:
                         watcher = ChangeWatcher(self.path, poll_interval=IDLE_TICK)
                     except FileNotFoundError:  # gone again since
                         raise WarroomError(
                             f"{self.path} has been deleted; stopped following"
                         ) from None
-                    self.new_file()
                     changed = True
                 if changed or pending:
                     try:

@@ -8,9 +8,11 @@ about 90 ms and `warroom note` must start fast.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import sqlite3
 import stat
+import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -447,6 +449,38 @@ def links_to_open_file(identity: Identity | None) -> int | None:
     return None
 
 
+# SQLite's unix VFS: every connection using a -shm holds a read lock on this byte of it (the
+# "dead man switch") for as long as it does.
+SHM_DMS_BYTE = 128
+_FLOCK = "@hhqqi4x"  # struct flock: type, whence, start, len, pid (and padding)
+
+
+def shm_in_use_elsewhere(identity: Identity | None) -> bool | None:
+    """Whether another process uses the -shm with this identity (holds SQLite's lock on it),
+    asked through this process's own descriptor of it (F_GETLK; never opening or closing one,
+    which would drop this process's locks); None if unknown."""
+    if identity is None:
+        return None
+    try:
+        fds = os.listdir("/proc/self/fd")
+    except OSError:
+        return None
+    for fd in fds:
+        try:
+            st = os.stat(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if (st.st_dev, st.st_ino) != identity:
+            continue
+        query = struct.pack(_FLOCK, fcntl.F_WRLCK, os.SEEK_SET, SHM_DMS_BYTE, 1, 0)
+        try:
+            answer = fcntl.fcntl(int(fd), fcntl.F_GETLK, query)
+        except OSError:
+            return None
+        return bool(struct.unpack(_FLOCK, answer)[0] != fcntl.F_UNLCK)
+    return None
+
+
 def release_moved(store: Store, sidecars: Sidecars) -> None:
     """The file `store` has open is no longer the one at its path (moved, deleted, replaced
     by a restore): close it and remove the `-wal`/`-shm` it leaves beside the path. SQLite
@@ -455,7 +489,16 @@ def release_moved(store: Store, sidecars: Sidecars) -> None:
     removed only if they are still the inodes we used (another process's new `-wal` is left
     alone), and only if nothing of value is lost: every change in them was checkpointed into
     the file we had open, or that file is gone from the disk (no name links to it). A file
-    moved elsewhere that could not be checkpointed (read-only) keeps them."""
+    moved elsewhere that could not be checkpointed (read-only) keeps them.
+
+    Nor while another process uses them: one still on our file lets them go itself once it
+    notices, and one that opened the file now at the path took them over for that file (a
+    backup moved into place with its old -wal beside it): checkpointing would copy its
+    commits into our old file and empty the log, and removing them would lose them (review).
+    Our connection is then only closed, which SQLite does without checkpointing a moved file."""
+    if shm_in_use_elsewhere(sidecars.get("-shm")):
+        store.close()
+        return
     links = links_to_open_file(store.identity)
     emptied = store.checkpoint_all()
     store.close()
