@@ -188,6 +188,37 @@ async def test_a_filtered_timeline_shows_a_corrected_entry_corrected(
         ]
 
 
+async def test_under_a_filter_a_correction_from_the_war_room_shows_and_keeps_following(
+    room: Room, declared: int
+) -> None:
+    """The war room's own correction is read back after its commit (not by the refresh):
+    hidden by the filter, it must still change its row; and a row grown by a correction
+    keeps the view at the end (it stopped short)."""
+    bob = as_person(room, "bob")
+    for i in range(30):
+        actions.note(bob, declared, f"bob {i}")
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.main.set_filter("author:bob")
+        await settle(pilot)
+        timeline = app.main.timeline
+        assert timeline.max_scroll_y > 0 and timeline.is_vertical_scroll_end
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen), "the entry picker")
+        await pilot.press("enter")  # the newest first: bob 29
+        await until(pilot, lambda: isinstance(app.screen, TextView), "the entry")
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(app.screen, NoteEditor), "the correction editor")
+        longer = "bob 29, corrected: " + "the whole story of what happened, " * 12
+        app.screen.query_one(TextArea).text = longer
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: "corrected in #" in timeline.texts()[-1], "the row corrected")
+        await settle(pilot)
+        assert timeline.texts()[-1].endswith(longer.strip())
+        assert timeline.is_vertical_scroll_end, (timeline.scroll_y, timeline.max_scroll_y)
+
+
 async def test_a_filtered_older_page_shows_its_entries_corrected(room: Room, declared: int) -> None:
     """The correction of an entry on an older page is newer than the rows loaded: it came
     with the page and was dropped as already seen."""
@@ -212,6 +243,45 @@ async def test_a_filtered_older_page_shows_its_entries_corrected(room: Room, dec
         timeline.scroll_home(animate=False, immediate=True)
         await until(pilot, lambda: timeline.entry_count == PAGE + 1, "the older page")
         assert timeline.texts()[0] == f"\u270e (corrected in #{fix}) rolled back v1.41"
+
+
+async def test_a_filtered_timeline_reads_on_from_the_newest_entry_not_its_last_row(
+    room: Room, declared: int
+) -> None:
+    """Each read started after the last entry the filter showed, so what it left out was read
+    again every time; once a page of it had piled up, every refresh read the timeline anew
+    and jumped the view to its end (review)."""
+    from warroom.tui.data import PAGE
+
+    bob = as_person(room, "bob")
+    actions.note(bob, declared, "bob's one note")
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.main.set_filter("author:bob")
+        await settle(pilot)
+        timeline = app.main.timeline
+        with room.store.write() as conn:
+            conn.executemany(
+                "INSERT INTO timeline (incident_id, ts, author, login, kind, text)"
+                " VALUES (?, '2026-12-01T14:00:00+00:00', 'alice', 'alice', 'note', ?)",
+                ((declared, f"a {i}") for i in range(PAGE + 1)),
+            )
+        app.main.refresh_now()
+        await settle(pilot)
+        resets: list[int] = []
+        reset = timeline.reset
+        timeline.reset = lambda *a, **k: (resets.append(1), reset(*a, **k))[1]  # type: ignore[method-assign]
+        for i in range(3):
+            newest = actions.note(room, declared, f"another alice note {i}")
+            app.main.refresh_now()
+            await settle(pilot)
+            assert timeline.last_id == newest  # read on from here next time
+        assert resets == []
+        actions.note(bob, declared, "bob again")
+        app.main.refresh_now()
+        await settle(pilot)
+        assert timeline.texts() == ["bob's one note", "bob again"]
 
 
 async def test_the_entry_list_marks_a_corrected_original_and_c_starts_from_its_correction(

@@ -13,6 +13,7 @@ import os
 import sqlite3
 import stat
 import struct
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -254,6 +255,68 @@ def _check_file(path: Path) -> None:
         raise WarroomError(f"{path} is not a regular file")
 
 
+# How long an open waits for processes that still use the -wal/-shm beside a replaced file
+# for the file it replaced: the war room lets them go within half a second, tail -f within
+# one (release_moved).
+STALE_SIDECARS_WAIT = 3.0  # seconds
+
+
+def _lock_key(dev: int, ino: int) -> str:
+    return f"{os.major(dev):02x}:{os.minor(dev):02x}:{ino}"  # as /proc/locks names a file
+
+
+def stale_sidecar_users(path: Path, identity: Identity | None) -> list[int]:
+    """The processes that use the -shm beside `path` for another file than the one at `path`:
+    they hold SQLite's lock on the -shm but none on this file (every connection in WAL mode
+    holds one on its database for as long as it is open). That is a file moved into place
+    (a backup restored with `mv`) while processes still had the old one open: opening it now
+    would read their -wal as this file's, and a checkpoint would write it into this file,
+    undoing the restore or damaging it (drill). Empty if none, or if it cannot be told
+    (no /proc/locks)."""
+    if identity is None:
+        return []
+    try:
+        shm = os.stat(f"{path}-shm")
+    except OSError:
+        return []
+    try:
+        with open("/proc/locks", encoding="ascii", errors="replace") as locks:
+            lines = locks.read().splitlines()
+    except OSError:
+        return []
+    shm_key, db_key = _lock_key(shm.st_dev, shm.st_ino), _lock_key(*identity)
+    on_shm: set[str] = set()
+    on_db: set[str] = set()
+    for line in lines:
+        fields = line.split()
+        if len(fields) < 6 or fields[1] == "->":  # "->": a process waiting for a lock
+            continue
+        if fields[5] == shm_key:
+            on_shm.add(fields[4])
+        elif fields[5] == db_key:
+            on_db.add(fields[4])
+    # Not this process: it lets the old file go before it opens the new one (Session.reopen,
+    # the follower), and its own locks merge in one entry whatever thread took them.
+    on_shm.discard(str(os.getpid()))
+    return sorted(int(pid) for pid in on_shm - on_db if pid.isdigit())
+
+
+def _wait_for_stale_sidecars(path: Path, identity: Identity | None) -> None:
+    """Before SQLite first reads the file: wait for processes still on the file this one
+    replaced to let go of its -wal/-shm; refuse if they do not."""
+    deadline = time.monotonic() + STALE_SIDECARS_WAIT
+    while users := stale_sidecar_users(path, identity):
+        if time.monotonic() >= deadline:
+            pids = ", ".join(map(str, users[:5]))
+            raise WarroomError(
+                f"{path} has been replaced while processes (pid {pids}) still have the file it"
+                f" replaced open, with its -wal beside it; nothing was read or written. Stop"
+                f" them, or restore as the README says: remove {path.name}-wal and"
+                f" {path.name}-shm before moving a backup into place"
+            )
+        time.sleep(0.05)
+
+
 def open_store(
     path: str | os.PathLike[str],
     *,
@@ -282,6 +345,8 @@ def open_store(
         with contextlib.suppress(OSError):
             was_empty = os.stat(path).st_size == 0
     identity = file_identity(path)
+    if not immutable:
+        _wait_for_stale_sidecars(path, identity)
     try:
         if readonly:
             # immutable: no locks, no -shm, the -wal ignored; for media nothing can write to.
@@ -361,7 +426,7 @@ def open_for_reading(path: str | os.PathLike[str]) -> tuple[Store, str | None]:
     database: a command that only reads must not create one (a typo in $WARROOM_DB, or a file
     moved away, would otherwise read as "no incidents", an all-clear)."""
     try:
-        os.lstat(path)
+        st = os.lstat(path)
     except FileNotFoundError:
         raise WarroomError(
             f"no warroom database at {path}; check --db or $WARROOM_DB "
@@ -369,6 +434,14 @@ def open_for_reading(path: str | os.PathLike[str]) -> tuple[Store, str | None]:
         ) from None
     except OSError:
         pass  # a folder we may not enter, say: open_store names the cause
+    else:
+        if st.st_size == 0 and stat.S_ISREG(st.st_mode):
+            # Nor may it make an empty file one (tail -f --all wrote a schema into an empty
+            # file moved over the team's: drill).
+            raise WarroomError(
+                f"{path} is empty, not a warroom database (warroom init or warroom declare"
+                " makes one)"
+            )
     try:
         return open_store(path), None
     except _READABLE_ANYWAY as first:

@@ -252,11 +252,14 @@ def first_snapshot(room: Room, incident_id: int | None) -> Snapshot | None:
         return None
 
 
-def load_timeline(room: Room, key: TimelineKey) -> tuple[list[Entry], bool]:
-    """The newest page of one timeline and whether older entries exist: all that a new
-    filter changes, so nothing else is read (nor the customer update rendered)."""
+def load_timeline(room: Room, key: TimelineKey) -> tuple[list[Entry], bool, int]:
+    """The newest page of one timeline, whether older entries exist, and the newest id in the
+    file as they were read: all that a new filter changes, so nothing else is read (nor the
+    customer update rendered)."""
     with room.read() as conn:
-        return _page(conn, key, None)
+        version = q.max_timeline_id(conn)
+        entries, more = _page(conn, key, None)
+    return entries, more, version
 
 
 def load_older(room: Room, key: TimelineKey, before_id: int) -> tuple[list[Entry], bool]:

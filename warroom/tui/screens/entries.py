@@ -44,7 +44,10 @@ def entry_picker(entries: list[Entry], latest: dict[int, Entry]) -> ChoiceScreen
     options = [
         (
             str(e.id),
-            Text(f"#{e.id} {e.ts.astimezone():%H:%M:%S} {one_line(e.author, 14)} {e.kind}: ")
+            Text(
+                f"#{e.id} {e.ts.astimezone():%H:%M:%S} {one_line(e.author, 14)}"
+                f" {one_line(e.kind, 14)}: "
+            )
             + Text(one_line(marked(e) + timeline_text(e), 90)),
         )
         for e in entries

@@ -283,8 +283,10 @@ class WarRoomScreen(WorkScreen[None]):
         # Below 70x22 the checklist gives its room to the timeline (c shows it).
         self.set_class(event.size.width < 70 or event.size.height < 22, "-tiny")
         # Below 80 columns the footer's 16 keys take three rows: in two, the last of each
-        # row were cut ("a Assig" at 60 columns), and ? lists them only once one knows to ask.
+        # row were cut ("a Assig" at 60 columns). Below 22 rows the timeline cannot spare
+        # one: two rows then show the first twelve keys whole, and ? lists them all.
         self.set_class(event.size.width < 80, "-slim")
+        self.set_class(event.size.height < 22, "-short")
 
     @property
     def timeline(self) -> TimelineView:
@@ -340,10 +342,15 @@ class WarRoomScreen(WorkScreen[None]):
             timeline.empty_text = (
                 "No entries match the filter." if wanted is not None and wanted.filter else ""
             )
-            timeline.reset(snapshot.entries, more_before=snapshot.more_before, shows=_shows(wanted))
+            timeline.reset(
+                snapshot.entries,
+                more_before=snapshot.more_before,
+                shows=_shows(wanted),
+                read_to=snapshot.version,
+            )
             self.timeline_key = snapshot.key
         elif self.timeline_key == snapshot.key:
-            timeline.append(snapshot.entries)
+            timeline.append(snapshot.entries, read_to=snapshot.version)
         self._show_title(wanted)
 
     def _show_title(self, wanted: TimelineKey | None) -> None:
@@ -559,6 +566,12 @@ class WarRoomScreen(WorkScreen[None]):
         stopping = self._stopping
         session_room = self.session.room
         path = session_room.store.path
+        gone = session_room.store.moved()
+        if gone is not None:
+            # Moved before the loop began: opening the path would read the new file through
+            # the old one's -wal and -shm, which this process still holds.
+            self.post_message(FileMovedAway(gone))
+            return
         try:
             store = open_store(path, readonly=True)
         except WarroomError as exc:
@@ -806,7 +819,7 @@ class WarRoomScreen(WorkScreen[None]):
             timeline = self.timeline
             # Only onto the timeline they were read for, and with no gap before them.
             if key == self.timeline_key == self._wanted() and timeline.last_id >= after:
-                drawn = timeline.append(entries) > 0
+                drawn = timeline.append(entries, read_to=done.version) > 0
                 self._update_cursor()
         if done.ask is not None:
             self.ask(done.ask)
@@ -1457,7 +1470,7 @@ class WarRoomScreen(WorkScreen[None]):
             # timeline, not one for each: held until the timeline is read, at most 35 ms.
             release = self._hold_frames(NOTE_HOLD)
 
-            def show(loaded: tuple[TimelineKey, list[Entry], bool]) -> None:
+            def show(loaded: tuple[TimelineKey, list[Entry], bool, int]) -> None:
                 try:
                     self._show_timeline(*loaded)
                 finally:
@@ -1465,12 +1478,14 @@ class WarRoomScreen(WorkScreen[None]):
 
             self._read("filter", lambda room: (key, *load_timeline(room, key)), show)
 
-    def _show_timeline(self, key: TimelineKey, entries: list[Entry], more_before: bool) -> None:
+    def _show_timeline(
+        self, key: TimelineKey, entries: list[Entry], more_before: bool, version: int
+    ) -> None:
         if key != self._wanted():
             return  # filtered again, or switched, since
         timeline = self.timeline
         timeline.empty_text = "No entries match the filter." if key.filter else ""
-        timeline.reset(entries, more_before=more_before, shows=_shows(key))
+        timeline.reset(entries, more_before=more_before, shows=_shows(key), read_to=version)
         self.timeline_key = key
         self._show_title(key)
         self._update_cursor()

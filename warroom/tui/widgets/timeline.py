@@ -254,16 +254,17 @@ class TimelineView(ScrollView, can_focus=True):
         *,
         more_before: bool,
         shows: Callable[[Entry], bool] | None = None,
+        read_to: int = 0,
     ) -> None:
         """Show `entries` from now on. With `shows` (a filter), only those it accepts are
         rows, of these entries and of those added later: the others are read along for the
-        corrections among them."""
+        corrections among them. `read_to`: the newest id the read saw (see append)."""
         self._shows = shows
         self._corrections.clear()
         self._learn_corrections(entries)
         rows = self._rows_of(entries)
         self._rows = rows[-self.limit :]
-        self._newest_id = max((e.id for e in entries), default=0)
+        self._newest_id = max(max((e.id for e in entries), default=0), read_to)
         self.more_before = more_before or len(rows) > self.limit
         self.more_after = False
         self._asked_newest = False
@@ -284,20 +285,25 @@ class TimelineView(ScrollView, can_focus=True):
         if self.following:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
 
-    def append(self, entries: list[Entry] | tuple[Entry, ...]) -> int:
-        """Add entries newer than those shown; returns how many were new."""
+    def append(self, entries: list[Entry] | tuple[Entry, ...], *, read_to: int = 0) -> int:
+        """Add entries newer than those shown; returns how many were new. `read_to`: the
+        newest id in the file when they were read, so the next read starts after it: a
+        filtered timeline read the entries its filter leaves out again and again, and once
+        a page of them had piled up every refresh read the timeline anew and jumped to its
+        end (review)."""
         newest = self.last_id
         new_entries = [e for e in entries if e.id > newest]
+        self._newest_id = max(self._newest_id, read_to)
         if not new_entries:
             return 0
         corrected = self._learn_corrections(new_entries)
         fresh = self._rows_of(new_entries)
         # A row shown corrected may take more lines or fewer: all are laid out again.
         force = self._show_corrected(corrected)
-        self._newest_id = new_entries[-1].id
+        self._newest_id = max(self._newest_id, new_entries[-1].id)
         if not fresh:  # only corrections the filter hides
             if force:
-                self._relayout(force=True)
+                self._keep_following(self._relayout(force=True))
             return 0
         following = self.following
         # Once newer entries were left out, none may be added after them (a gap): they wait
@@ -321,14 +327,17 @@ class TimelineView(ScrollView, can_focus=True):
             settled = self._relayout(force=True)
         else:
             settled = self._relayout(force=force)
-        if following:
+        self._keep_following(settled)
+        self._update_subtitle()
+        return len(fresh)
+
+    def _keep_following(self, settled: bool) -> None:
+        if self.following:
             if settled:
                 # Laid out already: the size is known, so scroll now and only now.
                 self.scroll_end(animate=False, immediate=True, x_axis=False)
             else:
                 self._follow()
-        self._update_subtitle()
-        return len(fresh)
 
     def _drop_oldest(self, count: int) -> None:
         del self._rows[:count]
