@@ -319,6 +319,31 @@ async def test_the_entry_list_marks_a_corrected_original_and_c_starts_from_its_c
     )
 
 
+async def test_c_on_a_superseded_correction_starts_from_the_latest(
+    room: Room, declared: int
+) -> None:
+    """#4 corrected by #6, then by #9: c on #6 started from #6's text, and saving it undid
+    #9 (drill)."""
+    first = actions.note(room, declared, "deploy of v1.42 happened")
+    older = actions.correct(room, first, "deploy of v1.42 happened at 14:05")
+    newer = actions.correct(room, first, "deploy of v1.42.0 happened at 14:05")
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen), "the entry picker")
+        labels = {key: str(label) for key, label in app.screen.options}  # type: ignore[attr-defined]
+        assert f"(superseded by #{newer})" in labels[str(older)]
+        assert "superseded" not in labels[str(newer)]
+        app.screen.query_one("OptionList").highlighted = list(labels).index(str(older))
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, TextView), "the entry")
+        assert f"superseded by #{newer}" in str(app.screen.title_text)  # type: ignore[attr-defined]
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(app.screen, NoteEditor), "the correction editor")
+        assert app.screen.query_one(TextArea).text == "deploy of v1.42.0 happened at 14:05"
+
+
 async def test_the_bar_says_what_is_new_since_this_login_last_looked(
     room: Room, declared: int
 ) -> None:

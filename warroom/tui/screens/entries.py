@@ -10,7 +10,7 @@ from warroom.room import Room
 from warroom.safe_text import one_line
 from warroom.tui.entry_text import timeline_text
 from warroom.tui.screens.pickers import ChoiceScreen
-from warroom.views import Entry, corrections, tail
+from warroom.views import Entry, corrections, entry_corrects, tail
 
 RECENT = 200
 
@@ -39,7 +39,13 @@ def entry_picker(entries: list[Entry], latest: dict[int, Entry]) -> ChoiceScreen
 
     def marked(e: Entry) -> str:
         fix = latest.get(e.id)
-        return f"(original; corrected in #{fix.id}) " if fix is not None else ""
+        if fix is not None:
+            return f"(original; corrected in #{fix.id}) "
+        root = entry_corrects(e)
+        newest = latest.get(root) if root is not None else None
+        if newest is not None and newest.id != e.id:
+            return f"(superseded by #{newest.id}) "
+        return ""
 
     options = [
         (

@@ -90,7 +90,7 @@ from warroom.tui.widgets.roles import RolesPane
 from warroom.tui.widgets.situation import SituationBar
 from warroom.tui.widgets.timeline import TimelineView
 from warroom.tui.widgets.update_pane import UpdatePane
-from warroom.views import Entry, Incident
+from warroom.views import Entry, Incident, entry_corrects
 
 if TYPE_CHECKING:
     from warroom.live import ChangeWatcher
@@ -1126,9 +1126,18 @@ class WarRoomScreen(WorkScreen[None]):
 
         fix = latest.get(entry.id)
         # The original opens whole; corrected, it says so, and c starts from the latest
-        # correction (starting from the original undid the corrections made so far).
-        since = f" (original; corrected in #{fix.id})" if fix is not None else ""
-        base = fix.text if fix is not None else entry.text
+        # correction (starting from the original undid the corrections made so far). A
+        # correction corrects the same original (actions.correct): c on an older one starts
+        # from the latest too.
+        root = entry_corrects(entry)
+        newest = latest.get(root) if root is not None else None
+        if fix is not None:
+            since = f" (original; corrected in #{fix.id})"
+        elif newest is not None and newest.id != entry.id:
+            since = f" (superseded by #{newest.id})"
+        else:
+            since = ""
+        base = (fix or newest or entry).text
         self.app.push_screen(
             TextView(
                 f"#{entry.id} {entry.kind} by {entry.author}{since}",
