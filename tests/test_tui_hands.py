@@ -219,6 +219,30 @@ async def test_under_a_filter_a_correction_from_the_war_room_shows_and_keeps_fol
         assert timeline.is_vertical_scroll_end, (timeline.scroll_y, timeline.max_scroll_y)
 
 
+async def test_a_long_filtered_timeline_after_a_short_one_scrolls_up(
+    room: Room, declared: int
+) -> None:
+    """Kind declare (one row), then author sre (530) from the picker: the end was drawn but
+    the view's position stayed at the top, so Up, PageUp and Home did nothing (drill)."""
+    sre = as_person(room, "sre")
+    for i in range(530):
+        actions.note(sre, declared, f"sre note {i}")
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        for keys in (("f", "2", "enter"), ("f", "end", "enter")):  # declare, then sre
+            await pilot.press(keys[0])
+            await until(pilot, lambda: isinstance(app.screen, ChoiceScreen), "the picker")
+            await pilot.press(*keys[1:])
+            await settle(pilot)
+        timeline = app.main.timeline
+        assert "author sre" in str(timeline.border_title)
+        assert timeline.max_scroll_y > 0 and timeline.scroll_y == timeline.max_scroll_y
+        await pilot.press("pageup")
+        await settle(pilot)
+        assert timeline.scroll_y < timeline.max_scroll_y and not timeline.following
+
+
 async def test_a_filtered_older_page_shows_its_entries_corrected(room: Room, declared: int) -> None:
     """The correction of an entry on an older page is newer than the rows loaded: it came
     with the page and was dropped as already seen."""

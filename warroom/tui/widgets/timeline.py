@@ -179,6 +179,7 @@ class TimelineView(ScrollView, can_focus=True):
         self._folds: LRUCache[tuple[int, int], list[str]] = LRUCache(FOLD_CACHE)
         self._corrections: dict[int, Entry] = {}  # entry id -> its latest correction loaded
         self._shows: Callable[[Entry], bool] | None = None  # which entries are rows
+        self._end_owed = False  # drawn at its end, not yet scrolled there (render_line)
 
     # --- content ----------------------------------------------------------------------------
 
@@ -520,6 +521,11 @@ class TimelineView(ScrollView, can_focus=True):
         self.scroll_end(animate=False, immediate=True, x_axis=False)
         self._update_subtitle()
 
+    def _scroll_owed_end(self) -> None:
+        self._end_owed = False
+        if self.following and self.scroll_y < self.max_scroll_y:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+
     def _update_subtitle(self) -> None:
         if self.following and not self.more_after:
             subtitle = ""
@@ -538,6 +544,11 @@ class TimelineView(ScrollView, can_focus=True):
             # The scroll to the end lands after the next refresh (the first time, once the
             # size is known): draw the end already, instead of a frame of the oldest entries.
             scroll_y = self.max_scroll_y
+            if not self._end_owed:
+                # And make it land: a timeline reset under the filter picker drew its end
+                # with scroll_y left at 0, so Up and PageUp found nothing above (drill).
+                self._end_owed = True
+                self.call_after_refresh(self._scroll_owed_end)
         width = self.scrollable_content_region.width
         line = scroll_y + y
         if not self._look_checked:
