@@ -155,6 +155,29 @@ def test_at_is_stored_beside_ts(run: Cli, db_path: Path, clock: FakeClock) -> No
     assert rows(db_path) == before
 
 
+def test_a_correction_with_at_corrects_when_it_happened(
+    run: Cli, db_path: Path, clock: FakeClock
+) -> None:
+    """`correct 4 "db failover started" --at "7m ago"`: tail and the war room kept the
+    original's time, and the postmortem dropped the corrected line's "(logged ...)" (drill)."""
+    run.ok("declare", "Checkout down", "-s", "SEV2")
+    clock.advance(minutes=30)  # 14:30
+    run.ok("note", "--at", "14:20", "db failover started")
+    first = rows(db_path)[-1][0]
+    run.ok("correct", str(first), "--at", "14:12", "db failover started (the replica)")
+    shown = next(line for line in run.ok("tail").stdout.splitlines() if f"#{first} " in line)
+    assert "(happened 14:12:00) \u270e (corrected in #" in shown, shown
+    assert "14:20" not in shown
+    originals = run.ok("tail", "--originals").stdout
+    assert "(happened 14:20:00) (original; corrected in #" in originals
+    run.ok("correct", str(first), "db failover started (the replica, eu-1)")  # no --at
+    shown = next(line for line in run.ok("tail").stdout.splitlines() if f"#{first} " in line)
+    assert "(happened 14:20:00) \u270e (corrected in #" in shown, shown
+    draft = run.ok("export").stdout
+    line = next(x for x in draft.splitlines() if "originally:" in x)
+    assert "(logged 14:30:00) \u270e db failover started (the replica, eu-1)" in line
+
+
 def test_postmortem_orders_by_when_it_happened_and_marks_corrections(
     run: Cli, db_path: Path, clock: FakeClock
 ) -> None:

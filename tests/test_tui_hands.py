@@ -466,6 +466,15 @@ async def test_a_corrected_entry_keeps_when_it_happened(room: Room, declared: in
         assert when + f"\u270e (corrected in #{fix}) paged the network team" in (
             app.main.timeline.texts()
         )
+        # A correction that says when it happened corrects that too, as in tail.
+        earlier = room.now() - timedelta(minutes=25)
+        again = actions.correct(room, first, "paged the network team", at=earlier)
+        app.main.refresh_now()
+        await settle(pilot)
+        assert (
+            f"(happened {earlier.astimezone():%H:%M:%S}) \u270e (corrected in #{again})"
+            " paged the network team"
+        ) in app.main.timeline.texts()
 
 
 async def test_esc_on_a_correction_left_as_stored_closes_without_asking(

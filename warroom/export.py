@@ -304,6 +304,8 @@ def _timeline_lines(conn: Connection, incident_id: int) -> Iterator[str]:
                 f" {md.single_line(_who(fix.author, fix.login))}; originally:"
                 f" {md.inline(entry.text)})"
             )
+            if happened is not None:  # it kept its "(logged ...)" only when not corrected
+                text = f"(logged {logged:%H:%M:%S}) {text}"
         if entry_corrects(entry) is not None:
             text = f"{CORRECTED_MARK} correction of an earlier entry: {text}"
         yield f"- {clock} · {names[author]} · {names[kind]} — {text}"

@@ -138,6 +138,11 @@ def entry_body(
             prefix += corrects_prefix(target)
     if correction is not None and not original:
         text = correction.text
+        from warroom.views import entry_happened_at
+
+        at = entry_happened_at(correction)
+        if at is not None:  # `correct --at`: when it happened is corrected too
+            prefix = f"(happened {local_time(at, now)}) "
         prefix += corrected_prefix(correction.id)
     elif correction is not None:
         prefix += f"(original; corrected in #{correction.id}) "

@@ -70,7 +70,10 @@ def timeline_text(entry: Entry) -> str:
 def corrected_text(lead: str, correction: Entry) -> str:
     """An entry corrected since, as the timeline shows it: its own lead (`lead_text`), then
     its latest correction's text, marked (the original opens whole with e), as `tail`
-    shows it."""
+    shows it. A correction that says when it happened (`correct --at`) corrects that too."""
+    at = entry_happened_at(correction)
+    if at is not None:
+        lead = f"(happened {at.astimezone():%H:%M:%S}) "
     return lead + corrected_prefix(correction.id) + _shown(correction.text)
 
 
