@@ -551,6 +551,28 @@ def test_tail_columns_stay_aligned_when_a_login_is_shown(run: Cli) -> None:
     assert len({_kind_column(line) for line in lines}) == 1, lines
 
 
+def test_tail_texts_start_in_one_column_whatever_the_kind_and_id(run: Cli) -> None:
+    """A handover acknowledgement (kind handover_ack, 12 letters) pushed its id and text out
+    of line, and so did #10 after #9 (drill). Kinds are named as the war room names them."""
+    run.ok("declare", "One", "-s", "SEV2")
+    run.ok("assign", "owner", "maya")
+    run.ok("handover", "owner", "sam", author="maya")
+    run.ok("ack", author="sam")
+    while int(run.ok("tail", "-n", "1").stdout.split("#", 1)[1].split()[0]) < 11:
+        run.ok("note", "filler")
+    output = run.ok("tail", "-n", "30").stdout.splitlines()
+    lines = [line for line in output if not line.startswith(" ")]  # a brief folds below
+    ids = [line.index("#") for line in lines]
+    texts = [line.index("#") + re.match(r"#\d+ +", line[line.index("#") :]).end() for line in lines]  # type: ignore[union-attr]
+    assert len(set(ids)) == 1 and len(set(texts)) == 1, "\n".join(lines)
+    kinds = {line[: line.index("#")].split()[-1] for line in lines}
+    assert "ack" in kinds and "declare" in kinds and "handover_ack" not in kinds
+    raw = [
+        json.loads(x)["kind"] for x in run.ok("tail", "-n", "30", "--json").stdout.split("\n") if x
+    ]
+    assert "handover_ack" in raw  # JSON keeps the stored names
+
+
 def test_tail_f_widens_the_author_column_once_for_a_login(
     db_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -186,6 +186,23 @@ KINDS: tuple[str, ...] = (
 )
 
 
+# Kinds as people read them (the timeline's kind column, the filter, tail): at most 8 letters,
+# the column's width at 80 columns, so none is cut to look like another (handover_ack cut to
+# "handover"). JSON and exports keep the stored names.
+SHORT_KINDS = {
+    "declared": "declare",
+    "mitigation": "mitigate",
+    "checklist": "check",
+    "followup": "follow",
+    "correction": "correct",
+    "handover_ack": "ack",
+}
+
+
+def short_kind(kind: str) -> str:
+    return SHORT_KINDS.get(kind, kind)
+
+
 # --- checklist --------------------------------------------------------------------------------
 
 STEPS: tuple[str, ...] = ("detect", "triage", "assign", "communicate", "mitigate", "review")

@@ -21,6 +21,7 @@ from warroom.domain import (
     fold_lines,
     format_duration,
     more_lines,
+    short_kind,
     update_countdown,
 )
 from warroom.safe_text import clean, one_line, person
@@ -177,7 +178,9 @@ def format_entry(
     when = local_time(entry.ts, now)
     label = author_label(entry)
     author = label + " " * (author_cells - _cells(label))
-    kind = one_line(entry.kind).ljust(10)  # read from the file: sanitised like any text
+    # Named as the war room names it, and at most 8 cells, so the columns after it stay in
+    # line (handover_ack pushed them out); read from the file: sanitised like any text.
+    kind = one_line(short_kind(entry.kind), 10).ljust(10)
     if color:
         kind = click.style(kind, fg=KIND_COLOURS.get(entry.kind, "white"))
         when = click.style(when, dim=True)
@@ -186,7 +189,8 @@ def format_entry(
         body = one_line(entry.text)  # the common case, cheaply (tail -n 100000)
     else:
         body = entry_body(entry, now, full=full, correction=correction, original=original)
-    return f"{when}  {ref}{author}  {kind}  #{entry.id}  {body}"
+    # Ids padded to five cells: #9 and #10 start their text in the same column.
+    return f"{when}  {ref}{author}  {kind}  {f'#{entry.id}':<5}  {body}"
 
 
 def due_line(incident: Incident, now: datetime, color: bool) -> str:

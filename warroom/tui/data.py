@@ -12,14 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from warroom.alert_views import Alert, alerts_of_incident
-from warroom.domain import KINDS
+from warroom.domain import KINDS, short_kind
 from warroom.errors import WarroomError
 from warroom.metrics import load_metrics
 from warroom.room import Room
 from warroom.storage import queries as q
 from warroom.storage.connection import Connection
 from warroom.tui.alert_data import load_triage, review_rows
-from warroom.tui.entry_text import short_kind
 from warroom.updates import mitigations_of
 from warroom.views import (
     Entry,

@@ -4,27 +4,18 @@ command's output is folded to its first lines and "… N more lines" (the whole 
 
 from __future__ import annotations
 
-from warroom.domain import corrected_prefix, corrects_prefix, fold_lines, line_count, more_lines
+from warroom.domain import (
+    corrected_prefix,
+    corrects_prefix,
+    fold_lines,
+    line_count,
+    more_lines,
+)
 from warroom.safe_text import NEWLINE_MARKER, screen_line
 from warroom.views import Entry, entry_corrects, entry_happened_at
 
 MAX_CHARS = 600  # of one line, before "… N more characters"
 
-# Kinds as the timeline's kind column, the filter picker and the filtered title name them:
-# at most 8 letters (the column's width at 80 columns), so none is cut to look like another
-# (handover_ack cut to "handover").
-SHORT_KINDS = {
-    "declared": "declare",
-    "mitigation": "mitigate",
-    "checklist": "check",
-    "followup": "follow",
-    "correction": "correct",
-    "handover_ack": "ack",
-}
-
-
-def short_kind(kind: str) -> str:
-    return SHORT_KINDS.get(kind, kind)
 
 
 def _shown(text: str) -> str:

@@ -6,10 +6,9 @@ from collections.abc import Sequence
 
 from rich.text import Text
 
-from warroom.domain import KINDS
+from warroom.domain import KINDS, short_kind
 from warroom.safe_text import screen_line
 from warroom.tui.data import TimelineFilter
-from warroom.tui.entry_text import short_kind
 from warroom.tui.screens.pickers import ChoiceScreen
 
 

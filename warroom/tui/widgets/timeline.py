@@ -33,9 +33,9 @@ from textual.scroll_view import ScrollView
 from textual.selection import Selection
 from textual.strip import Strip
 
-from warroom.domain import KINDS
+from warroom.domain import KINDS, short_kind
 from warroom.safe_text import screen_line
-from warroom.tui.entry_text import corrected_text, lead_text, short_kind, timeline_text
+from warroom.tui.entry_text import corrected_text, lead_text, timeline_text
 from warroom.views import UNREADABLE, Entry, entry_corrects
 
 
