@@ -123,6 +123,10 @@ async def test_backup_restored_with_mv_is_noticed_not_undone_and_reopened(
         assert app.main.problem == ""
         assert "after the backup" not in app.main.timeline.texts()
         assert "before the backup" in app.main.timeline.texts()
+        # It says what was read from the old file that the restored one lacks, as tail -f.
+        kept = len(_texts(db_path))  # ids 1 to kept: the backup's
+        told = next(n for n in app.notices if n.startswith("Reopened "))
+        assert f"It ends at entry #{kept}: #{kept + 1} to #{kept + 1}, read from" in told
         assert not app.allows("reopen")
         await until(
             pilot,

@@ -198,6 +198,7 @@ class WarRoomScreen(WorkScreen[None]):
         self._frozen = False
         self._previewed = False  # has a read rendered the customer update yet?
         self._filter_picker: ChoiceScreen | None = None  # composed on first use, kept
+        self._shown_before = 0  # at r: the newest entry read from the file left behind
         # Many hands (tui/situation.py): other incidents, handovers, others' changes.
         self.situation: Situation | None = None
         self._aware_incident: int | None = None
@@ -677,6 +678,7 @@ class WarRoomScreen(WorkScreen[None]):
         incident_id = self.incident_id
         flt = self.timeline_filter
         previewed = self._previewed
+        self._shown_before = self._version  # the newest entry read from the old file
 
         def work() -> tuple[int | None, Snapshot | None]:
             self.session.reopen()
@@ -722,7 +724,18 @@ class WarRoomScreen(WorkScreen[None]):
         self.refresh_bindings()
         # The footer only dims a key that goes away; r must go, not linger dimmed.
         self.query_one(KeysFooter).refresh(recompose=True)
-        self.notify(f"Reopened {self.session.path}")
+        shown = self._shown_before
+        if snapshot is not None and 0 <= snapshot.version < shown:
+            # As tail -f says it: what was on the screen that the restored file lacks.
+            self.notify(
+                f"Reopened {self.session.path}. It ends at entry #{snapshot.version}:"
+                f" #{snapshot.version + 1} to #{shown}, read from the file it replaced,"
+                " are not in it.",
+                severity="warning",
+                timeout=10,
+            )
+        else:
+            self.notify(f"Reopened {self.session.path}")
         if snapshot is not None:
             self.show_snapshot(snapshot)
         if snapshot is None or snapshot.key != self._wanted():
