@@ -370,7 +370,15 @@ class Follower:
             locked_told = False
             while True:
                 changed = watcher.wait(IDLE_TICK)
-                if self.replaced():
+                try:
+                    replaced = self.replaced()
+                except WarroomError:
+                    # Deleted: let its -wal/-shm go before stopping, as for a replaced file
+                    # (an ordinary close leaves them beside the path once it has moved).
+                    watcher.close()
+                    self.let_go()
+                    raise
+                if replaced:
                     # The watcher's connection closed first, so that ours decides what
                     # becomes of the old file's -wal (release_moved). The new file is opened
                     # and read before a watcher is put on it: catch_up then reads whatever
