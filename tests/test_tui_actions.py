@@ -374,6 +374,9 @@ async def test_help_lists_every_key(room: Room, declared: int) -> None:
         # It says how to close it, in its title (drill): the keys it names close it.
         await pilot.pause()
         assert any("Esc, q or ? closes" in line for line in screen_lines(app))
+        # And how to scroll the timeline, which it did not say (drill).
+        said = str(app.screen.query_one(".dialog-hint").render())
+        assert "PgUp PgDn, Home and the mouse wheel scroll it" in said, said
         await pilot.press("escape")
         assert isinstance(app.screen, WarRoomScreen)
         # The help screen is kept between uses: it opens, and closes, again.

@@ -34,7 +34,9 @@ class HelpScreen(ModalScreen[None]):
             yield Static(table)
             yield Static(
                 Text(
-                    "The timeline follows new entries unless you scroll up; End follows again. "
+                    "The timeline has the focus unless a field does (Esc leaves a field): "
+                    "\u2191 \u2193, PgUp PgDn, Home and the mouse wheel scroll it, and it "
+                    "follows new entries unless you scroll up; End follows again. "
                     "Everything here is also a shell command: `warroom --help`. "
                     "ctrl+p opens the command palette."
                 ),
