@@ -245,6 +245,36 @@ def test_mouse_selection_then_ctrl_c_in_a_real_terminal(
     assert t.state() == "0 0 1"
 
 
+def test_quitting_while_a_note_waits_on_a_lock_says_so_and_saves_it(
+    room: Room, db_path: Path, terminal: Callable[..., Terminal]
+) -> None:
+    """Enter then ctrl+q while another process holds the write lock: the terminal came back
+    after the 3 s close bound, but the shell prompt did not, with no word why (the write was
+    still waiting). Now it says so, and the note is saved once the lock goes."""
+    import sqlite3
+
+    actions.declare(room, "Checkout returns 500s", "SEV2")
+    room.store.close()
+    t = terminal(db_path, (80, 24), "--as", "tester")
+    t.shows("Declared SEV2")
+    holder = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # the war room's write waits for this (busy timeout)
+        t.keys("n")
+        t.type("rolled back while locked")
+        t.keys("Enter", "C-q")
+        t.shows("still saving to")
+        said = "".join(t.screen().splitlines())  # the 80-column pane wraps it mid-word
+        assert "(locked, or a stalled disk); waiting for it. ctrl+c gives up" in said, said
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    t.shows("answered")
+    assert t.exit_status() == 0
+    assert t.state() == "0 0 1"
+    assert open_texts(db_path)[-1] == "rolled back while locked"
+
+
 def test_a_terminal_that_hangs_up_without_a_sighup_ends_the_war_room(
     room: Room, db_path: Path, terminal: Callable[..., Terminal]
 ) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import threading
 
 from warroom.room import Room
+from warroom.safe_text import one_line
 
 
 def run_tui(room: Room, incident_id: int | None = None, readonly: bool = False) -> int:
@@ -19,5 +22,26 @@ def run_tui(room: Room, incident_id: int | None = None, readonly: bool = False) 
 
         app.driver_class = PasteAwareDriver  # a paste arrives whole, never as keys
     app.run()
+    if app.close_timed_out and app.closing is not None:
+        _wait_for_close(app.closing, room)
     # A Textual app that crashed still returns normally; its return code tells.
     return app.return_code or 0
+
+
+def _wait_for_close(closing: threading.Thread, room: Room) -> None:
+    """The terminal is back, but what was asked of the file before quitting is not done (a
+    lock, a stalled disk): say so instead of a shell that silently does not come back (the
+    writer thread holds the exit), and let ctrl+c give up on it."""
+    path = one_line(str(room.store.path))
+    sys.stderr.write(
+        f"warroom: still saving to {path}, which does not answer (locked, or a stalled"
+        " disk); waiting for it. ctrl+c gives up: what was being saved may then be lost.\n"
+    )
+    sys.stderr.flush()
+    try:
+        closing.join()
+    except KeyboardInterrupt:
+        sys.stderr.write(f"warroom: gave up; `warroom tail` shows what {path} holds\n")
+        sys.stderr.flush()
+        os._exit(130)  # not waiting for the writer thread, which is what ctrl+c asked
+    sys.stderr.write(f"warroom: {path} answered; `warroom tail` shows what was saved\n")
