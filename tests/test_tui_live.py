@@ -3,14 +3,16 @@ vanished file, and a timeline of 100,000 entries."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from textual.widgets import Input
 
-from tests.conftest import T0, as_person
+from tests.conftest import T0, FakeClock, as_person
 from warroom import actions
 from warroom.domain import to_iso
 from warroom.room import Room
@@ -155,6 +157,40 @@ async def test_locked_database_shows_a_message_and_writes_nothing(
         impatient.close()
     with room.read() as conn:
         assert all(e["text"] != "blocked note" for e in q.timeline_tail(conn, incident_id, 10))
+
+
+async def test_a_note_saved_late_keeps_the_time_it_was_typed(
+    db_path: Path, room: Room, clock: FakeClock
+) -> None:
+    """Held 30 s by another writer's lock, a note took the time it was saved, and moved
+    down the timeline past what happened meanwhile (drill)."""
+    incident_id = actions.declare(room, "Checkout down", "SEV1")
+    typed = room.now()
+    blocker = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        app = make_app(room)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            blocker.execute("BEGIN IMMEDIATE")
+            await pilot.press("n", *"failover decided", "enter")
+            await pilot.pause()
+            clock.advance(seconds=30)  # the lock goes half a minute later
+            blocker.execute("ROLLBACK")
+            await until(
+                pilot, lambda: "failover decided" in app.main.timeline.texts()[-1], "the note"
+            )
+            assert app.main.timeline.texts()[-1].startswith(
+                f"(happened {typed.astimezone():%H:%M:%S}) "
+            )
+            await pilot.press("n", *"on time", "enter")  # no lock: no "happened"
+            await until(pilot, lambda: app.main.timeline.texts()[-1] == "on time", "the next")
+    finally:
+        blocker.close()
+    with room.read() as conn:
+        late, prompt = q.timeline_tail(conn, incident_id, 2)
+    assert json.loads(late["data"]) == {"at": to_iso(typed)}
+    assert late["ts"] == to_iso(typed + timedelta(seconds=30))
+    assert prompt["data"] is None
 
 
 async def test_vanished_database_shows_a_message(tmp_path: Path, room: Room) -> None:

@@ -35,6 +35,7 @@ from warroom.domain import (
     require_body,
     require_text,
     to_iso,
+    typed_long_ago,
 )
 from warroom.errors import BadInput, WarroomError
 
@@ -186,12 +187,26 @@ def triage(
 # --- timeline entries -------------------------------------------------------------------------
 
 
-def note(room: Room, incident_id: int, text: str, *, at: datetime | None = None) -> int:
-    """A note: one line typed, or a whole paste or log (kept exactly, up to MAX_NOTE_BYTES)."""
+def note(
+    room: Room,
+    incident_id: int,
+    text: str,
+    *,
+    at: datetime | None = None,
+    typed_at: datetime | None = None,
+) -> int:
+    """A note: one line typed, or a whole paste or log (kept exactly, up to MAX_NOTE_BYTES).
+    `typed_at`: when it was typed (the war room's Enter); a note logged much later (the file
+    was locked) keeps that as when it happened (domain.typed_long_ago)."""
     text = require_body(text, "the note")
     data = _at_data(room, at)
     with _write(room) as tx:
         tx.incident_row(incident_id)
+        if at is None and typed_at is not None:
+            # Looked at once the write lock is ours: the wait for it is what made it late.
+            late = typed_long_ago(typed_at, room.now())
+            if late is not None:
+                data = _at_data(room, late)
         return tx.log(incident_id, "note", text, data or None)
 
 

@@ -203,6 +203,16 @@ def short_kind(kind: str) -> str:
     return SHORT_KINDS.get(kind, kind)
 
 
+# A note saved this long after its Enter (the file locked by another writer) records the
+# Enter as when it happened: its place in the timeline is when it was said, not saved.
+NOTE_LATE_SECONDS = 5.0
+
+
+def typed_long_ago(typed_at: datetime, now: datetime) -> datetime | None:
+    """`typed_at`, if a note typed then is being logged NOTE_LATE_SECONDS or more later."""
+    return typed_at if (now - typed_at).total_seconds() >= NOTE_LATE_SECONDS else None
+
+
 # --- checklist --------------------------------------------------------------------------------
 
 STEPS: tuple[str, ...] = ("detect", "triage", "assign", "communicate", "mitigate", "review")

@@ -17,7 +17,6 @@ from warroom.views import Entry, entry_corrects, entry_happened_at
 MAX_CHARS = 600  # of one line, before "… N more characters"
 
 
-
 def _shown(text: str) -> str:
     """A text on one timeline row: a long or multi-line one folded."""
     return _short(text) if "\n" in text or len(text) > MAX_CHARS else screen_line(text)

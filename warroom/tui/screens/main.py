@@ -984,9 +984,11 @@ class WarRoomScreen(WorkScreen[None]):
             elif note_input.value != text:
                 self._reopen_editor(text)
 
+        typed_at = self.session.room.now()  # saved late (a lock), it happened at Enter
         self.write(
             lambda room: ActionDone(
-                f"Note {actions.note(room, incident_id, text)} added to {format_ref(incident_id)}"
+                f"Note {actions.note(room, incident_id, text, typed_at=typed_at)} added to"
+                f" {format_ref(incident_id)}"
             ),
             failed=failed or keep_text,
             settled=settled,
