@@ -502,12 +502,10 @@ def sidecar_ids(path: str | os.PathLike[str]) -> Sidecars:
     return {s: _identity_or_none(f"{path}{s}") for s in SIDECARS}
 
 
-def links_to_open_file(identity: Identity | None) -> int | None:
-    """How many names the file open here (by identity) still has, found through this
-    process's own descriptors (Linux /proc: stat, never open, so no lock is dropped);
-    None if unknown."""
-    if identity is None:
-        return None
+def _own_descriptor(identity: Identity) -> tuple[int, os.stat_result] | None:
+    """One of this process's descriptors of the file with this identity, and its stat, found
+    through Linux's /proc (stat, never open: opening and closing one would drop this
+    process's locks on the file); None if there is none or it cannot be told."""
     try:
         fds = os.listdir("/proc/self/fd")
     except OSError:
@@ -518,8 +516,14 @@ def links_to_open_file(identity: Identity | None) -> int | None:
         except OSError:
             continue
         if (st.st_dev, st.st_ino) == identity:
-            return st.st_nlink
+            return int(fd), st
     return None
+
+
+def links_to_open_file(identity: Identity | None) -> int | None:
+    """How many names the file open here (by identity) still has; None if unknown."""
+    found = _own_descriptor(identity) if identity is not None else None
+    return found[1].st_nlink if found is not None else None
 
 
 # SQLite's unix VFS: every connection using a -shm holds a read lock on this byte of it (the
@@ -530,28 +534,16 @@ _FLOCK = "@hhqqi4x"  # struct flock: type, whence, start, len, pid (and padding)
 
 def shm_in_use_elsewhere(identity: Identity | None) -> bool | None:
     """Whether another process uses the -shm with this identity (holds SQLite's lock on it),
-    asked through this process's own descriptor of it (F_GETLK; never opening or closing one,
-    which would drop this process's locks); None if unknown."""
-    if identity is None:
+    asked through this process's own descriptor of it (F_GETLK); None if unknown."""
+    found = _own_descriptor(identity) if identity is not None else None
+    if found is None:
         return None
+    query = struct.pack(_FLOCK, fcntl.F_WRLCK, os.SEEK_SET, SHM_DMS_BYTE, 1, 0)
     try:
-        fds = os.listdir("/proc/self/fd")
+        answer = fcntl.fcntl(found[0], fcntl.F_GETLK, query)
     except OSError:
         return None
-    for fd in fds:
-        try:
-            st = os.stat(f"/proc/self/fd/{fd}")
-        except OSError:
-            continue
-        if (st.st_dev, st.st_ino) != identity:
-            continue
-        query = struct.pack(_FLOCK, fcntl.F_WRLCK, os.SEEK_SET, SHM_DMS_BYTE, 1, 0)
-        try:
-            answer = fcntl.fcntl(int(fd), fcntl.F_GETLK, query)
-        except OSError:
-            return None
-        return bool(struct.unpack(_FLOCK, answer)[0] != fcntl.F_UNLCK)
-    return None
+    return bool(struct.unpack(_FLOCK, answer)[0] != fcntl.F_UNLCK)
 
 
 def release_moved(store: Store, sidecars: Sidecars) -> None:
