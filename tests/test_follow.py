@@ -400,6 +400,34 @@ def test_a_command_right_after_a_bare_mv_waits_for_the_old_files_users(
     follower.wait_line("restored, carrying on")
 
 
+def test_a_follower_stopped_before_it_noticed_the_restore_takes_the_old_wal_with_it(
+    db_path: Path, tmp_path: Path, followers: list[Follower]
+) -> None:
+    """Ctrl-C on a follower after the mv but before it noticed: its ordinary close left the
+    old -wal beside the path (SQLite keeps it for a moved file), nobody held it any more,
+    and the next `warroom note` replayed it into the restored file (review)."""
+    from warroom.storage.backup import backup_to
+
+    room = live_room(db_path)
+    incident = actions.declare(room, "Disk trouble", "SEV2")
+    actions.note(room, incident, "in the backup")
+    backup_to(room.store, tmp_path / "backup.db")
+    follower = follow(followers, db_path)
+    follower.wait_line("in the backup")
+    actions.note(room, incident, "after the backup")
+    follower.wait_line("after the backup")
+    room.store.close()  # its note stays in the -wal: the follower still has the file open
+    follower.proc.send_signal(signal.SIGSTOP)
+    os.replace(tmp_path / "backup.db", db_path)
+    follower.proc.send_signal(signal.SIGINT)  # handled first thing once it runs again
+    follower.proc.send_signal(signal.SIGCONT)
+    assert follower.proc.wait(timeout=DEADLINE) == 0
+    assert not Path(f"{db_path}-wal").exists()
+    assert cli(db_path, "note", "restored, carrying on").returncode == 0
+    texts = _texts(db_path)
+    assert "after the backup" not in texts and texts[-1] == "restored, carrying on"
+
+
 def test_an_old_file_held_open_by_something_else_is_refused_in_one_line(
     db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -434,7 +462,9 @@ def test_an_old_file_held_open_by_something_else_is_refused_in_one_line(
         with pytest.raises(WarroomError) as refused:
             open_store(db_path)
         assert f"pid {holder.pid}" in refused.value.message
-        assert "remove incidents.db-wal and incidents.db-shm" in refused.value.message
+        assert "Stop them, then remove incidents.db-wal and incidents.db-shm" in (
+            refused.value.message
+        )
         assert db_path.read_bytes() == before
     finally:
         holder.communicate("")

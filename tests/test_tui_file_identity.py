@@ -18,7 +18,7 @@ from warroom.actions import Actor, Room
 from warroom.storage import FileMoved, file_identity, open_store
 from warroom.storage.backup import backup_to
 
-from .tui_helpers import drawn, make_app, settle, until
+from .tui_helpers import drawn, make_app, screen_lines, settle, until
 
 
 def _texts(path: Path) -> list[str]:
@@ -126,7 +126,7 @@ async def test_backup_restored_with_mv_is_noticed_not_undone_and_reopened(
         # It says what was read from the old file that the restored one lacks, as tail -f.
         kept = len(_texts(db_path))  # ids 1 to kept: the backup's
         told = next(n for n in app.notices if n.startswith("Reopened "))
-        assert f"It ends at entry #{kept}: #{kept + 1} to #{kept + 1}, read from" in told
+        assert f"It ends at entry #{kept}: the entries shown after it (to #{kept + 1})" in told
         assert not app.allows("reopen")
         await until(
             pilot,
@@ -139,6 +139,25 @@ async def test_backup_restored_with_mv_is_noticed_not_undone_and_reopened(
         await settle(pilot)
         assert app.main.timeline.texts()[-1] == "decision: roll back"
     assert _texts(db_path)[-1] == "decision: roll back"
+
+
+async def test_r_is_in_the_footer_of_a_small_terminal_once_the_file_is_replaced(
+    room: Room, db_path: Path, tmp_path: Path
+) -> None:
+    """At 60x20 the footer shows twelve keys: r, offered only now, came last and was cut
+    off just when it was needed (review)."""
+    incident_id = actions.declare(room, "Checkout down", "SEV1")
+    backup_to(room.store, tmp_path / "backup.db")
+    actions.note(room, incident_id, "after the backup")
+    app = make_app(room, live=True)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await settle(pilot)
+        _restore_with_mv(tmp_path / "backup.db", db_path)
+        await until(pilot, lambda: "has been replaced" in app.main.problem, "the banner")
+        await until(pilot, lambda: "reopen" in {k.action for k in app.main.query(FooterKey)}, "r")
+        await settle(pilot)
+        footer = " ".join(screen_lines(app)[-2:])
+        assert "r Reopen" in footer and "? Help" in footer, footer
 
 
 async def test_a_new_files_wal_is_never_deleted_by_our_stale_connection(

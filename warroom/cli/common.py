@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable
+from functools import partial
 from typing import Any, TypeVar
 
 import click
@@ -14,7 +15,7 @@ from warroom.domain import system_clock
 from warroom.room import Actor, Room
 from warroom.safe_text import one_line
 from warroom.storage import open_store, resolve_db_path
-from warroom.storage.connection import check_integrity, open_for_reading
+from warroom.storage.connection import check_integrity, close_for_good, open_for_reading
 from warroom.views import choose_incident
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -118,7 +119,7 @@ def open_room(
             except BaseException:
                 store.close()
                 raise
-    ctx.call_on_close(store.close)
+    ctx.call_on_close(partial(close_for_good, store))
     room = Room(store=store, actor=actor, settings=settings, clock=obj.get("clock", system_clock))
     obj["room"] = room
     return room

@@ -32,7 +32,12 @@ from warroom.errors import BadInput, DatabaseLocked, WarroomError
 from warroom.room import Room
 from warroom.safe_text import json_dumps, one_line
 from warroom.storage import Store
-from warroom.storage.connection import open_for_reading, release_moved, sidecar_ids
+from warroom.storage.connection import (
+    close_for_good,
+    open_for_reading,
+    release_moved,
+    sidecar_ids,
+)
 from warroom.views import Entry, Incident
 
 # Entries after which the header (severity, status, owner, next update due) may have changed.
@@ -409,7 +414,7 @@ class Follower:
         finally:
             watcher.close()
             for store in self.opened:
-                store.close()
+                close_for_good(store)  # replaced again, say, and then ctrl+c
 
 
 def _identity(path: Path) -> tuple[int, int]:

@@ -311,8 +311,8 @@ def _wait_for_stale_sidecars(path: Path, identity: Identity | None) -> None:
             raise WarroomError(
                 f"{path} has been replaced while processes (pid {pids}) still have the file it"
                 f" replaced open, with its -wal beside it; nothing was read or written. Stop"
-                f" them, or restore as the README says: remove {path.name}-wal and"
-                f" {path.name}-shm before moving a backup into place"
+                f" them, then remove {path.name}-wal and {path.name}-shm (the README's restore"
+                " steps)"
             )
         time.sleep(0.05)
 
@@ -544,6 +544,38 @@ def shm_in_use_elsewhere(identity: Identity | None) -> bool | None:
     except OSError:
         return None
     return bool(struct.unpack(_FLOCK, answer)[0] != fcntl.F_UNLCK)
+
+
+def own_sidecars(path: Path) -> Sidecars:
+    """The -wal and -shm beside `path` that this process has open under those names (through
+    /proc/self/fd, stat only), by identity: the ones its connections to the file use."""
+    names = {os.path.abspath(f"{path}{suffix}"): suffix for suffix in SIDECARS}
+    found: Sidecars = dict.fromkeys(SIDECARS)
+    try:
+        fds = os.listdir("/proc/self/fd")
+    except OSError:
+        return found
+    for fd in fds:
+        try:
+            suffix = names.get(os.readlink(f"/proc/self/fd/{fd}"))
+            if suffix is not None:
+                st = os.stat(f"/proc/self/fd/{fd}")
+                found[suffix] = (st.st_dev, st.st_ino)
+        except OSError:
+            continue
+    return found
+
+
+def close_for_good(store: Store) -> None:
+    """Close a command's store as it ends. If its file has been moved or replaced meanwhile
+    (a backup restored with mv), let it go as release_moved does: an ordinary close leaves
+    the old -wal beside the path, and the next open replays it into the restored file (a
+    follower stopped with ctrl+c before it noticed the restore: review). Only for a store
+    that is its process's last connection to the file."""
+    if store.identity is not None and store.moved() is not None:
+        release_moved(store, own_sidecars(store.path))
+    else:
+        store.close()
 
 
 def release_moved(store: Store, sidecars: Sidecars) -> None:

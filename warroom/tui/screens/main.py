@@ -198,7 +198,7 @@ class WarRoomScreen(WorkScreen[None]):
         self._frozen = False
         self._previewed = False  # has a read rendered the customer update yet?
         self._filter_picker: ChoiceScreen | None = None  # composed on first use, kept
-        self._shown_before = 0  # at r: the newest entry read from the file left behind
+        self._shown_before = 0  # at r: the newest entry shown from the file left behind
         # Many hands (tui/situation.py): other incidents, handovers, others' changes.
         self.situation: Situation | None = None
         self._aware_incident: int | None = None
@@ -678,7 +678,7 @@ class WarRoomScreen(WorkScreen[None]):
         incident_id = self.incident_id
         flt = self.timeline_filter
         previewed = self._previewed
-        self._shown_before = self._version  # the newest entry read from the old file
+        self._shown_before = self.timeline.newest_row_id  # the newest one on the screen
 
         def work() -> tuple[int | None, Snapshot | None]:
             self.session.reopen()
@@ -728,9 +728,8 @@ class WarRoomScreen(WorkScreen[None]):
         if snapshot is not None and 0 <= snapshot.version < shown:
             # As tail -f says it: what was on the screen that the restored file lacks.
             self.notify(
-                f"Reopened {self.session.path}. It ends at entry #{snapshot.version}:"
-                f" #{snapshot.version + 1} to #{shown}, read from the file it replaced,"
-                " are not in it.",
+                f"Reopened {self.session.path}. It ends at entry #{snapshot.version}: the"
+                f" entries shown after it (to #{shown}) are not in it.",
                 severity="warning",
                 timeout=10,
             )

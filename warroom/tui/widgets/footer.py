@@ -17,7 +17,9 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
-FIRST = ("help", "quit")
+# Help and quit, then reopen, offered only when the file has moved: a footer too short for
+# every key (60x20) cut it off just when it was needed (review).
+FIRST = ("help", "quit", "reopen")
 
 
 def _rank(action: str | None) -> int:

@@ -194,6 +194,11 @@ class TimelineView(ScrollView, can_focus=True):
         return max(self._newest_id, self._rows[-1].id if self._rows else 0)
 
     @property
+    def newest_row_id(self) -> int:
+        """The newest entry shown (0: none)."""
+        return self._rows[-1].id if self._rows else 0
+
+    @property
     def first_id(self) -> int | None:
         return self._rows[0].id if self._rows else None
 
