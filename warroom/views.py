@@ -524,6 +524,19 @@ def last_entry_id(conn: Connection) -> int:
     return q.max_timeline_id(conn)
 
 
+def chain_hashes(conn: Connection, low: int, high: int) -> dict[int, str]:
+    """The hash chain's hashes of the entries `low` to `high`."""
+    return q.chain_hashes(conn, low, high)
+
+
+def shared_history(before: dict[int, str], after: dict[int, str]) -> int | None:
+    """The newest id at which two files' timelines still agree, given hashes of the same ids
+    from each: the chain makes agreement at an id agreement at every id before it. None if
+    they agree at none of these ids (they part before them, or are different files)."""
+    agreed = [i for i, h in before.items() if after.get(i) == h]
+    return max(agreed) if agreed else None
+
+
 # --- handovers and what a login has seen ------------------------------------------------------
 
 

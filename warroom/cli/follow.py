@@ -47,6 +47,8 @@ HEADER_KINDS = frozenset(
 # How often an idle follower re-checks on its own: the file still being there, an update
 # falling overdue. ChangeWatcher wakes it at once for commits.
 IDLE_TICK = 1.0
+# How far back a follower compares a restored file with the one it replaced (newest ids).
+CHAIN_LOOKBACK = 5000
 PAGE = 500
 
 
@@ -294,23 +296,35 @@ class Follower:
         anyone replays them into the new file (storage's release_moved)."""
         release_moved(self.room.store, self.sidecars)
 
-    def new_file(self) -> None:
+    def recent_chain(self) -> dict[int, str]:
+        """The hashes of the newest entries read from the file followed until now (read from
+        it before it is let go): where a restored file parts from it, see new_file."""
+        low = max(self.last_id - CHAIN_LOOKBACK + 1, 1)
+        try:
+            with self.room.read() as conn:
+                return views.chain_hashes(conn, low, self.last_id)
+        except WarroomError:
+            return {}
+
+    def new_file(self, before: dict[int, str]) -> None:
         """Follow the file now at the path from here on: say so, and what of the timeline
         followed so far it lacks; then its headers, and its entries after those printed.
-        Raises WarroomError (DatabaseLocked: try again)."""
+        `before`: recent_chain() of the file it replaced. Raises WarroomError (DatabaseLocked:
+        try again)."""
         store, warning = open_for_reading(self.path)
         try:
-            self._take(store, warning)
+            self._take(store, warning, before)
         except BaseException:
             store.close()
             raise
 
-    def _take(self, store: Store, warning: str | None) -> None:
+    def _take(self, store: Store, warning: str | None, before: dict[int, str]) -> None:
         if warning:
             _warn(one_line(warning))
         room = Room(store, self.room.actor, self.room.settings, self.room.clock)
         with room.read() as conn:
             last = views.last_entry_id(conn)
+            after = views.chain_hashes(conn, min(before), max(before)) if before else {}
             if self.incident_id is None:
                 ids = [row["id"] for row in views.list_incidents(conn, include_resolved=False)]
                 ids.reverse()
@@ -329,10 +343,25 @@ class Follower:
         sidecars = {} if store.moved() else sidecar_ids(self.path)
         self.opened.append(store)
         self.room, self.identity, self.sidecars = room, identity, sidecars
+        # Where the two timelines part, by the hash chain: a note written to the restored
+        # file before we opened it takes an id the old file had used, and by ids alone it
+        # was taken for the old entry and never printed (drill).
+        shared = views.shared_history(before, after)
+        if shared is None:
+            shared = min(self.last_id, last)
         printed = self.printed_id
-        lost = last < printed
+        lost = shared < printed
         if self.as_json:
-            _emit(json_dumps({"type": "file_replaced", "path": str(self.path), "last_id": last}))
+            _emit(
+                json_dumps(
+                    {
+                        "type": "file_replaced",
+                        "path": str(self.path),
+                        "last_id": last,
+                        "shared_id": shared,
+                    }
+                )
+            )
         else:
             line = (
                 f"== {one_line(str(self.path))} has been replaced by another file"
@@ -340,23 +369,23 @@ class Follower:
             )
             if lost:
                 line += (
-                    f"; it ends at entry #{last}, so the entries printed above after it"
-                    f" (to #{printed}) are not in it"
+                    f"; it holds the timeline only up to entry #{shared}, so the entries"
+                    f" printed above after it (to #{printed}) are not in it"
                 )
             _emit(line + "; following it")
-        self.last_id = min(self.last_id, last)
-        self.printed_id = min(printed, last)
-        self.elsewhere_id = min(self.elsewhere_id, last)
+        self.last_id = min(self.last_id, shared)
+        self.printed_id = min(printed, shared)
+        self.elsewhere_id = min(self.elsewhere_id, shared)
         self.corrections.clear()
         self.incidents.clear()
         for incident in heads:
             self.header(incident, force=True)
 
-    def _open_new_file(self) -> None:
+    def _open_new_file(self, before: dict[int, str]) -> None:
         told = False
         while True:
             try:
-                self.new_file()
+                self.new_file(before)
                 return
             except DatabaseLocked:
                 if not told:
@@ -389,8 +418,9 @@ class Follower:
                     # and read before a watcher is put on it: catch_up then reads whatever
                     # was committed in between.
                     watcher.close()
+                    before = self.recent_chain()
                     self.let_go()
-                    self._open_new_file()
+                    self._open_new_file(before)
                     try:
                         watcher = ChangeWatcher(self.path, poll_interval=IDLE_TICK)
                     except FileNotFoundError:  # gone again since

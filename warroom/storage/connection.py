@@ -8,11 +8,9 @@ about 90 ms and `warroom note` must start fast.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import sqlite3
 import stat
-import struct
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -526,26 +524,6 @@ def links_to_open_file(identity: Identity | None) -> int | None:
     return found[1].st_nlink if found is not None else None
 
 
-# SQLite's unix VFS: every connection using a -shm holds a read lock on this byte of it (the
-# "dead man switch") for as long as it does.
-SHM_DMS_BYTE = 128
-_FLOCK = "@hhqqi4x"  # struct flock: type, whence, start, len, pid (and padding)
-
-
-def shm_in_use_elsewhere(identity: Identity | None) -> bool | None:
-    """Whether another process uses the -shm with this identity (holds SQLite's lock on it),
-    asked through this process's own descriptor of it (F_GETLK); None if unknown."""
-    found = _own_descriptor(identity) if identity is not None else None
-    if found is None:
-        return None
-    query = struct.pack(_FLOCK, fcntl.F_WRLCK, os.SEEK_SET, SHM_DMS_BYTE, 1, 0)
-    try:
-        answer = fcntl.fcntl(found[0], fcntl.F_GETLK, query)
-    except OSError:
-        return None
-    return bool(struct.unpack(_FLOCK, answer)[0] != fcntl.F_UNLCK)
-
-
 def own_sidecars(path: Path) -> Sidecars:
     """The -wal and -shm beside `path` that this process has open under those names (through
     /proc/self/fd, stat only), by identity: the ones its connections to the file use."""
@@ -588,12 +566,14 @@ def release_moved(store: Store, sidecars: Sidecars) -> None:
     the file we had open, or that file is gone from the disk (no name links to it). A file
     moved elsewhere that could not be checkpointed (read-only) keeps them.
 
-    Nor while another process uses them: one still on our file lets them go itself once it
-    notices, and one that opened the file now at the path took them over for that file (a
-    backup moved into place with its old -wal beside it): checkpointing would copy its
-    commits into our old file and empty the log, and removing them would lose them (review).
-    Our connection is then only closed, which SQLite does without checkpointing a moved file."""
-    if shm_in_use_elsewhere(sidecars.get("-shm")):
+    Nor once a process not on our file uses them: it opened the file now at the path and
+    took them over for that file (a backup moved into place with its old -wal beside it, and
+    an SQLite client that does not wait as warroom does): checkpointing would copy its commits
+    into our old file and empty the log, and removing them would lose them (review). Our
+    connection is then only closed, which SQLite does without checkpointing a moved file.
+    Processes still on our file do not hold this up: waiting for each other (a war room and a
+    follower noticing the same mv) they all only closed, and the old -wal stayed (drill)."""
+    if stale_sidecar_users(store.path, store.identity):
         store.close()
         return
     links = links_to_open_file(store.identity)

@@ -343,6 +343,14 @@ def max_timeline_id(conn: sqlite3.Connection) -> int:
     return int(_scalar(conn, "SELECT coalesce(max(id), 0) FROM timeline"))
 
 
+def chain_hashes(conn: sqlite3.Connection, low: int, high: int) -> dict[int, str]:
+    """Entry id -> its hash-chain hash, for the ids from `low` to `high` (by the primary key)."""
+    rows = conn.execute(
+        "SELECT id, hash FROM timeline WHERE id BETWEEN ? AND ?", (low, high)
+    ).fetchall()
+    return {int(r[0]): r[1] for r in rows if isinstance(r[1], str)}
+
+
 # --- customer updates -------------------------------------------------------------------------
 
 
