@@ -125,8 +125,8 @@ async def test_backup_restored_with_mv_is_noticed_not_undone_and_reopened(
         assert "before the backup" in app.main.timeline.texts()
         # It says what was read from the old file that the restored one lacks, as tail -f.
         kept = len(_texts(db_path))  # ids 1 to kept: the backup's
-        told = next(n for n in app.notices if n.startswith("Reopened "))
-        assert f"It ends at entry #{kept}: the entries shown after it (to #{kept + 1})" in told
+        told = next(n for n in app.notices if n.startswith("Reopened"))
+        assert f"The restored file lacks #{kept + 1} to #{kept + 1}, shown before" in told
         assert not app.allows("reopen")
         await until(
             pilot,
@@ -158,6 +158,30 @@ async def test_r_is_in_the_footer_of_a_small_terminal_once_the_file_is_replaced(
         await settle(pilot)
         footer = " ".join(screen_lines(app)[-2:])
         assert "r Reopen" in footer and "? Help" in footer, footer
+
+
+async def test_r_counts_a_lost_entry_whose_id_a_new_note_took(
+    room: Room, db_path: Path, tmp_path: Path
+) -> None:
+    """A note written to the restored file before r takes the id of the entry the restore
+    lost: by ids alone r said nothing was lacking (drill). The hash chain tells."""
+    incident_id = actions.declare(room, "Checkout down", "SEV1")
+    backup_to(room.store, tmp_path / "backup.db")
+    lost = actions.note(room, incident_id, "after the backup")
+    app = make_app(room, live=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        _restore_with_mv(tmp_path / "backup.db", db_path)
+        await until(pilot, lambda: "has been replaced" in app.main.problem, "the banner")
+        await until(pilot, lambda: app.main.session.left_behind != {}, "the old file let go")
+        other = Room(open_store(db_path), Actor("bob", "bob"), room.settings, room.clock)
+        assert actions.note(other, incident_id, "from a shell, into the restored file") == lost
+        other.store.close()
+        app.main.set_focus(app.main.timeline)
+        await pilot.press("r")
+        await until(pilot, lambda: app.main.moved is None, "the reopen")
+        told = next(n for n in app.notices if n.startswith("Reopened"))
+        assert f"The restored file lacks #{lost} to #{lost}, shown before" in told
 
 
 async def test_a_new_files_wal_is_never_deleted_by_our_stale_connection(

@@ -262,7 +262,11 @@ def test_quitting_while_a_note_waits_on_a_lock_says_so_and_saves_it(
         holder.execute("BEGIN IMMEDIATE")  # the war room's write waits for this (busy timeout)
         t.keys("n")
         t.type("rolled back while locked")
-        t.keys("Enter", "C-q")
+        t.keys("Enter")
+        # Its own keypress: "text, Enter, ctrl+q" in one read is taken for a paste (the
+        # paste driver), as it would be from a laggy link.
+        t.wait(lambda: "rolled back while locked" not in t.screen(), "the field cleared")
+        t.keys("C-q")
         t.shows("still saving to")
         said = "".join(t.screen().splitlines())  # the 80-column pane wraps it mid-word
         assert "(locked, or a stalled disk); waiting for it. ctrl+c gives up" in said, said
@@ -273,6 +277,36 @@ def test_quitting_while_a_note_waits_on_a_lock_says_so_and_saves_it(
     assert t.exit_status() == 0
     assert t.state() == "0 0 1"
     assert open_texts(db_path)[-1] == "rolled back while locked"
+
+
+def test_a_note_that_fails_after_quitting_is_printed_not_lost(
+    room: Room, db_path: Path, terminal: Callable[..., Terminal]
+) -> None:
+    """The lock outlasts the write's patience (10 s): the note failed after the war room had
+    gone, and its text went with it. Now the terminal gets it, whole."""
+    import sqlite3
+
+    actions.declare(room, "Checkout returns 500s", "SEV2")
+    room.store.close()
+    t = terminal(db_path, (80, 24), "--as", "tester")
+    t.shows("Declared SEV2")
+    holder = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        t.keys("n")
+        t.type("failover to eu-2 decided")
+        t.keys("Enter")
+        t.wait(lambda: "failover to eu-2 decided" not in t.screen(), "the field cleared")
+        t.keys("C-q")
+        t.shows("NOT SAVED")
+        assert t.exit_status() == 0
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    said = "".join(t.screen().splitlines())
+    assert "locked" in said and "failover to eu-2 decided" in said, said
+    assert t.state() == "0 0 1"
+    assert "failover to eu-2 decided" not in open_texts(db_path)
 
 
 def test_a_terminal_that_hangs_up_without_a_sighup_ends_the_war_room(

@@ -25,6 +25,7 @@ from warroom.views import (
     Followup,
     Incident,
     Update,
+    chain_hashes,
     entry_corrects,
     followups,
     list_incidents,
@@ -280,6 +281,12 @@ def load_new_entries(
     if len(rows) > PAGE:
         return version, None
     return version, tuple(e for e in map(Entry.from_row, rows) if timeline_filter.keeps(e))
+
+
+def load_chain(room: Room, low: int, high: int) -> dict[int, str]:
+    """The hash chain's hashes of the entries `low` to `high` (views.shared_history)."""
+    with room.read() as conn:
+        return chain_hashes(conn, low, high)
 
 
 def newest_entry_id(room: Room) -> int:

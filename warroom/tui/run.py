@@ -7,7 +7,7 @@ import sys
 import threading
 
 from warroom.room import Room
-from warroom.safe_text import one_line
+from warroom.safe_text import customer_text, one_line
 
 
 def run_tui(room: Room, incident_id: int | None = None, readonly: bool = False) -> int:
@@ -24,8 +24,18 @@ def run_tui(room: Room, incident_id: int | None = None, readonly: bool = False) 
     app.run()
     if app.close_timed_out and app.closing is not None:
         _wait_for_close(app.closing, room)
+    _tell_unsaved(app.session.unsaved)
     # A Textual app that crashed still returns normally; its return code tells.
     return app.return_code or 0
+
+
+def _tell_unsaved(unsaved: list[tuple[str, str]]) -> None:
+    """Notes whose write failed after the war room had gone: their whole text, so that what
+    was typed is not lost with the screen (a locked file, Enter, then ctrl+q)."""
+    for text, why in list(unsaved):
+        sys.stderr.write(f"warroom: NOT SAVED ({one_line(why, 200)}):\n")
+        sys.stderr.write(customer_text(text).rstrip("\n") + "\n")
+    sys.stderr.flush()
 
 
 def _wait_for_close(closing: threading.Thread, room: Room) -> None:
@@ -44,4 +54,4 @@ def _wait_for_close(closing: threading.Thread, room: Room) -> None:
         sys.stderr.write(f"warroom: gave up; `warroom tail` shows what {path} holds\n")
         sys.stderr.flush()
         os._exit(130)  # not waiting for the writer thread, which is what ctrl+c asked
-    sys.stderr.write(f"warroom: {path} answered; `warroom tail` shows what was saved\n")
+    sys.stderr.write(f"warroom: {path} answered\n")

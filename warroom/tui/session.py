@@ -21,6 +21,7 @@ from warroom.errors import WarroomError
 from warroom.room import Room
 from warroom.storage import FileMoved, file_identity, open_store
 from warroom.storage.connection import check_integrity, release_moved
+from warroom.views import chain_hashes, last_entry_id
 
 T = TypeVar("T")
 
@@ -42,6 +43,12 @@ class Session:
         self._retired: str | None = None  # why the room's store was let go
         self._owned = False  # the caller closes the store it gave; we close ours
         self._sidecars = self._sidecar_ids()
+        # The newest entries' hashes in the file let go of (retire): where a restored file
+        # parts from it (views.shared_history).
+        self.left_behind: dict[int, str] = {}
+        # Texts whose write failed and that no screen has taken back yet: (text, why).
+        self.unsaved: list[tuple[str, str]] = []
+        self._unsaved_lock = threading.Lock()
 
     @property
     def path(self) -> Path:
@@ -75,6 +82,20 @@ class Session:
             if store.check_pending and self._retired is None:
                 check_integrity(store)
 
+    # --- texts not saved -------------------------------------------------------------------
+
+    def not_saved(self, text: str, why: str) -> None:
+        with self._unsaved_lock:
+            self.unsaved.append((text, why))
+
+    def handled(self, text: str) -> None:
+        """A screen took the text back (into its field or an editor)."""
+        with self._unsaved_lock:
+            for index, (held, _why) in enumerate(self.unsaved):
+                if held == text:
+                    del self.unsaved[index]
+                    return
+
     # --- the file's identity ----------------------------------------------------------------
 
     def moved(self) -> str | None:
@@ -99,6 +120,7 @@ class Session:
                 f"{self.path} has been {how}; r (ctrl+r in the note editor) opens the file "
                 "now at the path"
             )
+            self.left_behind = _recent_chain(self.room)
             release_moved(self.room.store, self._sidecars)
 
     def reopen(self) -> None:
@@ -138,3 +160,15 @@ def _identity_or_none(path: str) -> tuple[int, int] | None:
         return file_identity(path)
     except OSError:
         return None
+
+
+CHAIN_LOOKBACK = 5000  # the newest entries compared with a restored file
+
+
+def _recent_chain(room: Room) -> dict[int, str]:
+    try:
+        with room.read() as conn:
+            newest = last_entry_id(conn)
+            return chain_hashes(conn, max(newest - CHAIN_LOOKBACK + 1, 1), newest)
+    except WarroomError:
+        return {}

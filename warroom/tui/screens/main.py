@@ -50,6 +50,7 @@ from warroom.tui.data import (
     Snapshot,
     TimelineFilter,
     TimelineKey,
+    load_chain,
     load_filter_choices,
     load_incidents,
     load_new_entries,
@@ -90,7 +91,7 @@ from warroom.tui.widgets.roles import RolesPane
 from warroom.tui.widgets.situation import SituationBar
 from warroom.tui.widgets.timeline import TimelineView
 from warroom.tui.widgets.update_pane import UpdatePane
-from warroom.views import Entry, Incident, entry_corrects
+from warroom.views import Entry, Incident, entry_corrects, shared_history
 
 if TYPE_CHECKING:
     from warroom.live import ChangeWatcher
@@ -680,8 +681,18 @@ class WarRoomScreen(WorkScreen[None]):
         previewed = self._previewed
         self._shown_before = self.timeline.newest_row_id  # the newest one on the screen
 
-        def work() -> tuple[int | None, Snapshot | None]:
+        def work() -> tuple[int | None, Snapshot | None, int | None]:
             self.session.reopen()
+            before = self.session.left_behind
+            shared = None
+            if before:
+                try:
+                    after = self.session.call(
+                        lambda room: load_chain(room, min(before), max(before))
+                    )
+                except WarroomError:
+                    after = {}
+                shared = shared_history(before, after)
 
             def read(room: Room, wanted: int | None) -> Snapshot:
                 return load_snapshot(
@@ -698,16 +709,16 @@ class WarRoomScreen(WorkScreen[None]):
                 # Read in the same worker: the screen never holds "reopened, not read yet",
                 # when keys would answer "still reading" (a note typed right after r was
                 # dropped).
-                return wanted, self.session.call(lambda room: read(room, wanted))
+                return wanted, self.session.call(lambda room: read(room, wanted)), shared
             except WarroomError:
                 # Reopened, but not read (locked, say): the screen still leaves the moved
                 # file behind, and its own refresh says what is wrong.
-                return wanted, None
+                return wanted, None, shared
 
         self.run_in_thread("reopen", work, self._reopened)
 
-    def _reopened(self, reopened: tuple[int | None, Snapshot | None]) -> None:
-        wanted, snapshot = reopened
+    def _reopened(self, reopened: tuple[int | None, Snapshot | None, int | None]) -> None:
+        wanted, snapshot, shared = reopened
         self._reopening = False
         self._tell_editors(f"Reopened {self.session.path}: ctrl+s adds it there now.")
         self.moved = None
@@ -725,13 +736,16 @@ class WarRoomScreen(WorkScreen[None]):
         # The footer only dims a key that goes away; r must go, not linger dimmed.
         self.query_one(KeysFooter).refresh(recompose=True)
         shown = self._shown_before
-        if snapshot is not None and 0 <= snapshot.version < shown:
+        # Where the files part, by the hash chain (a note written to the restored file at
+        # once takes an id the old one had used), else by the newest id.
+        if shared is None and snapshot is not None:
+            shared = snapshot.version
+        if snapshot is not None and shared is not None and 0 <= shared < shown:
             # As tail -f says it: what was on the screen that the restored file lacks.
+            # Short: a long toast that outlived the next ones hid them on a small screen.
             self.notify(
-                f"Reopened {self.session.path}. It ends at entry #{snapshot.version}: the"
-                f" entries shown after it (to #{shown}) are not in it.",
+                f"Reopened. The restored file lacks #{shared + 1} to #{shown}, shown before.",
                 severity="warning",
-                timeout=10,
             )
         else:
             self.notify(f"Reopened {self.session.path}")
@@ -763,12 +777,15 @@ class WarRoomScreen(WorkScreen[None]):
         name: str = "action",
         failed: Callable[[], None] | None = None,
         settled: Callable[[], None] | None = None,
+        keeps: str | None = None,
     ) -> None:
         """Run a writing action in a worker. Every action adds a timeline entry: it is read
         back at once on the same connection (with anything newer than the shown timeline) and
         shown with the result, then the rest of the screen is refreshed explicitly: the
         watcher's data_version does change for our commits, but the user should not wait.
-        `failed` runs on the event loop if nothing was written; `settled` last, either way."""
+        `failed` runs on the event loop if nothing was written; `settled` last, either way.
+        `keeps`: the text at stake (a note): if it fails once the war room has gone, the
+        session holds it for the terminal (Session.unsaved)."""
         if self.readonly:
             self.notify("Read-only: this view never writes.", severity="warning")
             if settled is not None:
@@ -791,9 +808,9 @@ class WarRoomScreen(WorkScreen[None]):
             try:
                 done = self.session.write(work)
             except FileMoved as exc:
-                return _NotWritten(exc.message, moved=True)
+                return self._not_written(_NotWritten(exc.message, moved=True), keeps)
             except Exception as exc:  # a bug as well as a state of the file: said, text kept
-                return _NotWritten(failure_text(exc))
+                return self._not_written(_NotWritten(failure_text(exc)), keeps)
             # If reading back fails, the refresh after it shows the entry or the problem.
             try:
                 version, entries = self.session.call(
@@ -823,6 +840,13 @@ class WarRoomScreen(WorkScreen[None]):
                     settled()
 
         self.run_in_thread(name, run, then, group="actions", now=True)
+
+    def _not_written(self, result: _NotWritten, keeps: str | None) -> _NotWritten:
+        # From the writer thread. Held until the screen takes it back (then): if the war
+        # room has gone meanwhile (Enter, then ctrl+q on a locked file), the terminal shows it.
+        if keeps is not None:
+            self.session.not_saved(keeps, result.text)
+        return result
 
     def action_done(self, done: ActionDone) -> None:
         drawn = False
@@ -974,6 +998,7 @@ class WarRoomScreen(WorkScreen[None]):
                 return
             if not note_input.value:
                 note_input.value = text
+                self.session.handled(text)  # back in the field
             elif note_input.value != text and note_input.has_focus:
                 self._unsaved.append((text, self._not_saved_here()))  # why: as of now
                 self.notify(
@@ -991,6 +1016,7 @@ class WarRoomScreen(WorkScreen[None]):
             ),
             failed=failed or keep_text,
             settled=settled,
+            keeps=text,
         )
 
     # --- pastes: one note holding all of it (see tui/paste_driver.py for bursts) ---
@@ -1029,6 +1055,8 @@ class WarRoomScreen(WorkScreen[None]):
 
     def open_note_editor(self, text: str, problem: str = "") -> None:
         from warroom.tui.screens.note_editor import NoteEditor
+
+        self.session.handled(text)  # if it was one not saved: back in an editor
 
         def added(result: str | None) -> None:
             self.set_focus(self.timeline)
