@@ -319,8 +319,9 @@ def test_cli_attach_to_the_active_incident(run: Cli, room: Room, receiver: Room)
     ],
 )
 def test_cli_bad_input_is_one_line_and_status_2(
-    run: Cli, args: tuple[str, ...], message: str
+    run: Cli, room: Room, args: tuple[str, ...], message: str
 ) -> None:
+    # `room`: the file exists (with no file at all, commands say that first).
     result = run(*args)
     assert result.exit_code == 2, result.output
     assert message in result.output

@@ -176,11 +176,18 @@ def test_after_recovery_commands_fall_back_to_latest(run: Cli) -> None:
     assert json.loads(run.ok("show", "--json").stdout)["status"] == "monitoring"
 
 
-def test_no_incident_says_how_to_declare(run: Cli) -> None:
+def test_no_incident_says_how_to_declare(run: Cli, db_path: Path) -> None:
     result = run("note", "x")
     assert result.exit_code == 1
     assert 'warroom declare "TITLE" --severity' in result.stderr
     assert "Traceback" not in result.output
+    # With no file at all it says so first: after `rm incidents.db`, "no open incident;
+    # declare one" sent a responder to start a new file (drill).
+    assert f"no warroom database at {db_path}; check --db" in result.stderr
+    assert not db_path.exists()
+    run.ok("init")  # a file with no incident in it
+    result = run("note", "x")
+    assert result.exit_code == 1 and "no open incident; declare one" in result.stderr
 
 
 @pytest.mark.parametrize(

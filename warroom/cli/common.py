@@ -128,6 +128,16 @@ def open_room(
 def target_incident(room: Room, ref: str | None, *, after_recovery: bool = False) -> int:
     """`-i REF`, else `$WARROOM_INCIDENT`, else the one open incident; several open and none
     named is refused (exit 2) with the list of open incidents."""
+    if room.store.created:
+        # This command made the file (and removes it again as it fails): the team's file is
+        # not there. "No open incident; declare one" sent a responder whose file had been
+        # deleted or moved off to start a fresh one (drill).
+        from warroom.errors import WarroomError
+
+        raise WarroomError(
+            f"no warroom database at {room.store.path}; check --db or $WARROOM_DB (deleted"
+            ' or moved?). To start one: warroom declare "TITLE" --severity SEV2'
+        )
     with room.read() as conn:
         return choose_incident(
             conn,
