@@ -366,6 +366,8 @@ async def test_c_on_a_superseded_correction_starts_from_the_latest(
         await pilot.press("c")
         await until(pilot, lambda: isinstance(app.screen, NoteEditor), "the correction editor")
         assert app.screen.query_one(TextArea).text == "deploy of v1.42.0 happened at 14:05"
+        # Named for what it corrects, the original (it said "Correct #<the older one>").
+        assert f"Correct #{first}" in " ".join(screen_lines(app))
 
 
 async def test_the_bar_says_what_is_new_since_this_login_last_looked(

@@ -1199,11 +1199,14 @@ class WarRoomScreen(WorkScreen[None]):
         """Correct `entry`, starting from `base` (its text as it stands now)."""
         from warroom.tui.screens.note_editor import NoteEditor
 
+        # A correction of a correction corrects the original (actions.correct): named so.
+        target = entry_corrects(entry) or entry.id
+
         def corrected(text: str | None) -> None:
             if text is not None and text.strip() != base.strip():
                 self.write(
                     lambda room: ActionDone(
-                        f"Correction #{actions.correct(room, entry.id, text)} of #{entry.id}"
+                        f"Correction #{actions.correct(room, entry.id, text)} of #{target}"
                         " added; the original stays as it was"
                     ),
                     # Not saved: the editor opens again on what was typed.
@@ -1214,7 +1217,7 @@ class WarRoomScreen(WorkScreen[None]):
         self.app.push_screen(
             NoteEditor(
                 text,
-                title=f"Correct #{entry.id}",
+                title=f"Correct #{target}",
                 what="this correction",
                 problem=problem,
                 stored=draft is None,  # the entry as stored, not a draft that failed to save
