@@ -312,6 +312,35 @@ async def test_a_note_typed_right_after_r_goes_into_the_restored_file(
         assert _texts(db_path)[-1] == "roll back now"
 
 
+async def test_r_on_an_empty_file_moved_into_place_leaves_it_empty(
+    room: Room, db_path: Path, tmp_path: Path
+) -> None:
+    """`: > empty; mv empty incidents.db`, then r: the war room wrote a schema into it and
+    offered to declare there (drill); the CLI refuses an empty file. r can be pressed again
+    once a real file is back."""
+    actions.declare(room, "Checkout down", "SEV1")
+    backup_to(room.store, tmp_path / "backup.db")
+    app = make_app(room)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        empty = tmp_path / "empty.db"
+        empty.touch()
+        _restore_with_mv(empty, db_path)
+        app.main.file_moved("replaced")  # what the live worker reports
+        await settle(pilot)
+        app.main.set_focus(app.main.timeline)
+        await pilot.press("r")
+        await until(pilot, lambda: any("is empty" in n for n in app.notices), "the refusal")
+        assert db_path.stat().st_size == 0
+        assert app.main.moved is not None  # still on the file left behind
+        _restore_with_mv(tmp_path / "backup.db", db_path)
+        await pilot.press("r")
+        await until(pilot, lambda: app.main.moved is None, "the reopen")
+        await pilot.press("n", *"back on the backup", "enter")
+        await settle(pilot)
+    assert _texts(db_path)[-1] == "back on the backup"
+
+
 async def test_a_reopen_whose_read_fails_still_leaves_the_moved_file_behind(
     room: Room, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

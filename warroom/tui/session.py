@@ -11,6 +11,8 @@ left beside the path are removed before anyone replays them into the new file.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 from collections.abc import Callable
 from datetime import date
@@ -129,6 +131,10 @@ class Session:
         if file_identity(path) is None:
             # Never create a fresh, empty file where the team's database should be.
             raise WarroomError(f"there is no file at {path} to reopen yet")
+        with contextlib.suppress(OSError):
+            if os.stat(path).st_size == 0:
+                # Nor make an empty one moved there into a database (the CLI refuses it).
+                raise WarroomError(f"{path} is empty, not a warroom database; nothing reopened")
         how = self.moved()
         if how is not None:
             self.retire(how)
