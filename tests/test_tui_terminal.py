@@ -262,6 +262,7 @@ def test_quitting_while_a_note_waits_on_a_lock_says_so_and_saves_it(
         holder.execute("BEGIN IMMEDIATE")  # the war room's write waits for this (busy timeout)
         t.keys("n")
         t.type("rolled back while locked")
+        t.shows("rolled back while locked")  # typed, before Enter: not one burst with it
         t.keys("Enter")
         # Its own keypress: "text, Enter, ctrl+q" in one read is taken for a paste (the
         # paste driver), as it would be from a laggy link.
@@ -295,6 +296,7 @@ def test_a_note_that_fails_after_quitting_is_printed_not_lost(
         holder.execute("BEGIN IMMEDIATE")
         t.keys("n")
         t.type("failover to eu-2 decided")
+        t.shows("failover to eu-2 decided")  # typed, before Enter: not one burst with it
         t.keys("Enter")
         t.wait(lambda: "failover to eu-2 decided" not in t.screen(), "the field cleared")
         t.keys("C-q")
