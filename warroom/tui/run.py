@@ -22,8 +22,7 @@ def run_tui(room: Room, incident_id: int | None = None, readonly: bool = False) 
 
         app.driver_class = PasteAwareDriver  # a paste arrives whole, never as keys
     app.run()
-    if app.close_timed_out and app.closing is not None:
-        _wait_for_close(app.closing, room)
+    _wait_for_writes(app.closing, room)
     _tell_unsaved(app.session.unsaved)
     # A Textual app that crashed still returns normally; its return code tells.
     return app.return_code or 0
@@ -38,10 +37,16 @@ def _tell_unsaved(unsaved: list[tuple[str, str]]) -> None:
     sys.stderr.flush()
 
 
-def _wait_for_close(closing: threading.Thread, room: Room) -> None:
-    """The terminal is back, but what was asked of the file before quitting is not done (a
-    lock, a stalled disk): say so instead of a shell that silently does not come back (the
-    writer thread holds the exit), and let ctrl+c give up on it."""
+def _wait_for_writes(closing: threading.Thread | None, room: Room) -> None:
+    """The terminal is back, but what was asked of the file before quitting may not be done
+    (a lock, a stalled disk): wait for every write, and the close, saying so instead of a
+    shell that silently does not come back; ctrl+c gives up on them. (Waiting for the close
+    alone was not enough: it did not wait for writes on the caller's store, which was then
+    closed under the waiting write, and the note was lost.)"""
+    from warroom.tui.screens.base import drain_writes
+
+    if drain_writes(0.05) and (closing is None or not closing.is_alive()):
+        return
     path = one_line(str(room.store.path))
     sys.stderr.write(
         f"warroom: still saving to {path}, which does not answer (locked, or a stalled"
@@ -49,7 +54,9 @@ def _wait_for_close(closing: threading.Thread, room: Room) -> None:
     )
     sys.stderr.flush()
     try:
-        closing.join()
+        drain_writes(None)
+        if closing is not None:
+            closing.join()
     except KeyboardInterrupt:
         sys.stderr.write(f"warroom: gave up; `warroom tail` shows what {path} holds\n")
         sys.stderr.flush()

@@ -53,11 +53,13 @@ def writer() -> ThreadPoolExecutor:
         return _writer
 
 
-def drain_writes(timeout: float) -> None:
+def drain_writes(timeout: float | None) -> bool:
     """Wait (off the event loop) until every write asked for so far has been made or failed,
-    at most `timeout` seconds."""
+    at most `timeout` seconds (None: for as long as it takes). True if they all have."""
     with contextlib.suppress(FuturesTimeout):
         writer().submit(lambda: None).result(timeout)
+        return True
+    return False
 
 
 class WorkScreen(Screen[ResultT], Generic[ResultT]):

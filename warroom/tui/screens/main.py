@@ -668,7 +668,11 @@ class WarRoomScreen(WorkScreen[None]):
             )
         self.problem = text
         self.show_problem(text)
-        self.notify(text, severity="error")
+        # Short: the banner says it all, and a toast as long as the banner crowded out the
+        # next ones ("Not saved") on a small screen (60x20, under load: CI).
+        self.notify(
+            f"The file has been {how}: nothing is saved until r reopens it.", severity="error"
+        )
         self.refresh_bindings()
         self.run_in_thread("retire", lambda: self.session.retire(how))
 
@@ -808,7 +812,10 @@ class WarRoomScreen(WorkScreen[None]):
             try:
                 done = self.session.write(work)
             except FileMoved as exc:
-                return self._not_written(_NotWritten(exc.message, moved=True), keeps)
+                # Worded as the refusal before the write is: "Not saved", then why.
+                return self._not_written(
+                    _NotWritten(f"Not saved: {exc.message}", moved=True), keeps
+                )
             except Exception as exc:  # a bug as well as a state of the file: said, text kept
                 return self._not_written(_NotWritten(failure_text(exc)), keeps)
             # If reading back fails, the refresh after it shows the entry or the problem.
