@@ -310,6 +310,26 @@ def test_deleted_database_stops_the_follower_with_one_line(
     assert not Path(f"{db_path}-wal").exists() and not Path(f"{db_path}-shm").exists()
 
 
+def sqlite_client_on(db_path: Path) -> subprocess.Popen[str]:
+    """A plain SQLite client in a process of its own, with the file open (read once) until
+    its stdin is closed (`communicate("")`): an `sqlite3` shell left open."""
+    client = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]);"
+            " c.execute('select count(*) from timeline').fetchone();"
+            " print('ready', flush=True); sys.stdin.read()",
+            str(db_path),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert client.stdout is not None and client.stdout.readline() == "ready\n"
+    return client
+
+
 def _texts(db_path: Path) -> list[str]:
     conn = sqlite3.connect(db_path)
     try:
@@ -444,21 +464,8 @@ def test_two_on_the_old_file_letting_go_together_leave_no_old_wal(
     backup_to(room.store, tmp_path / "backup.db")
     room.store.conn.execute("PRAGMA wal_autocheckpoint = 0")
     actions.note(room, incident, "after the backup")  # in the -wal
-    fellow = subprocess.Popen(  # another process on the old file, letting go after us
-        [
-            sys.executable,
-            "-c",
-            "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]);"
-            " c.execute('select count(*) from timeline').fetchone();"
-            " print('ready', flush=True); sys.stdin.read()",
-            str(db_path),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    fellow = sqlite_client_on(db_path)  # another process on the old file, letting go after us
     try:
-        assert fellow.stdout is not None and fellow.stdout.readline() == "ready\n"
         sidecars = sidecar_ids(db_path)
         os.replace(tmp_path / "backup.db", db_path)
         release_moved(room.store, sidecars)
@@ -482,21 +489,8 @@ def test_an_old_file_held_open_by_something_else_is_refused_in_one_line(
     incident = actions.declare(room, "Disk trouble", "SEV2")
     backup_to(room.store, tmp_path / "backup.db")
     actions.note(room, incident, "after the backup")
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]);"
-            " c.execute('select count(*) from timeline').fetchone();"
-            " print('ready', flush=True); sys.stdin.read()",
-            str(db_path),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    holder = sqlite_client_on(db_path)
     try:
-        assert holder.stdout is not None and holder.stdout.readline() == "ready\n"
         room.store.close()
         os.replace(tmp_path / "backup.db", db_path)
         before = db_path.read_bytes()
