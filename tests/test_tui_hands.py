@@ -359,6 +359,8 @@ async def test_c_on_a_superseded_correction_starts_from_the_latest(
         labels = {key: str(label) for key, label in app.screen.options}  # type: ignore[attr-defined]
         assert f"(superseded by #{newer})" in labels[str(older)]
         assert "superseded" not in labels[str(newer)]
+        # Kinds named as the timeline names them (it said "correction:": drill).
+        assert f"#{older} " in labels[str(older)] and " correct: " in labels[str(older)]
         app.screen.query_one("OptionList").highlighted = list(labels).index(str(older))
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, TextView), "the entry")

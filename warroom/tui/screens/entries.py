@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from warroom.domain import ROLES
+from warroom.domain import ROLES, short_kind
 from warroom.room import Room
 from warroom.safe_text import one_line
 from warroom.tui.entry_text import timeline_text
@@ -52,7 +52,7 @@ def entry_picker(entries: list[Entry], latest: dict[int, Entry]) -> ChoiceScreen
             str(e.id),
             Text(
                 f"#{e.id} {e.ts.astimezone():%H:%M:%S} {one_line(e.author, 14)}"
-                f" {one_line(e.kind, 14)}: "
+                f" {one_line(short_kind(e.kind), 14)}: "
             )
             + Text(one_line(marked(e) + timeline_text(e), 90)),
         )
