@@ -529,6 +529,17 @@ def chain_hashes(conn: Connection, low: int, high: int) -> dict[int, str]:
     return q.chain_hashes(conn, low, high)
 
 
+# How far back a file let go of (a restore moved over it) is compared with the new one.
+CHAIN_LOOKBACK = 5000
+
+
+def recent_chain(conn: Connection, up_to: int | None = None) -> dict[int, str]:
+    """The hashes of the newest CHAIN_LOOKBACK entries up to `up_to` (the newest: None), read
+    from a file before it is let go: shared_history then finds where a restored one parts."""
+    newest = q.max_timeline_id(conn) if up_to is None else up_to
+    return q.chain_hashes(conn, max(newest - CHAIN_LOOKBACK + 1, 1), newest)
+
+
 def shared_history(before: dict[int, str], after: dict[int, str]) -> int | None:
     """The newest id at which two files' timelines still agree, given hashes of the same ids
     from each: the chain makes agreement at an id agreement at every id before it. None if

@@ -47,8 +47,6 @@ HEADER_KINDS = frozenset(
 # How often an idle follower re-checks on its own: the file still being there, an update
 # falling overdue. ChangeWatcher wakes it at once for commits.
 IDLE_TICK = 1.0
-# How far back a follower compares a restored file with the one it replaced (newest ids).
-CHAIN_LOOKBACK = 5000
 PAGE = 500
 
 
@@ -299,10 +297,9 @@ class Follower:
     def recent_chain(self) -> dict[int, str]:
         """The hashes of the newest entries read from the file followed until now (read from
         it before it is let go): where a restored file parts from it, see new_file."""
-        low = max(self.last_id - CHAIN_LOOKBACK + 1, 1)
         try:
             with self.room.read() as conn:
-                return views.chain_hashes(conn, low, self.last_id)
+                return views.recent_chain(conn, self.last_id)
         except WarroomError:
             return {}
 

@@ -500,8 +500,8 @@ def sidecar_ids(path: str | os.PathLike[str]) -> Sidecars:
     return {s: _identity_or_none(f"{path}{s}") for s in SIDECARS}
 
 
-def _own_descriptor(identity: Identity) -> tuple[int, os.stat_result] | None:
-    """One of this process's descriptors of the file with this identity, and its stat, found
+def _own_descriptor(identity: Identity) -> os.stat_result | None:
+    """The stat of one of this process's descriptors of the file with this identity, found
     through Linux's /proc (stat, never open: opening and closing one would drop this
     process's locks on the file); None if there is none or it cannot be told."""
     try:
@@ -514,14 +514,14 @@ def _own_descriptor(identity: Identity) -> tuple[int, os.stat_result] | None:
         except OSError:
             continue
         if (st.st_dev, st.st_ino) == identity:
-            return int(fd), st
+            return st
     return None
 
 
 def links_to_open_file(identity: Identity | None) -> int | None:
     """How many names the file open here (by identity) still has; None if unknown."""
     found = _own_descriptor(identity) if identity is not None else None
-    return found[1].st_nlink if found is not None else None
+    return found.st_nlink if found is not None else None
 
 
 def own_sidecars(path: Path) -> Sidecars:

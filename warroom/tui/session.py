@@ -22,12 +22,11 @@ from typing import TypeVar
 from warroom.errors import WarroomError
 from warroom.room import Room
 from warroom.storage import FileMoved, file_identity, open_store
-from warroom.storage.connection import check_integrity, release_moved
-from warroom.views import chain_hashes, last_entry_id
+from warroom.storage.connection import check_integrity, release_moved, sidecar_ids
+from warroom.views import recent_chain
 
 T = TypeVar("T")
 
-SIDECARS = ("-wal", "-shm")
 
 
 class Session:
@@ -110,7 +109,7 @@ class Session:
         store = self.room.store
         if store.identity is None or store.moved():
             return {}
-        return {s: _identity_or_none(f"{store.path}{s}") for s in SIDECARS}
+        return sidecar_ids(store.path)
 
     def retire(self, how: str) -> None:
         """The file moved: let the connection go, and its `-wal`/`-shm` beside the path
@@ -168,13 +167,9 @@ def _identity_or_none(path: str) -> tuple[int, int] | None:
         return None
 
 
-CHAIN_LOOKBACK = 5000  # the newest entries compared with a restored file
-
-
 def _recent_chain(room: Room) -> dict[int, str]:
     try:
         with room.read() as conn:
-            newest = last_entry_id(conn)
-            return chain_hashes(conn, max(newest - CHAIN_LOOKBACK + 1, 1), newest)
+            return recent_chain(conn)
     except WarroomError:
         return {}

@@ -33,19 +33,28 @@ def recent_entries(room: Room, incident_id: int) -> tuple[list[Entry], dict[int,
     return entries, latest
 
 
+def correction_state(entry: Entry, latest: dict[int, Entry]) -> tuple[str, str]:
+    """(what to say of it, the text `c` starts from), for an entry opened from the list:
+    a corrected original says so, and so does a correction superseded since (a correction
+    of a correction corrects the same original: actions.correct); `c` starts from the latest
+    correction either way (starting from an older text undid the corrections after it)."""
+    fix = latest.get(entry.id)
+    if fix is not None:
+        return f"(original; corrected in #{fix.id})", fix.text
+    root = entry_corrects(entry)
+    newest = latest.get(root) if root is not None else None
+    if newest is not None and newest.id != entry.id:
+        return f"(superseded by #{newest.id})", newest.text
+    return "", entry.text
+
+
 def entry_picker(entries: list[Entry], latest: dict[int, Entry]) -> ChoiceScreen:
     """The list opens originals (what c corrects): a corrected one says so, as `tail
     --original` does, since its text is no longer what the timeline shows."""
 
     def marked(e: Entry) -> str:
-        fix = latest.get(e.id)
-        if fix is not None:
-            return f"(original; corrected in #{fix.id}) "
-        root = entry_corrects(e)
-        newest = latest.get(root) if root is not None else None
-        if newest is not None and newest.id != e.id:
-            return f"(superseded by #{newest.id}) "
-        return ""
+        since = correction_state(e, latest)[0]
+        return f"{since} " if since else ""
 
     options = [
         (

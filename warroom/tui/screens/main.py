@@ -1171,22 +1171,12 @@ class WarRoomScreen(WorkScreen[None]):
         entry = next((e for e in entries if str(e.id) == choice), None)
         if entry is None:
             return
+        from warroom.tui.screens.entries import correction_state
         from warroom.tui.screens.text_view import TextView
 
-        fix = latest.get(entry.id)
-        # The original opens whole; corrected, it says so, and c starts from the latest
-        # correction (starting from the original undid the corrections made so far). A
-        # correction corrects the same original (actions.correct): c on an older one starts
-        # from the latest too.
-        root = entry_corrects(entry)
-        newest = latest.get(root) if root is not None else None
-        if fix is not None:
-            since = f" (original; corrected in #{fix.id})"
-        elif newest is not None and newest.id != entry.id:
-            since = f" (superseded by #{newest.id})"
-        else:
-            since = ""
-        base = (fix or newest or entry).text
+        # The original opens whole, saying if it was corrected or superseded since.
+        said, base = correction_state(entry, latest)
+        since = f" {said}" if said else ""
         self.app.push_screen(
             TextView(
                 f"#{entry.id} {entry.kind} by {entry.author}{since}",
